@@ -32,9 +32,9 @@ echo "demo: kernel $(uname -r); NFS mounts:"
 grep -E ' nfs4? ' /proc/mounts | awk '{ print "   ", $1, "on", $2, "type", $3 }'
 echo "demo: bpftrace $(bpftrace --version | awk '{ print $2 }') on sunrpc:rpc_stats_latency, nfs:nfs_initiate_write, kprobe:nfs_file_write, nfsd:nfsd_write_start"
 t0=$(date +%s.%N)
-bpftrace -c /tmp/load.sh -e '
-tracepoint:sunrpc:rpc_stats_latency { @rpc_calls[str(args->progname), str(args->procname)] = count();
-                                      @rtt_us[str(args->procname)] = hist(args->rtt / 1000); }
+bpftrace -c "/bin/bash /tmp/load.sh" -e '
+tracepoint:sunrpc:rpc_stats_latency { @rpc_calls[str(args->progname), args->version, str(args->procname)] = count();
+                                      @rtt_us[str(args->procname)] = hist(args->rtt); }  // rtt is in us here
 tracepoint:nfs:nfs_initiate_write    { @client_write_rpc_bytes = sum(args->count); }
 tracepoint:nfsd:nfsd_write_start     { @server_write_bytes = sum(args->len); }
 kprobe:nfs_file_write                { @nfs_file_write_calls[comm] = count(); }
