@@ -1,0 +1,290 @@
+/* main.c - the nfsq command line.
+ *
+ * Exit codes:
+ *   0  success (the program ran, or --check / -d / -l succeeded)
+ *   1  the script has errors (syntax, names, types)
+ *   2  usage error (bad options, unreadable script)
+ *   3  the program could not be loaded, attached or run on this kernel
+ * With -c, nfsq exits with its own code above; the command's status is reported. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lang/compile.h"
+#include "probes/probe.h"
+#include "runtime/run.h"
+
+#ifndef NFSQ_VERSION
+#define NFSQ_VERSION "dev"
+#endif
+
+enum {
+	EXIT_OK = 0,
+	EXIT_SCRIPT = 1,
+	EXIT_USAGE = 2,
+	EXIT_RUNTIME = 3,
+};
+
+#define MAX_SCRIPT (16u << 20)
+
+static void usage(FILE *out)
+{
+	fputs("usage: nfsq [options] script.nfsq [args...]\n"
+	      "       nfsq [options] -e 'program' [args...]\n"
+	      "       nfsq -l [pattern]    list probes (-lv: with fields and docs)\n"
+	      "\n"
+	      "options:\n"
+	      "  -e PROGRAM      run PROGRAM given on the command line\n"
+	      "  -l [PATTERN]    list built-in probes matching PATTERN (a glob) and whether they work here\n"
+	      "  -c CMD          run CMD, trace until it exits; 'cpid' is its pid\n"
+	      "  -p PID          trace only process PID\n"
+	      "  -o FILE         write output to FILE\n"
+	      "  -f text|json    output format (json: one object per line)\n"
+	      "  -d ast|ir|bpf   print the typed syntax tree, the LLVM IR or the BPF code, and stop\n"
+	      "  --check         parse and type-check only (exit 0 if fine, 1 if not)\n"
+	      "  -q              quiet: no 'Attaching' line\n"
+	      "  -v              verbose: libbpf's log, timings\n"
+	      "  -h, --help      this help\n"
+	      "  --version       print the version\n"
+	      "\n"
+	      "exit codes: 0 ok, 1 script errors, 2 usage errors, 3 cannot load or run on this kernel\n"
+	      "example: nfsq -e 'nfs.read /latency > 10ms/ { @slow[comm, file] = hist(latency); }'\n",
+	      out);
+}
+
+/* Reads a whole script file; NULL with a message on failure. */
+static char *read_script(const char *path, size_t *len)
+{
+	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "nfsq: cannot open script %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "nfsq: %s is not a regular file\n", path);
+		goto cleanup;
+	}
+	if ((size_t)st.st_size > MAX_SCRIPT) {
+		fprintf(stderr, "nfsq: %s is %lld bytes; scripts may be at most %u bytes\n", path,
+			(long long)st.st_size, MAX_SCRIPT);
+		goto cleanup;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto cleanup;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "nfsq: cannot read %s: %s\n", path, n ? strerror(errno) : "short read");
+			free(buf);
+			buf = NULL;
+			goto cleanup;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+cleanup:
+	close(fd);
+	return buf;
+}
+
+static const char *layer_name(enum probe_layer l)
+{
+	switch (l) {
+	case LAYER_NFS: return "NFS client (VFS entry points)";
+	case LAYER_NFS_IO: return "NFS client page-cache I/O";
+	case LAYER_RPC: return "RPC client and transport";
+	case LAYER_NFSD: return "NFS server";
+	default: return "other";
+	}
+}
+
+/* -l [pattern]: the catalogue, and whether each probe works on this kernel. */
+static int list_probes(const char *pattern, bool verbose)
+{
+	unsigned shown = 0;
+	for (unsigned i = 0; i < probe_count(); i++) {
+		const struct probe_def *p = probe_at(i);
+		if (p->hidden || (pattern && fnmatch(pattern, p->name, 0) != 0))
+			continue;
+		char why[256];
+		int at = probe_available(p, why, sizeof(why));
+		printf("%-16s %-50s %s%s\n", p->name, p->summary, at >= 0 ? "available" : "unavailable: ",
+		       at >= 0 ? "" : why);
+		shown++;
+		if (!verbose)
+			continue;
+		printf("    layer: %s\n    %s\n    attach (in order of preference):\n", layer_name(p->layer),
+		       p->doc);
+		for (unsigned k = 0; k < p->nattach; k++) {
+			static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit"};
+			const struct probe_attach *a = &p->attach[k];
+			printf("      %s:%s", kinds[a->kind], a->target);
+			if (a->end_target)
+				printf(" .. %s:%s", kinds[a->end_kind], a->end_target);
+			printf("%s\n", (int)k == at ? "   <- used here" : "");
+		}
+		printf("    fields:\n");
+		printf("      %-10s %-12s %s\n", "pid tid uid comm cpu nsecs elapsed probe", "", "(builtins)");
+		for (unsigned f = 0; f < p->nfields; f++)
+			printf("      %-10s %-12s %s\n", p->fields[f].name, type_name(p->fields[f].type),
+			       p->fields[f].doc);
+		printf("\n");
+	}
+	if (pattern && !shown) {
+		fprintf(stderr, "nfsq: no probe matches '%s'\n", pattern);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"check", no_argument, NULL, OPT_CHECK},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_options ro = {.out = stdout, .format = OUT_TEXT};
+	const char *program = NULL, *outpath = NULL, *dump = NULL;
+	bool check = false, list = false;
+	int opt, rc = EXIT_USAGE;
+	char *text = NULL;
+	struct compilation c;
+	bool have_c = false;
+
+	while ((opt = getopt_long(argc, argv, "+e:lc:p:o:f:d:qvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': program = optarg; break;
+		case 'l': list = true; break;
+		case 'c': ro.cmd = optarg; break;
+		case 'p': {
+			char *end;
+			long pid = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || pid <= 0 || pid > 4194304) {
+				fprintf(stderr, "nfsq: -p needs a process id, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+				fprintf(stderr, "nfsq: -p %ld: no such process\n", pid);
+				return EXIT_USAGE;
+			}
+			ro.pid = (pid_t)pid;
+			break;
+		}
+		case 'o': outpath = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				ro.format = OUT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				ro.format = OUT_JSON;
+			else {
+				fprintf(stderr, "nfsq: -f takes text or json, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (strcmp(optarg, "ast") != 0 && strcmp(optarg, "ir") != 0 && strcmp(optarg, "bpf") != 0) {
+				fprintf(stderr, "nfsq: -d takes ast, ir or bpf, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			dump = optarg;
+			break;
+		case 'q': ro.quiet = true; break;
+		case 'v': ro.verbose++; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case OPT_CHECK: check = true; break;
+		case OPT_VERSION: printf("nfsq %s\n", NFSQ_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (list) {
+		if (program || argc - optind > 1) {
+			fprintf(stderr, "nfsq: -l takes at most one pattern and no program\n");
+			return EXIT_USAGE;
+		}
+		return list_probes(optind < argc ? argv[optind] : NULL, ro.verbose > 0);
+	}
+	if (ro.cmd && ro.pid) {
+		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");
+		return EXIT_USAGE;
+	}
+	have_c = ro.cmd != NULL;
+
+	const char *name = "-e";
+	size_t len = 0;
+	if (program) {
+		len = strlen(program);
+		if (len > MAX_SCRIPT) {
+			fprintf(stderr, "nfsq: the program is %zu bytes; at most %u are allowed\n", len, MAX_SCRIPT);
+			return EXIT_USAGE;
+		}
+		text = strdup(program);
+	} else {
+		if (optind >= argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		name = argv[optind++];
+		text = read_script(name, &len);
+	}
+	if (!text)
+		return EXIT_USAGE;
+	if (compile_init(&c, name, text, len, argc - optind, argv + optind, stderr) != 0) {
+		fprintf(stderr, "nfsq: out of memory\n");
+		free(text);
+		return EXIT_USAGE;
+	}
+	c.have_cpid = have_c;
+	if (compile_parse(&c) != 0 || compile_check(&c) != 0) {
+		diag_finish(&c.diag);
+		rc = EXIT_SCRIPT;
+		goto cleanup;
+	}
+	if (check) {
+		rc = EXIT_OK;
+		goto cleanup;
+	}
+	if (dump && strcmp(dump, "ast") == 0) {
+		ast_dump(c.prog, stdout);
+		rc = EXIT_OK;
+		goto cleanup;
+	}
+	ro.dump = !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF;
+	if (outpath) {
+		/* no symlink following, no clobbering of special files */
+		int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || !(ro.out = fdopen(fd, "w"))) {
+			fprintf(stderr, "nfsq: cannot write %s: %s%s\n", outpath, strerror(errno),
+				errno == ELOOP ? " (it is a symbolic link; nfsq does not follow them)" : "");
+			if (fd >= 0)
+				close(fd);
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
+	rc = run_program(&c, &ro);
+	if (outpath && fclose(ro.out) != 0) {
+		fprintf(stderr, "nfsq: writing %s failed: %s\n", outpath, strerror(errno));
+		rc = rc ? rc : EXIT_RUNTIME;
+	}
+cleanup:
+	compile_free(&c);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,304 @@
+/* parser.y - the nfsq grammar. Actions only build AST nodes (ast.c). */
+%code requires {
+#include "ast.h"
+typedef void *yyscan_t;
+}
+
+%code provides {
+/* flex's bison bridge uses the unprefixed names */
+#define YYSTYPE NFSQ_YYSTYPE
+#define YYLTYPE NFSQ_YYLTYPE
+}
+
+%code top {
+#include <stdio.h>
+#include <string.h>
+
+/* locations are byte offsets: a rule spans its first to its last symbol */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                     \
+	do {                                                            \
+		if (N) {                                                \
+			(Cur).begin = YYRHSLOC(Rhs, 1).begin;           \
+			(Cur).end = YYRHSLOC(Rhs, N).end;               \
+		} else {                                                \
+			(Cur).begin = (Cur).end = YYRHSLOC(Rhs, 0).end; \
+		}                                                       \
+	} while (0)
+#define YYLOCATION_PRINT(File, Loc) ((void)(File), (void)(Loc), 0)
+}
+
+%code {
+#include "lex.h"
+#include "lexer.h"
+
+static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c, const char *msg);
+static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
+				      const char *arg, struct loc argloc);
+static struct expr *parse_nested(struct compilation *c, struct expr *e);
+}
+
+%define api.pure full
+%define api.prefix {nfsq_yy}
+%define api.location.type {struct loc}
+%define parse.error custom
+%locations
+%expect 0
+%param {yyscan_t scanner}
+%parse-param {struct compilation *c}
+
+%initial-action { @$.begin = @$.end = 0; }
+
+%union {
+	int64_t num;
+	const char *name;
+	struct { const char *text; uint32_t len; } str;
+	struct expr *expr;
+	struct stmt *stmt;
+	struct probe_ref *probe;
+	struct clause *clause;
+}
+
+%token <name> IDENT "identifier" MAP "map name" VAR "local variable"
+%token <num> INT "integer" ARG "script argument"
+%token <str> STRING "string"
+%token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
+%token ENDPRED "'/' closing the predicate"
+%token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
+
+%type <expr> expr primary map args args1 pred
+%type <stmt> stmts stmt simple block if_stmt
+%type <probe> probes probe
+%type <clause> clause
+
+%right '?' ':'
+%left LOR
+%left LAND
+%left '|'
+%left '^'
+%left '&'
+%left EQ NE
+%left '<' '>' LE GE
+%left SHL SHR
+%left '+' '-'
+%left '*' '/' '%'
+%precedence '!' '~' UNARY
+
+%%
+
+/* program: clause* */
+program
+	: %empty               { }
+	| program clause       { if ($2) {
+					$2->id = c->prog->nclauses++;
+					if (c->prog->last_clause)
+						c->prog->last_clause->next = $2;
+					else
+						c->prog->clauses = $2;
+					c->prog->last_clause = $2;
+				 } }
+	;
+
+/* clause: probe {, probe} [/pred/] block */
+clause
+	: probes pred block    { $$ = arena_alloc(&c->arena, sizeof(*$$)); $$->loc = @$;
+				 $$->probes = $1; $$->pred = $2; $$->body = $3; }
+	| probes block         { $$ = arena_alloc(&c->arena, sizeof(*$$)); $$->loc = @$;
+				 $$->probes = $1; $$->body = $2; }
+	| error block          { $$ = NULL; }
+	;
+
+probes
+	: probe                { $$ = $1; }
+	| probes ',' probe     { struct probe_ref *p = $1; while (p->next) p = p->next;
+				 p->next = $3; $$ = $1; }
+	;
+
+/* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s */
+probe
+	: IDENT                { $$ = ast_probe(c, strcmp($1, "BEGIN") == 0 ? PROBE_BEGIN
+						   : strcmp($1, "END") == 0 ? PROBE_END
+						   : PROBE_BUILTIN, @$, $1); }
+	| IDENT '.' IDENT      { $$ = ast_probe(c, PROBE_BUILTIN, @$,
+						    arena_printf(&c->arena, "%s.%s", $1, $3)); }
+	| IDENT ':' IDENT      { $$ = parse_probe2(c, @$, $1, $3, @3); }
+	| IDENT ':' IDENT ':' IDENT
+			       { $$ = ast_probe(c, PROBE_TRACEPOINT, @$,
+						arena_printf(&c->arena, "%s:%s:%s", $1, $3, $5));
+				 $$->target = arena_printf(&c->arena, "%s:%s", $3, $5);
+				 if (strcmp($1, "tracepoint") != 0 && strcmp($1, "t") != 0)
+					 diag_error(&c->diag, @1, "unknown probe type '%s' (did you mean 'tracepoint'?)", $1); }
+	| INTERVAL INT         { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
+				 $$->interval_ns = $2; }
+	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
+				 $$->interval_ns = $3; }
+	;
+
+pred
+	: '/' expr ENDPRED     { $$ = $2; }
+	;
+
+block
+	: '{' stmts '}'        { $$ = ast_stmt_reverse($2); }
+	| '{' stmts simple '}' { $3->next = $2; $$ = ast_stmt_reverse($3); }
+	;
+
+stmts
+	: %empty               { $$ = NULL; }
+	| stmts stmt           { if ($2) { $2->next = $1; $$ = $2; } else $$ = $1; }
+	;
+
+stmt
+	: simple ';'           { $$ = $1; }
+	| if_stmt              { $$ = $1; }
+	| ';'                  { $$ = NULL; }
+	| error ';'            { $$ = NULL; }
+	;
+
+/* simple: @m[k] = expr | $x = expr | f(args) */
+simple
+	: map '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
+				 $$->u.assign.rhs = $3; }
+	| VAR '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$);
+				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
+				 v->u.local.name = $1;
+				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; }
+	| IDENT '(' args ')'   { $$ = ast_stmt(c, STMT_CALL, @$);
+				 $$->u.call.call = ast_call(c, @$, @1, $1, $3); }
+	;
+
+/* if_stmt: if (expr) block [else (block | if_stmt)] */
+if_stmt
+	: IF '(' expr ')' block
+			       { $$ = ast_stmt(c, STMT_IF, @$); $$->u.ifs.cond = $3;
+				 $$->u.ifs.then = $5; }
+	| IF '(' expr ')' block ELSE block
+			       { $$ = ast_stmt(c, STMT_IF, @$); $$->u.ifs.cond = $3;
+				 $$->u.ifs.then = $5; $$->u.ifs.els = $7; }
+	| IF '(' expr ')' block ELSE if_stmt
+			       { $$ = ast_stmt(c, STMT_IF, @$); $$->u.ifs.cond = $3;
+				 $$->u.ifs.then = $5; $$->u.ifs.els = $7; }
+	;
+
+args
+	: %empty               { $$ = NULL; }
+	| args1                { $$ = ast_expr_reverse($1); }
+	;
+
+args1
+	: expr                 { $$ = $1; }
+	| args1 ',' expr       { $3->next = $1; $$ = $3; }
+	;
+
+expr
+	: primary              { $$ = $1; }
+	| expr '?' expr ':' expr { $$ = parse_nested(c, ast_ternary(c, @$, $1, $3, $5)); }
+	| expr LOR expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_LOR, $1, $3)); }
+	| expr LAND expr       { $$ = parse_nested(c, ast_binary(c, @$, BINOP_LAND, $1, $3)); }
+	| expr '|' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_OR, $1, $3)); }
+	| expr '^' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_XOR, $1, $3)); }
+	| expr '&' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_AND, $1, $3)); }
+	| expr EQ expr         { $$ = parse_nested(c, ast_binary(c, @$, BINOP_EQ, $1, $3)); }
+	| expr NE expr         { $$ = parse_nested(c, ast_binary(c, @$, BINOP_NE, $1, $3)); }
+	| expr '<' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_LT, $1, $3)); }
+	| expr '>' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_GT, $1, $3)); }
+	| expr LE expr         { $$ = parse_nested(c, ast_binary(c, @$, BINOP_LE, $1, $3)); }
+	| expr GE expr         { $$ = parse_nested(c, ast_binary(c, @$, BINOP_GE, $1, $3)); }
+	| expr SHL expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_SHL, $1, $3)); }
+	| expr SHR expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_SHR, $1, $3)); }
+	| expr '+' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_ADD, $1, $3)); }
+	| expr '-' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_SUB, $1, $3)); }
+	| expr '*' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_MUL, $1, $3)); }
+	| expr '/' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_DIV, $1, $3)); }
+	| expr '%' expr        { $$ = parse_nested(c, ast_binary(c, @$, BINOP_MOD, $1, $3)); }
+	| '!' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NOT, $2)); }
+	| '~' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_BNOT, $2)); }
+	| '-' expr %prec UNARY { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NEG, $2)); }
+	;
+
+primary
+	: INT                  { $$ = ast_int(c, @$, $1); }
+	| STRING               { $$ = ast_expr(c, EXPR_STR, @$); $$->u.str.text = $1.text;
+				 $$->u.str.len = $1.len; }
+	| IDENT                { $$ = ast_expr(c, EXPR_IDENT, @$); $$->u.ident.name = $1; }
+	| VAR                  { $$ = ast_expr(c, EXPR_LOCAL, @$); $$->u.local.name = $1; }
+	| ARG                  { $$ = ast_expr(c, EXPR_ARG, @$); $$->u.num = $1; }
+	| map                  { $$ = $1; }
+	| IDENT '(' args ')'   { $$ = ast_call(c, @$, @1, $1, $3); }
+	| '(' expr ')'         { $$ = $2; $$->loc = @$; }
+	;
+
+/* map: @name | @name[expr, ...] */
+map
+	: MAP                  { $$ = ast_map(c, @$, $1, NULL); }
+	| MAP '[' args1 ']'    { $$ = ast_map(c, @$, $1, ast_expr_reverse($3)); }
+	;
+
+%%
+
+static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c, const char *msg)
+{
+	(void)scanner;
+	if (strcmp(msg, "memory exhausted") == 0)
+		diag_error(&c->diag, *l, "script nested too deeply for the parser; simplify it");
+	else
+		diag_error(&c->diag, *l, "%s", msg);
+}
+
+/* "syntax error: unexpected X, expecting A, B or C" and, at the end of the
+ * script inside a block, where that block was opened. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, struct compilation *c)
+{
+	enum { NEXP = 6 };
+	yysymbol_kind_t exp[NEXP];
+	yysymbol_kind_t tok = yypcontext_token(ctx);
+	int n = yypcontext_expected_tokens(ctx, exp, NEXP);
+	const struct loc *l = yypcontext_location(ctx);
+	char buf[512];
+	int len = snprintf(buf, sizeof(buf), "syntax error: unexpected %s",
+			   tok == YYSYMBOL_YYEOF ? "end of script" : yysymbol_name(tok));
+	if (n > 0 && n < NEXP) {
+		for (int i = 0; i < n && len < (int)sizeof(buf); i++)
+			len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s%s",
+					i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ",
+					yysymbol_name(exp[i]));
+	}
+	diag_error(&c->diag, *l, "%s", buf);
+	struct lex_state *st = nfsq_yyget_extra(scanner);
+	if (tok == YYSYMBOL_YYEOF && st->nbraces > 0 && st->nbraces <= LEX_MAX_BRACES)
+		diag_note(&c->diag, st->braces[st->nbraces - 1], "the block opened here is not closed");
+	return 0;
+}
+
+/* kprobe:fn | kretprobe:fn | interval:1s written as a two-part name */
+static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
+				      const char *arg, struct loc argloc)
+{
+	(void)argloc;
+	struct probe_ref *p;
+	if (strcmp(kind, "kprobe") == 0 || strcmp(kind, "k") == 0)
+		p = ast_probe(c, PROBE_KPROBE, l, arena_printf(&c->arena, "kprobe:%s", arg));
+	else if (strcmp(kind, "kretprobe") == 0 || strcmp(kind, "kr") == 0)
+		p = ast_probe(c, PROBE_KRETPROBE, l, arena_printf(&c->arena, "kretprobe:%s", arg));
+	else {
+		static const char *const kinds[] = {"kprobe", "kretprobe", "tracepoint"};
+		const char *hint = diag_suggest(kind, kinds, 3);
+		if (strcmp(kind, "tracepoint") == 0)
+			diag_error(&c->diag, l, "a tracepoint needs a category and an event: tracepoint:%s:EVENT", arg);
+		else if (hint)
+			diag_error(&c->diag, l, "unknown probe type '%s' (did you mean '%s'?)", kind, hint);
+		else
+			diag_error(&c->diag, l, "unknown probe type '%s' (known: kprobe, kretprobe, tracepoint, or a built-in probe such as nfs.read; see nfsq -l)", kind);
+		p = ast_probe(c, PROBE_KPROBE, l, arena_printf(&c->arena, "%s:%s", kind, arg));
+	}
+	p->target = arg;
+	return p;
+}
+
+/* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */
+static struct expr *parse_nested(struct compilation *c, struct expr *e)
+{
+	if (e->depth == AST_MAX_DEPTH + 1)
+		diag_error(&c->diag, e->loc, "expression nested too deeply (more than %d levels); split it with $locals",
+			   AST_MAX_DEPTH);
+	return e;
+}

@@ -1,0 +1,764 @@
+/* sema.c - the semantic pass: probes, names, types, maps and printf formats.
+ *
+ * One walk over the program in source order. Each probe reference gets its
+ * definition (catalogue row, or built from the running kernel for raw probes);
+ * each identifier is a builtin, a field of every probe of its clause, or an
+ * error name; each map gets one map_info whose keys and value kind must agree
+ * at every use. Errors name the cause and, where a near name exists, a hint. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../probes/probe.h"
+#include "ast.h"
+#include "compile.h"
+
+#define MAX_LOCALS 64
+#define MAX_PRINTF_ARGS 16
+#define LHIST_MAX_BUCKETS 1000
+
+struct sema {
+	struct compilation *c;
+	struct diag *d;
+	struct clause *clause;        /* the clause being checked */
+	struct local_info *locals[MAX_LOCALS];
+	unsigned nlocals;
+	unsigned map_cap, printf_cap;
+};
+
+static void sema_expr(struct sema *s, struct expr *e);
+static void sema_stmts(struct sema *s, struct stmt *st);
+
+static struct type sema_unify_str(struct type a, struct type b)
+{
+	return a.size >= b.size ? a : b;
+}
+
+static const char *sema_kind_name(enum type_kind k)
+{
+	switch (k) {
+	case TYPE_STR: return "a string";
+	case TYPE_ERRNO: return "an errno";
+	case TYPE_NFSSTAT: return "an NFS status";
+	case TYPE_NONE: return "no value";
+	default: return "an integer";
+	}
+}
+
+/* ---- probes ---- */
+
+static void sema_probe(struct sema *s, struct probe_ref *p)
+{
+	char err[512];
+	switch (p->kind) {
+	case PROBE_BUILTIN:
+		p->def = probe_lookup(p->name);
+		if (!p->def) {
+			const char *hint = diag_suggest(p->name, probe_names(), probe_count());
+			if (hint)
+				diag_error(s->d, p->loc, "unknown probe '%s' (did you mean '%s'?)", p->name, hint);
+			else
+				diag_error(s->d, p->loc,
+					   "unknown probe '%s'; nfsq -l lists the probes (raw ones are tracepoint:CAT:EVENT, kprobe:FN)",
+					   p->name);
+		}
+		break;
+	case PROBE_TRACEPOINT:
+		p->def = probe_tracepoint(&s->c->arena, p->target, err, sizeof(err));
+		if (!p->def)
+			diag_error(s->d, p->loc, "%s", err);
+		break;
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+		p->def = probe_kprobe(&s->c->arena, p->target, p->kind == PROBE_KRETPROBE);
+		break;
+	case PROBE_INTERVAL:
+		if (p->interval_ns < 1000000)
+			diag_error(s->d, p->loc,
+				   "interval of %lld ns is too short; write a unit of at least 1ms (e.g. interval 1s)",
+				   (long long)p->interval_ns);
+		break;
+	case PROBE_BEGIN:
+	case PROBE_END:
+		break;
+	}
+}
+
+/* ---- identifiers ---- */
+
+static const char *sema_field_hint(struct sema *s, const char *name)
+{
+	const char *cands[96];
+	unsigned n = 0;
+	for (const struct probe_ref *p = s->clause->probes; p; p = p->next)
+		if (p->def)
+			for (unsigned i = 0; i < p->def->nfields && n < 80; i++)
+				cands[n++] = p->def->fields[i].name;
+	for (int b = BUILTIN_PID; b <= BUILTIN_CPID; b++)
+		cands[n++] = builtin_name((enum builtin)b);
+	const char *hint = diag_suggest(name, cands, n);
+	if (!hint && name[0] >= 'A' && name[0] <= 'Z') {
+		const char *const *all = errname_all();
+		unsigned k = 0;
+		while (all[k])
+			k++;
+		hint = diag_suggest(name, all, k);
+	}
+	return hint;
+}
+
+static void sema_ident(struct sema *s, struct expr *e)
+{
+	const char *name = e->u.ident.name;
+	/* a field of every probe of the clause */
+	bool any = false, all = true;
+	struct type t = {TYPE_NONE, 0};
+	const struct probe_ref *missing = NULL;
+	for (const struct probe_ref *p = s->clause->probes; p; p = p->next) {
+		const struct probe_field *f = p->def ? probe_field_find(p->def, name) : NULL;
+		if (!f) {
+			all = false;
+			if (!missing)
+				missing = p;
+			continue;
+		}
+		if (any && f->type.kind != t.kind) {
+			diag_error(s->d, e->loc, "field '%s' is %s in %s but %s in an earlier probe of this clause",
+				   name, sema_kind_name(f->type.kind), p->name, sema_kind_name(t.kind));
+			return;
+		}
+		t = any ? (t.kind == TYPE_STR ? sema_unify_str(t, f->type) : t) : f->type;
+		any = true;
+	}
+	if (any && all) {
+		e->type = t;
+		return;
+	}
+	enum builtin b = builtin_lookup(name);
+	if (b != BUILTIN_NONE) {
+		e->u.ident.builtin = b;
+		switch (b) {
+		case BUILTIN_COMM: e->type = type_str(16); break;
+		case BUILTIN_PROBE: e->type = type_str(NFSQ_STR_DEFAULT); break;
+		case BUILTIN_CPID:
+			e->type = type_int();
+			s->c->prog->uses_cpid = true;
+			if (!s->c->have_cpid)
+				diag_error(s->d, e->loc, "'cpid' is the pid of the -c command; run with -c CMD");
+			break;
+		default: e->type = type_int(); break;
+		}
+		return;
+	}
+	const struct errname *en = errname_lookup(name);
+	if (en) {
+		e->kind = EXPR_ERRNO;
+		e->errname = en->name;
+		e->u.num = en->value;
+		e->type = (struct type){en->kind, 8};
+		return;
+	}
+	if (any) {
+		diag_error(s->d, e->loc, "field '%s' is not offered by probe %s (all probes of a clause must offer the fields it uses)",
+			   name, missing->name);
+		return;
+	}
+	const char *hint = sema_field_hint(s, name);
+	const struct probe_ref *p = s->clause->probes;
+	char where[160];
+	if (p->def && p->def->nfields)
+		snprintf(where, sizeof(where), " in probe %s", p->name);
+	else if (p->kind == PROBE_BEGIN || p->kind == PROBE_END || p->kind == PROBE_INTERVAL)
+		snprintf(where, sizeof(where), " (probe %s has no fields, only builtins)", p->name);
+	else
+		where[0] = '\0';
+	if (hint)
+		diag_error(s->d, e->loc, "unknown field '%s'%s (did you mean '%s'?)", name, where, hint);
+	else
+		diag_error(s->d, e->loc, "unknown field '%s'%s; nfsq -lv %s lists its fields", name, where,
+			   p->name);
+}
+
+/* ---- maps ---- */
+
+static struct map_info *sema_map_info(struct sema *s, struct expr *m)
+{
+	struct program *prog = s->c->prog;
+	for (unsigned i = 0; i < prog->nmaps; i++)
+		if (strcmp(prog->maps[i]->name, m->u.map.name) == 0)
+			return prog->maps[i];
+	if (prog->nmaps == s->map_cap) {
+		unsigned cap = s->map_cap ? s->map_cap * 2 : 8;
+		struct map_info **maps = arena_alloc(&s->c->arena, sizeof(*maps) * cap);
+		if (prog->nmaps)
+			memcpy(maps, prog->maps, sizeof(*maps) * prog->nmaps);
+		prog->maps = maps;
+		s->map_cap = cap;
+	}
+	struct map_info *mi = arena_alloc(&s->c->arena, sizeof(*mi));
+	mi->name = m->u.map.name;
+	mi->id = prog->nmaps;
+	mi->nkeys = m->u.map.nkeys;
+	mi->keys = arena_alloc(&s->c->arena, sizeof(*mi->keys) * (mi->nkeys ? mi->nkeys : 1));
+	mi->def = m->loc;
+	mi->value = type_int();
+	prog->maps[prog->nmaps++] = mi;
+	return mi;
+}
+
+/* Types the keys of m and checks them against the map's other uses. */
+static struct map_info *sema_map(struct sema *s, struct expr *m)
+{
+	for (struct expr *k = m->u.map.keys; k; k = k->next)
+		sema_expr(s, k);
+	bool fresh = true;
+	for (unsigned i = 0; i < s->c->prog->nmaps; i++)
+		if (strcmp(s->c->prog->maps[i]->name, m->u.map.name) == 0)
+			fresh = false;
+	struct map_info *mi = sema_map_info(s, m);
+	m->u.map.info = mi;
+	if (mi->nkeys != m->u.map.nkeys) {
+		diag_error(s->d, m->loc, "map %s is used with %u key%s here but %u elsewhere", mi->name,
+			   m->u.map.nkeys, m->u.map.nkeys == 1 ? "" : "s", mi->nkeys);
+		diag_note(s->d, mi->def, "%s first used here", mi->name);
+		return mi;
+	}
+	unsigned i = 0;
+	for (struct expr *k = m->u.map.keys; k; k = k->next, i++) {
+		if (k->type.kind == TYPE_NONE)
+			continue;
+		if (fresh || mi->keys[i].kind == TYPE_NONE) {
+			mi->keys[i] = k->type;
+		} else if (mi->keys[i].kind != k->type.kind) {
+			diag_error(s->d, k->loc, "key %u of map %s is %s here but %s elsewhere", i + 1,
+				   mi->name, sema_kind_name(k->type.kind), sema_kind_name(mi->keys[i].kind));
+			diag_note(s->d, mi->def, "%s first used here", mi->name);
+		} else if (k->type.kind == TYPE_STR) {
+			mi->keys[i] = sema_unify_str(mi->keys[i], k->type);
+		}
+	}
+	return mi;
+}
+
+/* An integer constant: a literal, possibly negated (for lhist bounds). */
+static bool sema_const(const struct expr *e, int64_t *v)
+{
+	if (e->kind == EXPR_INT) {
+		*v = e->u.num;
+		return true;
+	}
+	if (e->kind == EXPR_UNARY && e->u.unary.op == UNOP_NEG && e->u.unary.arg->kind == EXPR_INT) {
+		*v = -e->u.unary.arg->u.num;
+		return true;
+	}
+	return false;
+}
+
+static enum agg_kind sema_agg_kind(const char *name)
+{
+	for (int k = AGG_COUNT; k <= AGG_LHIST; k++)
+		if (strcmp(agg_name((enum agg_kind)k), name) == 0)
+			return (enum agg_kind)k;
+	return AGG_NONE;
+}
+
+/* @m[k] = agg(args) */
+static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi, enum agg_kind agg)
+{
+	struct expr *call = st->u.assign.rhs;
+	unsigned want = agg == AGG_COUNT ? 0 : agg == AGG_LHIST ? 4 : 1;
+	st->kind = STMT_MAP_AGG;
+	for (struct expr *a = call->u.call.args; a; a = a->next)
+		sema_expr(s, a);
+	if (call->u.call.nargs != want) {
+		static const char *const usage[] = {
+			[AGG_COUNT] = "count()", [AGG_SUM] = "sum(x)", [AGG_AVG] = "avg(x)",
+			[AGG_MIN] = "min(x)", [AGG_MAX] = "max(x)", [AGG_STATS] = "stats(x)",
+			[AGG_HIST] = "hist(x)", [AGG_LHIST] = "lhist(x, min, max, step)",
+		};
+		diag_error(s->d, call->loc, "%s() takes %u argument%s, not %u: %s", call->u.call.name,
+			   want, want == 1 ? "" : "s", call->u.call.nargs, usage[agg]);
+		return;
+	}
+	struct expr *x = call->u.call.args;
+	if (x && x->type.kind != TYPE_NONE && !type_is_integer(x->type))
+		diag_error(s->d, x->loc, "%s() needs an integer, but this is %s", call->u.call.name,
+			   sema_kind_name(x->type.kind));
+	int64_t lmin = 0, lmax = 0, lstep = 0;
+	if (agg == AGG_LHIST) {
+		struct expr *a1 = x->next, *a2 = a1->next, *a3 = a2->next;
+		if (!sema_const(a1, &lmin) || !sema_const(a2, &lmax) || !sema_const(a3, &lstep)) {
+			diag_error(s->d, call->loc, "lhist(x, min, max, step): min, max and step must be integer literals");
+			return;
+		}
+		if (lstep <= 0 || lmax <= lmin) {
+			diag_error(s->d, call->loc, "lhist needs min < max and step > 0 (got %lld, %lld, %lld)",
+				   (long long)lmin, (long long)lmax, (long long)lstep);
+			return;
+		}
+		if ((lmax - lmin) / lstep > LHIST_MAX_BUCKETS) {
+			diag_error(s->d, call->loc, "lhist would have %lld buckets; at most %d are allowed (raise step)",
+				   (long long)((lmax - lmin) / lstep), LHIST_MAX_BUCKETS);
+			return;
+		}
+	}
+	if (!mi->assigned) {
+		mi->assigned = true;
+		mi->agg = agg;
+		mi->def = st->loc;
+		mi->lhist_min = lmin;
+		mi->lhist_max = lmax;
+		mi->lhist_step = lstep;
+		return;
+	}
+	if (mi->agg != agg) {
+		diag_error(s->d, st->loc, "map %s is used with %s() here but %s elsewhere; one map holds one kind of value",
+			   mi->name, agg_name(agg), mi->agg == AGG_NONE ? "assigned a plain value" : agg_name(mi->agg));
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	} else if (agg == AGG_LHIST && (mi->lhist_min != lmin || mi->lhist_max != lmax || mi->lhist_step != lstep)) {
+		diag_error(s->d, st->loc, "map %s is used with different lhist() bounds", mi->name);
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	}
+}
+
+/* @m[k] = expr */
+static void sema_map_set(struct sema *s, struct stmt *st, struct map_info *mi)
+{
+	struct expr *v = st->u.assign.rhs;
+	st->kind = STMT_MAP_SET;
+	sema_expr(s, v);
+	if (v->type.kind == TYPE_NONE)
+		return;
+	if (!mi->assigned) {
+		mi->assigned = true;
+		mi->agg = AGG_NONE;
+		mi->def = st->loc;
+		mi->value = v->type;
+		return;
+	}
+	if (mi->agg != AGG_NONE) {
+		diag_error(s->d, st->loc, "map %s holds %s() elsewhere; it cannot also be assigned a plain value",
+			   mi->name, agg_name(mi->agg));
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	} else if (mi->value.kind != v->type.kind) {
+		diag_error(s->d, st->loc, "map %s holds %s elsewhere but is assigned %s here", mi->name,
+			   sema_kind_name(mi->value.kind), sema_kind_name(v->type.kind));
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	} else if (v->type.kind == TYPE_STR) {
+		mi->value = sema_unify_str(mi->value, v->type);
+	}
+}
+
+/* ---- locals ---- */
+
+static struct local_info *sema_local_find(struct sema *s, const char *name)
+{
+	for (unsigned i = 0; i < s->nlocals; i++)
+		if (strcmp(s->locals[i]->name, name) == 0)
+			return s->locals[i];
+	return NULL;
+}
+
+static void sema_local_set(struct sema *s, struct stmt *st)
+{
+	struct expr *lhs = st->u.assign.lhs, *v = st->u.assign.rhs;
+	st->kind = STMT_LOCAL_SET;
+	sema_expr(s, v);
+	struct local_info *li = sema_local_find(s, lhs->u.local.name);
+	if (!li) {
+		if (s->nlocals == MAX_LOCALS) {
+			diag_error(s->d, lhs->loc, "too many local variables in one clause (at most %d)", MAX_LOCALS);
+			return;
+		}
+		li = arena_alloc(&s->c->arena, sizeof(*li));
+		li->name = lhs->u.local.name;
+		li->type = v->type;
+		li->id = s->nlocals;
+		s->locals[s->nlocals++] = li;
+	} else if (v->type.kind != TYPE_NONE && li->type.kind != v->type.kind) {
+		diag_error(s->d, st->loc, "%s holds %s but is assigned %s here", li->name,
+			   sema_kind_name(li->type.kind), sema_kind_name(v->type.kind));
+	} else if (v->type.kind == TYPE_STR) {
+		li->type = sema_unify_str(li->type, v->type);
+	}
+	lhs->u.local.info = li;
+	lhs->type = li->type;
+}
+
+/* ---- expressions ---- */
+
+static void sema_arg(struct sema *s, struct expr *e)
+{
+	int idx = (int)e->u.num;
+	if (idx > s->c->argc) {
+		diag_error(s->d, e->loc, "the script uses $%d but %s given; pass it after the script: nfsq script.nfsq ARG...",
+			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was" : "fewer arguments were");
+		e->kind = EXPR_INT;
+		e->u.num = 0;
+		e->type = type_int();
+		return;
+	}
+	const char *v = s->c->argv[idx - 1];
+	char *end;
+	long long n = strtoll(v, &end, 0);
+	if (*v && !*end) {
+		e->kind = EXPR_INT;
+		e->u.num = n;
+		e->type = type_int();
+	} else {
+		size_t len = strlen(v);
+		if (len + 1 > NFSQ_STR_MAX) {
+			diag_error(s->d, e->loc, "argument $%d is %zu bytes; strings hold at most %d", idx, len,
+				   NFSQ_STR_MAX - 1);
+			len = NFSQ_STR_MAX - 1;
+		}
+		e->kind = EXPR_STR;
+		e->u.str.text = arena_strndup(&s->c->arena, v, len);
+		e->u.str.len = (uint32_t)len;
+		e->type = type_str((uint32_t)len + 1);
+	}
+}
+
+static void sema_binary(struct sema *s, struct expr *e)
+{
+	struct expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
+	enum binop op = e->u.binary.op;
+	sema_expr(s, l);
+	sema_expr(s, r);
+	e->type = type_int();
+	if (l->type.kind == TYPE_NONE || r->type.kind == TYPE_NONE)
+		return;
+	bool lstr = l->type.kind == TYPE_STR, rstr = r->type.kind == TYPE_STR;
+	if (op == BINOP_EQ || op == BINOP_NE) {
+		if (lstr != rstr)
+			diag_error(s->d, e->loc, "cannot compare %s with %s", sema_kind_name(l->type.kind),
+				   sema_kind_name(r->type.kind));
+		else if (!lstr && l->type.kind != r->type.kind && l->type.kind != TYPE_INT &&
+			 r->type.kind != TYPE_INT)
+			diag_error(s->d, e->loc, "cannot compare %s with %s", sema_kind_name(l->type.kind),
+				   sema_kind_name(r->type.kind));
+		return;
+	}
+	if (lstr || rstr) {
+		const struct expr *bad = lstr ? l : r;
+		diag_error(s->d, bad->loc, "operator '%s' needs integers, but this is a string%s",
+			   binop_str(op), op >= BINOP_LT && op <= BINOP_GE ? " (strings compare only with == and !=)" : "");
+	}
+}
+
+static void sema_call_expr(struct sema *s, struct expr *e)
+{
+	const char *name = e->u.call.name;
+	for (struct expr *a = e->u.call.args; a; a = a->next)
+		sema_expr(s, a);
+	if (sema_agg_kind(name) != AGG_NONE) {
+		diag_error(s->d, e->loc, "%s() is an aggregation; assign it to a map: @name[keys] = %s(...)",
+			   name, name);
+		return;
+	}
+	static const char *const stmts[] = {"printf", "print", "clear", "delete", "exit"};
+	for (unsigned i = 0; i < 5; i++)
+		if (strcmp(name, stmts[i]) == 0) {
+			diag_error(s->d, e->loc, "%s() is a statement and has no value", name);
+			return;
+		}
+	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
+					     "lhist", "printf", "print", "clear", "delete", "exit"};
+	const char *hint = diag_suggest(name, known, 13);
+	if (hint)
+		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
+	else
+		diag_error(s->d, e->u.call.name_loc, "unknown function '%s'", name);
+}
+
+static void sema_expr(struct sema *s, struct expr *e)
+{
+	switch (e->kind) {
+	case EXPR_INT:
+		e->type = type_int();
+		break;
+	case EXPR_STR:
+		if (e->u.str.len + 1 > NFSQ_STR_MAX)
+			diag_error(s->d, e->loc, "string of %u bytes; strings hold at most %d", e->u.str.len,
+				   NFSQ_STR_MAX - 1);
+		e->type = type_str(e->u.str.len + 1 > NFSQ_STR_MAX ? NFSQ_STR_MAX : e->u.str.len + 1);
+		break;
+	case EXPR_ERRNO:
+		break;
+	case EXPR_ARG:
+		sema_arg(s, e);
+		break;
+	case EXPR_IDENT:
+		sema_ident(s, e);
+		break;
+	case EXPR_LOCAL: {
+		struct local_info *li = sema_local_find(s, e->u.local.name);
+		if (!li) {
+			diag_error(s->d, e->loc, "%s is used before it is assigned (locals live in one clause: $x = ...; first)",
+				   e->u.local.name);
+			break;
+		}
+		e->u.local.info = li;
+		e->type = li->type;
+		break;
+	}
+	case EXPR_MAP: {
+		struct map_info *mi = sema_map(s, e);
+		if (mi->assigned && mi->agg != AGG_NONE) {
+			diag_error(s->d, e->loc, "%s holds %s(), which is summed across CPUs only when printed; it cannot be read in a probe",
+				   mi->name, agg_name(mi->agg));
+			break;
+		}
+		if (!mi->assigned && !mi->read_early) {
+			mi->read_early = true;
+			mi->read_loc = e->loc;
+		}
+		e->type = mi->assigned ? mi->value : type_int();
+		break;
+	}
+	case EXPR_UNARY:
+		sema_expr(s, e->u.unary.arg);
+		e->type = type_int();
+		if (e->u.unary.arg->type.kind == TYPE_STR)
+			diag_error(s->d, e->loc, "operator '%s' needs an integer, but this is a string",
+				   e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!" : "~");
+		break;
+	case EXPR_BINARY:
+		sema_binary(s, e);
+		break;
+	case EXPR_TERNARY: {
+		struct expr *cond = e->u.ternary.cond, *a = e->u.ternary.then, *b = e->u.ternary.els;
+		sema_expr(s, cond);
+		sema_expr(s, a);
+		sema_expr(s, b);
+		if (cond->type.kind == TYPE_STR)
+			diag_error(s->d, cond->loc, "a condition must be an integer, but this is a string");
+		if (a->type.kind == TYPE_NONE || b->type.kind == TYPE_NONE)
+			break;
+		if ((a->type.kind == TYPE_STR) != (b->type.kind == TYPE_STR)) {
+			diag_error(s->d, e->loc, "the branches of ?: must have the same type (%s and %s)",
+				   sema_kind_name(a->type.kind), sema_kind_name(b->type.kind));
+			break;
+		}
+		e->type = a->type.kind == TYPE_STR ? sema_unify_str(a->type, b->type)
+			  : a->type.kind == b->type.kind ? a->type : type_int();
+		break;
+	}
+	case EXPR_CALL:
+		sema_call_expr(s, e);
+		break;
+	}
+}
+
+/* ---- printf ---- */
+
+/* Splits fmt into conversions and checks them against the arguments. */
+static void sema_printf(struct sema *s, struct stmt *st)
+{
+	struct expr *call = st->u.call.call;
+	struct expr *fmt = call->u.call.args;
+	st->kind = STMT_PRINTF;
+	for (struct expr *a = fmt; a; a = a->next)
+		if (a != fmt || a->kind != EXPR_STR)
+			sema_expr(s, a);
+	if (!fmt || fmt->kind != EXPR_STR) {
+		diag_error(s->d, fmt ? fmt->loc : call->loc, "printf needs a format string literal first: printf(\"%%d\\n\", x)");
+		return;
+	}
+	unsigned nargs = call->u.call.nargs - 1;
+	if (nargs > MAX_PRINTF_ARGS) {
+		diag_error(s->d, call->loc, "printf takes at most %d arguments after the format", MAX_PRINTF_ARGS);
+		return;
+	}
+	struct printf_info *pi = arena_alloc(&s->c->arena, sizeof(*pi));
+	pi->fmt = fmt->u.str.text;
+	pi->args = arena_alloc(&s->c->arena, sizeof(*pi->args) * (nargs ? nargs : 1));
+	struct expr *arg = fmt->next;
+	uint32_t off = 8;
+	unsigned n = 0;
+	const char *f = fmt->u.str.text;
+	for (uint32_t i = 0; i < fmt->u.str.len; i++) {
+		if (f[i] != '%')
+			continue;
+		uint32_t start = i++;
+		if (i < fmt->u.str.len && f[i] == '%')
+			continue;
+		while (i < fmt->u.str.len && strchr("-+ #0", f[i]))
+			i++;
+		while (i < fmt->u.str.len && ((f[i] >= '0' && f[i] <= '9') || f[i] == '.'))
+			i++;
+		while (i < fmt->u.str.len && (f[i] == 'l' || f[i] == 'h' || f[i] == 'z'))
+			i++;
+		char conv = i < fmt->u.str.len ? f[i] : '\0';
+		if (!conv || !strchr("diuxXsce", conv)) {
+			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%u %%x %%X %%s %%c %%e, and %%%%)",
+				   (int)(i - start + (conv ? 1 : 0)), f + start);
+			return;
+		}
+		if (!arg) {
+			diag_error(s->d, fmt->loc, "printf: the format has more conversions than the %u argument%s given",
+				   nargs, nargs == 1 ? "" : "s");
+			return;
+		}
+		if (arg->type.kind != TYPE_NONE) {
+			bool isstr = arg->type.kind == TYPE_STR;
+			bool iserr = arg->type.kind == TYPE_ERRNO || arg->type.kind == TYPE_NFSSTAT;
+			if (conv == 's' && !isstr && !iserr)
+				diag_error(s->d, arg->loc, "printf: %%s needs a string (or an error, printed by name), but this is %s",
+					   sema_kind_name(arg->type.kind));
+			else if (conv == 'e' && !iserr && arg->type.kind != TYPE_INT)
+				diag_error(s->d, arg->loc, "printf: %%e prints an error name and needs an integer");
+			else if (conv != 's' && isstr)
+				diag_error(s->d, arg->loc, "printf: %%%c needs an integer, but this is a string", conv);
+		}
+		struct printf_arg *pa = &pi->args[n++];
+		pa->type = arg->type;
+		pa->conv = conv;
+		pa->spec = arena_strndup(&s->c->arena, f + start, i - start + 1);
+		pa->offset = off;
+		off += arg->type.kind == TYPE_STR ? (arg->type.size + 7) & ~7u : 8;
+		arg = arg->next;
+	}
+	if (arg) {
+		diag_error(s->d, arg->loc, "printf: more arguments than conversions in the format");
+		return;
+	}
+	pi->nargs = n;
+	pi->size = off;
+	struct program *prog = s->c->prog;
+	if (prog->nprintfs == s->printf_cap) {
+		unsigned cap = s->printf_cap ? s->printf_cap * 2 : 8;
+		struct printf_info **v = arena_alloc(&s->c->arena, sizeof(*v) * cap);
+		if (prog->nprintfs)
+			memcpy(v, prog->printfs, sizeof(*v) * prog->nprintfs);
+		prog->printfs = v;
+		s->printf_cap = cap;
+	}
+	pi->id = prog->nprintfs;
+	prog->printfs[prog->nprintfs++] = pi;
+	st->u.call.printf = pi;
+}
+
+/* ---- statements ---- */
+
+/* print(@m[, top]) | clear(@m) | delete(@m[k]) | exit() */
+static void sema_call_stmt(struct sema *s, struct stmt *st)
+{
+	struct expr *call = st->u.call.call;
+	const char *name = call->u.call.name;
+	struct expr *a0 = call->u.call.args;
+	unsigned n = call->u.call.nargs;
+	if (strcmp(name, "printf") == 0) {
+		sema_printf(s, st);
+		return;
+	}
+	if (strcmp(name, "exit") == 0) {
+		st->kind = STMT_EXIT;
+		s->c->prog->has_exit = true;
+		if (n)
+			diag_error(s->d, call->loc, "exit() takes no arguments");
+		return;
+	}
+	bool print = strcmp(name, "print") == 0, clear = strcmp(name, "clear") == 0;
+	bool del = strcmp(name, "delete") == 0;
+	if (!print && !clear && !del) {
+		if (sema_agg_kind(name) != AGG_NONE)
+			diag_error(s->d, call->loc, "%s() is an aggregation; assign it to a map: @name[keys] = %s(...)",
+				   name, name);
+		else
+			sema_call_expr(s, call);
+		return;
+	}
+	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR : STMT_DELETE;
+	unsigned maxargs = print ? 2 : 1;
+	if (n < 1 || n > maxargs || a0->kind != EXPR_MAP) {
+		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map) or print(@map, top_n)"
+			   : clear ? "clear(@map)" : "delete(@map[key])");
+		return;
+	}
+	sema_map(s, a0);
+	a0->type = type_int();
+	if (!del && a0->u.map.nkeys) {
+		diag_error(s->d, a0->loc, "%s() takes the whole map: %s(%s)", name, name, a0->u.map.name);
+	} else if (del && !a0->u.map.nkeys) {
+		diag_error(s->d, a0->loc, "delete() takes one element: delete(%s[key]); clear(%s) empties the map",
+			   a0->u.map.name, a0->u.map.name);
+	}
+	if (print && n == 2) {
+		int64_t top;
+		if (!sema_const(a0->next, &top) || top <= 0)
+			diag_error(s->d, a0->next->loc, "print(@map, N): N must be a positive integer literal");
+		a0->next->type = type_int();
+	}
+}
+
+static void sema_stmts(struct sema *s, struct stmt *st)
+{
+	for (; st; st = st->next) {
+		switch (st->kind) {
+		case STMT_ASSIGN: {
+			struct expr *lhs = st->u.assign.lhs, *rhs = st->u.assign.rhs;
+			if (lhs->kind == EXPR_LOCAL) {
+				sema_local_set(s, st);
+				break;
+			}
+			struct map_info *mi = sema_map(s, lhs);
+			enum agg_kind agg = rhs->kind == EXPR_CALL ? sema_agg_kind(rhs->u.call.name) : AGG_NONE;
+			if (agg != AGG_NONE)
+				sema_aggregate(s, st, mi, agg);
+			else
+				sema_map_set(s, st, mi);
+			lhs->type = mi->agg == AGG_NONE ? mi->value : type_int();
+			break;
+		}
+		case STMT_CALL:
+			sema_call_stmt(s, st);
+			break;
+		case STMT_IF:
+			sema_expr(s, st->u.ifs.cond);
+			if (st->u.ifs.cond->type.kind == TYPE_STR)
+				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
+			sema_stmts(s, st->u.ifs.then);
+			sema_stmts(s, st->u.ifs.els);
+			break;
+		default:
+			break; /* already checked */
+		}
+	}
+}
+
+static void sema_clause(struct sema *s, struct clause *cl)
+{
+	s->clause = cl;
+	s->nlocals = 0;
+	for (struct probe_ref *p = cl->probes; p; p = p->next)
+		sema_probe(s, p);
+	if (cl->pred) {
+		sema_expr(s, cl->pred);
+		if (cl->pred->type.kind == TYPE_STR)
+			diag_error(s->d, cl->pred->loc, "a predicate must be an integer, but this is a string (compare it: x == \"...\")");
+	}
+	sema_stmts(s, cl->body);
+	cl->nlocals = s->nlocals;
+	cl->locals = arena_alloc(&s->c->arena, sizeof(*cl->locals) * (s->nlocals ? s->nlocals : 1));
+	memcpy(cl->locals, s->locals, sizeof(*cl->locals) * s->nlocals);
+}
+
+int compile_check(struct compilation *c)
+{
+	struct sema s = {.c = c, .d = &c->diag};
+	if (!c->prog->clauses) {
+		diag_error_noloc(&c->diag, "the script has no probes; write one, e.g.: nfs.read { @[comm] = count(); }");
+		return -1;
+	}
+	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
+		sema_clause(&s, cl);
+	for (unsigned i = 0; i < c->prog->nmaps; i++) {
+		struct map_info *mi = c->prog->maps[i];
+		if (!mi->assigned)
+			diag_error(&c->diag, mi->def, "map %s is used but never assigned", mi->name);
+		else if (mi->read_early && (mi->agg != AGG_NONE || mi->value.kind != TYPE_INT))
+			diag_error(&c->diag, mi->read_loc, "%s is read here as an integer, but it holds %s",
+				   mi->name, mi->agg != AGG_NONE ? "an aggregation" : sema_kind_name(mi->value.kind));
+	}
+	return c->diag.nerrors ? -1 : 0;
+}

@@ -1,0 +1,44 @@
+/* types.h - the value types of nfsq expressions. */
+#ifndef NFSQ_TYPES_H
+#define NFSQ_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum type_kind {
+	TYPE_NONE,    /* no value (statements, not yet typed) */
+	TYPE_INT,     /* 64-bit signed integer; durations are ns, sizes bytes */
+	TYPE_STR,     /* NUL-terminated string of at most size bytes (NUL included) */
+	TYPE_ERRNO,   /* Linux errno as a positive number (0 = success), printed as a name */
+	TYPE_NFSSTAT, /* NFS protocol status (NFS4ERR_*, NFS3ERR_*), printed as a name */
+};
+
+struct type {
+	enum type_kind kind;
+	uint32_t size; /* TYPE_STR: bytes including the NUL; else 8 */
+};
+
+#define NFSQ_STR_DEFAULT 64 /* string literal / field size when nothing says otherwise */
+#define NFSQ_STR_MAX 256    /* longest string a probe field or key may hold */
+
+static inline struct type type_int(void) { return (struct type){TYPE_INT, 8}; }
+static inline struct type type_str(uint32_t size) { return (struct type){TYPE_STR, size}; }
+static inline bool type_is_integer(struct type t)
+{
+	return t.kind == TYPE_INT || t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT;
+}
+const char *type_name(struct type t); /* "int", "string[64]" (static buffer), "errno", "nfsstat" */
+
+/* Symbolic error names: errno (ESTALE) and NFS status (NFS4ERR_DELAY). */
+struct errname {
+	const char *name;
+	int64_t value;
+	enum type_kind kind; /* TYPE_ERRNO or TYPE_NFSSTAT */
+};
+const struct errname *errname_lookup(const char *name);
+/* Name of a value of the given kind, or NULL when unknown. */
+const char *errname_of(enum type_kind kind, int64_t value);
+/* All names, for "did you mean" (NULL-terminated). */
+const char *const *errname_all(void);
+
+#endif

@@ -1,0 +1,156 @@
+/* tracefs.c - raw probes: tracepoint fields from tracefs format files, kprobe args. */
+#include "probe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool tracefs_has_events(const char *dir)
+{
+	char path[256];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/events", dir);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *probe_tracefs(char *err, size_t errlen)
+{
+	static const char *const dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	for (unsigned i = 0; i < 2; i++)
+		if (tracefs_has_events(dirs[i]))
+			return dirs[i];
+	if (geteuid() == 0 && mount("nodev", dirs[0], "tracefs", 0, NULL) == 0 &&
+	    tracefs_has_events(dirs[0]))
+		return dirs[0];
+	snprintf(err, errlen,
+		 "tracefs is not mounted%s; mount it with: mount -t tracefs nodev /sys/kernel/tracing",
+		 geteuid() == 0 ? " and mounting it failed" : " (run nfsq as root to mount it)");
+	return NULL;
+}
+
+/* One "field:TYPE NAME;\toffset:N;\tsize:N;\tsigned:N;" line. */
+static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
+{
+	char *decl = strstr(line, "field:");
+	char *off = strstr(line, "offset:");
+	char *size = strstr(line, "size:");
+	char *sgn = strstr(line, "signed:");
+	if (!decl || !off || !size || !sgn)
+		return false;
+	decl += 6;
+	char *semi = strchr(decl, ';');
+	if (!semi)
+		return false;
+	*semi = '\0';
+	/* the name is the last identifier of the declaration, before any [N] */
+	char *bracket = strchr(decl, '[');
+	char *end = bracket ? bracket : semi;
+	while (end > decl && end[-1] == ' ')
+		end--;
+	char *start = end;
+	while (start > decl && (start[-1] == '_' || (start[-1] >= 'a' && start[-1] <= 'z') ||
+				(start[-1] >= 'A' && start[-1] <= 'Z') ||
+				(start[-1] >= '0' && start[-1] <= '9')))
+		start--;
+	if (start == end)
+		return false;
+	f->name = arena_strndup(a, start, (size_t)(end - start));
+	f->offset = (uint32_t)strtoul(off + 7, NULL, 10);
+	f->size = (uint32_t)strtoul(size + 5, NULL, 10);
+	f->is_signed = sgn[7] == '1';
+	f->src = FIELD_TP;
+	bool is_char = strstr(decl, "char") != NULL && !strchr(decl, '*');
+	if (strncmp(decl, "__data_loc", 10) == 0) {
+		if (!is_char)
+			return false; /* dynamic arrays of other types are not readable yet */
+		f->data_loc = true;
+		f->type = type_str(NFSQ_STR_DEFAULT);
+	} else if (bracket) {
+		if (!is_char)
+			return false;
+		f->type = type_str(f->size + 1 > NFSQ_STR_MAX ? NFSQ_STR_MAX : f->size + 1);
+	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
+		f->type = type_int();
+	} else {
+		return false;
+	}
+	f->doc = arena_strdup(a, decl);
+	return true;
+}
+
+const struct probe_def *probe_tracepoint(struct arena *a, const char *target, char *err,
+					 size_t errlen)
+{
+	const char *dir = probe_tracefs(err, errlen);
+	if (!dir)
+		return NULL;
+	const char *colon = strchr(target, ':');
+	if (!colon) {
+		snprintf(err, errlen, "a tracepoint is named category:event");
+		return NULL;
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "%s/events/%.*s/%s/format", dir, (int)(colon - target), target,
+		 colon + 1);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "tracepoint %s does not exist on this kernel (no %s)",
+				 target, path);
+		else
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * 64);
+	unsigned n = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f) && n < 64) {
+		if (!strstr(line, "field:") || strstr(line, "common_"))
+			continue;
+		if (tracefs_field(a, line, &fields[n]))
+			n++;
+	}
+	fclose(f);
+	struct probe_def *p = arena_alloc(a, sizeof(*p));
+	struct probe_attach *at = arena_alloc(a, sizeof(*at));
+	at->kind = ATTACH_TRACEPOINT;
+	at->target = arena_strdup(a, target);
+	p->name = arena_printf(a, "tracepoint:%s", target);
+	p->summary = "kernel tracepoint";
+	p->fields = fields;
+	p->nfields = n;
+	p->attach = at;
+	p->nattach = 1;
+	return p;
+}
+
+const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret)
+{
+	static const char *const args[] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5"};
+	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * 6);
+	unsigned n = 0;
+	if (ret) {
+		fields[n++] = (struct probe_field){.name = "retval", .type = {TYPE_INT, 8},
+						   .doc = "return value", .src = FIELD_RETVAL};
+	} else {
+		for (unsigned i = 0; i < 6; i++)
+			fields[n++] = (struct probe_field){.name = args[i], .type = {TYPE_INT, 8},
+							   .doc = "argument register", .src = FIELD_ARG,
+							   .index = i};
+	}
+	struct probe_def *p = arena_alloc(a, sizeof(*p));
+	struct probe_attach *at = arena_alloc(a, sizeof(*at));
+	at->kind = ret ? ATTACH_KRETPROBE : ATTACH_KPROBE;
+	at->target = arena_strdup(a, fn);
+	p->name = arena_printf(a, "%s:%s", ret ? "kretprobe" : "kprobe", fn);
+	p->summary = ret ? "kernel function return" : "kernel function entry";
+	p->fields = fields;
+	p->nfields = n;
+	p->attach = at;
+	p->nattach = 1;
+	return p;
+}

@@ -1,0 +1,38 @@
+/* run.h - what the command line hands to the engine (codegen + runtime). */
+#ifndef NFSQ_RUN_H
+#define NFSQ_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../lang/ast.h"
+
+enum out_format {
+	OUT_TEXT, /* bpftrace-like text */
+	OUT_JSON, /* NDJSON: one object per printf event and per map */
+};
+
+enum dump_kind {
+	DUMP_NONE,
+	DUMP_IR,  /* -d ir: the LLVM IR, then stop */
+	DUMP_BPF, /* -d bpf: the BPF disassembly, then stop */
+};
+
+struct run_options {
+	FILE *out;               /* where results go (stdout or the -o file) */
+	enum out_format format;
+	enum dump_kind dump;
+	const char *cmd;         /* -c: command to run, traced until it exits */
+	pid_t pid;               /* -p: only events of this process (0 = all) */
+	bool quiet;              /* -q: no "Attaching N probes..." line */
+	int verbose;             /* -v: libbpf's log, timings */
+};
+
+/* Compiles the checked program in c to BPF, loads, attaches and runs it until
+ * exit(), Ctrl-C / SIGTERM, or the -c command ends; prints the maps.
+ * Errors are printed to stderr as one clear line. Returns the process exit code
+ * (see the exit codes in cli/main.c). */
+int run_program(struct compilation *c, const struct run_options *o);
+
+#endif
