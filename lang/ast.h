@@ -129,6 +129,7 @@ struct map_info {
 	unsigned id;          /* 0..nmaps-1 in order of first use */
 	unsigned nkeys;
 	struct type *keys;    /* nkeys key types */
+	bool keys_known;      /* nkeys is set (a whole-map use like print(@m) does not say) */
 	enum agg_kind agg;
 	struct type value;    /* AGG_NONE: the stored value's type; else int */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */

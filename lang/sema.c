@@ -164,18 +164,21 @@ static void sema_ident(struct sema *s, struct expr *e)
 	}
 	const char *hint = sema_field_hint(s, name);
 	const struct probe_ref *p = s->clause->probes;
+	bool fields = p->def && p->def->nfields;
 	char where[160];
-	if (p->def && p->def->nfields)
+	if (fields)
 		snprintf(where, sizeof(where), " in probe %s", p->name);
-	else if (p->kind == PROBE_BEGIN || p->kind == PROBE_END || p->kind == PROBE_INTERVAL)
+	else
 		snprintf(where, sizeof(where), " (probe %s has no fields, only builtins)", p->name);
-	else
-		where[0] = '\0';
-	if (hint)
+	if (hint && errname_lookup(hint))
+		diag_error(s->d, e->loc, "unknown name '%s' (did you mean the error name '%s'?)", name, hint);
+	else if (hint)
 		diag_error(s->d, e->loc, "unknown field '%s'%s (did you mean '%s'?)", name, where, hint);
-	else
+	else if (fields)
 		diag_error(s->d, e->loc, "unknown field '%s'%s; nfsq -lv %s lists its fields", name, where,
 			   p->name);
+	else
+		diag_error(s->d, e->loc, "unknown field '%s'%s", name, where);
 }
 
 /* ---- maps ---- */
@@ -197,25 +200,28 @@ static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 	struct map_info *mi = arena_alloc(&s->c->arena, sizeof(*mi));
 	mi->name = m->u.map.name;
 	mi->id = prog->nmaps;
-	mi->nkeys = m->u.map.nkeys;
-	mi->keys = arena_alloc(&s->c->arena, sizeof(*mi->keys) * (mi->nkeys ? mi->nkeys : 1));
 	mi->def = m->loc;
 	mi->value = type_int();
 	prog->maps[prog->nmaps++] = mi;
 	return mi;
 }
 
-/* Types the keys of m and checks them against the map's other uses. */
-static struct map_info *sema_map(struct sema *s, struct expr *m)
+/* Types the keys of m and checks them against the map's other uses; a whole
+ * map (print, clear) says nothing about keys. */
+static struct map_info *sema_map(struct sema *s, struct expr *m, bool whole)
 {
 	for (struct expr *k = m->u.map.keys; k; k = k->next)
 		sema_expr(s, k);
-	bool fresh = true;
-	for (unsigned i = 0; i < s->c->prog->nmaps; i++)
-		if (strcmp(s->c->prog->maps[i]->name, m->u.map.name) == 0)
-			fresh = false;
 	struct map_info *mi = sema_map_info(s, m);
 	m->u.map.info = mi;
+	if (whole)
+		return mi;
+	bool fresh = !mi->keys_known;
+	if (fresh) {
+		mi->keys_known = true;
+		mi->nkeys = m->u.map.nkeys;
+		mi->keys = arena_alloc(&s->c->arena, sizeof(*mi->keys) * (mi->nkeys ? mi->nkeys : 1));
+	}
 	if (mi->nkeys != m->u.map.nkeys) {
 		diag_error(s->d, m->loc, "map %s is used with %u key%s here but %u elsewhere", mi->name,
 			   m->u.map.nkeys, m->u.map.nkeys == 1 ? "" : "s", mi->nkeys);
@@ -267,6 +273,12 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 	struct expr *call = st->u.assign.rhs;
 	unsigned want = agg == AGG_COUNT ? 0 : agg == AGG_LHIST ? 4 : 1;
 	st->kind = STMT_MAP_AGG;
+	bool first = !mi->assigned;
+	if (first) { /* the first use defines the map, even when it has errors */
+		mi->assigned = true;
+		mi->agg = agg;
+		mi->def = st->loc;
+	}
 	for (struct expr *a = call->u.call.args; a; a = a->next)
 		sema_expr(s, a);
 	if (call->u.call.nargs != want) {
@@ -301,10 +313,7 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 			return;
 		}
 	}
-	if (!mi->assigned) {
-		mi->assigned = true;
-		mi->agg = agg;
-		mi->def = st->loc;
+	if (first) {
 		mi->lhist_min = lmin;
 		mi->lhist_max = lmax;
 		mi->lhist_step = lstep;
@@ -312,7 +321,8 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 	}
 	if (mi->agg != agg) {
 		diag_error(s->d, st->loc, "map %s is used with %s() here but %s elsewhere; one map holds one kind of value",
-			   mi->name, agg_name(agg), mi->agg == AGG_NONE ? "assigned a plain value" : agg_name(mi->agg));
+			   mi->name, agg_name(agg), mi->agg == AGG_NONE ? "assigned a plain value" :
+			   arena_printf(&s->c->arena, "%s()", agg_name(mi->agg)));
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	} else if (agg == AGG_LHIST && (mi->lhist_min != lmin || mi->lhist_max != lmax || mi->lhist_step != lstep)) {
 		diag_error(s->d, st->loc, "map %s is used with different lhist() bounds", mi->name);
@@ -398,9 +408,8 @@ static void sema_arg(struct sema *s, struct expr *e)
 		return;
 	}
 	const char *v = s->c->argv[idx - 1];
-	char *end;
-	long long n = strtoll(v, &end, 0);
-	if (*v && !*end) {
+	int64_t n;
+	if (int_parse(v, &n)) {
 		e->kind = EXPR_INT;
 		e->u.num = n;
 		e->type = type_int();
@@ -502,7 +511,7 @@ static void sema_expr(struct sema *s, struct expr *e)
 		break;
 	}
 	case EXPR_MAP: {
-		struct map_info *mi = sema_map(s, e);
+		struct map_info *mi = sema_map(s, e, false);
 		if (mi->assigned && mi->agg != AGG_NONE) {
 			diag_error(s->d, e->loc, "%s holds %s(), which is summed across CPUs only when printed; it cannot be read in a probe",
 				   mi->name, agg_name(mi->agg));
@@ -670,19 +679,15 @@ static void sema_call_stmt(struct sema *s, struct stmt *st)
 	}
 	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR : STMT_DELETE;
 	unsigned maxargs = print ? 2 : 1;
-	if (n < 1 || n > maxargs || a0->kind != EXPR_MAP) {
+	if (n < 1 || n > maxargs || a0->kind != EXPR_MAP || (del && !a0->u.map.nkeys)) {
 		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map) or print(@map, top_n)"
-			   : clear ? "clear(@map)" : "delete(@map[key])");
+			   : clear ? "clear(@map)" : "delete(@map[key]) (clear(@map) empties a whole map)");
 		return;
 	}
-	sema_map(s, a0);
+	sema_map(s, a0, !del);
 	a0->type = type_int();
-	if (!del && a0->u.map.nkeys) {
+	if (!del && a0->u.map.nkeys)
 		diag_error(s->d, a0->loc, "%s() takes the whole map: %s(%s)", name, name, a0->u.map.name);
-	} else if (del && !a0->u.map.nkeys) {
-		diag_error(s->d, a0->loc, "delete() takes one element: delete(%s[key]); clear(%s) empties the map",
-			   a0->u.map.name, a0->u.map.name);
-	}
 	if (print && n == 2) {
 		int64_t top;
 		if (!sema_const(a0->next, &top) || top <= 0)
@@ -701,7 +706,7 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 				sema_local_set(s, st);
 				break;
 			}
-			struct map_info *mi = sema_map(s, lhs);
+			struct map_info *mi = sema_map(s, lhs, false);
 			enum agg_kind agg = rhs->kind == EXPR_CALL ? sema_agg_kind(rhs->u.call.name) : AGG_NONE;
 			if (agg != AGG_NONE)
 				sema_aggregate(s, st, mi, agg);

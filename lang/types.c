@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *type_name(struct type t)
@@ -18,6 +19,42 @@ const char *type_name(struct type t)
 		return buf;
 	}
 	return "?";
+}
+
+int unit_apply(uint64_t v, const char *suffix, int64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		int64_t mult;
+	} units[] = {
+		{"", 1}, {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000},
+		{"k", 1024}, {"m", 1024 * 1024}, {"g", 1024 * 1024 * 1024},
+		{"K", 1024}, {"M", 1024 * 1024}, {"G", 1024 * 1024 * 1024},
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(suffix, units[i].suffix) != 0)
+			continue;
+		if (v > (uint64_t)(INT64_MAX / units[i].mult))
+			return -2;
+		*out = (int64_t)v * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+bool int_parse(const char *s, int64_t *out)
+{
+	char *end;
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+		return false;
+	bool neg = *s == '-';
+	errno = 0;
+	unsigned long long v = strtoull(s + neg, &end, 0);
+	if (errno || unit_apply(v, end, out) != 0)
+		return false;
+	if (neg)
+		*out = -*out;
+	return true;
 }
 
 #define E(n) {#n, n, TYPE_ERRNO}

@@ -29,6 +29,12 @@ static inline bool type_is_integer(struct type t)
 }
 const char *type_name(struct type t); /* "int", "string[64]" (static buffer), "errno", "nfsstat" */
 
+/* v times the unit named by suffix (ns us ms s: to ns; k m g, K M G: x1024).
+ * 0 on success, -1 for an unknown unit, -2 on overflow. */
+int unit_apply(uint64_t v, const char *suffix, int64_t *out);
+/* A whole string as an integer with an optional unit ("10ms", "4k", "0x10"). */
+bool int_parse(const char *s, int64_t *out);
+
 /* Symbolic error names: errno (ESTALE) and NFS status (NFS4ERR_DELAY). */
 struct errname {
 	const char *name;

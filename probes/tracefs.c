@@ -47,7 +47,8 @@ static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
 		return false;
 	*semi = '\0';
 	/* the name is the last identifier of the declaration, before any [N] */
-	char *bracket = strchr(decl, '[');
+	bool data_loc = strncmp(decl, "__data_loc", 10) == 0; /* "__data_loc char[] name" */
+	char *bracket = data_loc ? NULL : strchr(decl, '[');
 	char *end = bracket ? bracket : semi;
 	while (end > decl && end[-1] == ' ')
 		end--;
@@ -64,7 +65,7 @@ static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
 	f->is_signed = sgn[7] == '1';
 	f->src = FIELD_TP;
 	bool is_char = strstr(decl, "char") != NULL && !strchr(decl, '*');
-	if (strncmp(decl, "__data_loc", 10) == 0) {
+	if (data_loc) {
 		if (!is_char)
 			return false; /* dynamic arrays of other types are not readable yet */
 		f->data_loc = true;

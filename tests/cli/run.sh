@@ -1,0 +1,77 @@
+#!/bin/bash
+# run.sh NFSQ - the command line: options, exit codes, listing, error paths.
+set -u
+nfsq=$1
+fails=0 n=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect CODE PATTERN -- ARGS...: nfsq exits with CODE and its output matches PATTERN (grep -E)
+expect() {
+	local code=$1 pat=$2; shift 3
+	local out rc
+	out=$("$nfsq" "$@" 2>&1); rc=$?
+	n=$((n + 1))
+	if [[ $rc != "$code" ]] || ! grep -qE -- "$pat" <<<"$out"; then
+		echo "FAIL: nfsq $* -> exit $rc (want $code), output:"; echo "$out" | head -20
+		echo "      (wanted a line matching: $pat)"
+		fails=$((fails + 1))
+	fi
+}
+
+expect 0 '^nfsq [0-9]+\.[0-9]+' -- --version
+expect 0 'usage: nfsq' -- -h
+expect 0 'usage: nfsq' -- --help
+expect 2 'usage: nfsq' --
+expect 2 'invalid option|unrecognized option' -- -Z
+expect 2 'unrecognized option' -- --bogus
+expect 2 '-d takes ast, ir or bpf' -- -d xyz -e 'BEGIN { exit(); }'
+expect 2 '-f takes text or json' -- -f xml -e 'BEGIN { exit(); }'
+expect 2 '-p needs a process id' -- -p abc -e 'BEGIN { exit(); }'
+expect 2 '-p 4000000: no such process' -- -p 4000000 -e 'BEGIN { exit(); }'
+expect 2 '-c and -p cannot be used together' -- -c true -p 1 -e 'BEGIN { exit(); }'
+expect 2 'cannot open script /nonexistent.nfsq: No such file' -- /nonexistent.nfsq
+expect 2 'is not a regular file' -- /tmp
+expect 2 'requires an argument' -- -e
+
+# the issue's headline checks
+expect 0 '^$' -- --check -e 'nfs.read /latency > 10ms/ { @[comm, file] = hist(latency); }'
+expect 1 "^-e:1:11: error: unknown field 'latncy' in probe nfs.read \(did you mean 'latency'\?\)" -- --check -e 'nfs.read /latncy > 10ms/ { @[comm, file] = hist(latency); }'
+expect 1 '^      \|           \^~~~~~$' -- --check -e 'nfs.read /latncy > 10ms/ { @[comm, file] = hist(latency); }'
+expect 0 '^      field latency :int' -- -d ast -e 'nfs.read /latency > 10ms/ { @[comm, file] = hist(latency); }'
+
+# listing
+expect 0 '^nfs\.read +read\(2\) through the NFS client' -- -l
+expect 0 '^rpc\.done ' -- -l 'rpc.*'
+expect 0 '^nfsd\.op ' -- -l
+expect 2 "no probe matches 'zzz\*'" -- -l 'zzz*'
+expect 0 'latency +int +ns from entry to return' -- -lv nfs.read
+expect 0 'kprobe:nfs_file_read \.\. kretprobe:nfs_file_read' -- -lv nfs.read
+expect 0 'file +string\[64\]' -- -l -v nfs.read
+if [[ ! -d /sys/module/nfs ]]; then
+	expect 0 "^nfs\.read .*unavailable: kernel module 'nfs' is not loaded" -- -l nfs.read
+fi
+"$nfsq" -l | grep -q '^test\.' && { echo "FAIL: hidden test probes are listed"; fails=$((fails + 1)); }
+
+# scripts from files, with arguments and a #! line
+printf '#!/usr/bin/env nfsq\nnfs.read /latency > $1/ { @[comm] = count(); }\n' > "$tmp/s.nfsq"
+expect 0 '^$' -- --check "$tmp/s.nfsq" 10ms
+expect 1 's\.nfsq:2:21: error: the script uses \$1 but no arguments were given' -- --check "$tmp/s.nfsq"
+
+# -o refuses to follow a symbolic link
+ln -s "$tmp/target" "$tmp/link"
+expect 2 'does not follow them' -- -o "$tmp/link" -e 'BEGIN { exit(); }'
+[[ -e $tmp/target ]] && { echo "FAIL: -o wrote through a symlink"; fails=$((fails + 1)); }
+
+# big and hostile inputs never crash: exit 1 with errors, in bounded time
+head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
+expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"
+python3 -c "print('BEGIN { @x = count(); }\n' * 40000)" > "$tmp/big.nfsq"
+expect 0 '^$' -- --check "$tmp/big.nfsq"
+printf 'BEGIN { printf("\\0"); }\0\0\0' > "$tmp/nul.nfsq"
+expect 1 'unexpected character' -- --check "$tmp/nul.nfsq"
+head -c 17000000 /dev/zero > "$tmp/huge.nfsq"
+expect 2 'scripts may be at most' -- --check "$tmp/huge.nfsq"
+
+echo "$((n - fails))/$n cli checks passed"
+[[ $fails == 0 ]]
