@@ -1,0 +1,1557 @@
+/* codegen.c - typed AST -> LLVM IR -> BPF ELF object, with the LLVM-C API.
+ *
+ * One BPF program per (clause, probe); start/end probes add a start program that
+ * records the start time per thread. Every function gets a DISubprogram and a
+ * named ctx parameter, and every statement and expression a DILocation from its
+ * script position, so the BTF line info LLVM emits maps instructions back to the
+ * script (see runtime/verifier.c). Maps are BTF-defined globals in ".maps".
+ *
+ * Values: integers are i64; a string is a pointer to an 8-byte aligned stack
+ * buffer of layout_type_size() bytes, zero padded after its NUL (every producer
+ * keeps that invariant, so comparing and hashing strings is word-wise). */
+#include "codegen.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "../probes/probe.h"
+
+/* BPF helper ids (enum bpf_func_id). */
+enum {
+	H_MAP_LOOKUP = 1,
+	H_MAP_UPDATE = 2,
+	H_MAP_DELETE = 3,
+	H_KTIME_GET_NS = 5,
+	H_GET_SMP_PROCESSOR_ID = 8,
+	H_GET_CURRENT_PID_TGID = 14,
+	H_GET_CURRENT_UID_GID = 15,
+	H_GET_CURRENT_COMM = 16,
+	H_PROBE_READ_KERNEL_STR = 115,
+	H_RINGBUF_OUTPUT = 130,
+	H_RINGBUF_RESERVE = 131,
+	H_RINGBUF_SUBMIT = 132,
+};
+
+#define BPF_ANY 0
+#define BPF_NOEXIST 1
+
+/* x86_64 struct pt_regs offsets: di si dx cx r8 r9, and ax for the return value. */
+static const unsigned cg_arg_regs[6] = {14 * 8, 13 * 8, 12 * 8, 11 * 8, 9 * 8, 8 * 8};
+#define CG_RETVAL_REG (10 * 8)
+
+struct cg {
+	struct compilation *c;
+	const struct cg_options *o;
+	struct cg_object *obj;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMDIBuilderRef dib;
+	LLVMTargetMachineRef tm;
+	LLVMTypeRef i1, i8, i32, i64, ptr;
+	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
+	LLVMValueRef *maps;     /* per map_info.id */
+	LLVMValueRef ringbuf, drops;
+	/* the function being emitted */
+	LLVMValueRef fn, ctxarg;
+	LLVMMetadataRef sp;
+	LLVMBasicBlockRef entry, ret_bb;
+	LLVMValueRef *locals;
+	const struct cg_prog *prog;
+	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
+	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
+	LLVMValueRef start_map;  /* of the probe being emitted, or NULL */
+	unsigned nstart;
+	int errors;
+};
+
+/* ---- small builders ---- */
+
+static void cg_error(struct cg *g, struct loc l, const char *msg, const char *what)
+{
+	diag_error(&g->c->diag, l, "%s%s%s", msg, what ? ": " : "", what ? what : "");
+	g->errors++;
+}
+
+static LLVMValueRef cg_i64(struct cg *g, int64_t v)
+{
+	return LLVMConstInt(g->i64, (unsigned long long)v, 1);
+}
+
+static LLVMValueRef cg_i32(struct cg *g, uint32_t v)
+{
+	return LLVMConstInt(g->i32, v, 0);
+}
+
+static void cg_setloc(struct cg *g, struct loc l)
+{
+	uint32_t line = 1, col = 1;
+	LLVMMetadataRef dl;
+
+	if (g->c->src.text)
+		src_linecol(&g->c->src, l.begin, &line, &col);
+	dl = LLVMDIBuilderCreateDebugLocation(g->ctx, line, col, g->sp, NULL);
+	LLVMSetCurrentDebugLocation2(g->b, dl);
+}
+
+/* An 8-byte aligned stack buffer of size bytes, allocated in the entry block. */
+static LLVMValueRef cg_alloca(struct cg *g, uint32_t size)
+{
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(g->ctx);
+	LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
+	LLVMValueRef a;
+
+	if (first)
+		LLVMPositionBuilderBefore(eb, first);
+	else
+		LLVMPositionBuilderAtEnd(eb, g->entry);
+	a = LLVMBuildAlloca(eb, LLVMArrayType(g->i64, layout_round8(size ? size : 8) / 8), "");
+	LLVMSetAlignment(a, 8);
+	LLVMDisposeBuilder(eb);
+	return a;
+}
+
+static LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off)
+{
+	LLVMValueRef idx;
+
+	if (!off)
+		return p;
+	idx = cg_i64(g, off);
+	return LLVMBuildGEP2(g->b, g->i8, p, &idx, 1, "");
+}
+
+static LLVMValueRef cg_load(struct cg *g, LLVMTypeRef t, LLVMValueRef p, uint32_t off)
+{
+	return LLVMBuildLoad2(g->b, t, cg_gep(g, p, off), "");
+}
+
+static void cg_store(struct cg *g, LLVMValueRef v, LLVMValueRef p, uint32_t off)
+{
+	LLVMBuildStore(g->b, v, cg_gep(g, p, off));
+}
+
+static void cg_zero(struct cg *g, LLVMValueRef p, uint32_t off, uint32_t size)
+{
+	for (uint32_t i = 0; i < layout_round8(size); i += 8)
+		cg_store(g, cg_i64(g, 0), p, off + i);
+}
+
+static LLVMValueRef cg_helper(struct cg *g, int id, LLVMValueRef *args, unsigned n)
+{
+	LLVMTypeRef at[6];
+	LLVMTypeRef ft;
+	LLVMValueRef fp;
+
+	for (unsigned i = 0; i < n; i++)
+		at[i] = LLVMTypeOf(args[i]);
+	ft = LLVMFunctionType(g->i64, at, n, 0);
+	fp = LLVMConstIntToPtr(cg_i64(g, id), g->ptr);
+	return LLVMBuildCall2(g->b, ft, fp, args, n, "");
+}
+
+static LLVMValueRef cg_helper0(struct cg *g, int id)
+{
+	return cg_helper(g, id, NULL, 0);
+}
+
+static LLVMBasicBlockRef cg_block(struct cg *g, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+static void cg_at(struct cg *g, LLVMBasicBlockRef bb)
+{
+	LLVMPositionBuilderAtEnd(g->b, bb);
+}
+
+static LLVMValueRef cg_bool64(struct cg *g, LLVMValueRef i1v)
+{
+	return LLVMBuildZExt(g->b, i1v, g->i64, "");
+}
+
+/* Copies a string buffer of ssize into one of dsize (both zero padded, see top). */
+static void cg_copy_str(struct cg *g, LLVMValueRef dst, uint32_t doff, uint32_t dsize,
+			LLVMValueRef src, uint32_t ssize)
+{
+	uint32_t d8 = layout_round8(dsize), s8 = layout_round8(ssize);
+	uint32_t n = d8 < s8 ? d8 : s8;
+
+	for (uint32_t i = 0; i < n; i += 8)
+		cg_store(g, cg_load(g, g->i64, src, i), dst, doff + i);
+	for (uint32_t i = n; i < d8; i += 8)
+		cg_store(g, cg_i64(g, 0), dst, doff + i);
+	if (ssize > dsize && dsize > 0)
+		for (uint32_t i = dsize - 1; i < d8; i++)
+			cg_store(g, LLVMConstInt(g->i8, 0, 0), dst, doff + i);
+}
+
+/* ---- maps and debug types ---- */
+
+static LLVMMetadataRef cg_di_array(struct cg *g, LLVMMetadataRef elem, uint32_t elem_bits,
+				   uint32_t n)
+{
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(g->dib, 0, n);
+
+	return LLVMDIBuilderCreateArrayType(g->dib, (uint64_t)n * elem_bits, elem_bits, elem, &sub, 1);
+}
+
+static LLVMMetadataRef cg_di_ptr(struct cg *g, LLVMMetadataRef to)
+{
+	return LLVMDIBuilderCreatePointerType(g->dib, to, 64, 0, 0, "", 0);
+}
+
+static LLVMMetadataRef cg_di_member(struct cg *g, const char *name, LLVMMetadataRef t,
+				    uint64_t bits, uint64_t off_bytes)
+{
+	return LLVMDIBuilderCreateMemberType(g->dib, g->dicu, name, strlen(name), g->difile, 0, bits,
+					     0, off_bytes * 8, LLVMDIFlagZero, t);
+}
+
+static LLVMMetadataRef cg_di_struct(struct cg *g, const char *name, uint64_t size,
+				    LLVMMetadataRef *members, unsigned n)
+{
+	return LLVMDIBuilderCreateStructType(g->dib, g->dicu, name, strlen(name), g->difile, 0,
+					     size * 8, 64, LLVMDIFlagZero, NULL, members, n, 0, NULL,
+					     "", 0);
+}
+
+static LLVMMetadataRef cg_di_of_type(struct cg *g, struct type t)
+{
+	if (t.kind == TYPE_STR)
+		return cg_di_array(g, g->di_char, 8, layout_type_size(t));
+	return g->di_s64;
+}
+
+/* A BTF-defined map: struct { int (*type)[T]; int (*max_entries)[N]; K *key; V *value; } */
+static LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type, uint32_t max,
+				  LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	LLVMTypeRef f[4] = {g->ptr, g->ptr, g->ptr, g->ptr};
+	unsigned n = key ? 4 : 2;
+	LLVMTypeRef st = LLVMStructTypeInContext(g->ctx, f, n, 0);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, st, name);
+	LLVMMetadataRef m[4], dit, gve;
+
+	LLVMSetInitializer(gv, LLVMConstNull(st));
+	LLVMSetSection(gv, ".maps");
+	LLVMSetAlignment(gv, 8);
+	LLVMSetLinkage(gv, LLVMExternalLinkage);
+	m[0] = cg_di_member(g, "type", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, type)), 64, 0);
+	m[1] = cg_di_member(g, "max_entries", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, max)), 64, 8);
+	if (key) {
+		m[2] = cg_di_member(g, "key", cg_di_ptr(g, key), 64, 16);
+		m[3] = cg_di_member(g, "value", cg_di_ptr(g, value), 64, 24);
+	}
+	dit = cg_di_struct(g, "", n * 8, m, n);
+	gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		g->dib, g->dicu, name, strlen(name), name, strlen(name), g->difile, 0, dit, 0,
+		LLVMDIBuilderCreateExpression(g->dib, NULL, 0), NULL, 0);
+	LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(g->ctx, "dbg", 3), gve);
+	return gv;
+}
+
+static LLVMMetadataRef cg_di_key(struct cg *g, const struct map_layout *l)
+{
+	LLVMMetadataRef m[34];
+	unsigned n = 0;
+	char name[40];
+
+	if (!l->nkeys && !l->has_bucket)
+		return g->di_u64;
+	for (unsigned i = 0; i < l->nkeys && n < 32; i++) {
+		snprintf(name, sizeof(name), "k%u", i);
+		m[n++] = cg_di_member(g, name, cg_di_of_type(g, l->keys[i].type),
+				      (uint64_t)l->keys[i].size * 8, l->keys[i].offset);
+	}
+	if (l->has_bucket)
+		m[n++] = cg_di_member(g, "bucket", g->di_u64, 64, l->bucket_offset);
+	snprintf(name, sizeof(name), "%s_key", l->obj_name);
+	return cg_di_struct(g, name, l->key_size, m, n);
+}
+
+static LLVMMetadataRef cg_di_value(struct cg *g, const struct map_layout *l)
+{
+	LLVMMetadataRef m[4];
+	const char *names[4];
+	unsigned n = 0;
+
+	switch (l->info->agg) {
+	case AGG_NONE:
+		return cg_di_of_type(g, l->info->value);
+	case AGG_AVG:
+		names[0] = "sum", names[1] = "count", n = 2;
+		break;
+	case AGG_MIN:
+	case AGG_MAX:
+		names[0] = "value", names[1] = "set", n = 2;
+		break;
+	case AGG_STATS:
+		names[0] = "count", names[1] = "sum", names[2] = "min", names[3] = "max", n = 4;
+		break;
+	default:
+		return l->info->agg == AGG_SUM ? g->di_s64 : g->di_u64;
+	}
+	for (unsigned i = 0; i < n; i++)
+		m[i] = cg_di_member(g, names[i], g->di_s64, 64, i * 8);
+	return cg_di_struct(g, agg_name(l->info->agg), n * 8, m, n);
+}
+
+static void cg_maps(struct cg *g)
+{
+	struct program *p = g->c->prog;
+	struct cg_object *obj = g->obj;
+
+	obj->nmaps = p->nmaps;
+	obj->maps = arena_alloc(&g->c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*obj->maps));
+	g->maps = arena_alloc(&g->c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*g->maps));
+	for (unsigned i = 0; i < p->nmaps; i++) {
+		struct map_layout *l = &obj->maps[i];
+
+		layout_map(&g->c->arena, p->maps[i], l);
+		g->maps[i] = cg_map_global(g, l->obj_name, l->map_type, obj->map_size,
+					   cg_di_key(g, l), cg_di_value(g, l));
+	}
+	g->ringbuf = cg_map_global(g, CG_RINGBUF_NAME, LAYOUT_MAP_RINGBUF, LAYOUT_RINGBUF_SIZE,
+				   NULL, NULL);
+	g->drops = cg_map_global(g, CG_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
+				 LAYOUT_NDROPS(p->nmaps), g->di_int, g->di_u64);
+}
+
+/* drops[idx] += 1 (per CPU) */
+static void cg_count_drop(struct cg *g, unsigned idx)
+{
+	LLVMValueRef key = cg_alloca(g, 8), args[2], v, isnull;
+	LLVMBasicBlockRef inc = cg_block(g, "drop.inc"), done = cg_block(g, "drop.done");
+
+	cg_store(g, cg_i32(g, idx), key, 0);
+	args[0] = g->drops;
+	args[1] = key;
+	v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "");
+	isnull = LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), "");
+	LLVMBuildCondBr(g->b, isnull, done, inc);
+	cg_at(g, inc);
+	cg_store(g, LLVMBuildAdd(g->b, cg_load(g, g->i64, v, 0), cg_i64(g, 1), ""), v, 0);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+/* ---- expressions ---- */
+
+static LLVMValueRef cg_expr(struct cg *g, const struct expr *e);
+
+static LLVMValueRef cg_str_literal(struct cg *g, const char *s, uint32_t len, uint32_t size)
+{
+	LLVMValueRef buf = cg_alloca(g, size);
+	uint32_t s8 = layout_round8(size);
+
+	if (len >= size)
+		len = size ? size - 1 : 0;
+	for (uint32_t i = 0; i < s8; i += 8) {
+		uint64_t w = 0;
+
+		for (uint32_t k = 0; k < 8 && i + k < len; k++)
+			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		cg_store(g, LLVMConstInt(g->i64, w, 0), buf, i);
+	}
+	return buf;
+}
+
+static LLVMValueRef cg_ctx_ptr(struct cg *g, LLVMValueRef off)
+{
+	return LLVMBuildGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
+}
+
+static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct probe_field *f)
+{
+	LLVMValueRef v, args[3], buf;
+	LLVMTypeRef t;
+
+	switch (f->src) {
+	case FIELD_TP:
+		if (g->attach != ATTACH_TRACEPOINT)
+			break;
+		if (e->type.kind == TYPE_STR) {
+			buf = cg_alloca(g, e->type.size);
+			cg_zero(g, buf, 0, e->type.size);
+			if (f->data_loc) {
+				v = cg_load(g, g->i32, g->ctxarg, f->offset);
+				v = LLVMBuildAnd(g->b, LLVMBuildZExt(g->b, v, g->i64, ""),
+						 cg_i64(g, 0xffff), "");
+				args[2] = cg_ctx_ptr(g, v);
+			} else {
+				args[2] = cg_gep(g, g->ctxarg, f->offset);
+			}
+			args[0] = buf;
+			args[1] = cg_i32(g, e->type.size);
+			cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+			return buf;
+		}
+		switch (f->size) {
+		case 1: t = g->i8; break;
+		case 2: t = LLVMInt16TypeInContext(g->ctx); break;
+		case 4: t = g->i32; break;
+		case 8: t = g->i64; break;
+		default:
+			cg_error(g, e->loc, "field size not supported", f->name);
+			return cg_i64(g, 0);
+		}
+		v = cg_load(g, t, g->ctxarg, f->offset);
+		if (f->size < 8)
+			v = f->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
+					 : LLVMBuildZExt(g->b, v, g->i64, "");
+		if (e->type.kind == TYPE_ERRNO) /* kernel errors are negative */
+			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
+					    LLVMBuildNeg(g->b, v, ""), v, "");
+		return v;
+	case FIELD_ARG:
+		if (g->attach != ATTACH_KPROBE || f->index >= 6)
+			break;
+		return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[f->index]);
+	case FIELD_RETVAL:
+		if (g->attach != ATTACH_KRETPROBE)
+			break;
+		v = cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
+		if (e->type.kind == TYPE_ERRNO)
+			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
+					    LLVMBuildNeg(g->b, v, ""), v, "");
+		return v;
+	case FIELD_LATENCY:
+		if (!g->latency)
+			break;
+		return g->latency;
+	case FIELD_KERNEL:
+		cg_error(g, e->loc, "field recipes are not supported by this engine yet", f->name);
+		return cg_i64(g, 0);
+	}
+	cg_error(g, e->loc, "field cannot be read at this attach point", f->name);
+	return e->type.kind == TYPE_STR ? cg_str_literal(g, "", 0, e->type.size) : cg_i64(g, 0);
+}
+
+static LLVMValueRef cg_builtin(struct cg *g, const struct expr *e)
+{
+	LLVMValueRef v, args[2], buf;
+	const char *name;
+
+	switch (e->u.ident.builtin) {
+	case BUILTIN_PID:
+		return LLVMBuildLShr(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 32), "");
+	case BUILTIN_TID:
+		return LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID),
+				    cg_i64(g, 0xffffffff), "");
+	case BUILTIN_UID:
+		return LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_UID_GID),
+				    cg_i64(g, 0xffffffff), "");
+	case BUILTIN_COMM:
+		buf = cg_alloca(g, e->type.size);
+		cg_zero(g, buf, 0, e->type.size);
+		args[0] = buf;
+		args[1] = cg_i32(g, e->type.size < 16 ? e->type.size : 16);
+		cg_helper(g, H_GET_CURRENT_COMM, args, 2);
+		return buf;
+	case BUILTIN_CPU:
+		return LLVMBuildAnd(g->b, cg_helper0(g, H_GET_SMP_PROCESSOR_ID),
+				    cg_i64(g, 0xffffffff), "");
+	case BUILTIN_NSECS:
+		return cg_helper0(g, H_KTIME_GET_NS);
+	case BUILTIN_ELAPSED:
+		v = cg_helper0(g, H_KTIME_GET_NS);
+		return LLVMBuildSub(g->b, v, LLVMConstInt(g->i64, g->o->start_ns, 0), "");
+	case BUILTIN_PROBE:
+		name = g->prog->probe ? g->prog->probe->name : "";
+		return cg_str_literal(g, name, strlen(name), e->type.size);
+	case BUILTIN_CPID:
+		return cg_i64(g, g->o->cpid);
+	case BUILTIN_NONE:
+		break;
+	}
+	cg_error(g, e->loc, "unknown builtin", e->u.ident.name);
+	return cg_i64(g, 0);
+}
+
+static LLVMValueRef cg_ident(struct cg *g, const struct expr *e)
+{
+	const struct probe_def *def = g->prog->probe ? g->prog->probe->def : NULL;
+	const struct probe_field *f;
+
+	if (e->u.ident.builtin != BUILTIN_NONE)
+		return cg_builtin(g, e);
+	f = def ? probe_field_find(def, e->u.ident.name) : NULL;
+	if (!f) {
+		cg_error(g, e->loc, "no such field in this probe", e->u.ident.name);
+		return e->type.kind == TYPE_STR ? cg_str_literal(g, "", 0, e->type.size)
+						: cg_i64(g, 0);
+	}
+	return cg_field(g, e, f);
+}
+
+/* Writes a value of type t (from expression e) into dst+off, in a slot of type slot. */
+static void cg_store_value(struct cg *g, const struct expr *e, LLVMValueRef v, struct type slot,
+			   LLVMValueRef dst, uint32_t off)
+{
+	if (slot.kind == TYPE_STR) {
+		if (e->type.kind == TYPE_STR)
+			cg_copy_str(g, dst, off, slot.size, v, e->type.size);
+		else
+			cg_zero(g, dst, off, slot.size);
+	} else {
+		cg_store(g, e->type.kind == TYPE_STR ? cg_i64(g, 0) : v, dst, off);
+	}
+}
+
+/* Builds the key of map l from the key expressions (and a bucket value). */
+static LLVMValueRef cg_key(struct cg *g, const struct map_layout *l, const struct expr *keys,
+			   LLVMValueRef bucket)
+{
+	LLVMValueRef key = cg_alloca(g, l->key_size);
+	const struct expr *k = keys;
+
+	if (!l->nkeys && !l->has_bucket) {
+		cg_store(g, cg_i64(g, 0), key, 0);
+		return key;
+	}
+	for (unsigned i = 0; i < l->nkeys && k; i++, k = k->next) {
+		LLVMValueRef v = cg_expr(g, k);
+
+		cg_store_value(g, k, v, l->keys[i].type, key, l->keys[i].offset);
+	}
+	if (l->has_bucket)
+		cg_store(g, bucket ? bucket : cg_i64(g, 0), key, l->bucket_offset);
+	return key;
+}
+
+static LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key)
+{
+	LLVMValueRef args[2] = {map, key};
+
+	return LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "");
+}
+
+/* Reads @m[k] in an expression: the stored value (this CPU's for aggregations), or
+ * 0 / "" when absent. */
+static LLVMValueRef cg_map_read(struct cg *g, const struct expr *e)
+{
+	const struct map_info *m = e->u.map.info;
+	const struct map_layout *l = &g->obj->maps[m->id];
+	LLVMValueRef key = cg_key(g, l, e->u.map.keys, NULL), v, isnull, res = NULL, vals[2];
+	LLVMBasicBlockRef have = cg_block(g, "mr.have"), done = cg_block(g, "mr.done"), from, bbs[2];
+	LLVMValueRef buf = NULL;
+
+	if (e->type.kind == TYPE_STR) {
+		buf = cg_alloca(g, e->type.size);
+		cg_zero(g, buf, 0, e->type.size);
+	}
+	v = cg_lookup(g, g->maps[m->id], key);
+	from = LLVMGetInsertBlock(g->b);
+	isnull = LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), "");
+	LLVMBuildCondBr(g->b, isnull, done, have);
+	cg_at(g, have);
+	if (buf) {
+		cg_copy_str(g, buf, 0, e->type.size, v, m->value.size);
+	} else {
+		switch (m->agg) {
+		case AGG_AVG: {
+			LLVMValueRef s = cg_load(g, g->i64, v, LAYOUT_AVG_SUM);
+			LLVMValueRef n = cg_load(g, g->i64, v, LAYOUT_AVG_COUNT);
+			LLVMValueRef z = LLVMBuildICmp(g->b, LLVMIntEQ, n, cg_i64(g, 0), "");
+
+			n = LLVMBuildSelect(g->b, z, cg_i64(g, 1), n, "");
+			res = LLVMBuildUDiv(g->b, s, n, "");
+			break;
+		}
+		case AGG_STATS:
+			res = cg_load(g, g->i64, v, LAYOUT_STATS_COUNT);
+			break;
+		default:
+			res = cg_load(g, g->i64, v, 0);
+			break;
+		}
+	}
+	have = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	if (buf)
+		return buf;
+	res = res ? res : cg_i64(g, 0);
+	vals[0] = cg_i64(g, 0), vals[1] = res;
+	bbs[0] = from, bbs[1] = have;
+	v = LLVMBuildPhi(g->b, g->i64, "");
+	LLVMAddIncoming(v, vals, bbs, 2);
+	return v;
+}
+
+static LLVMValueRef cg_str_eq(struct cg *g, const struct expr *a, LLVMValueRef av,
+			      const struct expr *b, LLVMValueRef bv)
+{
+	uint32_t a8 = layout_type_size(a->type), b8 = layout_type_size(b->type);
+	uint32_t n = a8 > b8 ? a8 : b8;
+	LLVMValueRef acc = cg_i64(g, 0);
+
+	for (uint32_t i = 0; i < n; i += 8) {
+		LLVMValueRef x = i < a8 ? cg_load(g, g->i64, av, i) : cg_i64(g, 0);
+		LLVMValueRef y = i < b8 ? cg_load(g, g->i64, bv, i) : cg_i64(g, 0);
+
+		acc = LLVMBuildOr(g->b, acc, LLVMBuildXor(g->b, x, y, ""), "");
+	}
+	return LLVMBuildICmp(g->b, LLVMIntEQ, acc, cg_i64(g, 0), "");
+}
+
+/* Signed division and remainder without BPF's (missing before v4) signed ops;
+ * a zero divisor gives 0. */
+static LLVMValueRef cg_divmod(struct cg *g, LLVMValueRef a, LLVMValueRef b, bool mod)
+{
+	LLVMValueRef zero = cg_i64(g, 0);
+	LLVMValueRef an = LLVMBuildICmp(g->b, LLVMIntSLT, a, zero, "");
+	LLVMValueRef bn = LLVMBuildICmp(g->b, LLVMIntSLT, b, zero, "");
+	LLVMValueRef aa = LLVMBuildSelect(g->b, an, LLVMBuildNeg(g->b, a, ""), a, "");
+	LLVMValueRef ba = LLVMBuildSelect(g->b, bn, LLVMBuildNeg(g->b, b, ""), b, "");
+	LLVMValueRef bz = LLVMBuildICmp(g->b, LLVMIntEQ, b, zero, "");
+	LLVMValueRef safe = LLVMBuildSelect(g->b, bz, cg_i64(g, 1), ba, "");
+	LLVMValueRef r, neg;
+
+	if (mod) {
+		r = LLVMBuildURem(g->b, aa, safe, "");
+		neg = an;
+	} else {
+		r = LLVMBuildUDiv(g->b, aa, safe, "");
+		neg = LLVMBuildXor(g->b, an, bn, "");
+	}
+	r = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, r, ""), r, "");
+	return LLVMBuildSelect(g->b, bz, zero, r, "");
+}
+
+static LLVMValueRef cg_truth(struct cg *g, const struct expr *e, LLVMValueRef v)
+{
+	if (e->type.kind == TYPE_STR) /* a string is true when not empty */
+		return LLVMBuildICmp(g->b, LLVMIntNE, cg_load(g, g->i8, v, 0),
+				     LLVMConstInt(g->i8, 0, 0), "");
+	return LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), "");
+}
+
+static LLVMValueRef cg_logical(struct cg *g, const struct expr *e)
+{
+	bool is_and = e->u.binary.op == BINOP_LAND;
+	LLVMBasicBlockRef rhs = cg_block(g, is_and ? "and.rhs" : "or.rhs");
+	LLVMBasicBlockRef done = cg_block(g, is_and ? "and.done" : "or.done");
+	LLVMValueRef l, r, phi, vals[2];
+	LLVMBasicBlockRef bbs[2];
+
+	l = cg_truth(g, e->u.binary.lhs, cg_expr(g, e->u.binary.lhs));
+	bbs[0] = LLVMGetInsertBlock(g->b);
+	if (is_and)
+		LLVMBuildCondBr(g->b, l, rhs, done);
+	else
+		LLVMBuildCondBr(g->b, l, done, rhs);
+	cg_at(g, rhs);
+	r = cg_truth(g, e->u.binary.rhs, cg_expr(g, e->u.binary.rhs));
+	bbs[1] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	vals[0] = LLVMConstInt(g->i1, is_and ? 0 : 1, 0);
+	vals[1] = r;
+	phi = LLVMBuildPhi(g->b, g->i1, "");
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return cg_bool64(g, phi);
+}
+
+static LLVMValueRef cg_binary(struct cg *g, const struct expr *e)
+{
+	const struct expr *a = e->u.binary.lhs, *b = e->u.binary.rhs;
+	LLVMValueRef l, r, m;
+	LLVMIntPredicate pred;
+
+	if (e->u.binary.op == BINOP_LAND || e->u.binary.op == BINOP_LOR)
+		return cg_logical(g, e);
+	l = cg_expr(g, a);
+	r = cg_expr(g, b);
+	if (a->type.kind == TYPE_STR || b->type.kind == TYPE_STR) {
+		if (a->type.kind != b->type.kind ||
+		    (e->u.binary.op != BINOP_EQ && e->u.binary.op != BINOP_NE)) {
+			cg_error(g, e->loc, "strings can only be compared with == and !=", NULL);
+			return cg_i64(g, 0);
+		}
+		m = cg_str_eq(g, a, l, b, r);
+		if (e->u.binary.op == BINOP_NE)
+			m = LLVMBuildNot(g->b, m, "");
+		return cg_bool64(g, m);
+	}
+	cg_setloc(g, e->loc);
+	switch (e->u.binary.op) {
+	case BINOP_ADD: return LLVMBuildAdd(g->b, l, r, "");
+	case BINOP_SUB: return LLVMBuildSub(g->b, l, r, "");
+	case BINOP_MUL: return LLVMBuildMul(g->b, l, r, "");
+	case BINOP_DIV: return cg_divmod(g, l, r, false);
+	case BINOP_MOD: return cg_divmod(g, l, r, true);
+	case BINOP_AND: return LLVMBuildAnd(g->b, l, r, "");
+	case BINOP_OR: return LLVMBuildOr(g->b, l, r, "");
+	case BINOP_XOR: return LLVMBuildXor(g->b, l, r, "");
+	case BINOP_SHL:
+		return LLVMBuildShl(g->b, l, LLVMBuildAnd(g->b, r, cg_i64(g, 63), ""), "");
+	case BINOP_SHR:
+		return LLVMBuildAShr(g->b, l, LLVMBuildAnd(g->b, r, cg_i64(g, 63), ""), "");
+	case BINOP_EQ: pred = LLVMIntEQ; break;
+	case BINOP_NE: pred = LLVMIntNE; break;
+	case BINOP_LT: pred = LLVMIntSLT; break;
+	case BINOP_LE: pred = LLVMIntSLE; break;
+	case BINOP_GT: pred = LLVMIntSGT; break;
+	case BINOP_GE: pred = LLVMIntSGE; break;
+	default:
+		cg_error(g, e->loc, "unsupported operator", binop_str(e->u.binary.op));
+		return cg_i64(g, 0);
+	}
+	return cg_bool64(g, LLVMBuildICmp(g->b, pred, l, r, ""));
+}
+
+static LLVMValueRef cg_ternary(struct cg *g, const struct expr *e)
+{
+	LLVMBasicBlockRef tb = cg_block(g, "t.then"), eb = cg_block(g, "t.else");
+	LLVMBasicBlockRef done = cg_block(g, "t.done"), bbs[2];
+	LLVMValueRef cond, tv, ev, vals[2], phi, buf = NULL;
+	bool str = e->type.kind == TYPE_STR;
+
+	if (str)
+		buf = cg_alloca(g, e->type.size);
+	cond = cg_truth(g, e->u.ternary.cond, cg_expr(g, e->u.ternary.cond));
+	LLVMBuildCondBr(g->b, cond, tb, eb);
+	cg_at(g, tb);
+	tv = cg_expr(g, e->u.ternary.then);
+	if (str)
+		cg_store_value(g, e->u.ternary.then, tv, e->type, buf, 0);
+	bbs[0] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, eb);
+	ev = cg_expr(g, e->u.ternary.els);
+	if (str)
+		cg_store_value(g, e->u.ternary.els, ev, e->type, buf, 0);
+	bbs[1] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	if (str)
+		return buf;
+	vals[0] = e->u.ternary.then->type.kind == TYPE_STR ? cg_i64(g, 0) : tv;
+	vals[1] = e->u.ternary.els->type.kind == TYPE_STR ? cg_i64(g, 0) : ev;
+	phi = LLVMBuildPhi(g->b, g->i64, "");
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return phi;
+}
+
+static LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
+{
+	LLVMValueRef v;
+
+	cg_setloc(g, e->loc);
+	switch (e->kind) {
+	case EXPR_INT:
+	case EXPR_ERRNO:
+		return cg_i64(g, e->u.num);
+	case EXPR_STR:
+		return cg_str_literal(g, e->u.str.text, e->u.str.len,
+				      e->type.kind == TYPE_STR && e->type.size ? e->type.size
+									 : e->u.str.len + 1);
+	case EXPR_IDENT:
+		return cg_ident(g, e);
+	case EXPR_LOCAL:
+		if (!e->u.local.info) {
+			cg_error(g, e->loc, "untyped local", e->u.local.name);
+			return cg_i64(g, 0);
+		}
+		v = g->locals[e->u.local.info->id];
+		if (e->u.local.info->type.kind == TYPE_STR) {
+			/* a copy, so that a later assignment does not change this value */
+			LLVMValueRef buf = cg_alloca(g, e->type.size);
+
+			cg_copy_str(g, buf, 0, e->type.size, v, e->u.local.info->type.size);
+			return buf;
+		}
+		return cg_load(g, g->i64, v, 0);
+	case EXPR_MAP:
+		return cg_map_read(g, e);
+	case EXPR_UNARY:
+		v = cg_expr(g, e->u.unary.arg);
+		cg_setloc(g, e->loc);
+		switch (e->u.unary.op) {
+		case UNOP_NEG: return LLVMBuildNeg(g->b, v, "");
+		case UNOP_BNOT: return LLVMBuildNot(g->b, v, "");
+		case UNOP_NOT:
+			return cg_bool64(g, LLVMBuildNot(g->b, cg_truth(g, e->u.unary.arg, v), ""));
+		}
+		break;
+	case EXPR_BINARY:
+		return cg_binary(g, e);
+	case EXPR_TERNARY:
+		return cg_ternary(g, e);
+	case EXPR_ARG:
+	case EXPR_CALL:
+		break;
+	}
+	cg_error(g, e->loc, "expression not supported here", NULL);
+	return cg_i64(g, 0);
+}
+
+/* ---- statements ---- */
+
+/* The value pointer of @m[key], creating a zeroed entry when missing. When the map is
+ * full the drop is counted and control goes to skip; the builder stays in the block
+ * where the returned pointer is valid. */
+static LLVMValueRef cg_lookup_or_init(struct cg *g, const struct map_layout *l, LLVMValueRef map,
+				      LLVMValueRef key, LLVMBasicBlockRef skip)
+{
+	LLVMBasicBlockRef init = cg_block(g, "agg.init"), have = cg_block(g, "agg.have");
+	LLVMBasicBlockRef retry = cg_block(g, "agg.retry"), full = cg_block(g, "agg.full");
+	LLVMBasicBlockRef bbs[2];
+	LLVMValueRef v, v2, zero, args[4], phi, vals[2];
+
+	v = cg_lookup(g, map, key);
+	bbs[0] = LLVMGetInsertBlock(g->b);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), init,
+			have);
+	cg_at(g, init);
+	zero = cg_alloca(g, l->value_size);
+	cg_zero(g, zero, 0, l->value_size);
+	args[0] = map, args[1] = key, args[2] = zero, args[3] = cg_i64(g, BPF_NOEXIST);
+	cg_helper(g, H_MAP_UPDATE, args, 4);
+	v2 = cg_lookup(g, map, key);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v2, LLVMConstNull(g->ptr), ""), full,
+			retry);
+	cg_at(g, full);
+	cg_count_drop(g, l->info->id);
+	LLVMBuildBr(g->b, skip);
+	cg_at(g, retry);
+	bbs[1] = retry;
+	LLVMBuildBr(g->b, have);
+	cg_at(g, have);
+	phi = LLVMBuildPhi(g->b, g->ptr, "");
+	vals[0] = v, vals[1] = v2;
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return phi;
+}
+
+static LLVMValueRef cg_hist_bucket(struct cg *g, LLVMValueRef x)
+{
+	LLVMValueRef n = x, r = cg_i64(g, 0);
+
+	for (int s = 32; s >= 1; s /= 2) {
+		LLVMValueRef c = LLVMBuildICmp(g->b, LLVMIntUGT, n,
+					       LLVMConstInt(g->i64, (1ull << s) - 1, 0), "");
+		LLVMValueRef t = LLVMBuildSelect(g->b, c, cg_i64(g, s), cg_i64(g, 0), "");
+
+		n = LLVMBuildLShr(g->b, n, t, "");
+		r = LLVMBuildAdd(g->b, r, t, "");
+	}
+	r = LLVMBuildAdd(g->b, r, cg_i64(g, 2), "");
+	r = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, x, cg_i64(g, 0), ""), cg_i64(g, 1),
+			    r, "");
+	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, x, cg_i64(g, 0), ""),
+			       cg_i64(g, 0), r, "");
+}
+
+static LLVMValueRef cg_lhist_bucket(struct cg *g, const struct map_layout *l, LLVMValueRef x)
+{
+	const struct map_info *m = l->info;
+	LLVMValueRef in, r;
+
+	in = LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, x, cg_i64(g, m->lhist_min), ""),
+			   cg_i64(g, m->lhist_step > 0 ? m->lhist_step : 1), "");
+	in = LLVMBuildAdd(g->b, in, cg_i64(g, 1), "");
+	r = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, x, cg_i64(g, m->lhist_max), ""),
+			    cg_i64(g, l->nbuckets - 1), in, "");
+	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, x, cg_i64(g, m->lhist_min), ""),
+			       cg_i64(g, 0), r, "");
+}
+
+/* *p = cond ? x : *p, for min/max slots: set when unset or better */
+static void cg_minmax(struct cg *g, LLVMValueRef v, uint32_t off, LLVMValueRef first,
+		      LLVMValueRef x, LLVMIntPredicate better)
+{
+	LLVMValueRef cur = cg_load(g, g->i64, v, off);
+	LLVMValueRef c = LLVMBuildOr(g->b, first, LLVMBuildICmp(g->b, better, x, cur, ""), "");
+
+	cg_store(g, LLVMBuildSelect(g->b, c, x, cur, ""), v, off);
+}
+
+static void cg_add(struct cg *g, LLVMValueRef v, uint32_t off, LLVMValueRef x)
+{
+	cg_store(g, LLVMBuildAdd(g->b, cg_load(g, g->i64, v, off), x, ""), v, off);
+}
+
+static void cg_map_agg(struct cg *g, const struct stmt *s)
+{
+	const struct expr *lhs = s->u.assign.lhs, *call = s->u.assign.rhs;
+	const struct map_info *m = lhs->u.map.info;
+	const struct map_layout *l = &g->obj->maps[m->id];
+	LLVMBasicBlockRef done = cg_block(g, "agg.done");
+	LLVMValueRef x = NULL, bucket = NULL, key, v, first;
+
+	if (call->u.call.args && m->agg != AGG_COUNT) {
+		x = cg_expr(g, call->u.call.args);
+		if (call->u.call.args->type.kind == TYPE_STR) {
+			cg_error(g, call->loc, "aggregation of a string", NULL);
+			x = cg_i64(g, 0);
+		}
+	}
+	if (!x)
+		x = cg_i64(g, 0);
+	if (m->agg == AGG_HIST)
+		bucket = cg_hist_bucket(g, x);
+	else if (m->agg == AGG_LHIST)
+		bucket = cg_lhist_bucket(g, l, x);
+	key = cg_key(g, l, lhs->u.map.keys, bucket);
+	cg_setloc(g, s->loc);
+	v = cg_lookup_or_init(g, l, g->maps[m->id], key, done);
+	switch (m->agg) {
+	case AGG_COUNT:
+	case AGG_HIST:
+	case AGG_LHIST:
+		cg_add(g, v, 0, cg_i64(g, 1));
+		break;
+	case AGG_SUM:
+		cg_add(g, v, 0, x);
+		break;
+	case AGG_AVG:
+		cg_add(g, v, LAYOUT_AVG_SUM, x);
+		cg_add(g, v, LAYOUT_AVG_COUNT, cg_i64(g, 1));
+		break;
+	case AGG_MIN:
+	case AGG_MAX:
+		first = LLVMBuildICmp(g->b, LLVMIntEQ, cg_load(g, g->i64, v, LAYOUT_MINMAX_SET),
+				      cg_i64(g, 0), "");
+		cg_minmax(g, v, LAYOUT_MINMAX_VALUE, first, x,
+			  m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT);
+		cg_store(g, cg_i64(g, 1), v, LAYOUT_MINMAX_SET);
+		break;
+	case AGG_STATS:
+		first = LLVMBuildICmp(g->b, LLVMIntEQ, cg_load(g, g->i64, v, LAYOUT_STATS_COUNT),
+				      cg_i64(g, 0), "");
+		cg_minmax(g, v, LAYOUT_STATS_MIN, first, x, LLVMIntSLT);
+		cg_minmax(g, v, LAYOUT_STATS_MAX, first, x, LLVMIntSGT);
+		cg_add(g, v, LAYOUT_STATS_COUNT, cg_i64(g, 1));
+		cg_add(g, v, LAYOUT_STATS_SUM, x);
+		break;
+	case AGG_NONE:
+		break;
+	}
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+static void cg_map_set(struct cg *g, const struct stmt *s)
+{
+	const struct expr *lhs = s->u.assign.lhs, *rhs = s->u.assign.rhs;
+	const struct map_info *m = lhs->u.map.info;
+	const struct map_layout *l = &g->obj->maps[m->id];
+	LLVMValueRef x, key, val, args[4], ret;
+	LLVMBasicBlockRef full = cg_block(g, "set.full"), done = cg_block(g, "set.done");
+
+	x = cg_expr(g, rhs);
+	key = cg_key(g, l, lhs->u.map.keys, NULL);
+	val = cg_alloca(g, l->value_size);
+	cg_store_value(g, rhs, x, m->value, val, 0);
+	cg_setloc(g, s->loc);
+	args[0] = g->maps[m->id], args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
+	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);
+	cg_at(g, full);
+	cg_count_drop(g, m->id);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+static void cg_event(struct cg *g, uint64_t id, LLVMValueRef arg)
+{
+	LLVMValueRef rec = cg_alloca(g, 16), args[4], ret;
+	LLVMBasicBlockRef lost = cg_block(g, "ev.lost"), done = cg_block(g, "ev.done");
+
+	cg_store(g, LLVMConstInt(g->i64, id, 0), rec, 0);
+	if (arg)
+		cg_store(g, arg, rec, 8);
+	args[0] = g->ringbuf, args[1] = rec;
+	args[2] = cg_i64(g, arg ? LAYOUT_EV_PRINT_SIZE : LAYOUT_EV_SIZE), args[3] = cg_i64(g, 0);
+	ret = cg_helper(g, H_RINGBUF_OUTPUT, args, 4);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), lost, done);
+	cg_at(g, lost);
+	cg_count_drop(g, LAYOUT_DROP_RINGBUF(g->c->prog->nmaps));
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+static void cg_printf(struct cg *g, const struct stmt *s)
+{
+	const struct printf_info *pi = s->u.call.printf;
+	const struct expr *a = s->u.call.call->u.call.args;
+	LLVMValueRef vals[64], rec, args[3];
+	const struct expr *exprs[64];
+	unsigned n = 0;
+	LLVMBasicBlockRef lost = cg_block(g, "pf.lost"), fill = cg_block(g, "pf.fill");
+	LLVMBasicBlockRef done = cg_block(g, "pf.done");
+
+	if (!pi) {
+		cg_error(g, s->loc, "printf without format information", NULL);
+		return;
+	}
+	if (a) /* the format string */
+		a = a->next;
+	for (; a && n < pi->nargs && n < 64; a = a->next, n++) {
+		exprs[n] = a;
+		vals[n] = cg_expr(g, a);
+	}
+	cg_setloc(g, s->loc);
+	args[0] = g->ringbuf, args[1] = cg_i64(g, pi->size), args[2] = cg_i64(g, 0);
+	rec = LLVMBuildIntToPtr(g->b, cg_helper(g, H_RINGBUF_RESERVE, args, 3), g->ptr, "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, rec, LLVMConstNull(g->ptr), ""), lost,
+			fill);
+	cg_at(g, lost);
+	cg_count_drop(g, LAYOUT_DROP_RINGBUF(g->c->prog->nmaps));
+	LLVMBuildBr(g->b, done);
+	cg_at(g, fill);
+	cg_store(g, LLVMConstInt(g->i64, pi->id, 0), rec, 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct type t = pi->args[i].type;
+		uint32_t room = pi->size - pi->args[i].offset;
+
+		if (t.kind == TYPE_STR && layout_round8(t.size) > room)
+			t.size = room & ~7u;
+		if (t.kind != TYPE_STR && room < 8)
+			continue;
+		cg_store_value(g, exprs[i], vals[i], t, rec, pi->args[i].offset);
+	}
+	args[0] = rec, args[1] = cg_i64(g, 0);
+	cg_helper(g, H_RINGBUF_SUBMIT, args, 2);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+static void cg_stmts(struct cg *g, const struct stmt *s);
+
+static void cg_if(struct cg *g, const struct stmt *s)
+{
+	LLVMBasicBlockRef tb = cg_block(g, "if.then"), eb = cg_block(g, "if.else");
+	LLVMBasicBlockRef done = cg_block(g, "if.done");
+	LLVMValueRef c = cg_truth(g, s->u.ifs.cond, cg_expr(g, s->u.ifs.cond));
+
+	LLVMBuildCondBr(g->b, c, tb, eb);
+	cg_at(g, tb);
+	cg_stmts(g, s->u.ifs.then);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, eb);
+	cg_stmts(g, s->u.ifs.els);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
+static const struct map_info *cg_map_arg(struct cg *g, const struct stmt *s)
+{
+	const struct expr *a = s->u.call.call->u.call.args;
+
+	if (!a || a->kind != EXPR_MAP || !a->u.map.info) {
+		cg_error(g, s->loc, "expected a map argument", NULL);
+		return NULL;
+	}
+	return a->u.map.info;
+}
+
+static void cg_stmt(struct cg *g, const struct stmt *s)
+{
+	const struct map_info *m;
+	const struct expr *a;
+	LLVMValueRef v, args[2];
+
+	cg_setloc(g, s->loc);
+	switch (s->kind) {
+	case STMT_MAP_AGG:
+		if (s->u.assign.lhs->u.map.info->agg == AGG_NONE)
+			cg_map_set(g, s);
+		else
+			cg_map_agg(g, s);
+		return;
+	case STMT_MAP_SET:
+		cg_map_set(g, s);
+		return;
+	case STMT_LOCAL_SET: {
+		const struct local_info *li = s->u.assign.lhs->u.local.info;
+
+		if (!li) {
+			cg_error(g, s->loc, "untyped local", NULL);
+			return;
+		}
+		v = cg_expr(g, s->u.assign.rhs);
+		cg_store_value(g, s->u.assign.rhs, v, li->type, g->locals[li->id], 0);
+		return;
+	}
+	case STMT_PRINTF:
+		cg_printf(g, s);
+		return;
+	case STMT_PRINT:
+		if (!(m = cg_map_arg(g, s)))
+			return;
+		a = s->u.call.call->u.call.args->next;
+		v = a ? cg_expr(g, a) : cg_i64(g, 0);
+		cg_setloc(g, s->loc);
+		cg_event(g, LAYOUT_EV_PRINT | m->id, v);
+		return;
+	case STMT_CLEAR:
+		if (!(m = cg_map_arg(g, s)))
+			return;
+		cg_event(g, LAYOUT_EV_CLEAR | m->id, NULL);
+		return;
+	case STMT_DELETE:
+		if (!(m = cg_map_arg(g, s)))
+			return;
+		a = s->u.call.call->u.call.args;
+		args[1] = cg_key(g, &g->obj->maps[m->id], a->u.map.keys, NULL);
+		args[0] = g->maps[m->id];
+		cg_setloc(g, s->loc);
+		cg_helper(g, H_MAP_DELETE, args, 2);
+		return;
+	case STMT_EXIT:
+		cg_event(g, LAYOUT_EV_EXIT, NULL);
+		LLVMBuildBr(g->b, g->ret_bb);
+		cg_at(g, cg_block(g, "after.exit"));
+		return;
+	case STMT_IF:
+		cg_if(g, s);
+		return;
+	case STMT_ASSIGN:
+	case STMT_CALL:
+		break;
+	}
+	cg_error(g, s->loc, "statement not supported (was the program checked?)", NULL);
+}
+
+static void cg_stmts(struct cg *g, const struct stmt *s)
+{
+	for (; s; s = s->next)
+		cg_stmt(g, s);
+}
+
+/* ---- programs ---- */
+
+static void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *section,
+			      struct loc l)
+{
+	LLVMTypeRef ft = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
+	LLVMMetadataRef params[2] = {g->di_int, g->di_voidp}, st, var;
+	uint32_t line = 1, col = 1;
+
+	g->prog = p;
+	g->fn = LLVMAddFunction(g->mod, p->name, ft);
+	LLVMSetSection(g->fn, section);
+	LLVMSetLinkage(g->fn, LLVMExternalLinkage);
+	g->ctxarg = LLVMGetParam(g->fn, 0);
+	LLVMSetValueName2(g->ctxarg, "ctx", 3);
+	if (g->c->src.text)
+		src_linecol(&g->c->src, l.begin, &line, &col);
+	st = LLVMDIBuilderCreateSubroutineType(g->dib, g->difile, params, 2, LLVMDIFlagZero);
+	g->sp = LLVMDIBuilderCreateFunction(g->dib, g->difile, p->name, strlen(p->name), p->name,
+					    strlen(p->name), g->difile, line, st, 0, 1, line,
+					    LLVMDIFlagPrototyped, 1);
+	LLVMSetSubprogram(g->fn, g->sp);
+	var = LLVMDIBuilderCreateParameterVariable(g->dib, g->sp, "ctx", 3, 1, g->difile, line,
+						   g->di_voidp, 1, LLVMDIFlagZero);
+	(void)var;
+	g->entry = cg_block(g, "entry");
+	g->ret_bb = cg_block(g, "ret");
+	cg_at(g, g->ret_bb);
+	cg_setloc(g, l);
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	cg_at(g, g->entry);
+	cg_setloc(g, l);
+	g->latency = NULL;
+}
+
+static void cg_pid_filter(struct cg *g)
+{
+	LLVMValueRef pid;
+	LLVMBasicBlockRef go;
+
+	if (!g->o->filter_pid)
+		return;
+	go = cg_block(g, "pid.ok");
+	pid = LLVMBuildLShr(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 32), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, cg_i64(g, g->o->filter_pid), ""),
+			go, g->ret_bb);
+	cg_at(g, go);
+}
+
+static const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
+{
+	const char *prefix = "tracepoint/";
+	char *s, *p;
+
+	switch (k) {
+	case ATTACH_TRACEPOINT:
+		s = arena_printf(&g->c->arena, "%s%s", prefix, target);
+		for (p = s + strlen(prefix); *p; p++)
+			if (*p == ':')
+				*p = '/';
+		return s;
+	case ATTACH_KPROBE:
+		return arena_printf(&g->c->arena, "kprobe/%s", target);
+	case ATTACH_KRETPROBE:
+		return arena_printf(&g->c->arena, "kretprobe/%s", target);
+	default:
+		return NULL;
+	}
+}
+
+static enum cg_prog_kind cg_prog_kind_of(enum attach_kind k)
+{
+	return k == ATTACH_KPROBE ? CG_PROG_KPROBE
+	       : k == ATTACH_KRETPROBE ? CG_PROG_KRETPROBE : CG_PROG_TRACEPOINT;
+}
+
+/* The start half of a pair: start[tid] = now. */
+static void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *at)
+{
+	LLVMValueRef key, val, args[4], ret;
+	LLVMBasicBlockRef full, done;
+
+	cg_begin_function(g, p, cg_section(g, at->kind, at->target), p->probe->loc);
+	g->attach = at->kind;
+	cg_pid_filter(g);
+	key = cg_alloca(g, 8);
+	val = cg_alloca(g, 8);
+	cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff),
+				 ""), key, 0);
+	cg_store(g, cg_helper0(g, H_KTIME_GET_NS), val, 0);
+	args[0] = g->start_map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
+	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
+	full = cg_block(g, "start.full");
+	done = cg_block(g, "start.done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);
+	cg_at(g, full);
+	cg_count_drop(g, LAYOUT_DROP_START(g->c->prog->nmaps));
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	LLVMBuildBr(g->b, g->ret_bb);
+}
+
+/* The end half: latency = now - start[tid] (no start seen: nothing happens). */
+static void cg_end_pairing(struct cg *g)
+{
+	LLVMValueRef key = cg_alloca(g, 8), v, args[2], start;
+	LLVMBasicBlockRef have = cg_block(g, "pair.have");
+
+	cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff),
+				 ""), key, 0);
+	v = cg_lookup(g, g->start_map, key);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""),
+			g->ret_bb, have);
+	cg_at(g, have);
+	start = cg_load(g, g->i64, v, 0);
+	g->latency = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), start, "latency");
+	args[0] = g->start_map, args[1] = key;
+	cg_helper(g, H_MAP_DELETE, args, 2);
+}
+
+static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section)
+{
+	const struct clause *cl = p->clause;
+	LLVMBasicBlockRef body;
+
+	cg_begin_function(g, p, section, cl->loc);
+	if (p->kind != CG_PROG_BEGIN && p->kind != CG_PROG_END && p->kind != CG_PROG_INTERVAL)
+		cg_pid_filter(g);
+	if (g->start_map)
+		cg_end_pairing(g);
+	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
+	for (unsigned i = 0; i < cl->nlocals; i++) {
+		const struct local_info *li = cl->locals[i];
+
+		g->locals[li->id < cl->nlocals ? li->id : i] = cg_alloca(g, layout_type_size(li->type));
+	}
+	for (unsigned i = 0; i < cl->nlocals; i++)
+		cg_zero(g, g->locals[i], 0, layout_type_size(cl->locals[i]->type));
+	if (cl->pred) {
+		body = cg_block(g, "body");
+		LLVMBuildCondBr(g->b, cg_truth(g, cl->pred, cg_expr(g, cl->pred)), body, g->ret_bb);
+		cg_at(g, body);
+	}
+	cg_stmts(g, cl->body);
+	LLVMBuildBr(g->b, g->ret_bb);
+}
+
+static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
+{
+	struct cg_object *obj = g->obj;
+
+	if (obj->nprogs == *cap) {
+		struct cg_prog *n = arena_alloc(&g->c->arena, (*cap * 2 + 8) * sizeof(*n));
+
+		if (obj->nprogs)
+			memcpy(n, obj->progs, obj->nprogs * sizeof(*n));
+		obj->progs = n;
+		*cap = *cap * 2 + 8;
+	}
+	memset(&obj->progs[obj->nprogs], 0, sizeof(obj->progs[0]));
+	return &obj->progs[obj->nprogs++];
+}
+
+static void cg_programs(struct cg *g)
+{
+	unsigned cap = 0, idx;
+
+	for (const struct clause *cl = g->c->prog->clauses; cl; cl = cl->next) {
+		idx = 0;
+		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next, idx++) {
+			struct cg_prog *p = cg_new_prog(g, &cap), *sp;
+			const struct probe_attach *at = NULL;
+			const char *section = NULL;
+
+			p->clause = cl;
+			p->probe = pr;
+			snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
+			g->start_map = NULL;
+			switch (pr->kind) {
+			case PROBE_BEGIN:
+				p->kind = CG_PROG_BEGIN;
+				section = "raw_tp/nfsq_begin";
+				break;
+			case PROBE_END:
+				p->kind = CG_PROG_END;
+				section = "raw_tp/nfsq_end";
+				break;
+			case PROBE_INTERVAL:
+				p->kind = CG_PROG_INTERVAL;
+				p->interval_ns = pr->interval_ns;
+				section = "raw_tp/nfsq_interval";
+				break;
+			case PROBE_TRACEPOINT:
+				g->attach = ATTACH_TRACEPOINT;
+				p->kind = CG_PROG_TRACEPOINT;
+				p->target = pr->target;
+				break;
+			case PROBE_KPROBE:
+			case PROBE_KRETPROBE:
+				g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
+				p->kind = cg_prog_kind_of(g->attach);
+				p->target = pr->target;
+				break;
+			case PROBE_BUILTIN:
+				if (!pr->def || !pr->def->nattach) {
+					cg_error(g, pr->loc, "probe has no attach point", pr->name);
+					continue;
+				}
+				at = &pr->def->attach[0];
+				if (at->kind == ATTACH_FENTRY || at->kind == ATTACH_FEXIT ||
+				    (at->end_target && (at->end_kind == ATTACH_FENTRY ||
+							at->end_kind == ATTACH_FEXIT))) {
+					cg_error(g, pr->loc, "fentry/fexit attach points are not supported yet",
+						 pr->name);
+					continue;
+				}
+				if (at->end_target) {
+					char name[24];
+
+					snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
+					g->start_map = cg_map_global(g, name, LAYOUT_MAP_HASH,
+								     g->obj->map_size, g->di_u64,
+								     g->di_u64);
+					g->attach = at->end_kind;
+					p->target = at->end_target;
+				} else {
+					g->attach = at->kind;
+					p->target = at->target;
+				}
+				p->kind = cg_prog_kind_of(g->attach);
+				break;
+			}
+			if (!section)
+				section = cg_section(g, g->attach, p->target);
+			cg_clause_prog(g, p, section);
+			if (at && at->end_target) {
+				sp = cg_new_prog(g, &cap);
+				p = sp - 1; /* the array may have moved */
+				sp->clause = cl;
+				sp->probe = pr;
+				sp->is_start = true;
+				sp->kind = cg_prog_kind_of(at->kind);
+				sp->target = at->target;
+				snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
+				cg_start_prog(g, sp, at);
+			}
+		}
+	}
+}
+
+/* ---- driver ---- */
+
+static double cg_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int cg_target_init(void)
+{
+	static int done;
+
+	if (!done) {
+		LLVMInitializeBPFTargetInfo();
+		LLVMInitializeBPFTarget();
+		LLVMInitializeBPFTargetMC();
+		LLVMInitializeBPFAsmPrinter();
+		LLVMInitializeBPFDisassembler();
+		done = 1;
+	}
+	return 0;
+}
+
+static void cg_debug_types(struct cg *g)
+{
+	const char *name = g->c->src.name ? g->c->src.name : "-e";
+
+	g->dib = LLVMCreateDIBuilder(g->mod);
+	g->difile = LLVMDIBuilderCreateFile(g->dib, name, strlen(name), ".", 1);
+	g->dicu = LLVMDIBuilderCreateCompileUnit(g->dib, LLVMDWARFSourceLanguageC, g->difile, "nfsq",
+						 4, 1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0,
+						 0, "", 0, "", 0);
+	g->di_int = LLVMDIBuilderCreateBasicType(g->dib, "int", 3, 32, 0x05, LLVMDIFlagZero);
+	g->di_s64 = LLVMDIBuilderCreateBasicType(g->dib, "long", 4, 64, 0x05, LLVMDIFlagZero);
+	g->di_u64 = LLVMDIBuilderCreateBasicType(g->dib, "unsigned long", 13, 64, 0x07,
+						 LLVMDIFlagZero);
+	g->di_char = LLVMDIBuilderCreateBasicType(g->dib, "char", 4, 8, 0x06, LLVMDIFlagZero);
+	g->di_voidp = cg_di_ptr(g, NULL);
+	LLVMAddModuleFlag(g->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+			  LLVMValueAsMetadata(cg_i32(g, LLVMDebugMetadataVersion())));
+	LLVMAddModuleFlag(g->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+			  LLVMValueAsMetadata(cg_i32(g, 4)));
+}
+
+static void cg_license(struct cg *g)
+{
+	LLVMValueRef lic = LLVMConstStringInContext(g->ctx, "GPL", 3, 0);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(lic), "_license");
+
+	LLVMSetInitializer(gv, lic);
+	LLVMSetSection(gv, "license");
+	LLVMSetLinkage(gv, LLVMExternalLinkage);
+}
+
+static int cg_optimize(struct cg *g)
+{
+	const char *pipeline;
+	LLVMPassBuilderOptionsRef po;
+	LLVMErrorRef err;
+	char *msg;
+
+	if (g->o->opt_level <= 0)
+		return 0;
+	pipeline = g->o->opt_level >= 2 ? "default<O2>"
+					: "function(sroa,early-cse,instcombine,simplifycfg)";
+	po = LLVMCreatePassBuilderOptions();
+	err = LLVMRunPasses(g->mod, pipeline, g->tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (err) {
+		msg = LLVMGetErrorMessage(err);
+		diag_error_noloc(&g->c->diag, "internal error: LLVM passes: %s", msg);
+		LLVMDisposeErrorMessage(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj)
+{
+	struct cg g;
+	LLVMTargetRef target;
+	LLVMMemoryBufferRef buf = NULL;
+	char *err = NULL;
+	struct timespec t0;
+	int ret = -1;
+
+	memset(&g, 0, sizeof(g));
+	memset(obj, 0, sizeof(*obj));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g.c = c;
+	g.o = o;
+	g.obj = obj;
+	obj->map_size = o->map_size ? o->map_size : LAYOUT_MAP_SIZE_DEFAULT;
+	if (!c->prog) {
+		diag_error_noloc(&c->diag, "internal error: no program to compile");
+		return -1;
+	}
+	cg_target_init();
+	if (LLVMGetTargetFromTriple("bpfel", &target, &err)) {
+		diag_error_noloc(&c->diag, "internal error: LLVM has no BPF target: %s", err);
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	g.tm = LLVMCreateTargetMachine(target, "bpfel", "v3", "", LLVMCodeGenLevelDefault,
+				       LLVMRelocDefault, LLVMCodeModelDefault);
+	g.ctx = LLVMContextCreate();
+	g.mod = LLVMModuleCreateWithNameInContext("nfsq", g.ctx);
+	g.b = LLVMCreateBuilderInContext(g.ctx);
+	LLVMSetTarget(g.mod, "bpfel");
+	{
+		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(g.tm);
+
+		LLVMSetModuleDataLayout(g.mod, td);
+		LLVMDisposeTargetData(td);
+	}
+	g.i1 = LLVMInt1TypeInContext(g.ctx);
+	g.i8 = LLVMInt8TypeInContext(g.ctx);
+	g.i32 = LLVMInt32TypeInContext(g.ctx);
+	g.i64 = LLVMInt64TypeInContext(g.ctx);
+	g.ptr = LLVMPointerTypeInContext(g.ctx, 0);
+	cg_debug_types(&g);
+	cg_license(&g);
+	cg_maps(&g);
+	cg_programs(&g);
+	LLVMDIBuilderFinalize(g.dib);
+	if (g.errors)
+		goto cleanup;
+	if (LLVMVerifyModule(g.mod, LLVMReturnStatusAction, &err)) {
+		diag_error_noloc(&c->diag, "internal error: invalid LLVM IR: %s", err);
+		goto cleanup;
+	}
+	obj->ms_ir = cg_ms_since(&t0);
+	if (cg_optimize(&g))
+		goto cleanup;
+	obj->ms_opt = cg_ms_since(&t0) - obj->ms_ir;
+	if (o->want_ir)
+		obj->ir = LLVMPrintModuleToString(g.mod);
+	if (LLVMTargetMachineEmitToMemoryBuffer(g.tm, g.mod, LLVMObjectFile, &err, &buf)) {
+		diag_error_noloc(&c->diag, "internal error: BPF code generation failed: %s", err);
+		goto cleanup;
+	}
+	obj->elf_size = LLVMGetBufferSize(buf);
+	obj->elf = malloc(obj->elf_size);
+	if (!obj->elf) {
+		diag_error_noloc(&c->diag, "out of memory");
+		goto cleanup;
+	}
+	memcpy(obj->elf, LLVMGetBufferStart(buf), obj->elf_size);
+	obj->ms_emit = cg_ms_since(&t0) - obj->ms_ir - obj->ms_opt;
+	ret = 0;
+cleanup:
+	if (err)
+		LLVMDisposeMessage(err);
+	if (buf)
+		LLVMDisposeMemoryBuffer(buf);
+	if (g.dib)
+		LLVMDisposeDIBuilder(g.dib);
+	LLVMDisposeBuilder(g.b);
+	LLVMDisposeModule(g.mod);
+	LLVMContextDispose(g.ctx);
+	LLVMDisposeTargetMachine(g.tm);
+	return ret;
+}
+
+void cg_object_free(struct cg_object *obj)
+{
+	free(obj->elf);
+	if (obj->ir)
+		LLVMDisposeMessage(obj->ir);
+	obj->elf = NULL;
+	obj->ir = NULL;
+}

@@ -1,0 +1,63 @@
+/* codegen.h - the typed AST lowered to LLVM IR and compiled by LLVM's BPF back end
+ * into a BPF ELF object in memory (programs, BTF-described maps, line info). */
+#ifndef NFSQ_CODEGEN_H
+#define NFSQ_CODEGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../lang/ast.h"
+#include "layout.h"
+
+/* How a program of the object is run. */
+enum cg_prog_kind {
+	CG_PROG_TRACEPOINT, /* attached to tracepoint `target` ("category:event") */
+	CG_PROG_KPROBE,     /* attached to kernel function entry `target` */
+	CG_PROG_KRETPROBE,  /* attached to kernel function return `target` */
+	CG_PROG_BEGIN,      /* run once by the runtime before the probes fire */
+	CG_PROG_END,        /* run once by the runtime at the end */
+	CG_PROG_INTERVAL,   /* run by the runtime every interval_ns */
+};
+
+struct cg_prog {
+	char name[16];              /* program (function) name in the object */
+	enum cg_prog_kind kind;
+	const char *target;         /* TRACEPOINT/K(RET)PROBE */
+	int64_t interval_ns;        /* INTERVAL */
+	const struct clause *clause;
+	const struct probe_ref *probe;
+	bool is_start;              /* start half of a start/end pair (no clause body) */
+};
+
+struct cg_options {
+	int32_t filter_pid;   /* -p: only events of this tgid (0 = all) */
+	int32_t cpid;         /* value of the cpid builtin */
+	uint64_t start_ns;    /* CLOCK_MONOTONIC origin of the elapsed builtin */
+	uint32_t map_size;    /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
+	int opt_level;        /* 0: none, 1: light pipeline (default), 2: default<O2> */
+	bool want_ir;         /* keep the IR text in cg_object.ir */
+};
+
+struct cg_object {
+	void *elf;            /* the BPF ELF object (malloc'd) */
+	size_t elf_size;
+	char *ir;             /* LLVM IR text when want_ir (malloc'd) */
+	struct cg_prog *progs; /* from the compilation's arena */
+	unsigned nprogs;
+	struct map_layout *maps; /* program maps, indexed by map_info.id (arena) */
+	unsigned nmaps;
+	uint32_t map_size;
+	double ms_ir, ms_opt, ms_emit; /* timings for -v */
+};
+
+#define CG_RINGBUF_NAME "nfsq_events"
+#define CG_DROPS_NAME "nfsq_drops"
+
+/* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
+int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);
+void cg_object_free(struct cg_object *obj);
+/* Writes the disassembly of every program section of an object (for -d bpf). */
+int cg_disasm(const void *elf, size_t size, FILE *out);
+
+#endif

@@ -1,0 +1,102 @@
+/* layout.h - the one description of every map's key and value layout, and of the
+ * ring-buffer events: codegen writes what these say, the runtime reads and prints it.
+ *
+ * Keys are a tuple of the map's key expressions, each 8-byte aligned: an integer is a
+ * 64-bit word, a string its size rounded up to 8 (zero padded after the NUL). hist and
+ * lhist maps add a u64 bucket index after the tuple (like bpftrace). A map without keys
+ * (and without buckets) has one u64 key, 0. Values depend on the aggregation:
+ *
+ *   AGG_NONE         the stored value: s64, or a string of size rounded up to 8
+ *   count sum        u64 / s64
+ *   hist lhist       u64 count of the bucket
+ *   avg              { s64 sum; u64 count; }
+ *   min max          { s64 value; u64 set; }        (set: 0 until the first update)
+ *   stats            { u64 count; s64 sum; s64 min; s64 max; }
+ *
+ * Aggregations live in per-CPU hash maps (summed by the runtime), AGG_NONE maps in a
+ * plain hash map. */
+#ifndef NFSQ_LAYOUT_H
+#define NFSQ_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lang/arena.h"
+#include "../lang/ast.h"
+
+/* BPF map types used (values of enum bpf_map_type). */
+#define LAYOUT_MAP_HASH 1
+#define LAYOUT_MAP_PERCPU_HASH 5
+#define LAYOUT_MAP_PERCPU_ARRAY 6
+#define LAYOUT_MAP_RINGBUF 27
+
+#define LAYOUT_MAP_SIZE_DEFAULT 4096     /* entries per map unless --map-size */
+#define LAYOUT_RINGBUF_SIZE (1u << 20)   /* bytes of the event ring buffer */
+
+/* Value offsets. */
+#define LAYOUT_AVG_SUM 0
+#define LAYOUT_AVG_COUNT 8
+#define LAYOUT_MINMAX_VALUE 0
+#define LAYOUT_MINMAX_SET 8
+#define LAYOUT_STATS_COUNT 0
+#define LAYOUT_STATS_SUM 8
+#define LAYOUT_STATS_MIN 16
+#define LAYOUT_STATS_MAX 24
+
+/* Ring-buffer events: a u64 id first. Below LAYOUT_EV_EXIT it is a printf id
+ * (printf_info.id) followed by the arguments at the offsets of printf_info. */
+#define LAYOUT_EV_EXIT 0x100000000ull  /* exit(): stop, run END, print maps */
+#define LAYOUT_EV_PRINT 0x200000000ull /* | map id; then u64 top (0 = all) */
+#define LAYOUT_EV_CLEAR 0x300000000ull /* | map id */
+#define LAYOUT_EV_KIND_MASK 0xffffffff00000000ull
+#define LAYOUT_EV_PRINT_SIZE 16
+#define LAYOUT_EV_SIZE 8
+
+/* The per-CPU u64 counters of the drop map: one per program map (updates that
+ * failed because the map was full), then these. */
+#define LAYOUT_DROP_RINGBUF(nmaps) (nmaps)     /* events lost: ring buffer full */
+#define LAYOUT_DROP_START(nmaps) ((nmaps) + 1) /* start events lost: start map full */
+#define LAYOUT_NDROPS(nmaps) ((nmaps) + 2)
+
+struct layout_key {
+	struct type type;
+	uint32_t offset; /* in the key */
+	uint32_t size;   /* bytes reserved: 8, or a string's size rounded up to 8 */
+};
+
+struct map_layout {
+	const struct map_info *info;
+	char obj_name[16];     /* name of the map in the BPF object, e.g. "m0_bytes" */
+	unsigned nkeys;
+	struct layout_key *keys;
+	bool has_bucket;       /* hist / lhist */
+	uint32_t bucket_offset;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t map_type;     /* LAYOUT_MAP_HASH or LAYOUT_MAP_PERCPU_HASH */
+	bool percpu;
+	uint32_t nbuckets;     /* lhist: buckets including the under/overflow ones */
+};
+
+static inline uint32_t layout_round8(uint32_t n) { return (n + 7) & ~7u; }
+/* Bytes a value of type t takes in a key, record or buffer. */
+static inline uint32_t layout_type_size(struct type t)
+{
+	return t.kind == TYPE_STR ? layout_round8(t.size) : 8;
+}
+
+/* Fills l for map m (keys allocated from a). */
+void layout_map(struct arena *a, const struct map_info *m, struct map_layout *l);
+
+/* hist: the bucket of a value: 0 for v < 0, 1 for 0, 2 + floor(log2 v) above. */
+unsigned layout_hist_bucket(int64_t v);
+/* The bucket's label: "(..., 0)", "[0]", "[1]", "[2, 4)", "[1K, 2K)". */
+void layout_hist_label(unsigned bucket, char *buf, unsigned len);
+/* Inclusive bounds of a hist bucket (lo = INT64_MIN for the negative one). */
+void layout_hist_bounds(unsigned bucket, int64_t *lo, int64_t *hi);
+/* lhist: 0 below min, 1 + (v - min) / step inside, nbuckets - 1 at or above max. */
+unsigned layout_lhist_bucket(const struct map_layout *l, int64_t v);
+void layout_lhist_label(const struct map_layout *l, unsigned bucket, char *buf, unsigned len);
+void layout_lhist_bounds(const struct map_layout *l, unsigned bucket, int64_t *lo, int64_t *hi);
+
+#endif

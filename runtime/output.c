@@ -1,0 +1,745 @@
+/* output.c - reading maps (batch lookups, get_next_key fallback), summing per-CPU
+ * values, and printing them and printf events as bpftrace-like text or NDJSON
+ * (schema in docs/OUTPUT.md). */
+#include "rt.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+/* One map entry with its per-CPU values summed (see layout.h for v[]). */
+struct rt_ent {
+	const uint8_t *key;
+	int64_t v[4];
+	const uint8_t *str; /* AGG_NONE string value */
+};
+
+struct rt_map_data {
+	const struct map_layout *l;
+	uint8_t *keys, *vals;
+	struct rt_ent *ents;
+	unsigned n;
+};
+
+/* A growable text buffer for a JSON line or a formatted printf. */
+struct rt_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap + n + 1) * 2;
+		char *ns = realloc(b->s, cap);
+
+		if (!ns)
+			return;
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+__attribute__((format(printf, 2, 3))) static void rt_buf_printf(struct rt_buf *b, const char *fmt,
+								 ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		rt_buf_add(b, tmp, n);
+		return;
+	}
+	{
+		char *big = malloc(n + 1);
+
+		if (!big)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(big, n + 1, fmt, ap);
+		va_end(ap);
+		rt_buf_add(b, big, n);
+		free(big);
+	}
+}
+
+static void rt_buf_json_str(struct rt_buf *b, const char *s, size_t n)
+{
+	rt_buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			char e[2] = {'\\', (char)ch};
+
+			rt_buf_add(b, e, 2);
+		} else if (ch == '\n') {
+			rt_buf_add(b, "\\n", 2);
+		} else if (ch == '\t') {
+			rt_buf_add(b, "\\t", 2);
+		} else if (ch < 0x20) {
+			rt_buf_printf(b, "\\u%04x", ch);
+		} else {
+			rt_buf_add(b, (const char *)&s[i], 1);
+		}
+	}
+	rt_buf_add(b, "\"", 1);
+}
+
+/* ---- reading ---- */
+
+static uint32_t rt_val_stride(struct rt *r, const struct map_layout *l)
+{
+	return l->percpu ? layout_round8(l->value_size) * r->ncpus : l->value_size;
+}
+
+static int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct rt_map_data *d)
+{
+	uint32_t ks = l->key_size, vs = rt_val_stride(r, l), cap = r->obj.map_size;
+	uint8_t *tok_in = NULL, tokens[2][256];
+	unsigned total = 0, which = 0;
+	int err;
+
+	d->keys = malloc((size_t)cap * ks);
+	d->vals = malloc((size_t)cap * vs);
+	if (!d->keys || !d->vals)
+		return -ENOMEM;
+	if (ks <= sizeof(tokens[0])) {
+		for (;;) {
+			__u32 n = cap - total;
+
+			if (!n)
+				break;
+			err = bpf_map_lookup_batch(fd, tok_in, tokens[which], d->keys + (size_t)total * ks,
+						   d->vals + (size_t)total * vs, &n, NULL);
+			if (err && errno != ENOENT) {
+				if (total == 0)
+					goto fallback;
+				return -errno;
+			}
+			total += n;
+			if (err)
+				break;
+			tok_in = tokens[which];
+			which ^= 1;
+		}
+		d->n = total;
+		return 0;
+	}
+fallback:
+	total = 0;
+	{
+		uint8_t *prev = NULL;
+
+		while (total < cap &&
+		       !bpf_map_get_next_key(fd, prev, d->keys + (size_t)total * ks)) {
+			uint8_t *k = d->keys + (size_t)total * ks;
+
+			prev = k;
+			if (bpf_map_lookup_elem(fd, k, d->vals + (size_t)total * vs))
+				continue; /* deleted meanwhile */
+			total++;
+		}
+	}
+	d->n = total;
+	return 0;
+}
+
+static void rt_sum(struct rt *r, const struct map_layout *l, const uint8_t *raw, struct rt_ent *e)
+{
+	uint32_t stride = layout_round8(l->value_size);
+	enum agg_kind agg = l->info->agg;
+
+	memset(e->v, 0, sizeof(e->v));
+	if (!l->percpu) {
+		if (l->info->value.kind == TYPE_STR)
+			e->str = raw;
+		else
+			memcpy(&e->v[0], raw, 8);
+		return;
+	}
+	for (int cpu = 0; cpu < r->ncpus; cpu++) {
+		int64_t c[4];
+
+		memcpy(c, raw + (size_t)cpu * stride, l->value_size < 32 ? l->value_size : 32);
+		switch (agg) {
+		case AGG_AVG:
+			e->v[0] += c[0];
+			e->v[1] += c[1];
+			break;
+		case AGG_MIN:
+		case AGG_MAX:
+			if (!c[1])
+				break;
+			if (!e->v[1] || (agg == AGG_MIN ? c[0] < e->v[0] : c[0] > e->v[0]))
+				e->v[0] = c[0];
+			e->v[1] = 1;
+			break;
+		case AGG_STATS:
+			if (!c[0])
+				break;
+			if (!e->v[0] || c[2] < e->v[2])
+				e->v[2] = c[2];
+			if (!e->v[0] || c[3] > e->v[3])
+				e->v[3] = c[3];
+			e->v[0] += c[0];
+			e->v[1] += c[1];
+			break;
+		default:
+			e->v[0] += c[0];
+			break;
+		}
+	}
+}
+
+static int64_t rt_key_int(const uint8_t *k, uint32_t off)
+{
+	int64_t v;
+
+	memcpy(&v, k + off, 8);
+	return v;
+}
+
+static int rt_cmp_keys(const struct map_layout *l, const uint8_t *a, const uint8_t *b)
+{
+	for (unsigned i = 0; i < l->nkeys; i++) {
+		const struct layout_key *k = &l->keys[i];
+
+		if (k->type.kind == TYPE_STR) {
+			int c = strncmp((const char *)a + k->offset, (const char *)b + k->offset, k->size);
+
+			if (c)
+				return c < 0 ? -1 : 1;
+		} else {
+			int64_t x = rt_key_int(a, k->offset), y = rt_key_int(b, k->offset);
+
+			if (x != y)
+				return x < y ? -1 : 1;
+		}
+	}
+	if (l->has_bucket) {
+		uint64_t x = (uint64_t)rt_key_int(a, l->bucket_offset);
+		uint64_t y = (uint64_t)rt_key_int(b, l->bucket_offset);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+static int64_t rt_avg(const struct rt_ent *e)
+{
+	return e->v[1] ? e->v[0] / e->v[1] : 0;
+}
+
+static int64_t rt_sort_value(const struct map_layout *l, const struct rt_ent *e)
+{
+	switch (l->info->agg) {
+	case AGG_AVG:
+		return rt_avg(e);
+	default:
+		return e->v[0];
+	}
+}
+
+/* qsort has no context argument: the layout of the map being sorted. */
+static const struct map_layout *rt_sort_layout;
+
+static int rt_cmp_by_key(const void *pa, const void *pb)
+{
+	const struct rt_ent *a = pa, *b = pb;
+
+	return rt_cmp_keys(rt_sort_layout, a->key, b->key);
+}
+
+static int rt_cmp_by_value(const void *pa, const void *pb)
+{
+	const struct rt_ent *a = pa, *b = pb;
+	const struct map_layout *l = rt_sort_layout;
+
+	if (l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR) {
+		int c = strncmp((const char *)a->str, (const char *)b->str, l->value_size);
+
+		if (c)
+			return c;
+	} else {
+		int64_t x = rt_sort_value(l, a), y = rt_sort_value(l, b);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return rt_cmp_keys(l, a->key, b->key);
+}
+
+static int rt_read_map(struct rt *r, unsigned id, struct rt_map_data *d)
+{
+	const struct map_layout *l = &r->obj.maps[id];
+	uint32_t vs = rt_val_stride(r, l);
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->l = l;
+	err = rt_read_raw(r, l, r->map_fds[id], d);
+	if (err)
+		return err;
+	d->ents = calloc(d->n ? d->n : 1, sizeof(*d->ents));
+	if (!d->ents)
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->n; i++) {
+		d->ents[i].key = d->keys + (size_t)i * l->key_size;
+		rt_sum(r, l, d->vals + (size_t)i * vs, &d->ents[i]);
+	}
+	rt_sort_layout = l;
+	qsort(d->ents, d->n, sizeof(*d->ents), l->has_bucket ? rt_cmp_by_key : rt_cmp_by_value);
+	return 0;
+}
+
+static void rt_free_map(struct rt_map_data *d)
+{
+	free(d->keys);
+	free(d->vals);
+	free(d->ents);
+}
+
+/* ---- formatting values ---- */
+
+static void rt_fmt_int(struct rt_buf *b, struct type t, int64_t v, bool json)
+{
+	const char *name = t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT ? errname_of(t.kind, v)
+									   : NULL;
+
+	if (name && json)
+		rt_buf_printf(b, "\"%s\"", name);
+	else if (name)
+		rt_buf_add(b, name, strlen(name));
+	else
+		rt_buf_printf(b, "%lld", (long long)v);
+}
+
+static void rt_fmt_str(struct rt_buf *b, const uint8_t *s, uint32_t size, bool json)
+{
+	size_t n = strnlen((const char *)s, size);
+
+	if (json)
+		rt_buf_json_str(b, (const char *)s, n);
+	else
+		rt_buf_add(b, (const char *)s, n);
+}
+
+static void rt_fmt_key(struct rt_buf *b, const struct map_layout *l, const uint8_t *key, bool json)
+{
+	for (unsigned i = 0; i < l->nkeys; i++) {
+		const struct layout_key *k = &l->keys[i];
+
+		if (i)
+			rt_buf_add(b, json ? "," : ", ", json ? 1 : 2);
+		if (k->type.kind == TYPE_STR)
+			rt_fmt_str(b, key + k->offset, k->size, json);
+		else
+			rt_fmt_int(b, k->type, rt_key_int(key, k->offset), json);
+	}
+}
+
+static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const struct rt_ent *e,
+			 bool json)
+{
+	struct type t = l->info->value;
+
+	switch (l->info->agg) {
+	case AGG_NONE:
+		if (t.kind == TYPE_STR)
+			rt_fmt_str(b, e->str, l->value_size, json);
+		else
+			rt_fmt_int(b, t, e->v[0], json);
+		break;
+	case AGG_AVG:
+		rt_buf_printf(b, "%lld", (long long)rt_avg(e));
+		break;
+	case AGG_STATS:
+		if (json)
+			rt_buf_printf(b, "{\"count\":%lld,\"average\":%lld,\"total\":%lld,\"min\":%lld,\"max\":%lld}",
+				      (long long)e->v[0], (long long)(e->v[0] ? e->v[1] / e->v[0] : 0),
+				      (long long)e->v[1], (long long)e->v[2], (long long)e->v[3]);
+		else
+			rt_buf_printf(b, "count %lld, average %lld, total %lld", (long long)e->v[0],
+				      (long long)(e->v[0] ? e->v[1] / e->v[0] : 0), (long long)e->v[1]);
+		break;
+	default:
+		rt_buf_printf(b, "%lld", (long long)e->v[0]);
+		break;
+	}
+}
+
+static unsigned rt_bucket(const struct map_layout *l, const struct rt_ent *e)
+{
+	return (unsigned)rt_key_int(e->key, l->bucket_offset);
+}
+
+/* One histogram (entries [from, to) share their key tuple, sorted by bucket). */
+static void rt_fmt_hist(struct rt_buf *b, const struct map_layout *l, const struct rt_ent *ents,
+			unsigned from, unsigned to, bool json)
+{
+	unsigned lo = rt_bucket(l, &ents[from]), hi = rt_bucket(l, &ents[to - 1]), j = from;
+	int64_t maxc = 0;
+	bool first = true;
+
+	for (unsigned i = from; i < to; i++)
+		if (ents[i].v[0] > maxc)
+			maxc = ents[i].v[0];
+	if (json)
+		rt_buf_add(b, "[", 1);
+	for (unsigned k = lo; k <= hi; k++) {
+		int64_t count = 0, blo, bhi;
+		char label[64], bar[53];
+
+		while (j < to && rt_bucket(l, &ents[j]) < k)
+			j++;
+		if (j < to && rt_bucket(l, &ents[j]) == k)
+			count = ents[j].v[0];
+		if (json) {
+			if (l->info->agg == AGG_HIST)
+				layout_hist_bounds(k, &blo, &bhi);
+			else
+				layout_lhist_bounds(l, k, &blo, &bhi);
+			rt_buf_add(b, first ? "{" : ",{", first ? 1 : 2);
+			first = false;
+			if (blo != INT64_MIN)
+				rt_buf_printf(b, "\"min\":%lld,", (long long)blo);
+			if (bhi != INT64_MAX)
+				rt_buf_printf(b, "\"max\":%lld,", (long long)bhi);
+			rt_buf_printf(b, "\"count\":%lld}", (long long)count);
+			continue;
+		}
+		if (l->info->agg == AGG_HIST)
+			layout_hist_label(k, label, sizeof(label));
+		else
+			layout_lhist_label(l, k, label, sizeof(label));
+		{
+			int w = maxc ? (int)((double)count / (double)maxc * 52) : 0;
+
+			memset(bar, '@', w);
+			bar[w] = 0;
+		}
+		rt_buf_printf(b, "%-16s %8lld |%-52s|\n", label, (long long)count, bar);
+	}
+	if (json)
+		rt_buf_add(b, "]", 1);
+}
+
+static void rt_flush(struct rt *r, struct rt_buf *b)
+{
+	if (b->len && fwrite(b->s, 1, b->len, r->o->out) != b->len)
+		r->errors++;
+	b->len = 0;
+	if (b->s)
+		b->s[0] = 0;
+}
+
+int rt_print_map(struct rt *r, unsigned id, uint64_t top)
+{
+	const struct map_layout *l = &r->obj.maps[id];
+	const char *name = l->info->name;
+	bool json = r->o->format == OUT_JSON;
+	struct rt_map_data d;
+	struct rt_buf b = {0};
+	unsigned start = 0;
+	int err;
+
+	err = rt_read_map(r, id, &d);
+	if (err) {
+		fprintf(stderr, "nfsq: cannot read map %s: %s\n", name, strerror(-err));
+		goto cleanup;
+	}
+	if (!d.n)
+		goto cleanup;
+	if (json)
+		rt_buf_printf(&b, "{\"type\":\"map\",\"name\":\"%s\",\"data\":", name);
+	if (l->has_bucket) {
+		/* groups of equal key tuples; top applies to groups */
+		unsigned ngroups = 0, g = 0, from = 0;
+		bool first = true;
+
+		for (unsigned i = 0; i < d.n; i++)
+			if (i == 0 || rt_cmp_keys(&(struct map_layout){.nkeys = l->nkeys, .keys = l->keys},
+						  d.ents[i - 1].key, d.ents[i].key))
+				ngroups++;
+		if (top && top < ngroups)
+			start = ngroups - (unsigned)top;
+		if (json && l->nkeys)
+			rt_buf_add(&b, "[", 1);
+		for (unsigned i = 1; i <= d.n; i++) {
+			if (i < d.n && !rt_cmp_keys(&(struct map_layout){.nkeys = l->nkeys, .keys = l->keys},
+						    d.ents[i - 1].key, d.ents[i].key))
+				continue;
+			if (g++ >= start) {
+				if (json && l->nkeys) {
+					rt_buf_add(&b, first ? "{\"key\":[" : ",{\"key\":[", first ? 8 : 9);
+					rt_fmt_key(&b, l, d.ents[from].key, true);
+					rt_buf_add(&b, "],\"value\":", 10);
+				} else if (!json && l->nkeys) {
+					rt_buf_printf(&b, "%s[", name);
+					rt_fmt_key(&b, l, d.ents[from].key, false);
+					rt_buf_add(&b, "]:\n", 3);
+				} else if (!json) {
+					rt_buf_printf(&b, "%s:\n", name);
+				}
+				rt_fmt_hist(&b, l, d.ents, from, i, json);
+				if (json && l->nkeys)
+					rt_buf_add(&b, "}", 1);
+				else if (!json)
+					rt_buf_add(&b, "\n", 1);
+				first = false;
+			}
+			from = i;
+		}
+		if (json && l->nkeys)
+			rt_buf_add(&b, "]", 1);
+	} else if (!l->nkeys) {
+		if (!json)
+			rt_buf_printf(&b, "%s: ", name);
+		rt_fmt_value(&b, l, &d.ents[0], json);
+		if (!json)
+			rt_buf_add(&b, "\n", 1);
+	} else {
+		if (top && top < d.n)
+			start = d.n - (unsigned)top;
+		if (json)
+			rt_buf_add(&b, "[", 1);
+		for (unsigned i = start; i < d.n; i++) {
+			if (json) {
+				rt_buf_add(&b, i > start ? ",{\"key\":[" : "{\"key\":[", i > start ? 9 : 8);
+				rt_fmt_key(&b, l, d.ents[i].key, true);
+				rt_buf_add(&b, "],\"value\":", 10);
+				rt_fmt_value(&b, l, &d.ents[i], true);
+				rt_buf_add(&b, "}", 1);
+			} else {
+				rt_buf_printf(&b, "%s[", name);
+				rt_fmt_key(&b, l, d.ents[i].key, false);
+				rt_buf_add(&b, "]: ", 3);
+				rt_fmt_value(&b, l, &d.ents[i], false);
+				rt_buf_add(&b, "\n", 1);
+			}
+		}
+		if (json)
+			rt_buf_add(&b, "]", 1);
+		else
+			rt_buf_add(&b, "\n", 1);
+	}
+	if (json)
+		rt_buf_add(&b, "}\n", 2);
+	rt_flush(r, &b);
+cleanup:
+	free(b.s);
+	rt_free_map(&d);
+	return err;
+}
+
+static int rt_cmp_names(const void *a, const void *b)
+{
+	const struct map_layout *x = *(const struct map_layout *const *)a;
+	const struct map_layout *y = *(const struct map_layout *const *)b;
+
+	return strcmp(x->info->name, y->info->name);
+}
+
+void rt_print_maps(struct rt *r)
+{
+	const struct map_layout **order;
+
+	if (!r->obj.nmaps)
+		return;
+	order = calloc(r->obj.nmaps, sizeof(*order));
+	if (!order)
+		return;
+	for (unsigned i = 0; i < r->obj.nmaps; i++)
+		order[i] = &r->obj.maps[i];
+	qsort(order, r->obj.nmaps, sizeof(*order), rt_cmp_names);
+	for (unsigned i = 0; i < r->obj.nmaps; i++)
+		rt_print_map(r, order[i]->info->id, 0);
+	free(order);
+	fflush(r->o->out);
+}
+
+int rt_clear_map(struct rt *r, unsigned id)
+{
+	const struct map_layout *l = &r->obj.maps[id];
+	uint8_t *key = malloc(l->key_size);
+	int fd = r->map_fds[id];
+
+	if (!key)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	free(key);
+	return 0;
+}
+
+/* ---- printf ---- */
+
+static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint8_t *rec,
+		      size_t size)
+{
+	const char *f = pi->fmt;
+	unsigned ai = 0;
+
+	while (*f) {
+		const char *pct = strchr(f, '%');
+		char spec[32];
+		size_t sn = 0;
+
+		if (!pct) {
+			rt_buf_add(b, f, strlen(f));
+			break;
+		}
+		rt_buf_add(b, f, pct - f);
+		f = pct + 1;
+		if (*f == '%') {
+			rt_buf_add(b, "%", 1);
+			f++;
+			continue;
+		}
+		spec[sn++] = '%';
+		while (*f && strchr("-+ #0", *f) && sn < 8)
+			spec[sn++] = *f++;
+		while (*f >= '0' && *f <= '9' && sn < 16)
+			spec[sn++] = *f++;
+		if (*f == '.') {
+			spec[sn++] = *f++;
+			while (*f >= '0' && *f <= '9' && sn < 24)
+				spec[sn++] = *f++;
+		}
+		while (*f && strchr("hlLqjzt", *f))
+			f++;
+		if (!*f)
+			break;
+		{
+			char conv = *f++;
+			const struct printf_arg *a = ai < pi->nargs ? &pi->args[ai++] : NULL;
+			int64_t v = 0;
+
+			if (!a || a->offset + 8 > size) {
+				rt_buf_add(b, "?", 1);
+				continue;
+			}
+			if (a->type.kind != TYPE_STR)
+				memcpy(&v, rec + a->offset, 8);
+			if (a->conv)
+				conv = a->conv;
+			switch (conv) {
+			case 'd':
+			case 'i':
+			case 'u':
+			case 'x':
+			case 'X':
+				spec[sn++] = 'l';
+				spec[sn++] = 'l';
+				spec[sn++] = conv == 'i' ? 'd' : conv;
+				spec[sn] = 0;
+				rt_buf_printf(b, spec, (long long)v);
+				break;
+			case 'c':
+				spec[sn++] = 'c';
+				spec[sn] = 0;
+				rt_buf_printf(b, spec, (int)(unsigned char)v);
+				break;
+			case 'e': {
+				const char *name = errname_of(a->type.kind == TYPE_NFSSTAT ? TYPE_NFSSTAT
+											    : TYPE_ERRNO, v);
+				char num[24];
+
+				if (!name) {
+					snprintf(num, sizeof(num), "%lld", (long long)v);
+					name = num;
+				}
+				spec[sn++] = 's';
+				spec[sn] = 0;
+				rt_buf_printf(b, spec, name);
+				break;
+			}
+			default: { /* s */
+				char str[NFSQ_STR_MAX + 1];
+				size_t room = size - a->offset, n;
+
+				if (a->type.kind == TYPE_STR) {
+					n = a->type.size < room ? a->type.size : room;
+					if (n > NFSQ_STR_MAX)
+						n = NFSQ_STR_MAX;
+					n = strnlen((const char *)rec + a->offset, n);
+					memcpy(str, rec + a->offset, n);
+					str[n] = 0;
+				} else {
+					snprintf(str, sizeof(str), "%lld", (long long)v);
+				}
+				spec[sn++] = 's';
+				spec[sn] = 0;
+				rt_buf_printf(b, spec, str);
+				break;
+			}
+			}
+		}
+	}
+}
+
+void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *rec, size_t size)
+{
+	struct rt_buf b = {0}, j = {0};
+
+	rt_buf_add(&b, "", 0);
+	rt_format(&b, pi, rec, size);
+	if (r->o->format == OUT_JSON) {
+		rt_buf_add(&j, "{\"type\":\"printf\",\"msg\":", 23);
+		rt_buf_json_str(&j, b.s ? b.s : "", b.len);
+		rt_buf_add(&j, "}\n", 2);
+		rt_flush(r, &j);
+	} else {
+		rt_flush(r, &b);
+	}
+	free(b.s);
+	free(j.s);
+}
+
+/* ---- drops ---- */
+
+void rt_report_drops(struct rt *r)
+{
+	unsigned n = LAYOUT_NDROPS(r->obj.nmaps);
+	uint64_t *vals = calloc(r->ncpus, sizeof(uint64_t));
+
+	if (!vals || r->drops_fd < 0)
+		goto cleanup;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t key = i;
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(r->drops_fd, &key, vals))
+			continue;
+		for (int c = 0; c < r->ncpus; c++)
+			sum += vals[c];
+		if (!sum)
+			continue;
+		if (i < r->obj.nmaps)
+			fprintf(stderr, "nfsq: %llu updates to %s dropped: map full (raise with --map-size)\n",
+				(unsigned long long)sum, r->obj.maps[i].info->name);
+		else if (i == LAYOUT_DROP_RINGBUF(r->obj.nmaps))
+			fprintf(stderr, "nfsq: %llu events lost: ring buffer full (print less often, or filter with a predicate)\n",
+				(unsigned long long)sum);
+		else
+			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",
+				(unsigned long long)sum);
+	}
+cleanup:
+	free(vals);
+}

@@ -1,0 +1,42 @@
+/* rt.h - runtime internals shared by run.c, output.c and verifier.c. */
+#ifndef NFSQ_RT_H
+#define NFSQ_RT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../codegen/codegen.h"
+#include "run.h"
+
+struct rt {
+	struct compilation *c;
+	const struct run_options *o;
+	struct cg_object obj;
+	struct bpf_object *bobj;
+	int *map_fds;          /* per program map (map_info.id) */
+	int drops_fd;
+	int ncpus;
+	bool exiting;          /* exit() seen */
+	int errors;            /* output errors */
+};
+
+/* output.c */
+/* Prints @m (the top entries when top > 0). 0 on success. */
+int rt_print_map(struct rt *r, unsigned id, uint64_t top);
+/* Prints every non-empty map, in name order (bpftrace's order). */
+void rt_print_maps(struct rt *r);
+int rt_clear_map(struct rt *r, unsigned id);
+/* Formats one printf event (the record after the id). */
+void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *rec,
+		     size_t size);
+/* The drop counters, reported on stderr. */
+void rt_report_drops(struct rt *r);
+
+/* verifier.c */
+/* Explains a rejected program: the script line:col of the failing instruction
+ * (from the object's BTF line info) and the last lines of the verifier log. */
+void rt_report_verifier(struct rt *r, const struct cg_prog *p, const char *section,
+			const char *log);
+
+#endif

@@ -1,0 +1,623 @@
+/* run.c - the engine's driver: compile, open -> load -> attach, run BEGIN, poll the
+ * ring buffer (printf, print, clear, exit events), interval timers, signals and the
+ * -c command, then detach, run END and print the maps. One cleanup path.
+ *
+ * BEGIN, END and interval bodies are raw_tp programs that are never attached: the
+ * runtime runs them with BPF_PROG_TEST_RUN on its own thread, exactly when it wants
+ * them (BEGIN before the probes are released, END after they are detached, interval
+ * from a timerfd), and their print/clear events are handled right after. That needs
+ * no uprobe on nfsq itself nor a perf timer, and it is ordered with the output. */
+#define _GNU_SOURCE
+#include "rt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../probes/probe.h"
+
+#define RT_LOG_SIZE (256 * 1024)
+#define EXIT_RUNTIME 3
+
+struct rt_child {
+	pid_t pid;
+	int go_fd;   /* write end: one byte releases the child */
+	int pidfd;
+	bool exited;
+	int status;
+};
+
+static int rt_verbose;
+
+static int rt_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!rt_verbose && level != LIBBPF_DEBUG + 100)
+		return 0;
+	if (level == LIBBPF_DEBUG && rt_verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static double rt_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* ---- the -c command ---- */
+
+static bool rt_needs_shell(const char *cmd)
+{
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}!\n") != NULL;
+}
+
+static bool rt_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", prog);
+		if (access(buf, X_OK) == 0)
+			return true;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
+}
+
+/* Forks the command, stopped before exec until rt_child_release(). */
+static int rt_child_spawn(const char *cmd, struct rt_child *ch)
+{
+	char *copy = strdup(cmd), *argv[256];
+	int argc = 0, pfd[2];
+	bool shell = rt_needs_shell(cmd);
+
+	memset(ch, 0, sizeof(*ch));
+	ch->go_fd = ch->pidfd = -1;
+	if (!copy)
+		return -1;
+	if (shell) {
+		argv[0] = "/bin/sh", argv[1] = "-c", argv[2] = copy, argv[3] = NULL;
+	} else {
+		for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t"))
+			argv[argc++] = t;
+		argv[argc] = NULL;
+		if (!argc) {
+			fprintf(stderr, "nfsq: -c: empty command\n");
+			free(copy);
+			return -1;
+		}
+		if (!rt_in_path(argv[0])) {
+			fprintf(stderr, "nfsq: -c: cannot run '%s': command not found or not executable\n",
+				argv[0]);
+			free(copy);
+			return -1;
+		}
+	}
+	if (pipe2(pfd, O_CLOEXEC)) {
+		free(copy);
+		return -1;
+	}
+	fflush(NULL);
+	ch->pid = fork();
+	if (ch->pid < 0) {
+		fprintf(stderr, "nfsq: -c: fork: %s\n", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		free(copy);
+		return -1;
+	}
+	if (ch->pid == 0) {
+		char go;
+
+		close(pfd[1]);
+		if (read(pfd[0], &go, 1) != 1)
+			_exit(127); /* nfsq gave up before the probes were attached */
+		execvp(argv[0], argv);
+		fprintf(stderr, "nfsq: -c: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[0]);
+	free(copy);
+	ch->go_fd = pfd[1];
+	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
+	return 0;
+}
+
+static void rt_child_release(struct rt_child *ch)
+{
+	if (ch->go_fd >= 0) {
+		if (write(ch->go_fd, "g", 1) != 1)
+			perror("nfsq: -c");
+		close(ch->go_fd);
+		ch->go_fd = -1;
+	}
+}
+
+static void rt_child_reap(struct rt_child *ch, bool kill_it)
+{
+	if (ch->pid <= 0 || ch->exited)
+		goto cleanup;
+	if (ch->go_fd >= 0) { /* never released: closing the pipe makes it exit */
+		close(ch->go_fd);
+		ch->go_fd = -1;
+	} else if (kill_it) {
+		kill(ch->pid, SIGTERM);
+	}
+	if (waitpid(ch->pid, &ch->status, 0) == ch->pid)
+		ch->exited = true;
+cleanup:
+	if (ch->go_fd >= 0)
+		close(ch->go_fd);
+	if (ch->pidfd >= 0)
+		close(ch->pidfd);
+	ch->go_fd = ch->pidfd = -1;
+}
+
+/* ---- events ---- */
+
+static int rt_on_event(void *ctx, void *data, size_t size)
+{
+	struct rt *r = ctx;
+	uint64_t id;
+	const struct program *p = r->c->prog;
+
+	if (r->exiting || size < 8)
+		return 0;
+	memcpy(&id, data, 8);
+	switch (id & LAYOUT_EV_KIND_MASK) {
+	case 0:
+		if (id < p->nprintfs)
+			rt_printf_event(r, p->printfs[id], data, size);
+		break;
+	case LAYOUT_EV_EXIT:
+		r->exiting = true;
+		break;
+	case LAYOUT_EV_PRINT: {
+		uint64_t top = 0;
+
+		if (size >= 16)
+			memcpy(&top, (uint8_t *)data + 8, 8);
+		if ((id & 0xffffffff) < r->obj.nmaps)
+			rt_print_map(r, id & 0xffffffff, top);
+		break;
+	}
+	case LAYOUT_EV_CLEAR:
+		if ((id & 0xffffffff) < r->obj.nmaps)
+			rt_clear_map(r, id & 0xffffffff);
+		break;
+	}
+	return 0;
+}
+
+static int rt_test_run(struct rt *r, const struct cg_prog *p)
+{
+	struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, p->name);
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (!bp || bpf_prog_test_run_opts(bpf_program__fd(bp), &opts)) {
+		fprintf(stderr, "nfsq: cannot run %s: %s\n", p->probe ? p->probe->name : p->name,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void rt_run_kind(struct rt *r, struct ring_buffer *rb, enum cg_prog_kind kind)
+{
+	for (unsigned i = 0; i < r->obj.nprogs && !r->exiting; i++) {
+		if (r->obj.progs[i].kind != kind)
+			continue;
+		rt_test_run(r, &r->obj.progs[i]);
+		ring_buffer__consume(rb);
+	}
+}
+
+/* ---- loading and attaching ---- */
+
+static bool rt_can_bpf(void)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {0x20080522, 0};
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2] = {{0}};
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	/* CAP_BPF is 39, CAP_SYS_ADMIN 21 */
+	return (data[1].effective & (1u << (39 - 32))) || (data[0].effective & (1u << 21));
+}
+
+static int rt_attach_error(const struct cg_prog *p, int err)
+{
+	const char *what = p->probe ? p->probe->name : p->target;
+
+	if (p->kind == CG_PROG_TRACEPOINT && (err == ENOENT || err == EINVAL))
+		fprintf(stderr, "nfsq: cannot attach %s: tracepoint %s does not exist on this kernel "
+			"(see /sys/kernel/tracing/events/)\n", what, p->target);
+	else if (p->kind != CG_PROG_TRACEPOINT && (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
+		fprintf(stderr, "nfsq: cannot attach %s: no kprobe on %s (the kernel has no kprobes, "
+			"or the function is not traceable: see /sys/kernel/tracing/available_filter_functions)\n",
+			what, p->target);
+	else if (err == EPERM || err == EACCES)
+		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
+			"CAP_BPF and CAP_PERFMON)\n", what);
+	else
+		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
+	return -1;
+}
+
+static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *bp)
+{
+	struct bpf_link *link = NULL;
+	char cat[256];
+	const char *colon;
+
+	switch (p->kind) {
+	case CG_PROG_TRACEPOINT:
+		colon = strchr(p->target, ':');
+		if (!colon || (size_t)(colon - p->target) >= sizeof(cat)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
+		link = bpf_program__attach_tracepoint(bp, cat, colon + 1);
+		break;
+	case CG_PROG_KPROBE:
+	case CG_PROG_KRETPROBE:
+		link = bpf_program__attach_kprobe(bp, p->kind == CG_PROG_KRETPROBE, p->target);
+		break;
+	default:
+		errno = EINVAL;
+		break;
+	}
+	return link;
+}
+
+static int rt_load(struct rt *r)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
+	char **logs = calloc(r->obj.nprogs + 1, sizeof(char *));
+	int ret = -1, err;
+
+	if (!logs)
+		return -1;
+	r->bobj = bpf_object__open_mem(r->obj.elf, r->obj.elf_size, &oo);
+	if (!r->bobj) {
+		fprintf(stderr, "nfsq: cannot open the generated BPF object: %s (an nfsq bug)\n",
+			strerror(errno));
+		goto cleanup;
+	}
+	for (unsigned i = 0; i < r->obj.nprogs; i++) {
+		struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
+
+		if (!bp || !(logs[i] = calloc(1, RT_LOG_SIZE)))
+			continue;
+		bpf_program__set_log_buf(bp, logs[i], RT_LOG_SIZE);
+		if (r->o->verbose >= 2)
+			bpf_program__set_log_level(bp, 1);
+	}
+	if (bpf_object__load(r->bobj)) {
+		err = errno;
+		for (unsigned i = 0; i < r->obj.nprogs; i++) {
+			struct bpf_program *bp;
+
+			if (!logs[i] || !logs[i][0])
+				continue;
+			bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
+			if (r->o->verbose)
+				fprintf(stderr, "%s", logs[i]);
+			if (err == EPERM && !strstr(logs[i], "R0")) /* no verifier trace */
+				break;
+			rt_report_verifier(r, &r->obj.progs[i], bp ? bpf_program__section_name(bp) : "",
+					   logs[i]);
+			goto cleanup;
+		}
+		if (err == EPERM || err == EACCES)
+			fprintf(stderr, "nfsq: the kernel refused to load BPF programs: permission denied "
+				"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");
+		else
+			fprintf(stderr, "nfsq: cannot load the BPF programs: %s (run with -v for libbpf's log)\n",
+				strerror(err));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	for (unsigned i = 0; i < r->obj.nprogs; i++)
+		free(logs[i]);
+	free(logs);
+	return ret;
+}
+
+static int rt_find_maps(struct rt *r)
+{
+	struct bpf_map *m;
+
+	r->map_fds = calloc(r->obj.nmaps + 1, sizeof(int));
+	if (!r->map_fds)
+		return -1;
+	for (unsigned i = 0; i < r->obj.nmaps; i++) {
+		m = bpf_object__find_map_by_name(r->bobj, r->obj.maps[i].obj_name);
+		if (!m) {
+			fprintf(stderr, "nfsq: internal error: map %s missing from the object\n",
+				r->obj.maps[i].obj_name);
+			return -1;
+		}
+		r->map_fds[i] = bpf_map__fd(m);
+	}
+	m = bpf_object__find_map_by_name(r->bobj, CG_DROPS_NAME);
+	r->drops_fd = m ? bpf_map__fd(m) : -1;
+	return 0;
+}
+
+/* ---- the main loop ---- */
+
+static int rt_epoll_add(int ep, int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+#define TAG_RINGBUF 1
+#define TAG_SIGNAL 2
+#define TAG_CHILD 3
+#define TAG_TIMER 100 /* + program index */
+
+static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, int sigfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), ret = -1;
+	int *timers = calloc(r->obj.nprogs + 1, sizeof(int));
+
+	if (ep < 0 || !timers)
+		goto cleanup;
+	for (unsigned i = 0; i < r->obj.nprogs; i++)
+		timers[i] = -1;
+	rt_epoll_add(ep, ring_buffer__epoll_fd(rb), TAG_RINGBUF);
+	rt_epoll_add(ep, sigfd, TAG_SIGNAL);
+	if (ch->pid > 0 && ch->pidfd >= 0)
+		rt_epoll_add(ep, ch->pidfd, TAG_CHILD);
+	for (unsigned i = 0; i < r->obj.nprogs; i++) {
+		const struct cg_prog *p = &r->obj.progs[i];
+		struct itimerspec its;
+
+		if (p->kind != CG_PROG_INTERVAL || p->interval_ns <= 0)
+			continue;
+		timers[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		its.it_interval.tv_sec = p->interval_ns / 1000000000;
+		its.it_interval.tv_nsec = p->interval_ns % 1000000000;
+		its.it_value = its.it_interval;
+		if (timers[i] < 0 || timerfd_settime(timers[i], 0, &its, NULL) ||
+		    rt_epoll_add(ep, timers[i], TAG_TIMER + i)) {
+			fprintf(stderr, "nfsq: cannot start the interval timer: %s\n", strerror(errno));
+			goto cleanup;
+		}
+	}
+	while (!r->exiting) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto cleanup;
+		}
+		for (int i = 0; i < n && !r->exiting; i++) {
+			uint64_t tag = evs[i].data.u64, ticks;
+			struct signalfd_siginfo si;
+
+			if (tag == TAG_RINGBUF) {
+				ring_buffer__consume(rb);
+			} else if (tag == TAG_SIGNAL) {
+				if (read(sigfd, &si, sizeof(si)) > 0)
+					r->exiting = true;
+			} else if (tag == TAG_CHILD) {
+				if (waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid) {
+					ch->exited = true;
+					ring_buffer__consume(rb);
+					r->exiting = true;
+				}
+			} else if (tag >= TAG_TIMER && tag < TAG_TIMER + r->obj.nprogs) {
+				unsigned pi = (unsigned)(tag - TAG_TIMER);
+
+				if (read(timers[pi], &ticks, sizeof(ticks)) > 0) {
+					ring_buffer__consume(rb);
+					rt_test_run(r, &r->obj.progs[pi]);
+					ring_buffer__consume(rb);
+					fflush(r->o->out);
+				}
+			}
+		}
+	}
+	ret = 0;
+cleanup:
+	for (unsigned i = 0; timers && i < r->obj.nprogs; i++)
+		if (timers[i] >= 0)
+			close(timers[i]);
+	free(timers);
+	if (ep >= 0)
+		close(ep);
+	return ret;
+}
+
+static int rt_dump(struct compilation *c, const struct run_options *o)
+{
+	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR};
+	struct cg_object obj;
+	int ret = EXIT_RUNTIME;
+
+	if (getenv("NFSQ_OPT"))
+		co.opt_level = atoi(getenv("NFSQ_OPT"));
+	if (cg_compile(c, &co, &obj))
+		goto cleanup;
+	if (o->dump == DUMP_IR)
+		fputs(obj.ir, o->out);
+	else if (cg_disasm(obj.elf, obj.elf_size, o->out))
+		goto cleanup;
+	ret = 0;
+cleanup:
+	cg_object_free(&obj);
+	return ret;
+}
+
+int run_program(struct compilation *c, const struct run_options *o)
+{
+	struct rt r;
+	struct cg_options co = {.opt_level = 1};
+	struct rt_child ch = {.pid = 0, .go_fd = -1, .pidfd = -1};
+	struct bpf_link **links = NULL;
+	struct ring_buffer *rb = NULL;
+	struct bpf_map *rbmap;
+	sigset_t sigs, oldsigs;
+	int sigfd = -1, ret = EXIT_RUNTIME, nattached = 0;
+	bool sigs_blocked = false, need_tracefs = false;
+	double t0 = rt_now_ms();
+	struct timespec ts;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.o = o;
+	r.drops_fd = -1;
+	rt_verbose = o->verbose;
+	libbpf_set_print(rt_libbpf_log);
+	if (o->dump != DUMP_NONE)
+		return rt_dump(c, o);
+	if (!rt_can_bpf()) {
+		fprintf(stderr, "nfsq: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): "
+			"run it with sudo\n");
+		return EXIT_RUNTIME;
+	}
+	if (getenv("NFSQ_OPT"))
+		co.opt_level = atoi(getenv("NFSQ_OPT"));
+	r.ncpus = libbpf_num_possible_cpus();
+	if (r.ncpus <= 0) {
+		fprintf(stderr, "nfsq: cannot count the CPUs: %s\n", strerror(-r.ncpus));
+		return EXIT_RUNTIME;
+	}
+	for (const struct clause *cl = c->prog->clauses; cl; cl = cl->next)
+		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next)
+			if (pr->kind == PROBE_TRACEPOINT || pr->kind == PROBE_BUILTIN)
+				need_tracefs = true;
+	if (need_tracefs) {
+		char err[256];
+
+		if (!probe_tracefs(err, sizeof(err))) {
+			fprintf(stderr, "nfsq: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+	}
+	if (o->cmd && rt_child_spawn(o->cmd, &ch))
+		return EXIT_RUNTIME;
+	co.cpid = ch.pid;
+	co.filter_pid = o->pid;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	co.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (cg_compile(c, &co, &r.obj)) {
+		ret = 1;
+		goto cleanup;
+	}
+	if (o->verbose)
+		fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes\n",
+			r.obj.ms_ir, r.obj.ms_opt, r.obj.ms_emit, r.obj.elf_size);
+	if (rt_load(&r) || rt_find_maps(&r))
+		goto cleanup;
+	rbmap = bpf_object__find_map_by_name(r.bobj, CG_RINGBUF_NAME);
+	rb = rbmap ? ring_buffer__new(bpf_map__fd(rbmap), rt_on_event, &r, NULL) : NULL;
+	if (!rb) {
+		fprintf(stderr, "nfsq: cannot set up the event ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	links = calloc(r.obj.nprogs + 1, sizeof(*links));
+	if (!links)
+		goto cleanup;
+	for (unsigned i = 0; i < r.obj.nprogs; i++)
+		if (!r.obj.progs[i].is_start)
+			nattached++;
+	if (!o->quiet && o->format == OUT_TEXT)
+		fprintf(stderr, "Attaching %d probe%s...\n", nattached, nattached == 1 ? "" : "s");
+	for (unsigned i = 0; i < r.obj.nprogs; i++) {
+		const struct cg_prog *p = &r.obj.progs[i];
+		struct bpf_program *bp;
+
+		if (p->kind == CG_PROG_BEGIN || p->kind == CG_PROG_END || p->kind == CG_PROG_INTERVAL)
+			continue;
+		bp = bpf_object__find_program_by_name(r.bobj, p->name);
+		links[i] = bp ? rt_attach(p, bp) : NULL;
+		if (!links[i]) {
+			rt_attach_error(p, errno);
+			goto cleanup;
+		}
+	}
+	if (o->verbose)
+		fprintf(stderr, "nfsq: compiled, loaded and attached in %.2f ms\n", rt_now_ms() - t0);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, &oldsigs);
+	sigs_blocked = true;
+	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sigfd < 0)
+		goto cleanup;
+	rt_run_kind(&r, rb, CG_PROG_BEGIN);
+	fflush(o->out);
+	if (!r.exiting) {
+		rt_child_release(&ch);
+		if (rt_loop(&r, rb, &ch, sigfd))
+			goto cleanup;
+	}
+	for (unsigned i = 0; i < r.obj.nprogs; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+	ring_buffer__consume(rb);
+	r.exiting = false; /* END runs, and may print */
+	rt_run_kind(&r, rb, CG_PROG_END);
+	r.exiting = true;
+	rt_print_maps(&r);
+	rt_report_drops(&r);
+	fflush(o->out);
+	ret = r.errors || ferror(o->out) ? EXIT_RUNTIME : 0;
+cleanup:
+	rt_child_reap(&ch, true);
+	for (unsigned i = 0; links && i < r.obj.nprogs; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
+	ring_buffer__free(rb);
+	bpf_object__close(r.bobj);
+	free(r.map_fds);
+	cg_object_free(&r.obj);
+	if (sigfd >= 0)
+		close(sigfd);
+	if (sigs_blocked)
+		sigprocmask(SIG_SETMASK, &oldsigs, NULL);
+	return ret;
+}

@@ -1,0 +1,47 @@
+/* calls.c - makes an exactly known number of system calls with known arguments,
+ * for the runtime tests (tests/runtime/run_tests.sh).
+ *
+ *   calls getppid N            N getppid() calls
+ *   calls read-sizes S1 S2 ... read(-1, NULL, S) for each S (fails with EBADF)
+ *   calls sleep-ms MS          sleeps MS milliseconds (for interval / exit tests)
+ *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD...\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "getppid") && argc == 3) {
+		long n = strtol(argv[2], NULL, 0);
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		return 0;
+	}
+	if (!strcmp(argv[1], "read-sizes")) {
+		for (int i = 2; i < argc; i++)
+			if (syscall(SYS_read, -1, NULL, strtoul(argv[i], NULL, 0)) != -1)
+				return 1;
+		return 0;
+	}
+	if (!strcmp(argv[1], "write-fds")) {
+		for (int i = 2; i < argc; i++)
+			syscall(SYS_write, (int)strtol(argv[i], NULL, 0), NULL, 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "sleep-ms") && argc == 3) {
+		long ms = strtol(argv[2], NULL, 0);
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	fprintf(stderr, "calls: unknown mode '%s'\n", argv[1]);
+	return 2;
+}
