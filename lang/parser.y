@@ -125,8 +125,13 @@ probe
 			       { $$ = ast_probe(c, PROBE_TRACEPOINT, @$,
 						arena_printf(&c->arena, "%s:%s:%s", $1, $3, $5));
 				 $$->target = arena_printf(&c->arena, "%s:%s", $3, $5);
-				 if (strcmp($1, "tracepoint") != 0 && strcmp($1, "t") != 0)
-					 diag_error(&c->diag, @1, "unknown probe type '%s' (did you mean 'tracepoint'?)", $1); }
+				 if (strcmp($1, "tracepoint") != 0 && strcmp($1, "t") != 0) {
+					 static const char *const tp[] = {"tracepoint"};
+					 if (diag_suggest($1, tp, 1))
+						 diag_error(&c->diag, @1, "unknown probe type '%s' (did you mean 'tracepoint'?)", $1);
+					 else
+						 diag_error(&c->diag, @1, "unknown probe type '%s'; a three-part probe is tracepoint:CATEGORY:EVENT", $1);
+				 } }
 	| INTERVAL INT         { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
 				 $$->interval_ns = $2; }
 	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");

@@ -174,9 +174,16 @@ static void sema_ident(struct sema *s, struct expr *e)
 		diag_error(s->d, e->loc, "unknown name '%s' (did you mean the error name '%s'?)", name, hint);
 	else if (hint)
 		diag_error(s->d, e->loc, "unknown field '%s'%s (did you mean '%s'?)", name, where, hint);
-	else if (fields)
+	else if (fields && p->kind == PROBE_BUILTIN)
 		diag_error(s->d, e->loc, "unknown field '%s'%s; nfsq -lv %s lists its fields", name, where,
 			   p->name);
+	else if (p->kind == PROBE_TRACEPOINT)
+		diag_error(s->d, e->loc, "unknown field '%s'%s; its fields are in /sys/kernel/tracing/events/%.*s/%s/format",
+			   name, where, (int)(strchr(p->target, ':') - p->target), p->target,
+			   strchr(p->target, ':') + 1);
+	else if (fields)
+		diag_error(s->d, e->loc, "unknown field '%s'%s (kprobes offer arg0..arg5, kretprobes retval)",
+			   name, where);
 	else
 		diag_error(s->d, e->loc, "unknown field '%s'%s", name, where);
 }
@@ -307,6 +314,11 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 				   (long long)lmin, (long long)lmax, (long long)lstep);
 			return;
 		}
+		if ((lmax - lmin) / lstep < 1) {
+			diag_error(s->d, call->loc, "lhist step %lld is wider than the range %lld..%lld; make step smaller",
+				   (long long)lstep, (long long)lmin, (long long)lmax);
+			return;
+		}
 		if ((lmax - lmin) / lstep > LHIST_MAX_BUCKETS) {
 			diag_error(s->d, call->loc, "lhist would have %lld buckets; at most %d are allowed (raise step)",
 				   (long long)((lmax - lmin) / lstep), LHIST_MAX_BUCKETS);
@@ -336,8 +348,10 @@ static void sema_map_set(struct sema *s, struct stmt *st, struct map_info *mi)
 	struct expr *v = st->u.assign.rhs;
 	st->kind = STMT_MAP_SET;
 	sema_expr(s, v);
-	if (v->type.kind == TYPE_NONE)
+	if (v->type.kind == TYPE_NONE) { /* already reported; define the map to avoid follow-on errors */
+		mi->assigned = true;
 		return;
+	}
 	if (!mi->assigned) {
 		mi->assigned = true;
 		mi->agg = AGG_NONE;
@@ -404,8 +418,7 @@ static void sema_arg(struct sema *s, struct expr *e)
 			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was" : "fewer arguments were");
 		e->kind = EXPR_INT;
 		e->u.num = 0;
-		e->type = type_int();
-		return;
+		return; /* untyped: no follow-on errors */
 	}
 	const char *v = s->c->argv[idx - 1];
 	int64_t n;
@@ -599,7 +612,7 @@ static void sema_printf(struct sema *s, struct stmt *st)
 			i++;
 		char conv = i < fmt->u.str.len ? f[i] : '\0';
 		if (!conv || !strchr("diuxXsce", conv)) {
-			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%u %%x %%X %%s %%c %%e, and %%%%)",
+			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%i %%u %%x %%X %%s %%c %%e, and %%%%)",
 				   (int)(i - start + (conv ? 1 : 0)), f + start);
 			return;
 		}

@@ -48,9 +48,11 @@ bool int_parse(const char *s, int64_t *out)
 	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return false;
 	bool neg = *s == '-';
+	const char *digits = s + neg;
+	bool hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
 	errno = 0;
-	unsigned long long v = strtoull(s + neg, &end, 0);
-	if (errno || unit_apply(v, end, out) != 0)
+	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || (hex && *end) || unit_apply(v, end, out) != 0)
 		return false;
 	if (neg)
 		*out = -*out;

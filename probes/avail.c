@@ -59,6 +59,22 @@ static bool avail_one(const char *tracefs, enum attach_kind k, const char *targe
 	case ATTACH_KPROBE:
 	case ATTACH_KRETPROBE:
 		return avail_function(tracefs, target, why, whylen);
+	case ATTACH_RAW_TRACEPOINT: {
+		char path[512], line[256];
+		snprintf(path, sizeof(path), "%s/available_events", tracefs);
+		FILE *f = fopen(path, "r");
+		bool found = false;
+		size_t n = strlen(target);
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			char *colon = strchr(line, ':');
+			found = colon && strncmp(colon + 1, target, n) == 0 && colon[1 + n] == '\n';
+		}
+		if (f)
+			fclose(f);
+		if (!found)
+			snprintf(why, whylen, "tracepoint %s does not exist", target);
+		return found;
+	}
 	case ATTACH_FENTRY:
 	case ATTACH_FEXIT:
 		snprintf(why, whylen, "fentry/fexit attach points are not supported yet");

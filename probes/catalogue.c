@@ -31,40 +31,65 @@ static const struct probe_field nfs_rw_fields[] = {
 
 static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERROR_F, LAT_F};
 
-static const struct probe_attach nfs_read_at[] = {
-	{ATTACH_KPROBE, "nfs_file_read", ATTACH_KRETPROBE, "nfs_file_read"},
+/* Each attach alternative says how to compute each field (see struct field_recipe).
+ * Arguments are found by type, not position, so prototypes may change between kernels. */
+#define KPAIR(fn, rec) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL}
+#define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
+#define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
+
+static const struct field_recipe nfs_rw_rec[] = {
+	{"file", "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name", true},
+	{"inode", "arg(struct kiocb)->ki_filp->f_inode->i_ino", true},
+	{"mount", MNT_FROM_FILE("arg(struct kiocb)->ki_filp"), true},
+	{"offset", "arg(struct kiocb)->ki_pos", true},
+	{"bytes", "ret:positive", false},
+	{"error", "ret:errno", false},
 };
-static const struct probe_attach nfs_write_at[] = {
-	{ATTACH_KPROBE, "nfs_file_write", ATTACH_KRETPROBE, "nfs_file_write"},
+static const struct field_recipe nfs_file_rec[] = { /* f(struct inode *, struct file *) and f(struct file *, ...) */
+	{"file", "arg(struct file)->f_path.dentry->d_name.name", true},
+	{"inode", "arg(struct file)->f_inode->i_ino", true},
+	{"mount", MNT_FROM_FILE("arg(struct file)"), true},
+	{"error", "ret:errno", false},
 };
+static const struct field_recipe nfs_path_rec[] = { /* nfs_getattr(idmap, const struct path *, ...) */
+	{"file", "arg(struct path)->dentry->d_name.name", true},
+	{"inode", "arg(struct path)->dentry->d_inode->i_ino", true},
+	{"mount", MNT_FROM_FILE("arg(struct path)"), true},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_dentry_rec[] = { /* f(..., struct dentry *, ...): the dentry's own inode */
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "arg(struct dentry)->d_inode->i_ino", true},
+	{"mount", MNT_FROM_DENTRY, true},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_dir_rec[] = { /* f(struct inode *dir, struct dentry *, ...): the directory's inode */
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "arg(struct inode)->i_ino", true},
+	{"mount", MNT_FROM_DENTRY, true},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_lookup_rec[] = { /* returns a dentry or an ERR_PTR */
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "arg(struct inode)->i_ino", true},
+	{"mount", MNT_FROM_DENTRY, true},
+	{"error", "ret:err_ptr", false},
+};
+
+static const struct probe_attach nfs_read_at[] = {KPAIR("nfs_file_read", nfs_rw_rec)};
+static const struct probe_attach nfs_write_at[] = {KPAIR("nfs_file_write", nfs_rw_rec)};
 static const struct probe_attach nfs_open_at[] = {
-	{ATTACH_KPROBE, "nfs4_file_open", ATTACH_KRETPROBE, "nfs4_file_open"},
-	{ATTACH_KPROBE, "nfs_file_open", ATTACH_KRETPROBE, "nfs_file_open"},
+	KPAIR("nfs4_file_open", nfs_file_rec),
+	KPAIR("nfs_file_open", nfs_file_rec),
 };
-static const struct probe_attach nfs_fsync_at[] = {
-	{ATTACH_KPROBE, "nfs_file_fsync", ATTACH_KRETPROBE, "nfs_file_fsync"},
-};
-static const struct probe_attach nfs_getattr_at[] = {
-	{ATTACH_KPROBE, "nfs_getattr", ATTACH_KRETPROBE, "nfs_getattr"},
-};
-static const struct probe_attach nfs_setattr_at[] = {
-	{ATTACH_KPROBE, "nfs_setattr", ATTACH_KRETPROBE, "nfs_setattr"},
-};
-static const struct probe_attach nfs_lookup_at[] = {
-	{ATTACH_KPROBE, "nfs_lookup", ATTACH_KRETPROBE, "nfs_lookup"},
-};
-static const struct probe_attach nfs_readdir_at[] = {
-	{ATTACH_KPROBE, "nfs_readdir", ATTACH_KRETPROBE, "nfs_readdir"},
-};
-static const struct probe_attach nfs_create_at[] = {
-	{ATTACH_KPROBE, "nfs_create", ATTACH_KRETPROBE, "nfs_create"},
-};
-static const struct probe_attach nfs_remove_at[] = {
-	{ATTACH_KPROBE, "nfs_unlink", ATTACH_KRETPROBE, "nfs_unlink"},
-};
-static const struct probe_attach nfs_rename_at[] = {
-	{ATTACH_KPROBE, "nfs_rename", ATTACH_KRETPROBE, "nfs_rename"},
-};
+static const struct probe_attach nfs_fsync_at[] = {KPAIR("nfs_file_fsync", nfs_file_rec)};
+static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_path_rec)};
+static const struct probe_attach nfs_setattr_at[] = {KPAIR("nfs_setattr", nfs_dentry_rec)};
+static const struct probe_attach nfs_lookup_at[] = {KPAIR("nfs_lookup", nfs_lookup_rec)};
+static const struct probe_attach nfs_readdir_at[] = {KPAIR("nfs_readdir", nfs_file_rec)};
+static const struct probe_attach nfs_create_at[] = {KPAIR("nfs_create", nfs_dir_rec)};
+static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec)};
+static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec)};
 
 /* ---- NFS client page-cache I/O ---- */
 
@@ -75,14 +100,38 @@ static const struct probe_field nfs_io_fields[] = {
 	F_INT("stable", "write stability: 0 unstable, 1 data sync, 2 file sync"),
 	ERROR_F, LAT_F,
 };
+/* started by one task, completed by another (rpciod): paired by file and offset */
+static const char *const nfs_io_pair[] = {"fileid", "offset"};
+static const struct field_recipe nfs_rpc_read_rec[] = {
+	{"inode", "tp.fileid", false},
+	{"offset", "tp.offset", false},
+	{"bytes", "tp.res_count", false},
+	{"stable", "tp.eof", false},
+	{"error", "tp.error:errno", false},
+};
+static const struct field_recipe nfs_rpc_write_rec[] = {
+	{"inode", "tp.fileid", false},
+	{"offset", "tp.offset", false},
+	{"bytes", "tp.res_count", false},
+	{"stable", "tp.stable", false},
+	{"error", "tp.error:errno", false},
+};
+static const struct field_recipe nfs_rpc_commit_rec[] = {
+	{"inode", "tp.fileid", false},
+	{"offset", "tp.offset", false},
+	{"bytes", "tp.count", true},
+	{"stable", "tp.stable", false},
+	{"error", "tp.error:errno", false},
+};
+#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key}
 static const struct probe_attach nfs_rpc_read_at[] = {
-	{ATTACH_TRACEPOINT, "nfs:nfs_initiate_read", ATTACH_TRACEPOINT, "nfs:nfs_readpage_done"},
+	TPAIR("nfs:nfs_initiate_read", "nfs:nfs_readpage_done", nfs_rpc_read_rec, nfs_io_pair),
 };
 static const struct probe_attach nfs_rpc_write_at[] = {
-	{ATTACH_TRACEPOINT, "nfs:nfs_initiate_write", ATTACH_TRACEPOINT, "nfs:nfs_writeback_done"},
+	TPAIR("nfs:nfs_initiate_write", "nfs:nfs_writeback_done", nfs_rpc_write_rec, nfs_io_pair),
 };
 static const struct probe_attach nfs_rpc_commit_at[] = {
-	{ATTACH_TRACEPOINT, "nfs:nfs_initiate_commit", ATTACH_TRACEPOINT, "nfs:nfs_commit_done"},
+	TPAIR("nfs:nfs_initiate_commit", "nfs:nfs_commit_done", nfs_rpc_commit_rec, nfs_io_pair),
 };
 
 /* ---- RPC client ---- */
@@ -98,9 +147,21 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	F_ERRNO("status", "task status (0 or an errno)"),
 };
-static const struct probe_attach rpc_done_at[] = {
-	{ATTACH_TRACEPOINT, "sunrpc:rpc_stats_latency", 0, NULL},
+#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL}
+#define TASK "arg(struct rpc_task)"
+/* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
+static const struct field_recipe rpc_done_rec[] = {
+	{"prog", TASK "->tk_client->cl_program->name", false},
+	{"version", TASK "->tk_client->cl_vers", false},
+	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
+	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
+	{"server", TASK "->tk_xprt->address_strings[0]", false},
+	{"backlog", "arg1", false},
+	{"rtt", "arg2", false},
+	{"execute", "arg3", false},
+	{"status", TASK "->tk_status:errno", false},
 };
+static const struct probe_attach rpc_done_at[] = {RAW("rpc_stats_latency", rpc_done_rec)};
 
 static const struct probe_field rpc_trouble_fields[] = {
 	F_STR("op", 32, "procedure name"),
@@ -109,15 +170,25 @@ static const struct probe_field rpc_trouble_fields[] = {
 	F_INT("ntrans", "transmissions so far"),
 	F_ERRNO("status", "task status (an errno)"),
 };
-static const struct probe_attach rpc_retransmit_at[] = {
-	{ATTACH_TRACEPOINT, "sunrpc:xprt_retransmit", 0, NULL},
+#define RQST "arg(struct rpc_rqst)"
+static const struct field_recipe rpc_retransmit_rec[] = { /* xprt_retransmit(rqst) */
+	{"op", RQST "->rq_task->tk_msg.rpc_proc->p_name", false},
+	{"xid", RQST "->rq_xid:be32", false},
+	{"server", RQST "->rq_xprt->address_strings[0]", false},
+	{"ntrans", RQST "->rq_ntrans", false},
+	{"status", RQST "->rq_task->tk_status:errno", false},
 };
-static const struct probe_attach rpc_timeout_at[] = {
-	{ATTACH_TRACEPOINT, "sunrpc:rpc_task_end", 0, NULL},
+static const struct field_recipe rpc_task_rec[] = { /* f(task, ...) */
+	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
+	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
+	{"server", TASK "->tk_xprt->address_strings[0]", false},
+	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
+	{"status", TASK "->tk_status:errno", false},
 };
-static const struct probe_attach rpc_error_at[] = {
-	{ATTACH_TRACEPOINT, "sunrpc:rpc_call_rpcerror", 0, NULL},
-};
+static const struct probe_attach rpc_retransmit_at[] = {RAW("xprt_retransmit", rpc_retransmit_rec)};
+/* a major timeout: "server not responding" on hard mounts, the end of the task on soft ones */
+static const struct probe_attach rpc_timeout_at[] = {RAW("rpc_timeout_status", rpc_task_rec)};
+static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_task_rec)};
 
 /* ---- NFS server ---- */
 
@@ -130,7 +201,7 @@ static const struct probe_field nfsd_request_fields[] = {
 	LAT_F,
 };
 static const struct probe_attach nfsd_request_at[] = {
-	{ATTACH_TRACEPOINT, "sunrpc:svc_stats_latency", 0, NULL},
+	{.kind = ATTACH_TRACEPOINT, .target = "sunrpc:svc_stats_latency"},
 };
 
 static const struct probe_field nfsd_op_fields[] = {
@@ -140,7 +211,7 @@ static const struct probe_field nfsd_op_fields[] = {
 	LAT_F,
 };
 static const struct probe_attach nfsd_op_at[] = {
-	{ATTACH_TRACEPOINT, "nfsd:nfsd_compound_status", 0, NULL},
+	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_compound_status"},
 };
 
 static const struct probe_field nfsd_io_fields[] = {
@@ -152,13 +223,13 @@ static const struct probe_field nfsd_io_fields[] = {
 	LAT_F,
 };
 static const struct probe_attach nfsd_read_at[] = {
-	{ATTACH_TRACEPOINT, "nfsd:nfsd_read_start", ATTACH_TRACEPOINT, "nfsd:nfsd_read_done"},
+	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_read_start", .end_kind = ATTACH_TRACEPOINT, .end_target = "nfsd:nfsd_read_done"},
 };
 static const struct probe_attach nfsd_write_at[] = {
-	{ATTACH_TRACEPOINT, "nfsd:nfsd_write_start", ATTACH_TRACEPOINT, "nfsd:nfsd_write_done"},
+	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_write_start", .end_kind = ATTACH_TRACEPOINT, .end_target = "nfsd:nfsd_write_done"},
 };
 static const struct probe_attach nfsd_commit_at[] = {
-	{ATTACH_KPROBE, "nfsd_commit", ATTACH_KRETPROBE, "nfsd_commit"},
+	{.kind = ATTACH_KPROBE, .target = "nfsd_commit", .end_kind = ATTACH_KRETPROBE, .end_target = "nfsd_commit"},
 };
 
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
@@ -170,8 +241,8 @@ static const struct probe_field test_getppid_fields[] = {
 	 .src = FIELD_TP, .offset = 16, .size = 8, .is_signed = true},
 };
 static const struct probe_attach test_getppid_at[] = {
-	{ATTACH_TRACEPOINT, "syscalls:sys_enter_getppid", ATTACH_TRACEPOINT,
-	 "syscalls:sys_exit_getppid"},
+	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_getppid",
+	 .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_getppid"},
 };
 
 #define PROBE(n, lay, mod, fs, at, sum, d)                                              \

@@ -19,7 +19,52 @@ enum field_src {
 	FIELD_ARG,     /* kprobe argument register number `index` (arg0..arg5) */
 	FIELD_RETVAL,  /* kretprobe return value */
 	FIELD_LATENCY, /* end time - start time of a paired probe, ns */
-	FIELD_KERNEL,  /* read by a recipe of the built-in probe (see catalogue.c) */
+	FIELD_KERNEL,  /* catalogue only: read by a recipe, resolved per kernel into FIELD_READ */
+	FIELD_READ,    /* a resolved kernel read: see struct field_read */
+};
+
+/* Where a resolved read starts. */
+enum read_base {
+	READ_BASE_ARG, /* argument `index`: kprobe register, or raw tracepoint args[index] */
+	READ_BASE_RET, /* the return value (kretprobe) */
+	READ_BASE_TP,  /* the tracepoint record (ctx) */
+};
+
+/* What the read ends with. */
+enum read_final {
+	READ_VALUE,  /* the value reached (base or after the derefs) as an integer */
+	READ_INT,    /* `size` bytes at ptr + off */
+	READ_STR,    /* the char array at ptr + off (a string) */
+	READ_STRPTR, /* the char * at ptr + off, then the string it points to */
+	READ_STR_AT, /* the value reached is a char *: the string it points to */
+};
+
+enum read_xform {
+	XFORM_NONE,
+	XFORM_ERRNO,    /* v < 0 ? -v : 0 (an error return to an errno) */
+	XFORM_ERR_PTR,  /* -4095 <= v < 0 ? -v : 0 (an ERR_PTR return to an errno) */
+	XFORM_POSITIVE, /* v > 0 ? v : 0 (bytes moved, from a return value) */
+	XFORM_BE32,     /* a big-endian u32 (an XID on the wire) to host order */
+	XFORM_SINCE,    /* bpf_ktime_get_ns() - v (a ktime_t start stamp to a duration) */
+};
+
+#define READ_MAX_DEREF 8
+
+/* A field read resolved against the running kernel's BTF:
+ * ptr = base; for each deref: ptr = *(u64 *)(ptr + deref[i]) (bpf_probe_read_kernel);
+ * then `final`. Integers are then transformed and scaled. */
+struct field_read {
+	enum read_base base;
+	unsigned index;          /* READ_BASE_ARG */
+	unsigned nderef;
+	int32_t deref[READ_MAX_DEREF];
+	enum read_final final;
+	int32_t off;             /* READ_INT, READ_STR, READ_STRPTR */
+	uint32_t size;           /* READ_INT: 1, 2, 4, 8; READ_STR: array size */
+	bool is_signed;
+	enum read_xform xform;
+	int64_t scale;           /* multiply integers by this (0 = 1) */
+	bool at_start;           /* read at the start event of a pair, carried to the end */
 };
 
 struct probe_field {
@@ -31,6 +76,22 @@ struct probe_field {
 	bool is_signed;        /* FIELD_TP */
 	bool data_loc;         /* FIELD_TP string stored as __data_loc */
 	unsigned index;        /* FIELD_ARG */
+	struct field_read read; /* FIELD_READ */
+	bool at_start;         /* FIELD_TP of a pair: read from the start event's record */
+};
+
+/* How a built-in probe's field is computed for one attach alternative:
+ *   "ret"                                                      the return value
+ *   "tp.NAME" "tp.NAME*1000"                                   a tracepoint record field
+ *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
+ *                                                              whose type is that struct pointer
+ *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
+ *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since"
+ * at_start: read when the start event fires (arguments are gone at the return). */
+struct field_recipe {
+	const char *field;
+	const char *how;
+	bool at_start;
 };
 
 enum attach_kind {
@@ -39,6 +100,7 @@ enum attach_kind {
 	ATTACH_KRETPROBE,  /* kernel function return */
 	ATTACH_FENTRY,     /* BTF-typed entry (where the kernel supports it) */
 	ATTACH_FEXIT,      /* BTF-typed return */
+	ATTACH_RAW_TRACEPOINT, /* "event": the tracepoint's C arguments (BTF typed) */
 };
 
 /* One way of attaching: a single event, or a start/end pair that gives latency. */
@@ -47,6 +109,9 @@ struct probe_attach {
 	const char *target;     /* the event (or the start event of a pair) */
 	enum attach_kind end_kind;
 	const char *end_target; /* NULL unless the probe spans start to end */
+	const struct field_recipe *recipes; /* one per FIELD_KERNEL field */
+	unsigned nrecipes;
+	const char *const *pair_key; /* two tracepoint fields that pair start and end (else the thread) */
 };
 
 enum probe_layer {
@@ -89,6 +154,15 @@ const struct probe_def *probe_tracepoint(struct arena *a, const char *target, ch
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
 
 
+
+/* The definition of built-in probe p for the running kernel: its first
+ * usable attach alternative, every field resolved (FIELD_READ / FIELD_TP /
+ * FIELD_LATENCY). NULL with the reason in err. */
+const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p, char *err,
+				      size_t errlen);
+/* Resolves one recipe against kernel BTF (exposed for tests). */
+int probe_recipe(struct arena *a, const struct field_recipe *r, const struct probe_attach *at,
+		 struct probe_field *out, char *err, size_t errlen);
 
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
