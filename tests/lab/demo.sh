@@ -42,7 +42,7 @@ kprobe:nfs_file_write                { @nfs_file_write_calls[comm] = count(); }
 rc=$?
 echo "demo: bpftrace exited $rc after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s (startup included)"
 echo "demo: mountstats cross-check (op ops trans timeouts bytes_sent bytes_recv queue_ms rtt_ms exec_ms):"
-wl ops /mnt/nfs4 WRITE COMMIT READ | sed 's/^/    nfs4 /'
+wl ops /mnt/nfs4 WRITE COMMIT READ READ_PLUS | sed 's/^/    nfs4 /'
 wl ops /mnt/nfs3 WRITE COMMIT READ | sed 's/^/    nfs3 /'
 rm -f /mnt/nfs4/demo.dat /mnt/nfs3/demo.dat; rmdir /mnt/nfs4/demo.d 2>/dev/null
 exit $rc
