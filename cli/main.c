@@ -38,11 +38,11 @@ static void usage(FILE *out)
 {
 	fputs("usage: nfsq [options] script.nfsq [args...]\n"
 	      "       nfsq [options] -e 'program' [args...]\n"
-	      "       nfsq -l [pattern]    list probes (-lv: with fields and docs)\n"
+	      "       nfsq -l [pattern...] list probes (-lv: with fields, docs and kernel recipes)\n"
 	      "\n"
 	      "options:\n"
 	      "  -e PROGRAM      run PROGRAM given on the command line\n"
-	      "  -l [PATTERN]    list built-in probes matching PATTERN (a glob) and whether they work here\n"
+	      "  -l [PATTERN...] list built-in probes matching the globs and whether they work here\n"
 	      "  -c CMD          run CMD, trace until it exits; 'cpid' is its pid\n"
 	      "  -p PID          trace only process PID\n"
 	      "  -o FILE         write output to FILE\n"
@@ -112,21 +112,40 @@ static const char *layer_name(enum probe_layer l)
 	}
 }
 
-/* -l [pattern]: the catalogue, and whether each probe works on this kernel. */
-static int list_probes(const char *pattern, bool verbose)
+/* Whether probe name is selected by the -l patterns (none: every visible probe). */
+static bool list_match(const struct probe_def *p, char **pats, int npats)
+{
+	if (npats == 0)
+		return !p->hidden;
+	for (int i = 0; i < npats; i++)
+		if (p->hidden ? strcmp(pats[i], p->name) == 0 : fnmatch(pats[i], p->name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
+static int list_probes(char **pats, int npats, bool verbose)
 {
 	unsigned shown = 0;
 	for (unsigned i = 0; i < probe_count(); i++) {
 		const struct probe_def *p = probe_at(i);
-		if (p->hidden || (pattern && fnmatch(pattern, p->name, 0) != 0))
+		if (!list_match(p, pats, npats))
 			continue;
-		char why[256];
+		char why[512];
+		struct arena ar;
+		arena_init(&ar);
 		int at = probe_available(p, why, sizeof(why));
-		printf("%-16s %-50s %s%s\n", p->name, p->summary, at >= 0 ? "available" : "unavailable: ",
+		/* available means every field's recipe fits this kernel's types too */
+		const struct probe_def *r = at >= 0 ? probe_resolve(&ar, p, why, sizeof(why)) : NULL;
+		if (!r)
+			at = -1;
+		printf("%-15s %-62s %s%s\n", p->name, p->summary, at >= 0 ? "available" : "unavailable: ",
 		       at >= 0 ? "" : why);
 		shown++;
-		if (!verbose)
+		if (!verbose) {
+			arena_free(&ar);
 			continue;
+		}
 		printf("    layer: %s\n    %s\n    attach (in order of preference):\n", layer_name(p->layer),
 		       p->doc);
 		for (unsigned k = 0; k < p->nattach; k++) {
@@ -137,15 +156,21 @@ static int list_probes(const char *pattern, bool verbose)
 				printf(" .. %s:%s", kinds[a->end_kind], a->end_target);
 			printf("%s\n", (int)k == at ? "   <- used here" : "");
 		}
-		printf("    fields:\n");
-		printf("      %-10s %-12s %s\n", "pid tid uid comm cpu nsecs elapsed probe", "", "(builtins)");
-		for (unsigned f = 0; f < p->nfields; f++)
+		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
+		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0] : NULL;
+		for (unsigned f = 0; f < p->nfields; f++) {
 			printf("      %-10s %-12s %s\n", p->fields[f].name, type_name(p->fields[f].type),
 			       p->fields[f].doc);
+			for (unsigned k = 0; used && k < used->nrecipes; k++)
+				if (strcmp(used->recipes[k].field, p->fields[f].name) == 0)
+					printf("      %-10s %-12s   read %s: %s\n", "", "",
+					       used->recipes[k].at_start ? "at start" : "at end", used->recipes[k].how);
+		}
 		printf("\n");
+		arena_free(&ar);
 	}
-	if (pattern && !shown) {
-		fprintf(stderr, "nfsq: no probe matches '%s'\n", pattern);
+	if (npats && !shown) {
+		fprintf(stderr, "nfsq: no probe matches '%s'%s\n", pats[0], npats > 1 ? " or the other patterns" : "");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -214,11 +239,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (list) {
-		if (program || argc - optind > 1) {
-			fprintf(stderr, "nfsq: -l takes at most one pattern and no program\n");
+		if (program) {
+			fprintf(stderr, "nfsq: -l lists probes and takes no program\n");
 			return EXIT_USAGE;
 		}
-		return list_probes(optind < argc ? argv[optind] : NULL, ro.verbose > 0);
+		return list_probes(argv + optind, argc - optind, ro.verbose > 0);
 	}
 	if (ro.cmd && ro.pid) {
 		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");

@@ -54,7 +54,7 @@ static const struct field_recipe nfs_file_rec[] = { /* f(struct inode *, struct 
 static const struct field_recipe nfs_path_rec[] = { /* nfs_getattr(idmap, const struct path *, ...) */
 	{"file", "arg(struct path)->dentry->d_name.name", true},
 	{"inode", "arg(struct path)->dentry->d_inode->i_ino", true},
-	{"mount", MNT_FROM_FILE("arg(struct path)"), true},
+	{"mount", "arg(struct path)->mnt:container(struct mount, mnt).mnt_devname", true},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_dentry_rec[] = { /* f(..., struct dentry *, ...): the dentry's own inode */

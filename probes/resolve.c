@@ -307,8 +307,9 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		snprintf(err, errlen, "bad recipe '%s'", rc->how);
 		return -1;
 	}
+	char name[64] = "";
 	while (*s) {
-		char name[64];
+		name[0] = '\0';
 		if (s[0] == '-' && s[1] == '>') { /* member of the struct pointed to */
 			s += 2;
 			if (!path_load(&p))
@@ -392,7 +393,7 @@ too_deep:
 	snprintf(err, errlen, "recipe '%s' follows more than %d pointers", rc->how, READ_MAX_DEREF);
 	return -1;
 no_member:
-	snprintf(err, errlen, "recipe '%s': no member '%s' at '%s' on this kernel", rc->how, s, s);
+	snprintf(err, errlen, "recipe '%s': no member '%s' before '%s' on this kernel", rc->how, name, s);
 	return -1;
 bad:
 	snprintf(err, errlen, "recipe '%s' does not fit this kernel's types (at '%s')", rc->how, s);
