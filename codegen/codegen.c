@@ -59,7 +59,7 @@ struct cg {
 	LLVMTypeRef i1, i8, i32, i64, ptr;
 	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
 	LLVMValueRef *maps;     /* per map_info.id */
-	LLVMValueRef ringbuf, drops;
+	LLVMValueRef ringbuf, drops, state;
 	/* the function being emitted */
 	LLVMValueRef fn, ctxarg;
 	LLVMMetadataRef sp;
@@ -324,6 +324,38 @@ static void cg_maps(struct cg *g)
 				   NULL, NULL);
 	g->drops = cg_map_global(g, CG_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
 				 LAYOUT_NDROPS(p->nmaps), g->di_int, g->di_u64);
+	if (p->has_exit)
+		g->state = cg_map_global(g, CG_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
+}
+
+/* The exit flag (state[0]): set by exit(); once set, probes do nothing, so that
+ * what is printed is what the program saw up to exit(). */
+static LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null)
+{
+	LLVMValueRef key = cg_alloca(g, 8), v, args[2];
+	LLVMBasicBlockRef ok = cg_block(g, "state.ok");
+
+	cg_store(g, cg_i32(g, 0), key, 0);
+	args[0] = g->state, args[1] = key;
+	v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), if_null,
+			ok);
+	cg_at(g, ok);
+	return v;
+}
+
+static void cg_exit_check(struct cg *g)
+{
+	LLVMValueRef v;
+	LLVMBasicBlockRef go;
+
+	if (!g->state)
+		return;
+	v = cg_state_ptr(g, g->ret_bb);
+	go = cg_block(g, "not.exited");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, cg_load(g, g->i64, v, 0), cg_i64(g, 0), ""),
+			g->ret_bb, go);
+	cg_at(g, go);
 }
 
 /* drops[idx] += 1 (per CPU) */
@@ -1057,6 +1089,15 @@ static const struct map_info *cg_map_arg(struct cg *g, const struct stmt *s)
 	return a->u.map.info;
 }
 
+/* Test hook (cg_options.test_reject_line): a store through a pointer made from a
+ * number, which the verifier must reject, placed at the statement's location. */
+static void cg_test_reject(struct cg *g)
+{
+	LLVMValueRef v = LLVMBuildIntToPtr(g->b, cg_helper0(g, H_KTIME_GET_NS), g->ptr, "");
+
+	cg_store(g, cg_i64(g, 1), v, 0);
+}
+
 static void cg_stmt(struct cg *g, const struct stmt *s)
 {
 	const struct map_info *m;
@@ -1064,6 +1105,13 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 	LLVMValueRef v, args[2];
 
 	cg_setloc(g, s->loc);
+	if (g->o->test_reject_line) {
+		uint32_t line, col;
+
+		src_linecol(&g->c->src, s->loc.begin, &line, &col);
+		if (line == g->o->test_reject_line)
+			cg_test_reject(g);
+	}
 	switch (s->kind) {
 	case STMT_MAP_AGG:
 		if (s->u.assign.lhs->u.map.info->agg == AGG_NONE)
@@ -1111,6 +1159,14 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 		cg_helper(g, H_MAP_DELETE, args, 2);
 		return;
 	case STMT_EXIT:
+		if (g->state) {
+			LLVMBasicBlockRef done = cg_block(g, "exit.flag");
+
+			v = cg_state_ptr(g, done);
+			cg_store(g, cg_i64(g, 1), v, 0);
+			LLVMBuildBr(g->b, done);
+			cg_at(g, done);
+		}
 		cg_event(g, LAYOUT_EV_EXIT, NULL);
 		LLVMBuildBr(g->b, g->ret_bb);
 		cg_at(g, cg_block(g, "after.exit"));
@@ -1216,6 +1272,7 @@ static void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_at
 	cg_begin_function(g, p, cg_section(g, at->kind, at->target), p->probe->loc);
 	g->attach = at->kind;
 	cg_pid_filter(g);
+	cg_exit_check(g);
 	key = cg_alloca(g, 8);
 	val = cg_alloca(g, 8);
 	cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff),
@@ -1257,8 +1314,10 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section)
 	LLVMBasicBlockRef body;
 
 	cg_begin_function(g, p, section, cl->loc);
-	if (p->kind != CG_PROG_BEGIN && p->kind != CG_PROG_END && p->kind != CG_PROG_INTERVAL)
+	if (p->kind != CG_PROG_BEGIN && p->kind != CG_PROG_END && p->kind != CG_PROG_INTERVAL) {
 		cg_pid_filter(g);
+		cg_exit_check(g);
+	}
 	if (g->start_map)
 		cg_end_pairing(g);
 	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));

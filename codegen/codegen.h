@@ -37,6 +37,7 @@ struct cg_options {
 	uint32_t map_size;    /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
 	int opt_level;        /* 0: none, 1: light pipeline (default), 2: default<O2> */
 	bool want_ir;         /* keep the IR text in cg_object.ir */
+	uint32_t test_reject_line; /* tests only: emit code the verifier rejects at this line */
 };
 
 struct cg_object {
@@ -53,6 +54,7 @@ struct cg_object {
 
 #define CG_RINGBUF_NAME "nfsq_events"
 #define CG_DROPS_NAME "nfsq_drops"
+#define CG_STATE_NAME "nfsq_state"
 
 /* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
 int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);

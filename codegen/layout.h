@@ -26,6 +26,7 @@
 
 /* BPF map types used (values of enum bpf_map_type). */
 #define LAYOUT_MAP_HASH 1
+#define LAYOUT_MAP_ARRAY 2
 #define LAYOUT_MAP_PERCPU_HASH 5
 #define LAYOUT_MAP_PERCPU_ARRAY 6
 #define LAYOUT_MAP_RINGBUF 27

@@ -432,7 +432,7 @@ static void rt_fmt_hist(struct rt_buf *b, const struct map_layout *l, const stru
 			memset(bar, '@', w);
 			bar[w] = 0;
 		}
-		rt_buf_printf(b, "%-16s %8lld |%-52s|\n", label, (long long)count, bar);
+		rt_buf_printf(b, "%-16s%8lld |%-52s|\n", label, (long long)count, bar);
 	}
 	if (json)
 		rt_buf_add(b, "]", 1);

@@ -469,14 +469,28 @@ cleanup:
 	return ret;
 }
 
+/* Knobs for tests and measurements (not user options): NFSQ_OPT (0, 1, 2: the LLVM
+ * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size) and
+ * NFSQ_TEST_REJECT_LINE (emit code the verifier rejects at that script line). */
+static void rt_env_options(struct cg_options *co)
+{
+	const char *v;
+
+	if ((v = getenv("NFSQ_OPT")))
+		co->opt_level = atoi(v);
+	if ((v = getenv("NFSQ_MAP_SIZE")))
+		co->map_size = (uint32_t)strtoul(v, NULL, 0);
+	if ((v = getenv("NFSQ_TEST_REJECT_LINE")))
+		co->test_reject_line = (uint32_t)strtoul(v, NULL, 0);
+}
+
 static int rt_dump(struct compilation *c, const struct run_options *o)
 {
 	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR};
 	struct cg_object obj;
 	int ret = EXIT_RUNTIME;
 
-	if (getenv("NFSQ_OPT"))
-		co.opt_level = atoi(getenv("NFSQ_OPT"));
+	rt_env_options(&co);
 	if (cg_compile(c, &co, &obj))
 		goto cleanup;
 	if (o->dump == DUMP_IR)
@@ -516,8 +530,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 			"run it with sudo\n");
 		return EXIT_RUNTIME;
 	}
-	if (getenv("NFSQ_OPT"))
-		co.opt_level = atoi(getenv("NFSQ_OPT"));
+	rt_env_options(&co);
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0) {
 		fprintf(stderr, "nfsq: cannot count the CPUs: %s\n", strerror(-r.ncpus));

@@ -5,6 +5,7 @@
  *   calls read-sizes S1 S2 ... read(-1, NULL, S) for each S (fails with EBADF)
  *   calls sleep-ms MS          sleeps MS milliseconds (for interval / exit tests)
  *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
+ *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls (-p tests)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD...\n");
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
@@ -34,6 +35,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "write-fds")) {
 		for (int i = 2; i < argc; i++)
 			syscall(SYS_write, (int)strtol(argv[i], NULL, 0), NULL, 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "delay-getppid") && argc == 4) {
+		long ms = strtol(argv[2], NULL, 0), n = strtol(argv[3], NULL, 0);
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
 		return 0;
 	}
 	if (!strcmp(argv[1], "sleep-ms") && argc == 3) {
