@@ -28,7 +28,9 @@ case "$args" in *@PID@*)
 	args=$(printf '%s' "$args" | sed "s,@PID@,$bgpid,g");;
 esac
 args=$(printf '%s' "$args" | sed -e "s,@CALLS@,$calls,g" -e "s,@OUT@,$tmp/out,g")
-eval "env $envs \"$nfsq\" -q $args \"$case\"" >"$tmp/stdout" 2>"$tmp/stderr"
+# from the case's directory, so that messages name the script as NAME.nfsq
+(cd "$(dirname "$case")" && eval "env $envs \"$nfsq\" -q $args \"$(basename "$case")\"") \
+	>"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
 [ -n "$bgpid" ] && wait "$bgpid"
 [ -f "$tmp/out" ] && cat "$tmp/out" >>"$tmp/stdout"
