@@ -32,7 +32,8 @@
 #define LAYOUT_MAP_RINGBUF 27
 
 #define LAYOUT_MAP_SIZE_DEFAULT 4096     /* entries per map unless --map-size */
-#define LAYOUT_RINGBUF_SIZE (1u << 20)   /* bytes of the event ring buffer */
+#define LAYOUT_RINGBUF_SIZE (256u << 10) /* bytes of the event ring buffer (printf) */
+#define LAYOUT_RINGBUF_SMALL (16u << 10) /* without printf: exit/print/clear events only */
 
 /* Value offsets. */
 #define LAYOUT_AVG_SUM 0

@@ -550,6 +550,8 @@ int run_program(struct compilation *c, const struct run_options *o)
 	}
 	if (o->cmd && rt_child_spawn(o->cmd, &ch))
 		return EXIT_RUNTIME;
+	if (o->verbose)
+		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
 	co.cpid = ch.pid;
 	co.filter_pid = o->pid;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -561,8 +563,12 @@ int run_program(struct compilation *c, const struct run_options *o)
 	if (o->verbose)
 		fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes\n",
 			r.obj.ms_ir, r.obj.ms_opt, r.obj.ms_emit, r.obj.elf_size);
+	if (o->verbose)
+		fprintf(stderr, "nfsq: %.2f ms: compiled\n", rt_now_ms() - t0);
 	if (rt_load(&r) || rt_find_maps(&r))
 		goto cleanup;
+	if (o->verbose)
+		fprintf(stderr, "nfsq: %.2f ms: loaded\n", rt_now_ms() - t0);
 	rbmap = bpf_object__find_map_by_name(r.bobj, CG_RINGBUF_NAME);
 	rb = rbmap ? ring_buffer__new(bpf_map__fd(rbmap), rt_on_event, &r, NULL) : NULL;
 	if (!rb) {
