@@ -34,6 +34,7 @@ enum {
 	H_GET_CURRENT_PID_TGID = 14,
 	H_GET_CURRENT_UID_GID = 15,
 	H_GET_CURRENT_COMM = 16,
+	H_PROBE_READ_KERNEL = 113,
 	H_PROBE_READ_KERNEL_STR = 115,
 	H_RINGBUF_OUTPUT = 130,
 	H_RINGBUF_RESERVE = 131,
@@ -69,7 +70,9 @@ struct cg {
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
 	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
 	LLVMValueRef start_map;  /* of the probe being emitted, or NULL */
-	unsigned nstart;
+	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
+	uint32_t *start_off;     /* per field of the probe: offset in the start value, 0 = not saved */
+	uint32_t start_size;
 	int errors;
 };
 
@@ -403,18 +406,169 @@ static LLVMValueRef cg_ctx_ptr(struct cg *g, LLVMValueRef off)
 	return LLVMBuildGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
 }
 
-static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct probe_field *f)
+static LLVMValueRef cg_int_of(struct cg *g, LLVMValueRef v, uint32_t size, bool is_signed)
+{
+	LLVMTypeRef t = size == 1 ? g->i8 : size == 2 ? LLVMInt16TypeInContext(g->ctx)
+					  : size == 4 ? g->i32 : g->i64;
+
+	if (size < 8) {
+		v = LLVMBuildTrunc(g->b, v, t, "");
+		v = is_signed ? LLVMBuildSExt(g->b, v, g->i64, "") : LLVMBuildZExt(g->b, v, g->i64, "");
+	}
+	return v;
+}
+
+/* *(u64 *)(p + off) read with bpf_probe_read_kernel (0 when it faults). */
+static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
+{
+	LLVMValueRef tmp = cg_alloca(g, 8), args[3];
+
+	cg_store(g, cg_i64(g, 0), tmp, 0);
+	args[0] = tmp;
+	args[1] = cg_i32(g, size > 8 ? 8 : size);
+	args[2] = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, p, cg_i64(g, off), ""), g->ptr, "");
+	cg_helper(g, H_PROBE_READ_KERNEL, args, 3);
+	return cg_load(g, g->i64, tmp, 0);
+}
+
+static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
+{
+	LLVMValueRef buf = cg_alloca(g, size), args[3];
+
+	cg_zero(g, buf, 0, size);
+	args[0] = buf;
+	args[1] = cg_i32(g, size);
+	args[2] = LLVMBuildIntToPtr(g->b, p, g->ptr, "");
+	cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	return buf;
+}
+
+static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale)
+{
+	LLVMValueRef zero = cg_i64(g, 0), neg, c;
+
+	switch (x) {
+	case XFORM_NONE:
+		break;
+	case XFORM_ERRNO:
+		neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, "");
+		v = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, v, ""), zero, "");
+		break;
+	case XFORM_ERR_PTR:
+		c = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, ""),
+				 LLVMBuildICmp(g->b, LLVMIntSGE, v, cg_i64(g, -4095), ""), "");
+		v = LLVMBuildSelect(g->b, c, LLVMBuildNeg(g->b, v, ""), zero, "");
+		break;
+	case XFORM_POSITIVE:
+		v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, v, zero, ""), v, zero, "");
+		break;
+	case XFORM_BE32: {
+		LLVMValueRef w = LLVMBuildTrunc(g->b, v, g->i32, "");
+		LLVMTypeRef ft = LLVMFunctionType(g->i32, &g->i32, 1, 0);
+		LLVMValueRef fn = LLVMGetNamedFunction(g->mod, "llvm.bswap.i32");
+
+		if (!fn)
+			fn = LLVMAddFunction(g->mod, "llvm.bswap.i32", ft);
+		w = LLVMBuildCall2(g->b, ft, fn, &w, 1, "");
+		v = LLVMBuildZExt(g->b, w, g->i64, "");
+		break;
+	}
+	case XFORM_SINCE:
+		v = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), v, "");
+		break;
+	}
+	if (scale && scale != 1)
+		v = LLVMBuildMul(g->b, v, cg_i64(g, scale), "");
+	return v;
+}
+
+/* The base value of a resolved read: an argument, the return value or the record. */
+static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool *ok)
+{
+	*ok = true;
+	switch (r->base) {
+	case READ_BASE_ARG:
+		if (g->attach == ATTACH_RAW_TRACEPOINT)
+			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
+		if (g->attach == ATTACH_KPROBE && r->index < 6)
+			return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[r->index]);
+		break;
+	case READ_BASE_RET:
+		if (g->attach == ATTACH_KRETPROBE)
+			return cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
+		break;
+	case READ_BASE_TP:
+		if (g->attach == ATTACH_TRACEPOINT)
+			return LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");
+		break;
+	}
+	*ok = false;
+	return cg_i64(g, 0);
+}
+
+static LLVMValueRef cg_field_read(struct cg *g, struct type t, struct loc l,
+				  const struct probe_field *f)
+{
+	const struct field_read *r = &f->read;
+	bool ok;
+	LLVMValueRef p = cg_read_base(g, r, &ok), v;
+	uint32_t n;
+
+	if (!ok) {
+		cg_error(g, l, "field cannot be read at this attach point", f->name);
+		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
+	}
+	for (unsigned i = 0; i < r->nderef && i < READ_MAX_DEREF; i++)
+		p = cg_kread(g, p, r->deref[i], 8);
+	switch (r->final) {
+	case READ_VALUE:
+		v = p;
+		break;
+	case READ_INT:
+		v = cg_int_of(g, cg_kread(g, p, r->off, r->size), r->size ? r->size : 8, r->is_signed);
+		break;
+	case READ_STR: /* a char array: at most its size, and at most the field's */
+		n = r->size && r->size < t.size ? r->size : t.size;
+		v = cg_kread_str(g, LLVMBuildAdd(g->b, p, cg_i64(g, r->off), ""), n);
+		if (n == t.size)
+			return v;
+		{
+			LLVMValueRef buf = cg_alloca(g, t.size);
+
+			cg_copy_str(g, buf, 0, t.size, v, n);
+			return buf;
+		}
+	case READ_STRPTR:
+		return cg_kread_str(g, cg_kread(g, p, r->off, 8), t.size);
+	case READ_STR_AT:
+		return cg_kread_str(g, p, t.size);
+	default:
+		v = p;
+		break;
+	}
+	if (t.kind == TYPE_STR)
+		return cg_str_literal(g, "", 0, t.size);
+	return cg_xform(g, v, r->xform, r->scale);
+}
+
+static bool cg_field_at_start(const struct probe_field *f)
+{
+	return f->at_start || (f->src == FIELD_READ && f->read.at_start);
+}
+
+/* Reads field f (of type t) at the current attach point. */
+static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
+				 const struct probe_field *f)
 {
 	LLVMValueRef v, args[3], buf;
-	LLVMTypeRef t;
 
 	switch (f->src) {
 	case FIELD_TP:
 		if (g->attach != ATTACH_TRACEPOINT)
 			break;
-		if (e->type.kind == TYPE_STR) {
-			buf = cg_alloca(g, e->type.size);
-			cg_zero(g, buf, 0, e->type.size);
+		if (t.kind == TYPE_STR) {
+			buf = cg_alloca(g, t.size);
+			cg_zero(g, buf, 0, t.size);
 			if (f->data_loc) {
 				v = cg_load(g, g->i32, g->ctxarg, f->offset);
 				v = LLVMBuildAnd(g->b, LLVMBuildZExt(g->b, v, g->i64, ""),
@@ -424,28 +578,31 @@ static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct pr
 				args[2] = cg_gep(g, g->ctxarg, f->offset);
 			}
 			args[0] = buf;
-			args[1] = cg_i32(g, e->type.size);
+			args[1] = cg_i32(g, f->data_loc || !f->size || f->size > t.size ? t.size : f->size);
 			cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
 			return buf;
 		}
 		switch (f->size) {
-		case 1: t = g->i8; break;
-		case 2: t = LLVMInt16TypeInContext(g->ctx); break;
-		case 4: t = g->i32; break;
-		case 8: t = g->i64; break;
+		case 1: v = cg_load(g, g->i8, g->ctxarg, f->offset); break;
+		case 2: v = cg_load(g, LLVMInt16TypeInContext(g->ctx), g->ctxarg, f->offset); break;
+		case 4: v = cg_load(g, g->i32, g->ctxarg, f->offset); break;
+		case 8: v = cg_load(g, g->i64, g->ctxarg, f->offset); break;
 		default:
-			cg_error(g, e->loc, "field size not supported", f->name);
+			cg_error(g, l, "field size not supported", f->name);
 			return cg_i64(g, 0);
 		}
-		v = cg_load(g, t, g->ctxarg, f->offset);
 		if (f->size < 8)
 			v = f->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
 					 : LLVMBuildZExt(g->b, v, g->i64, "");
-		if (e->type.kind == TYPE_ERRNO) /* kernel errors are negative */
+		if (f->read.xform != XFORM_NONE || (f->read.scale && f->read.scale != 1))
+			return cg_xform(g, v, f->read.xform, f->read.scale);
+		if (t.kind == TYPE_ERRNO) /* kernel errors are negative */
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
 		return v;
 	case FIELD_ARG:
+		if (g->attach == ATTACH_RAW_TRACEPOINT)
+			return cg_load(g, g->i64, g->ctxarg, 8 * f->index);
 		if (g->attach != ATTACH_KPROBE || f->index >= 6)
 			break;
 		return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[f->index]);
@@ -453,7 +610,7 @@ static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct pr
 		if (g->attach != ATTACH_KRETPROBE)
 			break;
 		v = cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
-		if (e->type.kind == TYPE_ERRNO)
+		if (t.kind == TYPE_ERRNO)
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
 		return v;
@@ -461,12 +618,33 @@ static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct pr
 		if (!g->latency)
 			break;
 		return g->latency;
+	case FIELD_READ:
+		return cg_field_read(g, t, l, f);
 	case FIELD_KERNEL:
-		cg_error(g, e->loc, "field recipes are not supported by this engine yet", f->name);
-		return cg_i64(g, 0);
+		cg_error(g, l, "internal error: field not resolved for this kernel", f->name);
+		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
 	}
-	cg_error(g, e->loc, "field cannot be read at this attach point", f->name);
-	return e->type.kind == TYPE_STR ? cg_str_literal(g, "", 0, e->type.size) : cg_i64(g, 0);
+	cg_error(g, l, "field cannot be read at this attach point", f->name);
+	return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
+}
+
+static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct probe_field *f)
+{
+	const struct probe_def *def = g->prog->def;
+	unsigned idx = def ? (unsigned)(f - def->fields) : 0;
+
+	if (g->start_val && cg_field_at_start(f) && def && idx < def->nfields &&
+	    g->start_off[idx]) {
+		if (e->type.kind == TYPE_STR) {
+			LLVMValueRef buf = cg_alloca(g, e->type.size);
+
+			cg_copy_str(g, buf, 0, e->type.size, cg_gep(g, g->start_val, g->start_off[idx]),
+				    f->type.size);
+			return buf;
+		}
+		return cg_load(g, g->i64, g->start_val, g->start_off[idx]);
+	}
+	return cg_field_now(g, e->type, e->loc, f);
 }
 
 static LLVMValueRef cg_builtin(struct cg *g, const struct expr *e)
@@ -512,7 +690,7 @@ static LLVMValueRef cg_builtin(struct cg *g, const struct expr *e)
 
 static LLVMValueRef cg_ident(struct cg *g, const struct expr *e)
 {
-	const struct probe_def *def = g->prog->probe ? g->prog->probe->def : NULL;
+	const struct probe_def *def = g->prog->def;
 	const struct probe_field *f;
 
 	if (e->u.ident.builtin != BUILTIN_NONE)
@@ -1253,6 +1431,8 @@ static const char *cg_section(struct cg *g, enum attach_kind k, const char *targ
 		return arena_printf(&g->c->arena, "kprobe/%s", target);
 	case ATTACH_KRETPROBE:
 		return arena_printf(&g->c->arena, "kretprobe/%s", target);
+	case ATTACH_RAW_TRACEPOINT:
+		return arena_printf(&g->c->arena, "raw_tp/%s", target);
 	default:
 		return NULL;
 	}
@@ -1261,24 +1441,147 @@ static const char *cg_section(struct cg *g, enum attach_kind k, const char *targ
 static enum cg_prog_kind cg_prog_kind_of(enum attach_kind k)
 {
 	return k == ATTACH_KPROBE ? CG_PROG_KPROBE
-	       : k == ATTACH_KRETPROBE ? CG_PROG_KRETPROBE : CG_PROG_TRACEPOINT;
+	       : k == ATTACH_KRETPROBE ? CG_PROG_KRETPROBE
+	       : k == ATTACH_RAW_TRACEPOINT ? CG_PROG_RAW_TRACEPOINT : CG_PROG_TRACEPOINT;
 }
 
-/* The start half of a pair: start[tid] = now. */
+/* ---- start/end pairs ----
+ * The start program stores { u64 start ns; the at-start fields the clause uses } in a
+ * hash map keyed by the thread id (or by the probe's pair_key tracepoint fields); the
+ * end program finds it, computes latency = now - start, reads the saved fields from
+ * it, and deletes it when the program ends, whatever path it takes. */
+
+static void cg_mark_stmts(const struct probe_def *def, const struct stmt *s, bool *used);
+
+static void cg_mark_exprs(const struct probe_def *def, const struct expr *e, bool *used)
+{
+	const struct probe_field *f;
+
+	for (; e; e = e->next) {
+		switch (e->kind) {
+		case EXPR_IDENT:
+			if (e->u.ident.builtin == BUILTIN_NONE &&
+			    (f = probe_field_find(def, e->u.ident.name)))
+				used[f - def->fields] = true;
+			break;
+		case EXPR_MAP:
+			cg_mark_exprs(def, e->u.map.keys, used);
+			break;
+		case EXPR_UNARY:
+			cg_mark_exprs(def, e->u.unary.arg, used);
+			break;
+		case EXPR_BINARY:
+			cg_mark_exprs(def, e->u.binary.lhs, used);
+			cg_mark_exprs(def, e->u.binary.rhs, used);
+			break;
+		case EXPR_TERNARY:
+			cg_mark_exprs(def, e->u.ternary.cond, used);
+			cg_mark_exprs(def, e->u.ternary.then, used);
+			cg_mark_exprs(def, e->u.ternary.els, used);
+			break;
+		case EXPR_CALL:
+			cg_mark_exprs(def, e->u.call.args, used);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void cg_mark_stmts(const struct probe_def *def, const struct stmt *s, bool *used)
+{
+	for (; s; s = s->next) {
+		switch (s->kind) {
+		case STMT_IF:
+			cg_mark_exprs(def, s->u.ifs.cond, used);
+			cg_mark_stmts(def, s->u.ifs.then, used);
+			cg_mark_stmts(def, s->u.ifs.els, used);
+			break;
+		case STMT_ASSIGN:
+		case STMT_MAP_AGG:
+		case STMT_MAP_SET:
+		case STMT_LOCAL_SET:
+			cg_mark_exprs(def, s->u.assign.lhs, used);
+			cg_mark_exprs(def, s->u.assign.rhs, used);
+			break;
+		default:
+			if (s->u.call.call)
+				cg_mark_exprs(def, s->u.call.call, used);
+			break;
+		}
+	}
+}
+
+/* Lays out the start value for clause cl of probe def: which at-start fields it saves. */
+static void cg_start_layout(struct cg *g, const struct probe_def *def, const struct clause *cl)
+{
+	bool *used = arena_alloc(&g->c->arena, def->nfields + 1);
+	uint32_t off = 8;
+
+	g->start_off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
+	cg_mark_exprs(def, cl->pred, used);
+	cg_mark_stmts(def, cl->body, used);
+	for (unsigned i = 0; i < def->nfields; i++) {
+		if (!used[i] || !cg_field_at_start(&def->fields[i]))
+			continue;
+		g->start_off[i] = off;
+		off += layout_type_size(def->fields[i].type);
+	}
+	g->start_size = off;
+}
+
+/* The key pairing start and end: the thread id, or the pair_key field of the event. */
+static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, bool end,
+				struct loc l)
+{
+	LLVMValueRef key = cg_alloca(g, 8), v;
+
+	if (at->pair_key && at->pair_key[0] && at->pair_key[1]) {
+		const char *target = end ? at->end_target : at->target;
+		char err[256];
+		const struct probe_def *tp = probe_tracepoint(&g->c->arena, target, err, sizeof(err));
+		const struct probe_field *f = tp ? probe_field_find(tp, at->pair_key[end]) : NULL;
+
+		if (!f) {
+			cg_error(g, l, "cannot pair start and end events", tp ? at->pair_key[end] : err);
+			v = cg_i64(g, 0);
+		} else {
+			v = cg_field_now(g, type_int(), l, f);
+		}
+	} else {
+		v = LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff), "");
+	}
+	cg_store(g, v, key, 0);
+	return key;
+}
+
 static void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *at)
 {
+	const struct probe_def *def = p->def;
 	LLVMValueRef key, val, args[4], ret;
 	LLVMBasicBlockRef full, done;
 
 	cg_begin_function(g, p, cg_section(g, at->kind, at->target), p->probe->loc);
 	g->attach = at->kind;
+	g->start_val = NULL;
 	cg_pid_filter(g);
 	cg_exit_check(g);
-	key = cg_alloca(g, 8);
-	val = cg_alloca(g, 8);
-	cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff),
-				 ""), key, 0);
+	key = cg_pair_key(g, at, false, p->probe->loc);
+	val = cg_alloca(g, g->start_size);
+	cg_zero(g, val, 0, g->start_size);
 	cg_store(g, cg_helper0(g, H_KTIME_GET_NS), val, 0);
+	for (unsigned i = 0; i < def->nfields; i++) {
+		const struct probe_field *f = &def->fields[i];
+		LLVMValueRef v;
+
+		if (!g->start_off[i])
+			continue;
+		v = cg_field_now(g, f->type, p->probe->loc, f);
+		if (f->type.kind == TYPE_STR)
+			cg_copy_str(g, val, g->start_off[i], f->type.size, v, f->type.size);
+		else
+			cg_store(g, v, val, g->start_off[i]);
+	}
 	args[0] = g->start_map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
 	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
 	full = cg_block(g, "start.full");
@@ -1291,36 +1594,44 @@ static void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_at
 	LLVMBuildBr(g->b, g->ret_bb);
 }
 
-/* The end half: latency = now - start[tid] (no start seen: nothing happens). */
-static void cg_end_pairing(struct cg *g)
+/* The end half: finds the start (none: nothing happens), latency = now - start; the
+ * entry is deleted on the way out. */
+static void cg_end_pairing(struct cg *g, const struct probe_attach *at)
 {
-	LLVMValueRef key = cg_alloca(g, 8), v, args[2], start;
-	LLVMBasicBlockRef have = cg_block(g, "pair.have");
+	LLVMValueRef key = cg_pair_key(g, at, true, g->prog->probe->loc), v, args[2];
+	LLVMBasicBlockRef have = cg_block(g, "pair.have"), del = cg_block(g, "pair.delete");
+	LLVMBasicBlockRef ret = g->ret_bb, here;
 
-	cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff),
-				 ""), key, 0);
 	v = cg_lookup(g, g->start_map, key);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""),
-			g->ret_bb, have);
-	cg_at(g, have);
-	start = cg_load(g, g->i64, v, 0);
-	g->latency = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), start, "latency");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), ret,
+			have);
+	here = LLVMGetInsertBlock(g->b);
+	cg_at(g, del);
 	args[0] = g->start_map, args[1] = key;
 	cg_helper(g, H_MAP_DELETE, args, 2);
+	LLVMBuildBr(g->b, ret);
+	(void)here;
+	cg_at(g, have);
+	g->ret_bb = del;
+	g->start_val = v;
+	g->latency = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), cg_load(g, g->i64, v, 0),
+				  "latency");
 }
 
-static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section)
+static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
+			   const struct probe_attach *at)
 {
 	const struct clause *cl = p->clause;
 	LLVMBasicBlockRef body;
 
 	cg_begin_function(g, p, section, cl->loc);
+	g->start_val = NULL;
 	if (p->kind != CG_PROG_BEGIN && p->kind != CG_PROG_END && p->kind != CG_PROG_INTERVAL) {
 		cg_pid_filter(g);
 		cg_exit_check(g);
 	}
 	if (g->start_map)
-		cg_end_pairing(g);
+		cg_end_pairing(g, at);
 	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
 	for (unsigned i = 0; i < cl->nlocals; i++) {
 		const struct local_info *li = cl->locals[i];
@@ -1367,6 +1678,7 @@ static void cg_programs(struct cg *g)
 
 			p->clause = cl;
 			p->probe = pr;
+			p->def = pr->def;
 			snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
 			g->start_map = NULL;
 			switch (pr->kind) {
@@ -1394,12 +1706,17 @@ static void cg_programs(struct cg *g)
 				p->kind = cg_prog_kind_of(g->attach);
 				p->target = pr->target;
 				break;
-			case PROBE_BUILTIN:
-				if (!pr->def || !pr->def->nattach) {
-					cg_error(g, pr->loc, "probe has no attach point", pr->name);
+			case PROBE_BUILTIN: {
+				char err[300];
+
+				p->def = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
+						 : NULL;
+				if (!p->def || !p->def->nattach) {
+					cg_error(g, pr->loc, "probe cannot be used on this kernel",
+						 p->def || !pr->def ? pr->name : err);
 					continue;
 				}
-				at = &pr->def->attach[0];
+				at = &p->def->attach[0];
 				if (at->kind == ATTACH_FENTRY || at->kind == ATTACH_FEXIT ||
 				    (at->end_target && (at->end_kind == ATTACH_FENTRY ||
 							at->end_kind == ATTACH_FEXIT))) {
@@ -1411,9 +1728,10 @@ static void cg_programs(struct cg *g)
 					char name[24];
 
 					snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
-					g->start_map = cg_map_global(g, name, LAYOUT_MAP_HASH,
-								     g->obj->map_size, g->di_u64,
-								     g->di_u64);
+					cg_start_layout(g, p->def, cl);
+					g->start_map = cg_map_global(
+						g, name, LAYOUT_MAP_HASH, g->obj->map_size, g->di_u64,
+						cg_di_array(g, g->di_u64, 64, g->start_size / 8));
 					g->attach = at->end_kind;
 					p->target = at->end_target;
 				} else {
@@ -1423,14 +1741,17 @@ static void cg_programs(struct cg *g)
 				p->kind = cg_prog_kind_of(g->attach);
 				break;
 			}
+			}
 			if (!section)
 				section = cg_section(g, g->attach, p->target);
-			cg_clause_prog(g, p, section);
+			cg_clause_prog(g, p, section, at);
 			if (at && at->end_target) {
-				sp = cg_new_prog(g, &cap);
-				p = sp - 1; /* the array may have moved */
+				const struct probe_def *def = p->def;
+
+				sp = cg_new_prog(g, &cap); /* may move the array: p is stale */
 				sp->clause = cl;
 				sp->probe = pr;
+				sp->def = def;
 				sp->is_start = true;
 				sp->kind = cg_prog_kind_of(at->kind);
 				sp->target = at->target;

@@ -15,6 +15,7 @@ enum cg_prog_kind {
 	CG_PROG_TRACEPOINT, /* attached to tracepoint `target` ("category:event") */
 	CG_PROG_KPROBE,     /* attached to kernel function entry `target` */
 	CG_PROG_KRETPROBE,  /* attached to kernel function return `target` */
+	CG_PROG_RAW_TRACEPOINT, /* attached to raw tracepoint `target` ("event") */
 	CG_PROG_BEGIN,      /* run once by the runtime before the probes fire */
 	CG_PROG_END,        /* run once by the runtime at the end */
 	CG_PROG_INTERVAL,   /* run by the runtime every interval_ns */
@@ -27,6 +28,7 @@ struct cg_prog {
 	int64_t interval_ns;        /* INTERVAL */
 	const struct clause *clause;
 	const struct probe_ref *probe;
+	const struct probe_def *def; /* the probe's definition (built-in: resolved for this kernel) */
 	bool is_start;              /* start half of a start/end pair (no clause body) */
 };
 

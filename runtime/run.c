@@ -261,10 +261,12 @@ static int rt_attach_error(const struct cg_prog *p, int err)
 {
 	const char *what = p->probe ? p->probe->name : p->target;
 
-	if (p->kind == CG_PROG_TRACEPOINT && (err == ENOENT || err == EINVAL))
+	if ((p->kind == CG_PROG_TRACEPOINT || p->kind == CG_PROG_RAW_TRACEPOINT) &&
+	    (err == ENOENT || err == EINVAL))
 		fprintf(stderr, "nfsq: cannot attach %s: tracepoint %s does not exist on this kernel "
 			"(see /sys/kernel/tracing/events/)\n", what, p->target);
-	else if (p->kind != CG_PROG_TRACEPOINT && (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
+	else if (p->kind != CG_PROG_TRACEPOINT && p->kind != CG_PROG_RAW_TRACEPOINT &&
+		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
 		fprintf(stderr, "nfsq: cannot attach %s: no kprobe on %s (the kernel has no kprobes, "
 			"or the function is not traceable: see /sys/kernel/tracing/available_filter_functions)\n",
 			what, p->target);
@@ -295,6 +297,9 @@ static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *b
 	case CG_PROG_KPROBE:
 	case CG_PROG_KRETPROBE:
 		link = bpf_program__attach_kprobe(bp, p->kind == CG_PROG_KRETPROBE, p->target);
+		break;
+	case CG_PROG_RAW_TRACEPOINT:
+		link = bpf_program__attach_raw_tracepoint(bp, p->target);
 		break;
 	default:
 		errno = EINVAL;

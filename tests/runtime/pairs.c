@@ -1,0 +1,108 @@
+/* pairs.c - the start/end pairing building block, beyond test.getppid: a script on
+ * test.getppid is checked by the front end, then its probe definition is swapped for
+ * one pairing sys_enter_read -> sys_exit_read with fields read at the start (saved in
+ * the start map and carried to the end), a resolved kernel read, an errno transform,
+ * and a pair key made of tracepoint fields instead of the thread.
+ *
+ *   pairs NFSQ_CALLS   (needs root; exit 77 when not root)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lang/compile.h"
+#include "probes/probe.h"
+#include "runtime/run.h"
+
+/* sys_enter_read: __syscall_nr@8 fd@16 buf@24 count@32; sys_exit_read: ret@16 */
+static const struct probe_field fields[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* "ret" here is the read's count argument, saved at the start */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_TP, .offset = 32, .size = 8,
+	 .at_start = true},
+};
+static const struct probe_field fields_read[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* a resolved read from the start record: fd (an int at 16) */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 16, .size = 4, .is_signed = true,
+		  .at_start = true}},
+};
+static const struct probe_field fields_errno[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* the return value at the end, -EBADF, as a positive errno */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_TP, .offset = 16, .size = 8,
+	 .is_signed = true, .read = {.xform = XFORM_ERRNO}},
+};
+static const char *const nr_key[] = {"__syscall_nr", "__syscall_nr"};
+static const struct probe_attach by_thread[] = {
+	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_read",
+	 .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_read"},
+};
+static const struct probe_attach by_field[] = {
+	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_read",
+	 .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_read", .pair_key = nr_key},
+};
+
+#define DEF(f, at) {.name = "test.read_pair", .fields = f, .nfields = 2, .attach = at, .nattach = 1}
+static const struct {
+	const char *what;
+	struct probe_def def;
+	const char *want;
+} cases[] = {
+	{"at-start field, by thread", DEF(fields, by_thread), "@c: 4\n@lat: 4\n@s: 1010\n"},
+	{"at-start field, by pair key", DEF(fields, by_field), "@c: 4\n@lat: 4\n@s: 1010\n"},
+	{"resolved read at start", DEF(fields_read, by_thread), "@c: 4\n@lat: 4\n@s: -4\n"},
+	{"errno transform at end", DEF(fields_errno, by_thread), "@c: 4\n@lat: 4\n@s: 36\n"},
+};
+
+static const char script[] =
+	"test.getppid /pid == cpid/ { @c = count(); @s = sum(ret); @lat = sum(latency > 0 ? 1 : 0); }";
+
+int main(int argc, char **argv)
+{
+	char cmd[4096];
+	int failed = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: pairs CALLS\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP: pairs loads BPF programs and needs root\n");
+		return 77;
+	}
+	snprintf(cmd, sizeof(cmd), "%s read-sizes 1 2 7 1000", argv[1]);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compilation c;
+		char *out = NULL;
+		size_t outlen = 0;
+		FILE *f = open_memstream(&out, &outlen);
+		struct run_options o = {.out = f, .cmd = cmd, .quiet = true};
+		int rc = -1;
+
+		if (compile_init(&c, "pairs", script, strlen(script), 0, NULL, stderr))
+			return 1;
+		c.have_cpid = true;
+		if (compile_parse(&c) || compile_check(&c)) {
+			fprintf(stderr, "pairs: the front end rejected the script\n");
+			return 1;
+		}
+		for (struct clause *cl = c.prog->clauses; cl; cl = cl->next)
+			for (struct probe_ref *pr = cl->probes; pr; pr = pr->next)
+				pr->def = &cases[i].def;
+		rc = run_program(&c, &o);
+		fclose(f);
+		if (rc != 0 || strcmp(out, cases[i].want)) {
+			fprintf(stderr, "FAIL: %s: exit %d, output:\n%s--- expected:\n%s", cases[i].what,
+				rc, out, cases[i].want);
+			failed = 1;
+		} else {
+			printf("ok: %s\n", cases[i].what);
+		}
+		free(out);
+		compile_free(&c);
+	}
+	return failed;
+}
