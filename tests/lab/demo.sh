@@ -45,4 +45,14 @@ echo "demo: mountstats cross-check (op ops trans timeouts bytes_sent bytes_recv 
 wl ops /mnt/nfs4 WRITE COMMIT READ READ_PLUS | sed 's/^/    nfs4 /'
 wl ops /mnt/nfs3 WRITE COMMIT READ | sed 's/^/    nfs3 /'
 rm -f /mnt/nfs4/demo.dat /mnt/nfs3/demo.dat; rmdir /mnt/nfs4/demo.d 2>/dev/null
+
+# nfsq itself, when it is built (informational: the demo's exit code is the lab's, i.e. bpftrace's)
+NFSQ=${NFSQ_BIN:-$LAB_DIR/../../build/nfsq}
+if [ -x "$NFSQ" ]; then
+    echo "demo: $NFSQ on the same workload"
+    t0=$(date +%s.%N)
+    "$NFSQ" -e 'rpc.done { @rpcs[op] = count(); }' -c "/bin/bash /tmp/load.sh"
+    echo "demo: nfsq exited $? after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s (startup included)"
+    rm -f /mnt/nfs4/demo.dat /mnt/nfs3/demo.dat; rmdir /mnt/nfs4/demo.d 2>/dev/null
+fi
 exit $rc
