@@ -606,6 +606,10 @@ int run_program(struct compilation *c, const struct run_options *o)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	/* delivered through the signalfd, even when started in the background of a
+	 * non-interactive shell (where SIGINT arrives ignored) */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &sigs, &oldsigs);
 	sigs_blocked = true;
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);

@@ -4,6 +4,8 @@
 #   // args: nfsq options, e.g. -c '@CALLS@ getppid 100000' -f json
 #   // env: VAR=value ...   environment for nfsq
 #   // exit: N             expected exit status (default 0)
+#   // wrap: CMD ...       run nfsq under CMD (e.g. setpriv to drop root)
+#   // signal: SIG MS      send SIG to nfsq after MS milliseconds
 # Substitutions in args: @CALLS@ the calls helper, @OUT@ a temporary output file
 # (its content is appended to stdout), @PID@ the pid of `calls delay-getppid 500 777`
 # started in the background. Expected stdout: CASE.out; when CASE.err exists, stderr
@@ -21,6 +23,8 @@ args=$(sed -n 's,^// args: ,,p' "$case" | head -1)
 envs=$(sed -n 's,^// env: ,,p' "$case" | head -1)
 want_exit=$(sed -n 's,^// exit: ,,p' "$case" | head -1)
 want_exit=${want_exit:-0}
+wrap=$(sed -n 's,^// wrap: ,,p' "$case" | head -1)
+sig=$(sed -n 's,^// signal: ,,p' "$case" | head -1)
 bgpid=
 case "$args" in *@PID@*)
 	"$calls" delay-getppid 500 777 &
@@ -29,9 +33,19 @@ case "$args" in *@PID@*)
 esac
 args=$(printf '%s' "$args" | sed -e "s,@CALLS@,$calls,g" -e "s,@OUT@,$tmp/out,g")
 # from the case's directory, so that messages name the script as NAME.nfsq
-(cd "$(dirname "$case")" && eval "env $envs \"$nfsq\" -q $args \"$(basename "$case")\"") \
-	>"$tmp/stdout" 2>"$tmp/stderr"
-rc=$?
+cd "$(dirname "$case")" || exit 1
+if [ -n "$sig" ]; then
+	set -- $sig
+	eval "exec $wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr" &
+	pid=$!
+	sleep "$(echo "$2" | awk '{print $1 / 1000}')"
+	kill -s "$1" "$pid"
+	wait "$pid"
+	rc=$?
+else
+	eval "$wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr"
+	rc=$?
+fi
 [ -n "$bgpid" ] && wait "$bgpid"
 [ -f "$tmp/out" ] && cat "$tmp/out" >>"$tmp/stdout"
 if [ "$update" = --update ]; then
