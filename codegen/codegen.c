@@ -61,6 +61,12 @@ struct cg {
 	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
 	LLVMValueRef *maps;     /* per map_info.id */
 	LLVMValueRef ringbuf, drops, state;
+	LLVMValueRef scratch;     /* per-CPU array: one value per program that needs it */
+	uint32_t scratch_size;    /* its value size: the largest need */
+	unsigned nscratch;        /* programs using it */
+	bool scratch_mode;        /* the function being emitted keeps big buffers there */
+	LLVMValueRef scratch_base;
+	uint32_t scratch_used, stack_used;
 	/* the function being emitted */
 	LLVMValueRef fn, ctxarg;
 	LLVMMetadataRef sp;
@@ -106,12 +112,21 @@ static void cg_setloc(struct cg *g, struct loc l)
 }
 
 /* An 8-byte aligned stack buffer of size bytes, allocated in the entry block. */
+static LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off);
+
 static LLVMValueRef cg_alloca(struct cg *g, uint32_t size)
 {
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(g->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
-	LLVMValueRef a;
+	LLVMBuilderRef eb;
+	LLVMValueRef first, a;
 
+	if (g->scratch_mode && g->scratch_base && size > 8) {
+		a = cg_gep(g, g->scratch_base, g->scratch_used);
+		g->scratch_used += layout_round8(size);
+		return a;
+	}
+	g->stack_used += layout_round8(size ? size : 8);
+	eb = LLVMCreateBuilderInContext(g->ctx);
+	first = LLVMGetFirstInstruction(g->entry);
 	if (first)
 		LLVMPositionBuilderBefore(eb, first);
 	else
@@ -235,19 +250,26 @@ static LLVMMetadataRef cg_di_of_type(struct cg *g, struct type t)
 }
 
 /* A BTF-defined map: struct { int (*type)[T]; int (*max_entries)[N]; K *key; V *value; } */
-static LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type, uint32_t max,
-				  LLVMMetadataRef key, LLVMMetadataRef value)
+static LLVMValueRef cg_map_new(struct cg *g, const char *name, bool with_key)
 {
 	LLVMTypeRef f[4] = {g->ptr, g->ptr, g->ptr, g->ptr};
-	unsigned n = key ? 4 : 2;
-	LLVMTypeRef st = LLVMStructTypeInContext(g->ctx, f, n, 0);
+	LLVMTypeRef st = LLVMStructTypeInContext(g->ctx, f, with_key ? 4 : 2, 0);
 	LLVMValueRef gv = LLVMAddGlobal(g->mod, st, name);
-	LLVMMetadataRef m[4], dit, gve;
 
 	LLVMSetInitializer(gv, LLVMConstNull(st));
 	LLVMSetSection(gv, ".maps");
 	LLVMSetAlignment(gv, 8);
 	LLVMSetLinkage(gv, LLVMExternalLinkage);
+	return gv;
+}
+
+/* The BTF description of a map global (libbpf reads type, size, key, value from it). */
+static void cg_map_describe(struct cg *g, LLVMValueRef gv, const char *name, uint32_t type,
+			    uint32_t max, LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	unsigned n = key ? 4 : 2;
+	LLVMMetadataRef m[4], dit, gve;
+
 	m[0] = cg_di_member(g, "type", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, type)), 64, 0);
 	m[1] = cg_di_member(g, "max_entries", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, max)), 64, 8);
 	if (key) {
@@ -259,6 +281,14 @@ static LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type,
 		g->dib, g->dicu, name, strlen(name), name, strlen(name), g->difile, 0, dit, 0,
 		LLVMDIBuilderCreateExpression(g->dib, NULL, 0), NULL, 0);
 	LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(g->ctx, "dbg", 3), gve);
+}
+
+static LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type, uint32_t max,
+				  LLVMMetadataRef key, LLVMMetadataRef value)
+{
+	LLVMValueRef gv = cg_map_new(g, name, key != NULL);
+
+	cg_map_describe(g, gv, name, type, max, key, value);
 	return gv;
 }
 
@@ -1399,6 +1429,23 @@ static void cg_begin_function(struct cg *g, const struct cg_prog *p, const char 
 	cg_at(g, g->entry);
 	cg_setloc(g, l);
 	g->latency = NULL;
+	g->scratch_base = NULL;
+	g->scratch_used = 0;
+	g->stack_used = 0;
+	if (g->scratch_mode) {
+		LLVMValueRef key = cg_alloca(g, 8), args[2], v;
+		LLVMBasicBlockRef ok = cg_block(g, "scratch.ok");
+
+		if (!g->scratch)
+			g->scratch = cg_map_new(g, CG_SCRATCH_NAME, true);
+		cg_store(g, cg_i32(g, g->nscratch), key, 0);
+		args[0] = g->scratch, args[1] = key;
+		v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "scratch");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""),
+				g->ret_bb, ok);
+		cg_at(g, ok);
+		g->scratch_base = v;
+	}
 }
 
 static void cg_pid_filter(struct cg *g)
@@ -1649,6 +1696,35 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
 	LLVMBuildBr(g->b, g->ret_bb);
 }
 
+/* Emits a program; when its buffers (before optimisation) would not fit the 512-byte
+ * BPF stack comfortably, it is emitted again with its big buffers in a per-CPU
+ * scratch map value of its own. */
+#define CG_STACK_BUDGET 448
+
+static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
+		    const struct probe_attach *at, bool start)
+{
+	int errors = g->errors;
+
+	g->scratch_mode = false;
+	if (start)
+		cg_start_prog(g, p, at);
+	else
+		cg_clause_prog(g, p, section, at);
+	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
+		return;
+	LLVMDeleteFunction(g->fn);
+	g->scratch_mode = true;
+	if (start)
+		cg_start_prog(g, p, at);
+	else
+		cg_clause_prog(g, p, section, at);
+	g->scratch_mode = false;
+	if (g->scratch_used > g->scratch_size)
+		g->scratch_size = g->scratch_used;
+	g->nscratch++;
+}
+
 static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
 {
 	struct cg_object *obj = g->obj;
@@ -1744,7 +1820,7 @@ static void cg_programs(struct cg *g)
 			}
 			if (!section)
 				section = cg_section(g, g->attach, p->target);
-			cg_clause_prog(g, p, section, at);
+			cg_emit(g, p, section, at, false);
 			if (at && at->end_target) {
 				const struct probe_def *def = p->def;
 
@@ -1756,12 +1832,14 @@ static void cg_programs(struct cg *g)
 				sp->kind = cg_prog_kind_of(at->kind);
 				sp->target = at->target;
 				snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
-				cg_start_prog(g, sp, at);
+				cg_emit(g, sp, NULL, at, true);
 			}
 		}
 	}
+	if (g->scratch)
+		cg_map_describe(g, g->scratch, CG_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
+				g->di_int, cg_di_array(g, g->di_u64, 64, layout_round8(g->scratch_size) / 8));
 }
-
 /* ---- driver ---- */
 
 static double cg_ms_since(const struct timespec *t0)
@@ -1814,6 +1892,23 @@ static void cg_debug_types(struct cg *g)
 			  LLVMValueAsMetadata(cg_i32(g, LLVMDebugMetadataVersion())));
 	LLVMAddModuleFlag(g->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
 			  LLVMValueAsMetadata(cg_i32(g, 4)));
+}
+
+/* LLVM's errors (e.g. the BPF stack limit) become nfsq diagnostics, not an exit(). */
+static void cg_llvm_diag(LLVMDiagnosticInfoRef di, void *ctx)
+{
+	struct cg *g = ctx;
+	char *msg;
+
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError)
+		return;
+	msg = LLVMGetDiagInfoDescription(di);
+	if (!g->errors)
+		diag_error_noloc(&g->c->diag, "cannot compile the program for BPF: %s%s", msg,
+				 strstr(msg, "stack") ? " (use fewer or shorter strings in one probe)"
+						      : "");
+	g->errors++;
+	LLVMDisposeMessage(msg);
 }
 
 static void cg_license(struct cg *g)
@@ -1878,6 +1973,7 @@ int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_obje
 	g.tm = LLVMCreateTargetMachine(target, "bpfel", "v3", "", cg_codegen_level(),
 				       LLVMRelocDefault, LLVMCodeModelDefault);
 	g.ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(g.ctx, cg_llvm_diag, &g);
 	g.mod = LLVMModuleCreateWithNameInContext("nfsq", g.ctx);
 	g.b = LLVMCreateBuilderInContext(g.ctx);
 	LLVMSetTarget(g.mod, "bpfel");
@@ -1909,8 +2005,10 @@ int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_obje
 	obj->ms_opt = cg_ms_since(&t0) - obj->ms_ir;
 	if (o->want_ir)
 		obj->ir = LLVMPrintModuleToString(g.mod);
-	if (LLVMTargetMachineEmitToMemoryBuffer(g.tm, g.mod, LLVMObjectFile, &err, &buf)) {
-		diag_error_noloc(&c->diag, "internal error: BPF code generation failed: %s", err);
+	if (LLVMTargetMachineEmitToMemoryBuffer(g.tm, g.mod, LLVMObjectFile, &err, &buf) ||
+	    g.errors) {
+		if (!g.errors)
+			diag_error_noloc(&c->diag, "internal error: BPF code generation failed: %s", err);
 		goto cleanup;
 	}
 	obj->elf_size = LLVMGetBufferSize(buf);

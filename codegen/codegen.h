@@ -57,6 +57,7 @@ struct cg_object {
 #define CG_RINGBUF_NAME "nfsq_events"
 #define CG_DROPS_NAME "nfsq_drops"
 #define CG_STATE_NAME "nfsq_state"
+#define CG_SCRATCH_NAME "nfsq_scratch"
 
 /* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
 int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);
