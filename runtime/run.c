@@ -43,11 +43,10 @@ struct rt_child {
 
 static int rt_verbose;
 
+/* libbpf's own messages: silent unless -v (warnings and info), -vv (debug too). */
 static int rt_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!rt_verbose && level != LIBBPF_DEBUG + 100)
-		return 0;
-	if (level == LIBBPF_DEBUG && rt_verbose < 2)
+	if (!rt_verbose || (level == LIBBPF_DEBUG && rt_verbose < 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
