@@ -408,7 +408,7 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 		timers[i] = -1;
 	rt_epoll_add(ep, ring_buffer__epoll_fd(rb), TAG_RINGBUF);
 	rt_epoll_add(ep, sigfd, TAG_SIGNAL);
-	if (ch->pid > 0 && ch->pidfd >= 0)
+	if (ch->pidfd >= 0)
 		rt_epoll_add(ep, ch->pidfd, TAG_CHILD);
 	for (unsigned i = 0; i < r->obj.nprogs; i++) {
 		const struct cg_prog *p = &r->obj.progs[i];
@@ -445,7 +445,10 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 				if (read(sigfd, &si, sizeof(si)) > 0)
 					r->exiting = true;
 			} else if (tag == TAG_CHILD) {
-				if (waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid) {
+				if (ch->pid <= 0) { /* the -p process exited */
+					ring_buffer__consume(rb);
+					r->exiting = true;
+				} else if (waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid) {
 					ch->exited = true;
 					ring_buffer__consume(rb);
 					r->exiting = true;
@@ -552,8 +555,14 @@ int run_program(struct compilation *c, const struct run_options *o)
 			return EXIT_RUNTIME;
 		}
 	}
+	if (o->pid > 0 && kill(o->pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "nfsq: -p %d: no such process\n", (int)o->pid);
+		return EXIT_RUNTIME;
+	}
 	if (o->cmd && rt_child_spawn(o->cmd, &ch))
 		return EXIT_RUNTIME;
+	if (!o->cmd && o->pid > 0) /* -p: stop when the process exits */
+		ch.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
 	co.cpid = ch.pid;
