@@ -358,12 +358,12 @@ static void cg_maps(struct cg *g)
 				   p->nprintfs ? LAYOUT_RINGBUF_SIZE : LAYOUT_RINGBUF_SMALL, NULL, NULL);
 	g->drops = cg_map_global(g, CG_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
 				 LAYOUT_NDROPS(p->nmaps), g->di_int, g->di_u64);
-	if (p->has_exit)
-		g->state = cg_map_global(g, CG_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
+	g->state = cg_map_global(g, CG_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
 }
 
-/* The exit flag (state[0]): set by exit(); once set, probes do nothing, so that
- * what is printed is what the program saw up to exit(). */
+/* The exit flag (state[0]): set by exit() or by the runtime when it stops; once set,
+ * probes do nothing, so that what is printed is what the program saw up to then,
+ * and the slow detaching can wait until the output is out. */
 static LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null)
 {
 	LLVMValueRef key = cg_alloca(g, 8), v, args[2];

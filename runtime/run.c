@@ -383,6 +383,23 @@ static int rt_find_maps(struct rt *r)
 	return 0;
 }
 
+/* Stops the probes: the exit flag turns them into no-ops at once; detaching (a
+ * synchronize_rcu per perf tracepoint, 10-30 ms each) is left to the cleanup, after
+ * the output. Without the flag map, detach now. */
+static void rt_stop_probes(struct rt *r, struct bpf_link **links)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CG_STATE_NAME);
+	uint32_t key = 0;
+	uint64_t one = 1;
+
+	if (m && !bpf_map_update_elem(bpf_map__fd(m), &key, &one, 0))
+		return;
+	for (unsigned i = 0; i < r->obj.nprogs; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
 /* ---- the main loop ---- */
 
 static int rt_epoll_add(int ep, int fd, uint64_t tag)
@@ -630,10 +647,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 		if (rt_loop(&r, rb, &ch, sigfd))
 			goto cleanup;
 	}
-	for (unsigned i = 0; i < r.obj.nprogs; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
-	}
+	rt_stop_probes(&r, links);
 	ring_buffer__consume(rb);
 	r.exiting = false; /* END runs, and may print */
 	rt_run_kind(&r, rb, CG_PROG_END);
