@@ -510,7 +510,8 @@ static void rt_env_options(struct cg_options *co)
 
 static int rt_dump(struct compilation *c, const struct run_options *o)
 {
-	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR};
+	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR,
+				.map_size = o->map_size};
 	struct cg_object obj;
 	int ret = EXIT_RUNTIME;
 
@@ -530,7 +531,7 @@ cleanup:
 int run_program(struct compilation *c, const struct run_options *o)
 {
 	struct rt r;
-	struct cg_options co = {.opt_level = 1};
+	struct cg_options co = {.opt_level = 1, .map_size = o->map_size};
 	struct rt_child ch = {.pid = 0, .go_fd = -1, .pidfd = -1};
 	struct bpf_link **links = NULL;
 	struct ring_buffer *rb = NULL;

@@ -3,6 +3,7 @@
 #define NFSQ_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -27,6 +28,7 @@ struct run_options {
 	pid_t pid;               /* -p: only events of this process (0 = all) */
 	bool quiet;              /* -q: no "Attaching N probes..." line */
 	int verbose;             /* -v: libbpf's log, timings */
+	uint32_t map_size;       /* --map-size: entries per map (0 = the default, 4096) */
 };
 
 /* Compiles the checked program in c to BPF, loads, attaches and runs it until
