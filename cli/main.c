@@ -124,7 +124,31 @@ static bool list_match(const struct probe_def *p, char **pats, int npats)
 }
 
 /* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
-static int list_probes(char **pats, int npats, bool verbose)
+/* -lvv: the resolved read of a field (offsets on this kernel). */
+static void list_read(const struct probe_field *f)
+{
+	static const char *const bases[] = {"arg", "ret", "record"};
+	static const char *const finals[] = {"value", "int", "char[]", "char *", "string at"};
+	const struct field_read *r = &f->read;
+	if (f->src == FIELD_TP) {
+		printf("      %-10s %-12s   = record+%u (%u bytes%s)\n", "", "", f->offset, f->size,
+		       f->data_loc ? ", __data_loc" : "");
+		return;
+	}
+	if (f->src != FIELD_READ)
+		return;
+	printf("      %-10s %-12s   = %s%u", "", "", bases[r->base], r->base == READ_BASE_ARG ? r->index : 0);
+	for (unsigned i = 0; i < r->nderef; i++)
+		printf(" ->[%+d]", r->deref[i]);
+	printf(" %s", finals[r->final]);
+	if (r->final != READ_VALUE && r->final != READ_STR_AT)
+		printf(" at %+d", r->off);
+	if (r->final == READ_INT || r->final == READ_STR)
+		printf(" (%u bytes)", r->size);
+	printf("\n");
+}
+
+static int list_probes(char **pats, int npats, int verbose)
 {
 	unsigned shown = 0;
 	for (unsigned i = 0; i < probe_count(); i++) {
@@ -165,6 +189,8 @@ static int list_probes(char **pats, int npats, bool verbose)
 				if (strcmp(used->recipes[k].field, p->fields[f].name) == 0)
 					printf("      %-10s %-12s   read %s: %s\n", "", "",
 					       used->recipes[k].at_start ? "at start" : "at end", used->recipes[k].how);
+			if (verbose > 1 && r)
+				list_read(&r->fields[f]);
 		}
 		printf("\n");
 		arena_free(&ar);
@@ -243,7 +269,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nfsq: -l lists probes and takes no program\n");
 			return EXIT_USAGE;
 		}
-		return list_probes(argv + optind, argc - optind, ro.verbose > 0);
+		return list_probes(argv + optind, argc - optind, ro.verbose);
 	}
 	if (ro.cmd && ro.pid) {
 		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");

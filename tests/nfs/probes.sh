@@ -1,0 +1,132 @@
+#!/bin/bash
+# probes.sh [--kernel 6.1|6.12] NFSQ - exactness tests of the built-in NFS probes.
+#
+# Run on the host: boots the NFS lab once and re-runs itself inside. Each check runs
+# nfsq around a workload of exactly known NFS traffic (tests/lab/wl) and compares what
+# the probes report with the workload AND with an independent counter: the client's
+# /proc/self/mountstats (per-op RPC counts and bytes) and the server's /proc/net/rpc/nfsd.
+# Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
+set -u
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+lab=$here/../lab
+
+if [[ ${NFSQ_LAB:-} != 1 ]]; then
+	kernel=()
+	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
+	nfsq=$(readlink -f "${1:?usage: probes.sh [--kernel K] NFSQ}")
+	exec "$lab/lab" "${kernel[@]}" -- "$here/probes.sh" "$nfsq"
+fi
+
+# ------------------------------------------------------------------ inside the VM
+nfsq=$1
+PATH=$lab:$PATH
+pass=0 fail=0
+out=$(mktemp)
+log() { printf '%s\n' "$*"; }
+ok() { pass=$((pass + 1)); log "PASS $1"; }
+bad() { fail=$((fail + 1)); log "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
+
+# run PROGRAM CMD: nfsq -e PROGRAM -c CMD, output in $out
+run() { timeout -k 5 60 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"; }
+
+# expect NAME LINE...: every LINE appears in $out exactly
+expect() {
+	local name=$1 line; shift
+	for line in "$@"; do
+		if ! grep -qxF -- "$line" "$out"; then bad "$name" "missing line '$line'"; return; fi
+	done
+	ok "$name"
+}
+
+value() { # value MAPLINE-PREFIX: the number after "PREFIX: " in $out
+	grep -F -- "$1: " "$out" | head -1 | sed 's/.*: //'
+}
+
+mstat() { # mstat MOUNT OP FIELD: a mountstats per-op counter (ops trans timeouts bytes_sent bytes_recv)
+	local col
+	case $3 in ops) col=2 ;; trans) col=3 ;; timeouts) col=4 ;; sent) col=5 ;; recv) col=6 ;; esac
+	wl ops "$1" "$2" | awk -v c="$col" '{ print $c }'
+}
+
+log "kernel $(uname -r)"
+for m in /mnt/nfs3 /mnt/nfs4; do
+	v=${m#/mnt/nfs}
+	d=$m/t$v
+	mkdir -p "$d"
+
+	# nfs.write: N writes of B bytes; bytes, counts and offsets exact
+	run 'nfs.write { @b[file] = sum(bytes); @n[file] = count(); @off[file] = max(offset); @err[file, error] = count(); }' \
+		"wl write $d/w.dat 10 65536"
+	expect "v$v nfs.write 10 x 64 KiB" '@b[w.dat]: 655360' '@n[w.dat]: 10' '@off[w.dat]: 589824' '@err[w.dat, 0]: 10'
+
+	# nfs.rpc_write / nfs.rpc_commit against mountstats WRITE / COMMIT
+	w0=$(mstat $m WRITE ops) c0=$(mstat $m COMMIT ops)
+	run 'nfs.rpc_write { @b = sum(bytes); @n = count(); } nfs.rpc_commit { @c = count(); }' \
+		"wl write $d/rw.dat 10 65536"
+	w1=$(mstat $m WRITE ops) c1=$(mstat $m COMMIT ops)
+	expect "v$v nfs.rpc_write bytes = 655360, count = mountstats WRITE ($((w1 - w0))), commits = mountstats COMMIT ($((c1 - c0)))" \
+		'@b: 655360' "@n: $((w1 - w0))" "@c: $((c1 - c0))"
+
+	# nfs.read: a cold read of the whole file; dd's last read returns 0 (EOF)
+	wl dropcaches
+	r0=$(mstat $m READ ops) rp0=$(mstat $m READ_PLUS ops)
+	run 'nfs.read { @b[file] = sum(bytes); @n[file] = count(); } nfs.rpc_read { @rb = sum(bytes); @rn = count(); }' \
+		"wl read $d/w.dat 65536"
+	r1=$(mstat $m READ ops) rp1=$(mstat $m READ_PLUS ops)
+	reads=$(( (r1 - r0) + (${rp1:-0} - ${rp0:-0}) ))
+	expect "v$v nfs.read cold 640 KiB, nfs.rpc_read = mountstats READ+READ_PLUS ($reads)" \
+		'@b[w.dat]: 655360' '@n[w.dat]: 11' '@rb: 655360' "@rn: $reads"
+
+	# rpc.done: per-op counts equal mountstats' for the same interval
+	before=$(mktemp); after=$(mktemp)
+	wl ops $m > "$before"
+	run "rpc.done /prog == \"nfs\" && version == $( [[ $v == 3 ]] && echo 3 || echo 4)/ { @[op] = count(); }" \
+		"wl write $d/rpc.dat 4 65536"
+	wl ops $m > "$after"
+	diffs=$(join "$before" "$after" | awk '$11 - $2 > 0 { print $1, $11 - $2 }')
+	okall=1
+	while read -r op n; do
+		[[ -z $op ]] && continue
+		got=$(value "@[$op]")
+		[[ $got == "$n" ]] || { okall=0; log "    $op: mountstats $n, rpc.done ${got:-none}"; }
+	done <<<"$diffs"
+	total=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$out")
+	want=$(awk '{ s += $2 } END { print s + 0 }' <<<"$diffs")
+	if ((okall)) && [[ $total == "$want" ]] && ((want > 0)); then
+		ok "v$v rpc.done per-op counts = mountstats ($(tr '\n' ' ' <<<"$diffs"))"
+	else
+		bad "v$v rpc.done per-op counts = mountstats" "rpc.done total $total, mountstats $want: $(tr '\n' ' ' <<<"$diffs")"
+	fi
+	rm -f "$before" "$after"
+
+	# file operations with exactly known counts
+	run 'nfs.open /file == "w.dat"/ { @n = count(); }' "wl open $d/w.dat 7"
+	expect "v$v nfs.open x7" '@n: 7'
+	run 'nfs.getattr /file == "w.dat"/ { @n = count(); @e[error] = count(); }' "wl stat $d/w.dat 5"
+	expect "v$v nfs.getattr x5 (stat)" '@n: 5' '@e[0]: 5'
+	run 'nfs.fsync { @n[file] = count(); }' "wl fsync $d/w.dat"
+	expect "v$v nfs.fsync" '@n[w.dat]: 1'
+	run 'nfs.setattr { @n[file] = count(); }' "chmod 600 $d/w.dat"
+	expect "v$v nfs.setattr (chmod)" '@n[w.dat]: 1'
+	run 'nfs.create { @n = count(); }' "wl create $d/c 6"
+	if [[ $v == 3 ]]; then
+		expect "v$v nfs.create x6" '@n: 6'
+	fi
+	# mv tries renameat2(RENAME_NOREPLACE) first, which NFS refuses with EINVAL, then rename()
+	run 'nfs.rename { @n[error] = count(); @f[file] = count(); }' "wl rename $d/c 6"
+	expect "v$v nfs.rename x6 (and 6 refused RENAME_NOREPLACE)" '@n[0]: 6' '@n[EINVAL]: 6' '@f[f0]: 2' '@f[f5]: 2'
+	run 'nfs.remove { @n = count(); @f[file] = count(); }' "wl remove $d/c 6"
+	expect "v$v nfs.remove x6" '@n: 6' '@f[r0]: 1'
+	run 'nfs.readdir { @n[file] = count(); }' "wl ls $d"
+	if grep -qE "^@n\[t$v\]: [1-9]" "$out"; then ok "v$v nfs.readdir of t$v"; else bad "v$v nfs.readdir" "no readdir of t$v"; fi
+	wl dropcaches
+	run 'nfs.lookup { @n[file, error] = count(); }' "stat $d/nosuch.file"
+	if grep -qE "^@n\[nosuch.file, ENOENT\]: [1-9]|^@n\[nosuch.file, 0\]: [1-9]" "$out"; then ok "v$v nfs.lookup of a missing name"; else bad "v$v nfs.lookup" "no lookup of nosuch.file"; fi
+	run 'nfs.read { @m[mount] = count(); }' "cat $d/w.dat > /dev/null"
+	if grep -qE "^@m\[127\.0\.0\.1:/.*\]: [0-9]+$" "$out"; then ok "v$v mount field is server:/export ($(grep -o '^@m\[[^]]*' "$out" | cut -c4-))"; else bad "v$v mount field" "not server:/export"; fi
+	rm -rf "$d"
+done
+
+log "$pass passed, $fail failed"
+rm -f "$out"
+((fail == 0))
