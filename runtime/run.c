@@ -400,6 +400,48 @@ static void rt_stop_probes(struct rt *r, struct bpf_link **links)
 	}
 }
 
+/* Closing a perf tracepoint's last reference waits for RCU grace periods (10-70 ms
+ * per probe, far more in a TCG VM), and nothing needs to wait for it once the probes
+ * are stopped (the exit flag) and the output is out. So a double-forked orphan keeps
+ * a reference to every file until it exits, and the kernel does the slow releases
+ * there; nfsq's own closes below only drop references. The orphan closes the standard
+ * streams at once, so that a pipe reading nfsq's output sees its end now. */
+static void rt_detach_in_background(struct rt *r, struct bpf_link **links)
+{
+	bool any = false;
+	int alive[2];
+	pid_t pid;
+
+	for (unsigned i = 0; i < r->obj.nprogs; i++)
+		any |= links[i] != NULL;
+	if (!any || getenv("NFSQ_DETACH_NOW") || pipe2(alive, O_CLOEXEC))
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		char c;
+
+		if (fd >= 0)
+			for (int i = 0; i < 3; i++)
+				dup2(fd, i);
+		if (r->o->out && fileno(r->o->out) > 2)
+			close(fileno(r->o->out));
+		close(alive[1]);
+		if (fork() != 0)
+			_exit(0);
+		/* the orphan: waits until nfsq has exited (end of file on the pipe), then
+		 * its exit drops the last references and the kernel detaches the probes */
+		while (read(alive[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(alive[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	/* alive[1] stays open until nfsq exits (close-on-exec: no other program gets it) */
+}
+
 /* ---- the main loop ---- */
 
 static int rt_epoll_add(int ep, int fd, uint64_t tag)
@@ -657,6 +699,8 @@ int run_program(struct compilation *c, const struct run_options *o)
 	rt_report_drops(&r);
 	fflush(o->out);
 	ret = r.errors || ferror(o->out) ? EXIT_RUNTIME : 0;
+	rt_child_reap(&ch, true);
+	rt_detach_in_background(&r, links);
 cleanup:
 	rt_child_reap(&ch, true);
 	for (unsigned i = 0; links && i < r.obj.nprogs; i++)
