@@ -173,7 +173,8 @@ static int list_probes(char **pats, int npats, int verbose)
 		printf("    layer: %s\n    %s\n    attach (in order of preference):\n", layer_name(p->layer),
 		       p->doc);
 		for (unsigned k = 0; k < p->nattach; k++) {
-			static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit"};
+			static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit",
+							    "raw_tracepoint"};
 			const struct probe_attach *a = &p->attach[k];
 			printf("      %s:%s", kinds[a->kind], a->target);
 			if (a->end_target)

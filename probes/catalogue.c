@@ -192,45 +192,71 @@ static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_
 
 /* ---- NFS server ---- */
 
+#define SVC "arg(struct svc_rqst)"
+#define SVC_CLIENT SVC "->rq_xprt->xpt_remotebuf"
+
 static const struct probe_field nfsd_request_fields[] = {
 	F_STR("client", 48, "client address"),
 	F_INT("version", "NFS version of the request"),
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
 	F_INT("xid", "RPC transaction id"),
-	F_NFSSTAT("status", "reply status"),
-	LAT_F,
+	F_INT("latency", "ns from the request's arrival to its reply"),
 };
-static const struct probe_attach nfsd_request_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "sunrpc:svc_stats_latency"},
+static const struct field_recipe nfsd_request_rec[] = { /* svc_stats_latency(rqst): at the reply */
+	{"client", SVC_CLIENT, false},
+	{"version", SVC "->rq_vers", false},
+	{"op", SVC "->rq_procinfo->pc_name", false},
+	{"xid", SVC "->rq_xid:be32", false},
+	{"latency", SVC "->rq_stime:since", false},
 };
+static const struct probe_attach nfsd_request_at[] = {RAW("svc_stats_latency", nfsd_request_rec)};
 
 static const struct probe_field nfsd_op_fields[] = {
-	F_STR("client", 48, "client address"),
-	F_STR("op", 32, "NFSv4 operation or NFSv3 procedure name"),
+	F_STR("op", 32, "NFSv4 operation name"),
 	F_NFSSTAT("status", "status of the operation"),
-	LAT_F,
+	F_INT("index", "position of the operation in its compound (1 = first)"),
 };
-static const struct probe_attach nfsd_op_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_compound_status"},
+static const struct field_recipe nfsd_op_rec[] = { /* nfsd_compound_status(args_opcnt, resp_opcnt, status, name) */
+	{"op", "arg3", false},
+	{"status", "arg2:be32", false},
+	{"index", "arg1", false},
 };
+static const struct probe_attach nfsd_op_at[] = {RAW("nfsd_compound_status", nfsd_op_rec)};
 
 static const struct probe_field nfsd_io_fields[] = {
 	F_STR("client", 48, "client address"),
 	F_INT("xid", "RPC transaction id"),
 	F_INT("offset", "file offset, bytes"),
 	F_INT("bytes", "bytes moved"),
-	F_NFSSTAT("status", "status of the operation"),
 	LAT_F,
 };
-static const struct probe_attach nfsd_read_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_read_start", .end_kind = ATTACH_TRACEPOINT, .end_target = "nfsd:nfsd_read_done"},
+/* nfsd_{read,write}_{start,done}(rqstp, fhp, offset, len), both in the nfsd thread */
+static const struct field_recipe nfsd_io_rec[] = {
+	{"client", SVC_CLIENT, false},
+	{"xid", SVC "->rq_xid:be32", false},
+	{"offset", "arg2", false},
+	{"bytes", "arg3", false},
 };
-static const struct probe_attach nfsd_write_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "nfsd:nfsd_write_start", .end_kind = ATTACH_TRACEPOINT, .end_target = "nfsd:nfsd_write_done"},
+#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL}
+static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
+static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
+
+static const struct probe_field nfsd_commit_fields[] = {
+	F_STR("client", 48, "client address"),
+	F_INT("xid", "RPC transaction id"),
+	F_INT("offset", "start of the range committed, bytes"),
+	F_INT("bytes", "length of the range committed (0 = to the end of the file)"),
+	F_NFSSTAT("status", "status of the commit"),
+	LAT_F,
 };
-static const struct probe_attach nfsd_commit_at[] = {
-	{.kind = ATTACH_KPROBE, .target = "nfsd_commit", .end_kind = ATTACH_KRETPROBE, .end_target = "nfsd_commit"},
+static const struct field_recipe nfsd_commit_rec[] = { /* nfsd_commit(rqst, fhp, nf, offset, count) */
+	{"client", SVC_CLIENT, true},
+	{"xid", SVC "->rq_xid:be32", true},
+	{"offset", "arg3", true},
+	{"bytes", "arg4", true},
+	{"status", "ret:be32", false},
 };
+static const struct probe_attach nfsd_commit_at[] = {KPAIR("nfsd_commit", nfsd_commit_rec)};
 
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 
@@ -308,13 +334,14 @@ static const struct probe_def probes[] = {
 	      "every RPC the server handles, dispatch to reply",
 	      "transport -> [server nfsd] -> local file system. One request from dispatch to reply."),
 	PROBE("nfsd.op", LAYER_NFSD, "nfsd", nfsd_op_fields, nfsd_op_at,
-	      "each NFSv4 compound operation / NFSv3 procedure on the server",
-	      "[server nfsd]: the operations inside each request."),
+	      "each NFSv4 operation of a COMPOUND on the server",
+	      "[server nfsd]: the operations inside each NFSv4 request, with their status "
+	      "(nfsd_compound_status). NFSv3 requests have one procedure each: see nfsd.request."),
 	PROBE("nfsd.read", LAYER_NFSD, "nfsd", nfsd_io_fields, nfsd_read_at,
 	      "server data path: READ", "[server nfsd] -> local file system: reading file data."),
 	PROBE("nfsd.write", LAYER_NFSD, "nfsd", nfsd_io_fields, nfsd_write_at,
 	      "server data path: WRITE", "[server nfsd] -> local file system: writing file data."),
-	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_io_fields, nfsd_commit_at,
+	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
 	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)",
 	 .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.",

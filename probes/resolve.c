@@ -63,12 +63,31 @@ static bool resolve_is_char(const struct btf *btf, __u32 id)
 	return t && btf_is_int(t) && t->size == 1;
 }
 
+/* A struct only declared in one BTF (a module's pointer to a struct of another
+ * module) is looked up, complete, in the others; *btf switches to where it is. */
+static const struct btf_type *resolve_complete(struct btf **btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(*btf, resolve_strip(*btf, *id));
+	if (!t || !btf_is_fwd(t))
+		return t;
+	const char *name = btf__name_by_offset(*btf, t->name_off);
+	__s32 cid;
+	struct btf *cbtf = name ? resolve_find(name, btf_kflag(t) ? BTF_KIND_UNION : BTF_KIND_STRUCT, &cid)
+				: NULL;
+	if (!cbtf)
+		return t;
+	*btf = cbtf;
+	*id = (__u32)cid;
+	return btf__type_by_id(cbtf, (__u32)cid);
+}
+
 /* Finds member name in struct/union id, looking into anonymous members.
  * Returns the member's type and adds its byte offset to *off. */
-static bool resolve_member(const struct btf *btf, __u32 id, const char *name, __u32 *type,
+static bool resolve_member(struct btf **btfp, __u32 id, const char *name, __u32 *type,
 			   int32_t *off)
 {
-	const struct btf_type *t = btf__type_by_id(btf, resolve_strip(btf, id));
+	const struct btf_type *t = resolve_complete(btfp, &id);
+	const struct btf *btf = *btfp;
 	if (!t || !btf_is_composite(t))
 		return false;
 	const struct btf_member *m = btf_members(t);
@@ -85,7 +104,7 @@ static bool resolve_member(const struct btf *btf, __u32 id, const char *name, __
 			return true;
 		}
 		int32_t inner = *off + (int32_t)(bits / 8);
-		if (resolve_member(btf, m->type, name, type, &inner)) {
+		if (resolve_member(btfp, m->type, name, type, &inner)) {
 			*off = inner;
 			return true;
 		}
@@ -318,7 +337,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			if (!pt || !btf_is_ptr(pt) || !resolve_ident(&s, name, sizeof(name)))
 				goto bad;
 			int32_t off = 0;
-			if (!resolve_member(p.btf, pt->type, name, &p.type, &off))
+			if (!resolve_member(&p.btf, pt->type, name, &p.type, &off))
 				goto no_member;
 			r->off = off;
 			p.lvalue = true;
@@ -326,7 +345,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			s++;
 			if (!p.lvalue || !resolve_ident(&s, name, sizeof(name)))
 				goto bad;
-			if (!resolve_member(p.btf, p.type, name, &p.type, &r->off))
+			if (!resolve_member(&p.btf, p.type, name, &p.type, &r->off))
 				goto no_member;
 		} else if (s[0] == '[') { /* element of an array member */
 			char *endp;
@@ -353,7 +372,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			struct btf *sbtf = resolve_find(sname, BTF_KIND_STRUCT, &sid);
 			int32_t off = 0;
 			__u32 mtype;
-			if (!sbtf || !resolve_member(sbtf, (__u32)sid, name, &mtype, &off))
+			if (!sbtf || !resolve_member(&sbtf, (__u32)sid, name, &mtype, &off))
 				goto no_member;
 			p.btf = sbtf;
 			p.type = (__u32)sid;
