@@ -287,9 +287,22 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	}
 	r->xform = xform;
 	if (strcmp(s, "ret") == 0) {
+		/* the register holds the return value in its type's width: an int's -5 is
+		 * 0x00000000fffffffb, so the width and sign come from the prototype */
+		struct btf *btf;
+		unsigned skip;
+		const struct btf_type *proto = resolve_proto(at, at->end_target != NULL, &btf, &skip, err, errlen);
+		if (!proto)
+			return -1;
+		const struct btf_type *rt = btf__type_by_id(btf, resolve_strip(btf, proto->type));
 		r->base = READ_BASE_RET;
 		r->final = READ_VALUE;
+		r->size = 8;
 		r->is_signed = true;
+		if (rt && (btf_is_int(rt) || btf_is_enum(rt))) {
+			r->size = rt->size;
+			r->is_signed = btf_is_int(rt) ? (btf_int_encoding(rt) & BTF_INT_SIGNED) != 0 : true;
+		}
 		return 0;
 	}
 	/* arg(struct NAME) or argN, then a path */
@@ -383,7 +396,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		}
 	}
 	/* the final read */
-	const struct btf_type *t = btf__type_by_id(p.btf, resolve_strip(p.btf, p.type));
+	const struct btf_type *t = resolve_complete(&p.btf, &p.type);
 	bool want_str = out->type.kind == TYPE_STR;
 	if (!t)
 		goto bad;

@@ -124,6 +124,28 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	if grep -qE "^@n\[nosuch.file, ENOENT\]: [1-9]|^@n\[nosuch.file, 0\]: [1-9]" "$out"; then ok "v$v nfs.lookup of a missing name"; else bad "v$v nfs.lookup" "no lookup of nosuch.file"; fi
 	run 'nfs.read { @m[mount] = count(); }' "cat $d/w.dat > /dev/null"
 	if grep -qE "^@m\[127\.0\.0\.1:/.*\]: [0-9]+$" "$out"; then ok "v$v mount field is server:/export ($(grep -o '^@m\[[^]]*' "$out" | cut -c4-))"; else bad "v$v mount field" "not server:/export"; fi
+	# the server side of the same traffic, against /proc/net/rpc/nfsd
+	srv() { awk -v k="$1" '$1 == k' /proc/net/rpc/nfsd; }
+	w0=$(mstat $m WRITE ops)
+	p0=$(srv proc3) o0=$(srv proc4ops)
+	run 'nfsd.write { @b = sum(bytes); @n = count(); @x = max(offset); } nfsd.commit { @c[status] = count(); } nfsd.op { @ops = count(); } nfsd.request /version == 3/ { @v3 = count(); }' \
+		"wl write $d/s.dat 10 65536"
+	w1=$(mstat $m WRITE ops)
+	p1=$(srv proc3) o1=$(srv proc4ops)
+	# proc3 N counts...: every v3 procedure; proc4ops N counts...: every v4 operation
+	v3=$(paste <(tr ' ' '\n' <<<"$p1" | tail -n +3) <(tr ' ' '\n' <<<"$p0" | tail -n +3) | awk '{ s += $1 - $2 } END { print s + 0 }')
+	v4=$(paste <(tr ' ' '\n' <<<"$o1" | tail -n +3) <(tr ' ' '\n' <<<"$o0" | tail -n +3) | awk '{ s += $1 - $2 } END { print s + 0 }')
+	lines=('@b: 655360' "@n: $((w1 - w0))" '@x: 524288' '@c[NFS_OK]: 1')  # the server sees RPC offsets: 0, 256K, 512K
+	((v4 > 0)) && lines+=("@ops: $v4")
+	((v3 > 0)) && lines+=("@v3: $v3")
+	expect "v$v nfsd.write bytes/count = client WRITEs ($((w1 - w0))), nfsd.commit, nfsd.op = proc4ops ($v4), nfsd.request v3 = proc3 ($v3)" "${lines[@]}"
+	wl dropcaches
+	run 'nfsd.read { @b = sum(bytes); } nfsd.request { @c[client] = count(); }' "wl read $d/s.dat 65536"
+	if grep -qxF '@b: 655360' "$out" && grep -qE '^@c\[127\.0\.0\.1[^]]*\]: [1-9]' "$out"; then
+		ok "v$v nfsd.read bytes of a cold read, nfsd.request client address"
+	else
+		bad "v$v nfsd.read" "want @b: 655360 and a 127.0.0.1 client"
+	fi
 	rm -rf "$d"
 done
 
