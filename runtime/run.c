@@ -35,7 +35,7 @@
 
 struct rt_child {
 	pid_t pid;
-	int go_fd;   /* write end: one byte releases the child */
+	bool held;   /* stopped before exec, not released yet */
 	int pidfd;
 	bool exited;
 	int status;
@@ -88,15 +88,17 @@ static bool rt_in_path(const char *prog)
 	return false;
 }
 
-/* Forks the command, stopped before exec until rt_child_release(). */
+/* Forks the command, stopped before exec until rt_child_release(). The child stops
+ * itself (SIGSTOP) rather than waiting on a pipe, so that the only system calls it
+ * makes once the probes are attached are the end of that kill() and the execve(). */
 static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 {
 	char *copy = strdup(cmd), *argv[256];
-	int argc = 0, pfd[2];
+	int argc = 0, status;
 	bool shell = rt_needs_shell(cmd);
 
 	memset(ch, 0, sizeof(*ch));
-	ch->go_fd = ch->pidfd = -1;
+	ch->pidfd = -1;
 	if (!copy)
 		return -1;
 	if (shell) {
@@ -117,43 +119,37 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 			return -1;
 		}
 	}
-	if (pipe2(pfd, O_CLOEXEC)) {
-		free(copy);
-		return -1;
-	}
 	fflush(NULL);
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		fprintf(stderr, "nfsq: -c: fork: %s\n", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
 		free(copy);
 		return -1;
 	}
 	if (ch->pid == 0) {
-		char go;
-
-		close(pfd[1]);
-		if (read(pfd[0], &go, 1) != 1)
-			_exit(127); /* nfsq gave up before the probes were attached */
+		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		fprintf(stderr, "nfsq: -c: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	close(pfd[0]);
 	free(copy);
-	ch->go_fd = pfd[1];
+	/* wait until it is stopped, so that nothing it does before exec is traced */
+	if (waitpid(ch->pid, &status, WUNTRACED) != ch->pid || !WIFSTOPPED(status)) {
+		fprintf(stderr, "nfsq: -c: the command did not start\n");
+		ch->exited = true;
+		ch->pid = 0;
+		return -1;
+	}
+	ch->held = true;
 	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
 	return 0;
 }
 
 static void rt_child_release(struct rt_child *ch)
 {
-	if (ch->go_fd >= 0) {
-		if (write(ch->go_fd, "g", 1) != 1)
-			perror("nfsq: -c");
-		close(ch->go_fd);
-		ch->go_fd = -1;
+	if (ch->pid > 0 && ch->held) {
+		kill(ch->pid, SIGCONT);
+		ch->held = false;
 	}
 }
 
@@ -161,20 +157,16 @@ static void rt_child_reap(struct rt_child *ch, bool kill_it)
 {
 	if (ch->pid <= 0 || ch->exited)
 		goto cleanup;
-	if (ch->go_fd >= 0) { /* never released: closing the pipe makes it exit */
-		close(ch->go_fd);
-		ch->go_fd = -1;
-	} else if (kill_it) {
+	if (ch->held) /* never released: it must not run at all */
+		kill(ch->pid, SIGKILL);
+	else if (kill_it)
 		kill(ch->pid, SIGTERM);
-	}
 	if (waitpid(ch->pid, &ch->status, 0) == ch->pid)
 		ch->exited = true;
 cleanup:
-	if (ch->go_fd >= 0)
-		close(ch->go_fd);
 	if (ch->pidfd >= 0)
 		close(ch->pidfd);
-	ch->go_fd = ch->pidfd = -1;
+	ch->pidfd = -1;
 }
 
 /* ---- events ---- */
@@ -574,7 +566,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 {
 	struct rt r;
 	struct cg_options co = {.opt_level = 1, .map_size = o->map_size};
-	struct rt_child ch = {.pid = 0, .go_fd = -1, .pidfd = -1};
+	struct rt_child ch = {.pid = 0, .pidfd = -1};
 	struct bpf_link **links = NULL;
 	struct ring_buffer *rb = NULL;
 	struct bpf_map *rbmap;

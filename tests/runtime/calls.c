@@ -6,6 +6,7 @@
  *   calls sleep-ms MS          sleeps MS milliseconds (for interval / exit tests)
  *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
  *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls (-p tests)
+ *   calls mixed N S1 S2 ...    N getppid() calls, then read(-1, NULL, S) for each S
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,23 @@
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N\n");
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N | mixed N S...\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
 		long n = strtol(argv[2], NULL, 0);
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
+		return 0;
+	}
+	if (!strcmp(argv[1], "mixed") && argc >= 3) {
+		long n = strtol(argv[2], NULL, 0);
+
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		for (int i = 3; i < argc; i++)
+			if (syscall(SYS_read, -1, NULL, strtoul(argv[i], NULL, 0)) != -1)
+				return 1;
 		return 0;
 	}
 	if (!strcmp(argv[1], "read-sizes")) {
