@@ -1407,7 +1407,7 @@ static void cg_begin_function(struct cg *g, const struct cg_prog *p, const char 
 			      struct loc l)
 {
 	LLVMTypeRef ft = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
-	LLVMMetadataRef params[2] = {g->di_int, g->di_voidp}, st, var;
+	LLVMMetadataRef params[2] = {g->di_int, g->di_voidp}, st;
 	uint32_t line = 1, col = 1;
 
 	g->prog = p;
@@ -1423,9 +1423,10 @@ static void cg_begin_function(struct cg *g, const struct cg_prog *p, const char 
 					    strlen(p->name), g->difile, line, st, 0, 1, line,
 					    LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(g->fn, g->sp);
-	var = LLVMDIBuilderCreateParameterVariable(g->dib, g->sp, "ctx", 3, 1, g->difile, line,
-						   g->di_voidp, 1, LLVMDIFlagZero);
-	(void)var;
+	/* the named, always preserved ctx parameter: without it the kernel rejects the BTF
+	 * and libbpf silently drops it (and with it the line info) */
+	LLVMDIBuilderCreateParameterVariable(g->dib, g->sp, "ctx", 3, 1, g->difile, line,
+					     g->di_voidp, 1, LLVMDIFlagZero);
 	g->entry = cg_block(g, "entry");
 	g->ret_bb = cg_block(g, "ret");
 	cg_at(g, g->ret_bb);
@@ -1652,17 +1653,15 @@ static void cg_end_pairing(struct cg *g, const struct probe_attach *at)
 {
 	LLVMValueRef key = cg_pair_key(g, at, true, g->prog->probe->loc), v, args[2];
 	LLVMBasicBlockRef have = cg_block(g, "pair.have"), del = cg_block(g, "pair.delete");
-	LLVMBasicBlockRef ret = g->ret_bb, here;
+	LLVMBasicBlockRef ret = g->ret_bb;
 
 	v = cg_lookup(g, g->start_map, key);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), ret,
 			have);
-	here = LLVMGetInsertBlock(g->b);
 	cg_at(g, del);
 	args[0] = g->start_map, args[1] = key;
 	cg_helper(g, H_MAP_DELETE, args, 2);
 	LLVMBuildBr(g->b, ret);
-	(void)here;
 	cg_at(g, have);
 	g->ret_bb = del;
 	g->start_val = v;

@@ -9,12 +9,11 @@
 #include <llvm-c/Disassembler.h>
 #include <llvm-c/Target.h>
 
-static const char *cg_reloc_sym(Elf *e, size_t shstrndx, size_t sec, uint64_t off)
+static const char *cg_reloc_sym(Elf *e, size_t sec, uint64_t off)
 {
 	Elf_Scn *s = NULL;
 	GElf_Shdr sh;
 
-	(void)shstrndx;
 	while ((s = elf_nextscn(e, s))) {
 		Elf_Data *d;
 		Elf_Scn *symscn;
@@ -77,7 +76,7 @@ int cg_disasm(const void *elf, size_t size, FILE *out)
 			char text[128];
 			size_t n = LLVMDisasmInstruction(dc, (uint8_t *)d->d_buf + pc, d->d_size - pc, pc,
 							 text, sizeof(text));
-			const char *sym = cg_reloc_sym(e, shstrndx, elf_ndxscn(s), pc);
+			const char *sym = cg_reloc_sym(e, elf_ndxscn(s), pc);
 
 			if (!n) {
 				fprintf(out, "%5llu: <unknown>\n", (unsigned long long)(pc / 8));
