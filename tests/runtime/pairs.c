@@ -35,6 +35,27 @@ static const struct probe_field fields_errno[] = {
 	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_TP, .offset = 16, .size = 8,
 	 .is_signed = true, .read = {.xform = XFORM_ERRNO}},
 };
+static const struct probe_field fields_be32[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* count (at 32) read as a big-endian u32: bswap32 */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 32, .size = 8, .xform = XFORM_BE32,
+		  .at_start = true}},
+};
+static const struct probe_field fields_deref[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* buf (at 24, NULL here) followed as a pointer: the faulting read gives 0; scaled */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	 .read = {.base = READ_BASE_TP, .nderef = 1, .deref = {24}, .final = READ_INT, .off = 8,
+		  .size = 4, .scale = 1000, .at_start = true}},
+};
+static const struct probe_field fields_positive[] = {
+	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	/* ret at the end (-EBADF): :positive gives 0; count at the start * 3 */
+	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 16, .size = 8, .is_signed = true,
+		  .xform = XFORM_POSITIVE}},
+};
 static const char *const nr_key[] = {"__syscall_nr", "__syscall_nr"};
 static const struct probe_attach by_thread[] = {
 	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_read",
@@ -55,6 +76,10 @@ static const struct {
 	{"at-start field, by pair key", DEF(fields, by_field), "@c: 4\n@lat: 4\n@s: 1010\n"},
 	{"resolved read at start", DEF(fields_read, by_thread), "@c: 4\n@lat: 4\n@s: -4\n"},
 	{"errno transform at end", DEF(fields_errno, by_thread), "@c: 4\n@lat: 4\n@s: 36\n"},
+	/* bswap32(1) + bswap32(2) + bswap32(7) + bswap32(1000) */
+	{"be32 transform", DEF(fields_be32, by_thread), "@c: 4\n@lat: 4\n@s: 4060282880\n"},
+	{"pointer chain (faulting)", DEF(fields_deref, by_thread), "@c: 4\n@lat: 4\n@s: 0\n"},
+	{"positive transform", DEF(fields_positive, by_field), "@c: 4\n@lat: 4\n@s: 0\n"},
 };
 
 static const char script[] =
