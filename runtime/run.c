@@ -94,7 +94,7 @@ static bool rt_in_path(const char *prog)
 static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 {
 	char *copy = strdup(cmd), *argv[256];
-	int argc = 0, status;
+	int argc = 0;
 	bool shell = rt_needs_shell(cmd);
 
 	memset(ch, 0, sizeof(*ch));
@@ -133,15 +133,24 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		_exit(127);
 	}
 	free(copy);
-	/* wait until it is stopped, so that nothing it does before exec is traced */
+	ch->held = true;
+	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
+	return 0;
+}
+
+/* Before attaching: the child must have stopped, so that nothing it does before
+ * exec is traced (it has, long since: this runs after compiling and loading). */
+static int rt_child_stopped(struct rt_child *ch)
+{
+	int status;
+
+	if (ch->pid <= 0)
+		return 0;
 	if (waitpid(ch->pid, &status, WUNTRACED) != ch->pid || !WIFSTOPPED(status)) {
 		fprintf(stderr, "nfsq: -c: the command did not start\n");
 		ch->exited = true;
-		ch->pid = 0;
 		return -1;
 	}
-	ch->held = true;
-	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
 	return 0;
 }
 
@@ -648,6 +657,8 @@ int run_program(struct compilation *c, const struct run_options *o)
 			nattached++;
 	if (!o->quiet && o->format == OUT_TEXT)
 		fprintf(stderr, "Attaching %d probe%s...\n", nattached, nattached == 1 ? "" : "s");
+	if (rt_child_stopped(&ch))
+		goto cleanup;
 	for (unsigned i = 0; i < r.obj.nprogs; i++) {
 		const struct cg_prog *p = &r.obj.progs[i];
 		struct bpf_program *bp;
