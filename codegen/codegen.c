@@ -11,9 +11,13 @@
  * keeps that invariant, so comparing and hashing strings is word-wise). */
 #include "codegen.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
@@ -60,7 +64,7 @@ struct cg {
 	LLVMTypeRef i1, i8, i32, i64, ptr;
 	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
 	LLVMValueRef *maps;     /* per map_info.id */
-	LLVMValueRef ringbuf, drops, state;
+	LLVMValueRef ringbuf, drops, state, cfg;
 	LLVMValueRef scratch;     /* per-CPU array: one value per program that needs it */
 	uint32_t scratch_size;    /* its value size: the largest need */
 	unsigned nscratch;        /* programs using it */
@@ -364,6 +368,14 @@ static void cg_maps(struct cg *g)
 	g->drops = cg_map_global(g, CG_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
 				 LAYOUT_NDROPS(p->nmaps), g->di_int, g->di_u64);
 	g->state = cg_map_global(g, CG_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
+	{
+		LLVMMetadataRef m[3] = {cg_di_member(g, "cpid", g->di_s64, 64, LAYOUT_CFG_CPID),
+					cg_di_member(g, "pid", g->di_s64, 64, LAYOUT_CFG_PID),
+					cg_di_member(g, "start_ns", g->di_u64, 64, LAYOUT_CFG_START)};
+
+		g->cfg = cg_map_global(g, CG_CFG_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int,
+				       cg_di_struct(g, "nfsq_cfg", LAYOUT_CFG_SIZE, m, 3));
+	}
 }
 
 /* The exit flag (state[0]): set by exit() or by the runtime when it stops; once set,
@@ -381,6 +393,31 @@ static LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null)
 			ok);
 	cg_at(g, ok);
 	return v;
+}
+
+/* A value of the run's configuration (cpid, -p pid, elapsed origin), written by the
+ * runtime after loading: not compiled in, so that the object does not depend on the run
+ * (see the object cache in cg_compile). 0 if the lookup fails (it cannot: array map). */
+static LLVMValueRef cg_cfg_load(struct cg *g, uint32_t off)
+{
+	LLVMValueRef key = cg_alloca(g, 8), args[2], v, phi, vals[2];
+	LLVMBasicBlockRef have = cg_block(g, "cfg.have"), done = cg_block(g, "cfg.done"), bbs[2];
+
+	cg_store(g, cg_i32(g, 0), key, 0);
+	args[0] = g->cfg, args[1] = key;
+	v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "");
+	bbs[0] = LLVMGetInsertBlock(g->b);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), done,
+			have);
+	cg_at(g, have);
+	vals[1] = cg_load(g, g->i64, v, off);
+	bbs[1] = have;
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	vals[0] = cg_i64(g, 0);
+	phi = LLVMBuildPhi(g->b, g->i64, "");
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return phi;
 }
 
 static void cg_exit_check(struct cg *g)
@@ -710,12 +747,12 @@ static LLVMValueRef cg_builtin(struct cg *g, const struct expr *e)
 		return cg_helper0(g, H_KTIME_GET_NS);
 	case BUILTIN_ELAPSED:
 		v = cg_helper0(g, H_KTIME_GET_NS);
-		return LLVMBuildSub(g->b, v, LLVMConstInt(g->i64, g->o->start_ns, 0), "");
+		return LLVMBuildSub(g->b, v, cg_cfg_load(g, LAYOUT_CFG_START), "");
 	case BUILTIN_PROBE:
 		name = g->prog->probe ? g->prog->probe->name : "";
 		return cg_str_literal(g, name, strlen(name), e->type.size);
 	case BUILTIN_CPID:
-		return cg_i64(g, g->o->cpid);
+		return cg_cfg_load(g, LAYOUT_CFG_CPID);
 	case BUILTIN_NONE:
 		break;
 	}
@@ -1463,7 +1500,7 @@ static void cg_pid_filter(struct cg *g)
 		return;
 	go = cg_block(g, "pid.ok");
 	pid = LLVMBuildLShr(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 32), "");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, cg_i64(g, g->o->filter_pid), ""),
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, cg_cfg_load(g, LAYOUT_CFG_PID), ""),
 			go, g->ret_bb);
 	cg_at(g, go);
 }
@@ -1948,8 +1985,93 @@ static int cg_optimize(struct cg *g)
 	return 0;
 }
 
+/* ---- the object cache ----
+ * The object is a function of the LLVM module (code, maps, BTF, line info), LLVM's
+ * version and nfsq's pipeline, and nothing of the run is compiled in (see cg_cfg_load).
+ * So objects are kept in cache_dir under a 128-bit hash of the unoptimised IR: a repeated
+ * script skips the passes and the BPF back end (about 3 ms of a 5 ms start). The directory
+ * must belong to the user and be writable by nobody else, or the cache is not used. */
+#define CG_CACHE_VERSION "nfsq-cg-1 " __DATE__ " " __TIME__
+#define CG_CACHE_MAX (16u << 20)
+
+static void cg_hash(const char *s, size_t n, uint64_t h[2])
+{
+	for (size_t i = 0; i < n; i++) {
+		h[0] = (h[0] ^ (unsigned char)s[i]) * 0x100000001b3ull;
+		h[1] = (h[1] ^ (unsigned char)s[i]) * 0x100000001b3ull + (h[1] >> 29);
+	}
+}
+
+static bool cg_cache_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) && (errno != ENOENT || mkdir(dir, 0700) || lstat(dir, &st)))
+		return false;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
+static void cg_cache_key(const struct cg *g, char *key, size_t len)
+{
+	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+	unsigned major = 0, minor = 0, patch = 0;
+	char salt[160];
+	char *ir = LLVMPrintModuleToString(g->mod);
+
+	LLVMGetVersion(&major, &minor, &patch);
+	snprintf(salt, sizeof(salt), "%s llvm %u.%u.%u opt %d cg %d", CG_CACHE_VERSION, major, minor,
+		 patch, g->o->opt_level, (int)cg_codegen_level());
+	cg_hash(salt, strlen(salt), h);
+	cg_hash(ir, strlen(ir), h);
+	LLVMDisposeMessage(ir);
+	snprintf(key, len, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+}
+
+static int cg_cache_load(const char *dir, const char *key, struct cg_object *obj)
+{
+	char path[4096];
+	struct stat st;
+	int fd, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022) || st.st_size < 64 ||
+	    st.st_size > CG_CACHE_MAX || !(obj->elf = malloc(st.st_size)))
+		goto cleanup;
+	if (read(fd, obj->elf, st.st_size) != st.st_size || memcmp(obj->elf, "\177ELF", 4)) {
+		free(obj->elf);
+		obj->elf = NULL;
+		goto cleanup;
+	}
+	obj->elf_size = st.st_size;
+	ret = 0;
+cleanup:
+	close(fd);
+	return ret;
+}
+
+static void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj)
+{
+	char path[4096], tmp[4096];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, key, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	ok = write(fd, obj->elf, obj->elf_size) == (ssize_t)obj->elf_size;
+	ok = !close(fd) && ok;
+	if (!ok || rename(tmp, path))
+		unlink(tmp);
+}
+
 int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj)
 {
+	char key[40] = "";
 	struct cg g;
 	LLVMTargetRef target;
 	LLVMMemoryBufferRef buf = NULL;
@@ -1999,6 +2121,15 @@ int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_obje
 	LLVMDIBuilderFinalize(g.dib);
 	if (g.errors)
 		goto cleanup;
+	if (o->cache_dir && !o->want_ir && cg_cache_dir_ok(o->cache_dir)) {
+		cg_cache_key(&g, key, sizeof(key));
+		if (!cg_cache_load(o->cache_dir, key, obj)) {
+			obj->cached = true;
+			obj->ms_ir = cg_ms_since(&t0);
+			ret = 0;
+			goto cleanup;
+		}
+	}
 	if (LLVMVerifyModule(g.mod, LLVMReturnStatusAction, &err)) {
 		diag_error_noloc(&c->diag, "internal error: invalid LLVM IR: %s", err);
 		goto cleanup;
@@ -2023,6 +2154,8 @@ int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_obje
 	}
 	memcpy(obj->elf, LLVMGetBufferStart(buf), obj->elf_size);
 	obj->ms_emit = cg_ms_since(&t0) - obj->ms_ir - obj->ms_opt;
+	if (key[0])
+		cg_cache_store(o->cache_dir, key, obj);
 	ret = 0;
 cleanup:
 	if (err)

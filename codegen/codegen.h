@@ -33,9 +33,8 @@ struct cg_prog {
 };
 
 struct cg_options {
-	int32_t filter_pid;   /* -p: only events of this tgid (0 = all) */
-	int32_t cpid;         /* value of the cpid builtin */
-	uint64_t start_ns;    /* CLOCK_MONOTONIC origin of the elapsed builtin */
+	bool filter_pid;      /* -p: compile the tgid filter in (the pid itself is in the config map) */
+	const char *cache_dir; /* objects cached by IR hash here (NULL: no cache) */
 	uint32_t map_size;    /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
 	int opt_level;        /* 0: none, 1: light pipeline (default), 2: default<O2> */
 	bool want_ir;         /* keep the IR text in cg_object.ir */
@@ -52,12 +51,14 @@ struct cg_object {
 	unsigned nmaps;
 	uint32_t map_size;
 	double ms_ir, ms_opt, ms_emit; /* timings for -v */
+	bool cached;          /* the object came from the cache */
 };
 
 #define CG_RINGBUF_NAME "nfsq_events"
 #define CG_DROPS_NAME "nfsq_drops"
 #define CG_STATE_NAME "nfsq_state"
 #define CG_SCRATCH_NAME "nfsq_scratch"
+#define CG_CFG_NAME "nfsq_cfg"
 
 /* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
 int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);

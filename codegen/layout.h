@@ -60,6 +60,13 @@
 #define LAYOUT_DROP_START(nmaps) ((nmaps) + 1) /* start events lost: start map full */
 #define LAYOUT_NDROPS(nmaps) ((nmaps) + 2)
 
+/* The run's configuration (an array map of one value), written by the runtime after
+ * loading the object and before attaching it. */
+#define LAYOUT_CFG_CPID 0   /* s64: pid of the -c command */
+#define LAYOUT_CFG_PID 8    /* s64: the -p process (the filter is compiled in only with -p) */
+#define LAYOUT_CFG_START 16 /* u64: CLOCK_MONOTONIC ns, origin of the elapsed builtin */
+#define LAYOUT_CFG_SIZE 24
+
 struct layout_key {
 	struct type type;
 	uint32_t offset; /* in the key */

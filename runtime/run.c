@@ -551,6 +551,47 @@ static void rt_env_options(struct cg_options *co)
 		co->test_reject_line = (uint32_t)strtoul(v, NULL, 0);
 }
 
+/* Where compiled objects are cached: $NFSQ_CACHE_DIR, else /var/cache/nfsq for root,
+ * else $XDG_CACHE_HOME/nfsq or ~/.cache/nfsq; NFSQ_NO_CACHE=1 turns it off. */
+static const char *rt_cache_dir(void)
+{
+	static char buf[4096];
+	const char *v;
+
+	if (getenv("NFSQ_NO_CACHE"))
+		return NULL;
+	if ((v = getenv("NFSQ_CACHE_DIR")))
+		return v;
+	if (geteuid() == 0)
+		return "/var/cache/nfsq";
+	if ((v = getenv("XDG_CACHE_HOME")) && *v)
+		snprintf(buf, sizeof(buf), "%s/nfsq", v);
+	else if ((v = getenv("HOME")) && *v)
+		snprintf(buf, sizeof(buf), "%s/.cache/nfsq", v);
+	else
+		return NULL;
+	return buf;
+}
+
+/* The run's values the programs read (cpid, -p pid, elapsed origin): layout.h. */
+static int rt_set_config(struct rt *r, pid_t cpid, pid_t pid, uint64_t start_ns)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CG_CFG_NAME);
+	uint8_t val[LAYOUT_CFG_SIZE];
+	int64_t cp = cpid, p = pid;
+	uint32_t key = 0;
+
+	memcpy(val + LAYOUT_CFG_CPID, &cp, 8);
+	memcpy(val + LAYOUT_CFG_PID, &p, 8);
+	memcpy(val + LAYOUT_CFG_START, &start_ns, 8);
+	if (!m || bpf_map_update_elem(bpf_map__fd(m), &key, val, 0)) {
+		fprintf(stderr, "nfsq: internal error: cannot set the configuration map: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int rt_dump(struct compilation *c, const struct run_options *o)
 {
 	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR,
@@ -626,17 +667,16 @@ int run_program(struct compilation *c, const struct run_options *o)
 		ch.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
-	co.cpid = ch.pid;
-	co.filter_pid = o->pid;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	co.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	co.filter_pid = o->pid > 0;
+	co.cache_dir = rt_cache_dir();
 	if (cg_compile(c, &co, &r.obj)) {
 		ret = 1;
 		goto cleanup;
 	}
 	if (o->verbose)
-		fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes\n",
-			r.obj.ms_ir, r.obj.ms_opt, r.obj.ms_emit, r.obj.elf_size);
+		fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes%s\n",
+			r.obj.ms_ir, r.obj.ms_opt, r.obj.ms_emit, r.obj.elf_size,
+			r.obj.cached ? " (from the cache)" : "");
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: compiled\n", rt_now_ms() - t0);
 	if (rt_load(&r) || rt_find_maps(&r))
@@ -658,6 +698,9 @@ int run_program(struct compilation *c, const struct run_options *o)
 	if (!o->quiet && o->format == OUT_TEXT)
 		fprintf(stderr, "Attaching %d probe%s...\n", nattached, nattached == 1 ? "" : "s");
 	if (rt_child_stopped(&ch))
+		goto cleanup;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* elapsed counts from here */
+	if (rt_set_config(&r, ch.pid, o->pid, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec))
 		goto cleanup;
 	for (unsigned i = 0; i < r.obj.nprogs; i++) {
 		const struct cg_prog *p = &r.obj.progs[i];
