@@ -49,6 +49,7 @@ static void usage(FILE *out)
 	      "  -f text|json    output format (json: one object per line)\n"
 	      "  -d ast|ir|bpf   print the typed syntax tree, the LLVM IR or the BPF code, and stop\n"
 	      "  --check         parse and type-check only (exit 0 if fine, 1 if not)\n"
+	      "  --map-size N    entries per map (default 4096); updates to a full map are counted and reported\n"
 	      "  -q              quiet: no 'Attaching' line\n"
 	      "  -v              verbose: libbpf's log, timings\n"
 	      "  -h, --help      this help\n"
@@ -205,9 +206,10 @@ static int list_probes(char **pats, int npats, int verbose)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_VERSION };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE };
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, OPT_CHECK},
+		{"map-size", required_argument, NULL, OPT_MAP_SIZE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -261,6 +263,16 @@ int main(int argc, char **argv)
 		case 'v': ro.verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case OPT_CHECK: check = true; break;
+		case OPT_MAP_SIZE: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || n < 1 || n > (1L << 24)) {
+				fprintf(stderr, "nfsq: --map-size takes a number of entries from 1 to 16777216, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			ro.map_size = (uint32_t)n;
+			break;
+		}
 		case OPT_VERSION: printf("nfsq %s\n", NFSQ_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

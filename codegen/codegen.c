@@ -593,8 +593,8 @@ static LLVMValueRef cg_field_read(struct cg *g, struct type t, struct loc l,
 	for (unsigned i = 0; i < r->nderef && i < READ_MAX_DEREF; i++)
 		p = cg_kread(g, p, r->deref[i], 8);
 	switch (r->final) {
-	case READ_VALUE:
-		v = p;
+	case READ_VALUE: /* an argument or return value in its C width */
+		v = r->nderef ? p : cg_int_of(g, p, r->size ? r->size : 8, r->is_signed);
 		break;
 	case READ_INT:
 		v = cg_int_of(g, cg_kread(g, p, r->off, r->size), r->size ? r->size : 8, r->is_signed);
@@ -1620,28 +1620,32 @@ static void cg_start_layout(struct cg *g, const struct probe_def *def, const str
 	g->start_size = off;
 }
 
-/* The key pairing start and end: the thread id, or the pair_key field of the event. */
+/* The 16-byte key pairing start and end: the two pair_key fields of the event (both
+ * events have them, e.g. fileid and offset of an I/O RPC), or {thread id, 0}. */
 static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, bool end,
 				struct loc l)
 {
-	LLVMValueRef key = cg_alloca(g, 8), v;
+	LLVMValueRef key = cg_alloca(g, 16);
 
+	cg_zero(g, key, 0, 16);
 	if (at->pair_key && at->pair_key[0] && at->pair_key[1]) {
 		const char *target = end ? at->end_target : at->target;
 		char err[256];
 		const struct probe_def *tp = probe_tracepoint(&g->c->arena, target, err, sizeof(err));
-		const struct probe_field *f = tp ? probe_field_find(tp, at->pair_key[end]) : NULL;
 
-		if (!f) {
-			cg_error(g, l, "cannot pair start and end events", tp ? at->pair_key[end] : err);
-			v = cg_i64(g, 0);
-		} else {
-			v = cg_field_now(g, type_int(), l, f);
+		for (unsigned i = 0; i < 2; i++) {
+			const struct probe_field *f = tp ? probe_field_find(tp, at->pair_key[i]) : NULL;
+
+			if (!f) {
+				cg_error(g, l, "cannot pair start and end events", tp ? at->pair_key[i] : err);
+				return key;
+			}
+			cg_store(g, cg_field_now(g, type_int(), l, f), key, 8 * i);
 		}
 	} else {
-		v = LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff), "");
+		cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID),
+					 cg_i64(g, 0xffffffff), ""), key, 0);
 	}
-	cg_store(g, v, key, 0);
 	return key;
 }
 
@@ -1782,99 +1786,111 @@ static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
 	return &obj->progs[obj->nprogs++];
 }
 
+/* The program(s) of one probe of a clause: for a built-in probe, `resolved` is one of
+ * its attach alternatives made concrete for this kernel (start and end programs for a pair). */
+static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
+		     const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
+{
+	struct cg_prog *p = cg_new_prog(g, cap), *sp;
+	const struct probe_attach *at = NULL;
+	const char *section = NULL;
+
+	p->clause = cl;
+	p->probe = pr;
+	p->def = pr->def;
+	snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
+	g->start_map = NULL;
+	switch (pr->kind) {
+	case PROBE_BEGIN:
+		p->kind = CG_PROG_BEGIN;
+		section = "raw_tp/nfsq_begin";
+		break;
+	case PROBE_END:
+		p->kind = CG_PROG_END;
+		section = "raw_tp/nfsq_end";
+		break;
+	case PROBE_INTERVAL:
+		p->kind = CG_PROG_INTERVAL;
+		p->interval_ns = pr->interval_ns;
+		section = "raw_tp/nfsq_interval";
+		break;
+	case PROBE_TRACEPOINT:
+		g->attach = ATTACH_TRACEPOINT;
+		p->kind = CG_PROG_TRACEPOINT;
+		p->target = pr->target;
+		break;
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+		g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
+		p->kind = cg_prog_kind_of(g->attach);
+		p->target = pr->target;
+		break;
+	case PROBE_BUILTIN: {
+		p->def = resolved;
+		at = &p->def->attach[0];
+		if (at->kind == ATTACH_FENTRY || at->kind == ATTACH_FEXIT ||
+		    (at->end_target && (at->end_kind == ATTACH_FENTRY ||
+					at->end_kind == ATTACH_FEXIT))) {
+			cg_error(g, pr->loc, "fentry/fexit attach points are not supported yet",
+				 pr->name);
+			return;
+		}
+		if (at->end_target) {
+			char name[24];
+
+			snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
+			cg_start_layout(g, p->def, cl);
+			g->start_map = cg_map_global(
+				g, name, LAYOUT_MAP_HASH, g->obj->map_size, cg_di_array(g, g->di_u64, 64, 2),
+				cg_di_array(g, g->di_u64, 64, g->start_size / 8));
+			g->attach = at->end_kind;
+			p->target = at->end_target;
+		} else {
+			g->attach = at->kind;
+			p->target = at->target;
+		}
+		p->kind = cg_prog_kind_of(g->attach);
+		break;
+	}
+	}
+	if (!section)
+		section = cg_section(g, g->attach, p->target);
+	cg_emit(g, p, section, at, false);
+	if (at && at->end_target) {
+		const struct probe_def *def = p->def;
+
+		sp = cg_new_prog(g, cap); /* may move the array: p is stale */
+		sp->clause = cl;
+		sp->probe = pr;
+		sp->def = def;
+		sp->is_start = true;
+		sp->kind = cg_prog_kind_of(at->kind);
+		sp->target = at->target;
+		snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
+		cg_emit(g, sp, NULL, at, true);
+	}
+}
+
 static void cg_programs(struct cg *g)
 {
 	unsigned cap = 0, idx;
 
 	for (const struct clause *cl = g->c->prog->clauses; cl; cl = cl->next) {
 		idx = 0;
-		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next, idx++) {
-			struct cg_prog *p = cg_new_prog(g, &cap), *sp;
-			const struct probe_attach *at = NULL;
-			const char *section = NULL;
-
-			p->clause = cl;
-			p->probe = pr;
-			p->def = pr->def;
-			snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
-			g->start_map = NULL;
-			switch (pr->kind) {
-			case PROBE_BEGIN:
-				p->kind = CG_PROG_BEGIN;
-				section = "raw_tp/nfsq_begin";
-				break;
-			case PROBE_END:
-				p->kind = CG_PROG_END;
-				section = "raw_tp/nfsq_end";
-				break;
-			case PROBE_INTERVAL:
-				p->kind = CG_PROG_INTERVAL;
-				p->interval_ns = pr->interval_ns;
-				section = "raw_tp/nfsq_interval";
-				break;
-			case PROBE_TRACEPOINT:
-				g->attach = ATTACH_TRACEPOINT;
-				p->kind = CG_PROG_TRACEPOINT;
-				p->target = pr->target;
-				break;
-			case PROBE_KPROBE:
-			case PROBE_KRETPROBE:
-				g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
-				p->kind = cg_prog_kind_of(g->attach);
-				p->target = pr->target;
-				break;
-			case PROBE_BUILTIN: {
-				char err[300];
-
-				p->def = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
-						 : NULL;
-				if (!p->def || !p->def->nattach) {
-					cg_error(g, pr->loc, "probe cannot be used on this kernel",
-						 p->def || !pr->def ? pr->name : err);
-					continue;
-				}
-				at = &p->def->attach[0];
-				if (at->kind == ATTACH_FENTRY || at->kind == ATTACH_FEXIT ||
-				    (at->end_target && (at->end_kind == ATTACH_FENTRY ||
-							at->end_kind == ATTACH_FEXIT))) {
-					cg_error(g, pr->loc, "fentry/fexit attach points are not supported yet",
-						 pr->name);
-					continue;
-				}
-				if (at->end_target) {
-					char name[24];
-
-					snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
-					cg_start_layout(g, p->def, cl);
-					g->start_map = cg_map_global(
-						g, name, LAYOUT_MAP_HASH, g->obj->map_size, g->di_u64,
-						cg_di_array(g, g->di_u64, 64, g->start_size / 8));
-					g->attach = at->end_kind;
-					p->target = at->end_target;
-				} else {
-					g->attach = at->kind;
-					p->target = at->target;
-				}
-				p->kind = cg_prog_kind_of(g->attach);
-				break;
+		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next) {
+			if (pr->kind != PROBE_BUILTIN) {
+				cg_probe(g, &cap, cl, pr, idx++, NULL);
+				continue;
 			}
+			char err[300];
+			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
+							     : NULL;
+			if (!d || !d->nattach) {
+				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
+				continue;
 			}
-			if (!section)
-				section = cg_section(g, g->attach, p->target);
-			cg_emit(g, p, section, at, false);
-			if (at && at->end_target) {
-				const struct probe_def *def = p->def;
-
-				sp = cg_new_prog(g, &cap); /* may move the array: p is stale */
-				sp->clause = cl;
-				sp->probe = pr;
-				sp->def = def;
-				sp->is_start = true;
-				sp->kind = cg_prog_kind_of(at->kind);
-				sp->target = at->target;
-				snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
-				cg_emit(g, sp, NULL, at, true);
-			}
+			for (; d; d = d->also) /* every alternative, for probes that attach to all */
+				cg_probe(g, &cap, cl, pr, idx++, d);
 		}
 	}
 	if (g->scratch)

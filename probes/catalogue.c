@@ -287,9 +287,12 @@ static const struct probe_def probes[] = {
 	      "A write system call entering the NFS client (nfs_file_write), from entry to return. "
 	      "Writes usually land in the page cache and return; WRITE RPCs happen later in "
 	      "writeback (nfs.rpc_write), unless the file is opened O_SYNC or the cache is full."),
-	PROBE("nfs.open", LAYER_NFS, "nfs", nfs_op_fields, nfs_open_at,
-	      "open(2) of an NFS file", "Opening a file on NFS (nfs4_file_open or nfs_file_open). "
-	      "On NFSv4 it may send an OPEN RPC; close-to-open consistency revalidates attributes."),
+	{.name = "nfs.open", .layer = LAYER_NFS, .module = "nfs", .summary = "open(2) of an NFS file",
+	 .doc = "Opening a file on NFS: nfs4_file_open for NFSv4 files, nfs_file_open for NFSv2/3 "
+		"(both are attached). On NFSv4 it may send an OPEN RPC; close-to-open consistency "
+		"revalidates attributes.",
+	 .fields = nfs_op_fields, .nfields = ARRAY_LEN(nfs_op_fields), .attach = nfs_open_at,
+	 .nattach = ARRAY_LEN(nfs_open_at), .attach_all = true},
 	PROBE("nfs.fsync", LAYER_NFS, "nfs", nfs_op_fields, nfs_fsync_at,
 	      "fsync(2) of an NFS file", "fsync on NFS (nfs_file_fsync): flushes dirty pages as "
 	      "WRITE RPCs and sends a COMMIT; its latency is the time to stable storage on the server."),

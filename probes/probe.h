@@ -133,6 +133,9 @@ struct probe_def {
 	const struct probe_attach *attach; /* alternatives, most preferred first */
 	unsigned nattach;
 	bool hidden;            /* test-only probes, not listed by -l */
+	bool attach_all;        /* attach every available alternative, not just the first
+				   (e.g. nfs.open: v4 files open through nfs4_file_open, v3 through nfs_file_open) */
+	const struct probe_def *also; /* probe_resolve: the next resolved alternative (attach_all) */
 };
 
 /* Builtin probes. */
@@ -157,7 +160,8 @@ const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
 
 /* The definition of built-in probe p for the running kernel: its first
  * usable attach alternative, every field resolved (FIELD_READ / FIELD_TP /
- * FIELD_LATENCY). NULL with the reason in err. */
+ * FIELD_LATENCY); with attach_all, every usable alternative, chained by `also`.
+ * NULL with the reason in err. */
 const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p, char *err,
 				      size_t errlen);
 /* Resolves one recipe against kernel BTF (exposed for tests). */

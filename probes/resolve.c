@@ -432,13 +432,10 @@ bad:
 	return -1;
 }
 
-const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p, char *err,
-				      size_t errlen)
+/* p with only its alternative `alt`, every field resolved. */
+static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
+				     const struct probe_attach *alt, char *err, size_t errlen)
 {
-	int at = probe_available(p, err, errlen);
-	if (at < 0)
-		return NULL;
-	const struct probe_attach *alt = &p->attach[at];
 	struct probe_def *d = arena_alloc(a, sizeof(*d));
 	*d = *p;
 	d->attach = alt;
@@ -465,4 +462,29 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 	}
 	d->fields = fields;
 	return d;
+}
+
+const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p, char *err,
+				      size_t errlen)
+{
+	int at = probe_available(p, err, errlen);
+	if (at < 0)
+		return NULL;
+	struct probe_def *first = resolve_alt(a, p, &p->attach[at], err, errlen), *last = first;
+	if (!first || !p->attach_all)
+		return first;
+	char why[256];
+	for (unsigned i = (unsigned)at + 1; i < p->nattach; i++) {
+		struct probe_def one = *p;
+		one.attach = &p->attach[i];
+		one.nattach = 1;
+		if (probe_available(&one, why, sizeof(why)) < 0)
+			continue; /* this alternative's function is not here: the others still are */
+		struct probe_def *d = resolve_alt(a, p, &p->attach[i], err, errlen);
+		if (!d)
+			return NULL;
+		last->also = d;
+		last = d;
+	}
+	return first;
 }

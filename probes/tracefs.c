@@ -32,6 +32,45 @@ const char *probe_tracefs(char *err, size_t errlen)
 	return NULL;
 }
 
+/* The width and sign of a C integer type as written in a format file, or 0 when
+ * unknown. Syscall tracepoints keep every argument in an 8-byte unsigned slot
+ * ("field:int dfd; size:8; signed:0"): the declared type says how to read it. */
+static unsigned tracefs_ctype(const char *decl, bool *is_signed)
+{
+	static const struct {
+		const char *word;
+		unsigned size;
+		int sign; /* 1 signed, 0 unsigned, -1 from "unsigned" */
+	} types[] = {
+		{"long", 8, -1}, {"short", 2, -1}, {"char", 1, -1}, {"int", 4, -1},
+		{"u8", 1, 0}, {"u16", 2, 0}, {"u32", 4, 0}, {"u64", 8, 0},
+		{"s8", 1, 1}, {"s16", 2, 1}, {"s32", 4, 1}, {"s64", 8, 1},
+		{"pid_t", 4, 1}, {"uid_t", 4, 0}, {"gid_t", 4, 0}, {"umode_t", 2, 0},
+		{"loff_t", 8, 1}, {"size_t", 8, 0}, {"ssize_t", 8, 1}, {"bool", 1, 0},
+	};
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", decl);
+	if (strchr(buf, '*'))
+		return 8;
+	unsigned size = 0;
+	int sign = -1;
+	for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
+		const char *t = w;
+		while (*t == '_')
+			t++; /* __u32 is u32 */
+		for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			if (strcmp(t, types[i].word) != 0)
+				continue;
+			if (!size || types[i].size > size)
+				size = types[i].size; /* "long int", "unsigned long long" */
+			if (types[i].sign >= 0)
+				sign = types[i].sign;
+		}
+	}
+	*is_signed = sign >= 0 ? sign == 1 : strstr(decl, "unsigned") == NULL;
+	return size;
+}
+
 /* One "field:TYPE NAME;\toffset:N;\tsize:N;\tsigned:N;" line. */
 static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
 {
@@ -76,6 +115,13 @@ static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
 		f->type = type_str(f->size + 1 > NFSQ_STR_MAX ? NFSQ_STR_MAX : f->size + 1);
 	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		f->type = type_int();
+		*start = '\0'; /* the type without the name */
+		bool csigned = false;
+		unsigned width = tracefs_ctype(decl, &csigned);
+		if (width && width < f->size) { /* little-endian: the low bytes at the same offset */
+			f->size = width;
+			f->is_signed = csigned;
+		}
 	} else {
 		return false;
 	}
