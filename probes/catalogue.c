@@ -197,6 +197,7 @@ static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_
 
 static const struct probe_field nfsd_request_fields[] = {
 	F_STR("client", 48, "client address"),
+	F_INT("prog", "RPC program number (100003 NFS, 100227 NFS ACL)"),
 	F_INT("version", "NFS version of the request"),
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
 	F_INT("xid", "RPC transaction id"),
@@ -204,6 +205,7 @@ static const struct probe_field nfsd_request_fields[] = {
 };
 static const struct field_recipe nfsd_request_rec[] = { /* svc_stats_latency(rqst): at the reply */
 	{"client", SVC_CLIENT, false},
+	{"prog", SVC "->rq_prog", false},
 	{"version", SVC "->rq_vers", false},
 	{"op", SVC "->rq_procinfo->pc_name", false},
 	{"xid", SVC "->rq_xid:be32", false},

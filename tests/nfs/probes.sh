@@ -128,7 +128,7 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	srv() { awk -v k="$1" '$1 == k' /proc/net/rpc/nfsd; }
 	w0=$(mstat $m WRITE ops)
 	p0=$(srv proc3) o0=$(srv proc4ops)
-	run 'nfsd.write { @b = sum(bytes); @n = count(); @x = max(offset); } nfsd.commit { @c[status] = count(); } nfsd.op { @ops = count(); } nfsd.request /version == 3/ { @v3 = count(); }' \
+	run 'nfsd.write { @b = sum(bytes); @n = count(); @x = max(offset); } nfsd.commit { @c[status] = count(); } nfsd.op { @ops = count(); } nfsd.request /version == 3 && prog == 100003/ { @v3 = count(); }' \
 		"wl write $d/s.dat 10 65536"
 	w1=$(mstat $m WRITE ops)
 	p1=$(srv proc3) o1=$(srv proc4ops)
