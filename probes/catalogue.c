@@ -91,6 +91,22 @@ static const struct probe_attach nfs_create_at[] = {KPAIR("nfs_create", nfs_dir_
 static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec)};
 static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec)};
 
+/* dentry revalidation: a cached name checked against the server (where ESTALE shows) */
+static const struct probe_field nfs_reval_fields[] = {
+	FILE_F,
+	F_INT("inode", "inode number of the directory"),
+	ERROR_F, LAT_F,
+};
+static const struct field_recipe nfs_reval_rec[] = {
+	{"file", "tp.name", false},
+	{"inode", "tp.dir", false},
+	{"error", "tp.error:errno", false},
+};
+static const struct probe_attach nfs_reval_at[] = {
+	{ATTACH_TRACEPOINT, "nfs:nfs_lookup_revalidate_enter", ATTACH_TRACEPOINT,
+	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL},
+};
+
 /* ---- NFS client page-cache I/O ---- */
 
 static const struct probe_field nfs_io_fields[] = {
@@ -306,6 +322,12 @@ static const struct probe_def probes[] = {
 	PROBE("nfs.lookup", LAYER_NFS, "nfs", nfs_op_fields, nfs_lookup_at,
 	      "name lookup in a directory", "Path walk misses in the dentry cache (nfs_lookup): a "
 	      "LOOKUP RPC."),
+	PROBE("nfs.revalidate", LAYER_NFS, "nfs", nfs_reval_fields, nfs_reval_at,
+	      "a cached name checked against the server",
+	      "Path walks that find a cached dentry ask the server whether it is still valid "
+	      "(nfs_lookup_revalidate, with GETATTR/LOOKUP/ACCESS RPCs unless the attribute cache "
+	      "answers). Errors here, such as ESTALE when the export changed, fail the whole path walk "
+	      "before any nfs.open or nfs.read."),
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
 	PROBE("nfs.create", LAYER_NFS, "nfs", nfs_op_fields, nfs_create_at,

@@ -1,0 +1,85 @@
+#!/bin/bash
+# faults.sh [--kernel 6.1|6.12] NFSQ - the NFS probes under injected faults.
+#
+# Boots the NFS lab once; inside, each check runs nfsq around one of the lab's fault
+# scenarios (tests/lab/fault) and checks that the probes show the fault with the
+# right op and error name, and agree with the scenario's own evidence (mountstats).
+# Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
+set -u
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+lab=$here/../lab
+
+if [[ ${NFSQ_LAB:-} != 1 ]]; then
+	kernel=()
+	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
+	nfsq=$(readlink -f "${1:?usage: faults.sh [--kernel K] NFSQ}")
+	exec "$lab/lab" "${kernel[@]}" -- "$here/faults.sh" "$nfsq"
+fi
+
+nfsq=$1
+PATH=$lab:$PATH
+pass=0 fail=0
+out=$(mktemp)
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
+run() { timeout -k 5 120 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"; }
+num() { grep -E -- "^$1: " "$out" | head -1 | sed 's/.*: //'; }
+echo "kernel $(uname -r)"
+
+# netem delay of 50 ms each way: every NFS RPC's rtt is at least 100 ms, and a
+# synchronous write waits at least that long
+run 'rpc.done /prog == "nfs" && op == "WRITE"/ { @rtt_min = min(rtt); @n = count(); } nfs.write { @lat_min = min(latency); }' \
+	'fault latency 50'
+rtt=$(num '@rtt_min') n=$(num '@n') lat=$(num '@lat_min')
+if grep -q '^evidence: .*avg rtt' "$out" && ((${rtt:-0} >= 100000000 && ${n:-0} >= 4 && ${lat:-0} >= 100000000)); then
+	ok "latency 50ms: rpc.done min rtt $((rtt / 1000000)) ms over $n RPCs, nfs.write min latency $((lat / 1000000)) ms"
+else
+	bad "latency 50ms" "want rtt >= 100 ms and nfs.write latency >= 100 ms"
+fi
+
+# 100% loss on a soft mount: READ retransmitted, then a major timeout, EIO to the reader
+run 'rpc.retransmit { @re[op] = count(); } rpc.timeout { @to[op] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' \
+	'fault retrans'
+ev=$(grep -o 'retransmits=[0-9]*' "$out" | head -1 | cut -d= -f2)
+if [[ -n $ev ]] && grep -qxF "@re[READ]: $ev" "$out" && grep -qE '^@to\[READ\]: [1-9]' "$out" &&
+	grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
+	ok "retransmits: rpc.retransmit READ = mountstats ($ev), rpc.timeout READ, nfs.read EIO"
+else
+	bad "retransmits" "want @re[READ]: ${ev:-?} (mountstats), @to[READ], @err[retrans.dat, EIO]"
+fi
+
+# server stopped under a soft mount: major timeouts on READ, EIO
+run 'rpc.timeout { @to[op] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' 'fault server-down'
+if grep -qE '^@to\[READ\]: [1-9]' "$out" && grep -qE '^@err\[server-down.dat, (EIO|ETIMEDOUT)\]: [1-9]' "$out"; then
+	ok "server down: rpc.timeout READ, nfs.read $(grep -oE 'EIO|ETIMEDOUT' "$out" | head -1)"
+else
+	bad "server down" "want @to[READ] and an EIO/ETIMEDOUT read error"
+fi
+
+# the export removed under a mount: ESTALE on the file's operations
+run 'nfs.read, nfs.open, nfs.getattr, nfs.lookup, nfs.revalidate /error != 0/ { @e[probe, file, error] = count(); }' 'fault stale'
+if grep -qE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]: [1-9]' "$out"; then
+	ok "stale: $(grep -oE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]' "$out" | head -1 | cut -c4-)"
+else
+	bad "stale" "want an ESTALE on file or dir"
+fi
+
+# root squashed: permission denied on create
+run 'nfs.create, nfs.open /error != 0/ { @e[probe, error] = count(); } nfsd.op /status != 0/ { @s[op, status] = count(); }' 'fault eacces'
+if grep -qE '^@e\[nfs\.(create|open), EACCES\]: [1-9]' "$out"; then
+	ok "eacces: $(grep -oE '^@e\[nfs\.(create|open), EACCES\]' "$out" | head -1 | cut -c4-)"
+else
+	bad "eacces" "want EACCES from nfs.create or nfs.open"
+fi
+
+# a full export: ENOSPC reported by fsync (writes are cached), and the server's NOSPC
+run 'nfs.fsync, nfs.write /error != 0/ { @e[probe, error] = count(); } nfsd.op /status != 0/ { @s[op, status] = count(); }' 'fault enospc'
+if grep -qE '^@e\[nfs\.(fsync|write), ENOSPC\]: [1-9]' "$out" && grep -qE '^@s\[OP_(WRITE|COMMIT), NFS4ERR_NOSPC\]: [1-9]' "$out"; then
+	ok "enospc: client $(grep -oE '^@e\[nfs\.(fsync|write), ENOSPC\]' "$out" | head -1 | cut -c4-), server $(grep -oE '^@s\[OP_(WRITE|COMMIT), NFS4ERR_NOSPC\]' "$out" | head -1 | cut -c4-)"
+else
+	bad "enospc" "want ENOSPC from nfs.fsync/nfs.write and NFS4ERR_NOSPC from nfsd.op"
+fi
+
+echo "$pass passed, $fail failed"
+rm -f "$out"
+((fail == 0))
