@@ -548,6 +548,10 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 	case XFORM_SINCE:
 		v = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), v, "");
 		break;
+	case XFORM_ABS:
+		neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, "");
+		v = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, v, ""), v, "");
+		break;
 	}
 	if (scale && scale != 1)
 		v = LLVMBuildMul(g->b, v, cg_i64(g, scale), "");

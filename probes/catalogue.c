@@ -100,12 +100,21 @@ static const struct probe_field nfs_reval_fields[] = {
 static const struct field_recipe nfs_reval_rec[] = {
 	{"file", "tp.name", false},
 	{"inode", "tp.dir", false},
-	{"error", "tp.error:errno", false},
+	{"error", "tp.error:abs", false}, /* these tracepoints record a positive errno */
 };
 static const struct probe_attach nfs_reval_at[] = {
 	{ATTACH_TRACEPOINT, "nfs:nfs_lookup_revalidate_enter", ATTACH_TRACEPOINT,
 	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL},
 };
+
+/* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
+static const struct field_recipe nfs_access_rec[] = { /* nfs_permission(idmap, struct inode *, mask) */
+	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_u).d_name.name", true},
+	{"inode", "arg(struct inode)->i_ino", true},
+	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", true},
+	{"error", "ret:errno", false},
+};
+static const struct probe_attach nfs_access_at[] = {KPAIR("nfs_permission", nfs_access_rec)};
 
 /* ---- NFS client page-cache I/O ---- */
 
@@ -328,6 +337,12 @@ static const struct probe_def probes[] = {
 	      "(nfs_lookup_revalidate, with GETATTR/LOOKUP/ACCESS RPCs unless the attribute cache "
 	      "answers). Errors here, such as ESTALE when the export changed, fail the whole path walk "
 	      "before any nfs.open or nfs.read."),
+	PROBE("nfs.access", LAYER_NFS, "nfs", nfs_op_fields, nfs_access_at,
+	      "a permission check (every directory walked, every open)",
+	      "Permission checks (nfs_permission): answered from the access cache or by an ACCESS "
+	      "RPC. A stale file handle usually shows here first (ESTALE), when a path walk checks "
+	      "a directory the server no longer knows. ECHILD errors are the kernel retrying a "
+	      "lock-free path walk, not failures."),
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
 	PROBE("nfs.create", LAYER_NFS, "nfs", nfs_op_fields, nfs_create_at,

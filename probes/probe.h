@@ -46,6 +46,7 @@ enum read_xform {
 	XFORM_POSITIVE, /* v > 0 ? v : 0 (bytes moved, from a return value) */
 	XFORM_BE32,     /* a big-endian u32 (an XID on the wire) to host order */
 	XFORM_SINCE,    /* bpf_ktime_get_ns() - v (a ktime_t start stamp to a duration) */
+	XFORM_ABS,      /* v < 0 ? -v : v (an errno recorded either way) */
 };
 
 #define READ_MAX_DEREF 8
@@ -86,7 +87,7 @@ struct probe_field {
  *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
  *                                                              whose type is that struct pointer
  *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
- *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since"
+ *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since" ":abs"
  * at_start: read when the start event fires (arguments are gone at the return). */
 struct field_recipe {
 	const char *field;

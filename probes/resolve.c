@@ -255,7 +255,7 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 		const char *suffix;
 		enum read_xform x;
 	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE},
-		  {":be32", XFORM_BE32}, {":since", XFORM_SINCE}};
+		  {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
 	for (unsigned i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {

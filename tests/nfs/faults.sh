@@ -57,7 +57,7 @@ else
 fi
 
 # the export removed under a mount: ESTALE on the file's operations
-run 'nfs.read, nfs.open, nfs.getattr, nfs.lookup, nfs.revalidate /error != 0/ { @e[probe, file, error] = count(); }' 'fault stale'
+run 'nfs.read, nfs.open, nfs.getattr, nfs.lookup, nfs.revalidate, nfs.access /error != 0 && error != ECHILD/ { @e[probe, file, error] = count(); }' 'fault stale'
 if grep -qE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]: [1-9]' "$out"; then
 	ok "stale: $(grep -oE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]' "$out" | head -1 | cut -c4-)"
 else
