@@ -58,8 +58,8 @@ fi
 
 # the export removed under a mount: ESTALE on the file's operations
 run 'nfs.read, nfs.open, nfs.getattr, nfs.lookup, nfs.revalidate, nfs.access /error != 0 && error != ECHILD/ { @e[probe, file, error] = count(); }' 'fault stale'
-if grep -qE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]: [1-9]' "$out"; then
-	ok "stale: $(grep -oE '^@e\[nfs\.[a-z]+, (file|dir), ESTALE\]' "$out" | head -1 | cut -c4-)"
+if grep -qE '^@e\[nfs\.[a-z]+, (file|dir|/), ESTALE\]: [1-9]' "$out"; then
+	ok "stale: $(grep -oE '^@e\[nfs\.[a-z]+, (file|dir|/), ESTALE\]' "$out" | head -1 | cut -c4-)"
 else
 	bad "stale" "want an ESTALE on file or dir"
 fi
