@@ -38,14 +38,14 @@ else
 fi
 
 # 100% loss on a soft mount: READ retransmitted, then a major timeout, EIO to the reader
-run 'rpc.retransmit { @re[op] = count(); } rpc.timeout { @to[op] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' \
+run 'rpc.retransmit { @re[op] = count(); } rpc.timeout { @to[op] = count(); } rpc.error { @er[op, status] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' \
 	'fault retrans'
 ev=$(grep -o 'retransmits=[0-9]*' "$out" | head -1 | cut -d= -f2)
 if [[ -n $ev ]] && grep -qxF "@re[READ]: $ev" "$out" && grep -qE '^@to\[READ\]: [1-9]' "$out" &&
-	grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
-	ok "retransmits: rpc.retransmit READ = mountstats ($ev), rpc.timeout READ, nfs.read EIO"
+	grep -qE '^@er\[READ, (ETIMEDOUT|EIO)\]: [1-9]' "$out" && grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
+	ok "retransmits: rpc.retransmit READ = mountstats ($ev), rpc.timeout READ, rpc.error $(grep -oE '^@er\[READ, [A-Z]+' "$out" | cut -c10-), nfs.read EIO"
 else
-	bad "retransmits" "want @re[READ]: ${ev:-?} (mountstats), @to[READ], @err[retrans.dat, EIO]"
+	bad "retransmits" "want @re[READ]: ${ev:-?} (mountstats), @to[READ], @er[READ, ETIMEDOUT], @err[retrans.dat, EIO]"
 fi
 
 # server stopped under a soft mount: major timeouts on READ, EIO

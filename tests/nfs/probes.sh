@@ -149,6 +149,31 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	rm -rf "$d"
 done
 
+# the same writes seen by libbpf-tools' nfsslower (BCC's tool, fsslower -t nfs) at the same time:
+# the same operations, sizes and offsets, and latencies within a few percent
+if command -v fsslower >/dev/null; then
+	d=/mnt/nfs4/cmp; mkdir -p $d
+	fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
+	fpid=$!
+	for ((i = 0; i < 100; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
+	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
+		"wl write $d/cmp.dat 20 65536"
+	sleep 0.5; kill -INT $fpid; wait $fpid 2>/dev/null
+	# TIME COMM PID T BYTES OFF_KB LAT(ms) FILENAME
+	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
+	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')
+	if [[ $n == 20 && $fn == 20 && $b == 1310720 && $fb == 1310720 ]] && ((lat > 0 && flat > 0)) &&
+		(((lat - flat) * 100 / flat <= 25 && (flat - lat) * 100 / flat <= 25)); then
+		ok "nfs.write vs nfsslower: 20 ops, 1310720 bytes in both; mean latency $lat us (nfsq) vs $flat us (nfsslower)"
+	else
+		bad "nfs.write vs nfsslower" "nfsq $n ops $b bytes ${lat}us, nfsslower $fn ops $fb bytes ${flat}us"
+		head -5 /tmp/fsslower.txt
+	fi
+	rm -rf $d
+else
+	log "SKIP nfs.write vs nfsslower: libbpf-tools is not installed"
+fi
+
 log "$pass passed, $fail failed"
 rm -f "$out"
 ((fail == 0))
