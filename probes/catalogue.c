@@ -346,7 +346,9 @@ static const struct probe_def probes[] = {
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
 	PROBE("nfs.create", LAYER_NFS, "nfs", nfs_op_fields, nfs_create_at,
-	      "file creation", "File creation (nfs_create): a CREATE RPC (OPEN with create on v4)."),
+	      "file creation (NFSv2/3)", "File creation on NFSv2/3 mounts (nfs_create): a CREATE RPC. "
+	      "NFSv4 creates files with an OPEN that creates (atomic open): see nfs.open and the OPEN "
+	      "ops of rpc.done."),
 	PROBE("nfs.remove", LAYER_NFS, "nfs", nfs_op_fields, nfs_remove_at,
 	      "unlink(2)", "File removal (nfs_unlink): a REMOVE RPC."),
 	PROBE("nfs.rename", LAYER_NFS, "nfs", nfs_op_fields, nfs_rename_at,
