@@ -49,6 +49,10 @@ mstat() { # mstat MOUNT OP FIELD: a mountstats per-op counter (ops trans timeout
 }
 
 log "kernel $(uname -r)"
+# every probe of the catalogue can be used on this kernel
+nprobes=$("$nfsq" -l | wc -l) navail=$("$nfsq" -l | grep -c ' available$')
+"$nfsq" -l > "$out" 2>&1
+if ((nprobes > 20 && navail == nprobes)); then ok "nfsq -l: all $nprobes probes available"; else bad "nfsq -l" "$navail of $nprobes available"; fi
 for m in /mnt/nfs3 /mnt/nfs4; do
 	v=${m#/mnt/nfs}
 	d=$m/t$v
@@ -120,8 +124,14 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	run 'nfs.readdir { @n[file] = count(); }' "wl ls $d"
 	if grep -qE "^@n\[t$v\]: [1-9]" "$out"; then ok "v$v nfs.readdir of t$v"; else bad "v$v nfs.readdir" "no readdir of t$v"; fi
 	wl dropcaches
-	run 'nfs.lookup { @n[file, error] = count(); }' "stat $d/nosuch.file"
-	if grep -qE "^@n\[nosuch.file, ENOENT\]: [1-9]|^@n\[nosuch.file, 0\]: [1-9]" "$out"; then ok "v$v nfs.lookup of a missing name"; else bad "v$v nfs.lookup" "no lookup of nosuch.file"; fi
+	l0=$(mstat $m LOOKUP ops)
+	run 'nfs.lookup { @n[file] = count(); @all = count(); }' "stat $d/nosuch.file"
+	l1=$(mstat $m LOOKUP ops)
+	if grep -qE "^@n\[nosuch.file\]: [1-9]" "$out" && [[ $(value '@all') == $((l1 - l0)) ]]; then
+		ok "v$v nfs.lookup of a missing name; lookups = mountstats LOOKUP ($((l1 - l0)))"
+	else
+		bad "v$v nfs.lookup" "want nosuch.file and @all = mountstats LOOKUP ($((l1 - l0)))"
+	fi
 	run 'nfs.read { @m[mount] = count(); }' "cat $d/w.dat > /dev/null"
 	if grep -qE "^@m\[127\.0\.0\.1:/.*\]: [0-9]+$" "$out"; then ok "v$v mount field is server:/export ($(grep -o '^@m\[[^]]*' "$out" | cut -c4-))"; else bad "v$v mount field" "not server:/export"; fi
 	# the server side of the same traffic, against /proc/net/rpc/nfsd
