@@ -87,7 +87,12 @@ static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_pa
 static const struct probe_attach nfs_setattr_at[] = {KPAIR("nfs_setattr", nfs_dentry_rec)};
 static const struct probe_attach nfs_lookup_at[] = {KPAIR("nfs_lookup", nfs_lookup_rec)};
 static const struct probe_attach nfs_readdir_at[] = {KPAIR("nfs_readdir", nfs_file_rec)};
-static const struct probe_attach nfs_create_at[] = {KPAIR("nfs_create", nfs_dir_rec)};
+/* 6.4+ has nfs_do_create, shared by nfs_create and the NFSv3 atomic open (creat(2) and
+ * open(O_CREAT) go through the latter); before, nfs_create did the work */
+static const struct probe_attach nfs_create_at[] = {
+	KPAIR("nfs_do_create", nfs_dir_rec),
+	KPAIR("nfs_create", nfs_dir_rec),
+};
 static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec)};
 static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec)};
 
@@ -346,7 +351,8 @@ static const struct probe_def probes[] = {
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
 	PROBE("nfs.create", LAYER_NFS, "nfs", nfs_op_fields, nfs_create_at,
-	      "file creation (NFSv2/3)", "File creation on NFSv2/3 mounts (nfs_create): a CREATE RPC. "
+	      "file creation (NFSv2/3)", "File creation on NFSv2/3 mounts (nfs_do_create, or nfs_create "
+	      "before Linux 6.4): a CREATE RPC. "
 	      "NFSv4 creates files with an OPEN that creates (atomic open): see nfs.open and the OPEN "
 	      "ops of rpc.done."),
 	PROBE("nfs.remove", LAYER_NFS, "nfs", nfs_op_fields, nfs_remove_at,

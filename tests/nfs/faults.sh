@@ -6,31 +6,14 @@
 # right op and error name, and agree with the scenario's own evidence (mountstats).
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
 set -u
-here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-lab=$here/../lab
-
-if [[ ${NFSQ_LAB:-} != 1 ]]; then
-	kernel=()
-	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
-	nfsq=$(readlink -f "${1:?usage: faults.sh [--kernel K] NFSQ}")
-	exec "$lab/lab" "${kernel[@]}" -- "$here/faults.sh" "$nfsq"
-fi
-
-nfsq=$1
-PATH=$lab:$PATH
-pass=0 fail=0
-out=$(mktemp)
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
-run() { timeout -k 5 120 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"; }
-num() { grep -E -- "^$1: " "$out" | head -1 | sed 's/.*: //'; }
-echo "kernel $(uname -r)"
+suite=${BASH_SOURCE[0]}
+source "$(dirname "$(readlink -f "$suite")")/lib.sh"
 
 # netem delay of 50 ms each way: every NFS RPC's rtt is at least 100 ms, and a
 # synchronous write waits at least that long
 run 'rpc.done /prog == "nfs" && op == "WRITE"/ { @rtt_min = min(rtt); @n = count(); } nfs.write { @lat_min = min(latency); }' \
 	'fault latency 50'
-rtt=$(num '@rtt_min') n=$(num '@n') lat=$(num '@lat_min')
+rtt=$(value '@rtt_min') n=$(value '@n') lat=$(value '@lat_min')
 if grep -q '^evidence: .*avg rtt' "$out" && ((${rtt:-0} >= 100000000 && ${n:-0} >= 4 && ${lat:-0} >= 100000000)); then
 	ok "latency 50ms: rpc.done min rtt $((rtt / 1000000)) ms over $n RPCs, nfs.write min latency $((lat / 1000000)) ms"
 else
@@ -81,6 +64,4 @@ else
 	bad "enospc" "want ENOSPC from nfs.fsync/nfs.write and NFS4ERR_NOSPC from nfsd.op"
 fi
 
-echo "$pass passed, $fail failed"
-rm -f "$out"
-((fail == 0))
+finish

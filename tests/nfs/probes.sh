@@ -7,27 +7,8 @@
 # /proc/self/mountstats (per-op RPC counts and bytes) and the server's /proc/net/rpc/nfsd.
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
 set -u
-here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-lab=$here/../lab
-
-if [[ ${NFSQ_LAB:-} != 1 ]]; then
-	kernel=()
-	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
-	nfsq=$(readlink -f "${1:?usage: probes.sh [--kernel K] NFSQ}")
-	exec "$lab/lab" "${kernel[@]}" -- "$here/probes.sh" "$nfsq"
-fi
-
-# ------------------------------------------------------------------ inside the VM
-nfsq=$1
-PATH=$lab:$PATH
-pass=0 fail=0
-out=$(mktemp)
-log() { printf '%s\n' "$*"; }
-ok() { pass=$((pass + 1)); log "PASS $1"; }
-bad() { fail=$((fail + 1)); log "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
-
-# run PROGRAM CMD: nfsq -e PROGRAM -c CMD, output in $out
-run() { timeout -k 5 60 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"; }
+suite=${BASH_SOURCE[0]}
+source "$(dirname "$(readlink -f "$suite")")/lib.sh"
 
 # expect NAME LINE...: every LINE appears in $out exactly
 expect() {
@@ -38,17 +19,12 @@ expect() {
 	ok "$name"
 }
 
-value() { # value MAPLINE-PREFIX: the number after "PREFIX: " in $out
-	grep -F -- "$1: " "$out" | head -1 | sed 's/.*: //'
-}
-
-mstat() { # mstat MOUNT OP FIELD: a mountstats per-op counter (ops trans timeouts bytes_sent bytes_recv)
+mstat() { # mstat MOUNT OP FIELD: a mountstats per-op counter (ops trans timeouts sent recv)
 	local col
 	case $3 in ops) col=2 ;; trans) col=3 ;; timeouts) col=4 ;; sent) col=5 ;; recv) col=6 ;; esac
 	wl ops "$1" "$2" | awk -v c="$col" '{ print $c }'
 }
 
-log "kernel $(uname -r)"
 # every probe of the catalogue can be used on this kernel
 nprobes=$("$nfsq" -l | wc -l) navail=$("$nfsq" -l | grep -c ' available$')
 "$nfsq" -l > "$out" 2>&1
@@ -184,6 +160,4 @@ else
 	log "SKIP nfs.write vs nfsslower: libbpf-tools is not installed"
 fi
 
-log "$pass passed, $fail failed"
-rm -f "$out"
-((fail == 0))
+finish

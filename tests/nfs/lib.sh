@@ -1,0 +1,27 @@
+# lib.sh - shared by the NFS lab suites (sourced): on the host, boot the lab and run the
+# suite inside; inside, PASS/FAIL bookkeeping and running nfsq around a workload.
+#   source lib.sh "$@"   (after setting `suite` to the script's path)
+here=$(cd "$(dirname "$(readlink -f "$suite")")" && pwd)
+lab=$here/../lab
+
+if [[ ${NFSQ_LAB:-} != 1 ]]; then
+	kernel=()
+	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
+	nfsq=$(readlink -f "${1:?usage: $(basename "$suite") [--kernel K] NFSQ}")
+	exec "$lab/lab" "${kernel[@]}" -- "$(readlink -f "$suite")" "$nfsq"
+fi
+
+nfsq=$1
+PATH=$lab:$PATH
+pass=0 fail=0
+out=$(mktemp)
+log() { printf '%s\n' "$*"; }
+ok() { pass=$((pass + 1)); log "PASS $1"; }
+bad() { fail=$((fail + 1)); log "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
+# run PROGRAM CMD: nfsq -e PROGRAM -c CMD, its output in $out
+run() { timeout -k 5 120 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"; }
+# value PREFIX: the number after "PREFIX: " in $out
+value() { grep -F -- "$1: " "$out" | head -1 | sed 's/.*: //'; }
+# finish: the summary line and the exit status
+finish() { log "$pass passed, $fail failed"; rm -f "$out"; ((fail == 0)); }
+log "kernel $(uname -r)"
