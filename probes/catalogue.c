@@ -218,7 +218,14 @@ static const struct field_recipe rpc_task_rec[] = { /* f(task, ...) */
 static const struct probe_attach rpc_retransmit_at[] = {RAW("xprt_retransmit", rpc_retransmit_rec)};
 /* a major timeout: "server not responding" on hard mounts, the end of the task on soft ones */
 static const struct probe_attach rpc_timeout_at[] = {RAW("rpc_timeout_status", rpc_task_rec)};
-static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_task_rec)};
+static const struct field_recipe rpc_error_rec[] = { /* rpc_call_rpcerror(task, tk_status, rpc_status) */
+	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
+	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
+	{"server", TASK "->tk_xprt->address_strings[0]", false},
+	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
+	{"status", "arg1:errno", false}, /* the error the task ends with */
+};
+static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_error_rec)};
 
 /* ---- NFS server ---- */
 

@@ -33,11 +33,14 @@ else
 fi
 
 # server stopped under a soft mount: major timeouts on READ, EIO
-run 'rpc.timeout { @to[op] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' 'fault server-down'
-if grep -qE '^@to\[READ\]: [1-9]' "$out" && grep -qE '^@err\[server-down.dat, (EIO|ETIMEDOUT)\]: [1-9]' "$out"; then
-	ok "server down: rpc.timeout READ, nfs.read $(grep -oE 'EIO|ETIMEDOUT' "$out" | head -1)"
+# (the op that times out depends on what the client needs first: READ, or a GETATTR)
+run 'rpc.timeout { @to[op] = count(); @timeouts = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' 'fault server-down'
+evto=$(grep -o 'all ops: timeouts=[0-9]*' "$out" | head -1 | cut -d= -f2)
+if [[ -n $evto ]] && ((evto > 0)) && [[ $(value '@timeouts') == "$evto" ]] &&
+	grep -qE '^@err\[server-down.dat, (EIO|ETIMEDOUT)\]: [1-9]' "$out"; then
+	ok "server down: rpc.timeout = mountstats timeouts ($evto: $(grep -oE '^@to\[[A-Z]+' "$out" | cut -c5- | tr '\n' ' ')), nfs.read $(grep -oE 'EIO|ETIMEDOUT' "$out" | head -1)"
 else
-	bad "server down" "want @to[READ] and an EIO/ETIMEDOUT read error"
+	bad "server down" "want rpc.timeout count = mountstats timeouts (${evto:-?}) and an EIO/ETIMEDOUT read error"
 fi
 
 # the export removed under a mount: ESTALE on the file's operations
