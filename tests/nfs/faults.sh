@@ -27,7 +27,7 @@ ev=$(grep -o 'retransmits=[0-9]*' "$out" | head -1 | cut -d= -f2)
 evto=$(grep -o 'timeouts=[0-9]*' "$out" | head -1 | cut -d= -f2)
 if [[ -n $ev ]] && grep -qxF "@re[READ]: $ev" "$out" && grep -qxF "@to[READ]: $evto" "$out" &&
 	grep -qE '^@er\[READ, (ETIMEDOUT|EIO)\]: [1-9]' "$out" && grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
-	ok "retransmits: rpc.retransmit READ = mountstats retransmits ($ev), rpc.timeout READ = mountstats timeouts ($evto), rpc.error $(grep -oE '^@er\[READ, [A-Z]+' "$out" | cut -c10-), nfs.read EIO"
+	ok "retransmits: rpc.retransmit READ = mountstats retransmits ($ev), rpc.timeout READ = mountstats timeouts ($evto), rpc.error $(grep -oE '^@er\[READ, [A-Z]+' "$out" | cut -c11-), nfs.read EIO"
 else
 	bad "retransmits" "want @re[READ]: ${ev:-?} (mountstats), @to[READ], @er[READ, ETIMEDOUT], @err[retrans.dat, EIO]"
 fi
