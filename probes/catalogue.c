@@ -384,7 +384,7 @@ static const struct probe_def probes[] = {
 	PROBE("rpc.retransmit", LAYER_RPC, "sunrpc", rpc_trouble_fields, rpc_retransmit_at,
 	      "an RPC sent again after a timeout", "[RPC client] -> transport: a retransmission."),
 	PROBE("rpc.timeout", LAYER_RPC, "sunrpc", rpc_trouble_fields, rpc_timeout_at,
-	      "an RPC that ended with a timeout", "[RPC client]: a task that gave up (soft mounts)."),
+	      "a major RPC timeout (server not responding)", "[RPC client]: the retransmissions of a request ran out (rpc_timeout_status): hard mounts log \"server not responding\" and go on, soft mounts fail the request with EIO or ETIMEDOUT."),
 	PROBE("rpc.error", LAYER_RPC, "sunrpc", rpc_trouble_fields, rpc_error_at,
 	      "an RPC that ended with an error", "[RPC client]: a task that failed with an error."),
 	PROBE("nfsd.request", LAYER_NFSD, "nfsd", nfsd_request_fields, nfsd_request_at,
