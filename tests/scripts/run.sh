@@ -1,0 +1,173 @@
+#!/bin/bash
+# run.sh [--kernel 6.1|6.12] NFSQ - the saved scripts (scripts/*.nfsq) against the faults they find.
+#
+# On the host: every script must pass `nfsq --check`; then the NFS lab boots ONCE and
+# this file re-runs itself inside, where each check runs one script around one of the
+# lab's fault scenarios (tests/lab/fault) and fails unless the script's output names the
+# fault's layer and op:
+#   fault latency 50 (netem)  nfsslower lists the slow writes; rpclat shows RTT >= 100 ms;
+#                             nfshealth blames the transport/network
+#   fault retrans             rpcerrors: retransmits and timeouts for READ; nfshealth: transport/server
+#   fault server-down         rpcerrors: timeouts for READ; nfshealth: server down / not responding
+#   fault stale               rpcerrors: ESTALE on the stale mount's file or dir
+#   fault starve              nfsdtop and nfshealth: server saturation (threads busy, RPCs queued)
+#   plain workload            nfsdist histograms, nfstop top files; every script with -f json
+# Outputs are kept in $NFSQ_SCRIPTS_OUT (host dir, default: a temp dir) when set.
+# Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
+set -u
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+top=$(cd "$here/../.." && pwd)
+lab=$top/tests/lab
+scripts=$top/scripts
+
+if [[ ${NFSQ_LAB:-} != 1 ]]; then
+	kernel=()
+	if [[ ${1:-} == --kernel ]]; then kernel=(--kernel "$2"); shift 2; fi
+	nfsq=$(readlink -f "${1:?usage: run.sh [--kernel K] NFSQ}")
+	rc=0
+	for s in "$scripts"/*.nfsq; do
+		args=(); grep -q '\$1' "$s" && args=(1)
+		if "$nfsq" --check "$s" "${args[@]}"; then echo "PASS check $(basename "$s")"; else echo "FAIL check $(basename "$s")"; rc=1; fi
+	done
+	outdir=()
+	[[ -n ${NFSQ_SCRIPTS_OUT:-} ]] && { mkdir -p "$NFSQ_SCRIPTS_OUT"; outdir=(--out "$NFSQ_SCRIPTS_OUT"); }
+	"$lab/lab" "${kernel[@]}" "${outdir[@]}" -- "$here/run.sh" "$nfsq"
+	lrc=$?
+	((lrc == 77)) && exit 77
+	((lrc != 0)) && rc=1
+	exit $rc
+fi
+
+# ------------------------------------------------------------------ inside the VM
+nfsq=$1
+PATH=$lab:$PATH
+pass=0 fail=0
+keep=${LAB_OUT:-}
+[[ -d $keep && -w $keep ]] || keep=
+n=0
+out=$(mktemp)
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -60; }
+# run NAME SCRIPT "ARGS" CMD [nfsq options]: the script around CMD, output in $out (and kept)
+run() {
+	local name=$1 script=$2 args=$3 cmd=$4; shift 4
+	# shellcheck disable=SC2086
+	timeout -k 5 120 "$nfsq" -q "$@" -c "$cmd" "$scripts/$script" $args > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"
+	[[ -n $keep ]] && cp "$out" "$keep/$name.txt"
+}
+has() { grep -qE -- "$1" "$out"; }
+line() { grep -m1 -E -- "$1" "$out"; }
+echo "kernel $(uname -r)"
+
+# ---- netem delay 50 ms each way: every RPC >= 100 ms
+run nfsslower-latency nfsslower.nfsq 10ms 'fault latency 50'
+slow=$(grep -cE '^ *[0-9]+\.[0-9]{3} +[^ ]+ +[0-9]+ +W +65536 .* latency\.dat +127\.0\.0\.1:/srv/nfs' "$out")
+minlat=$(awk '$4 == "W" && $NF ~ /127.0.0.1/ && $9 == "latency.dat" { split($7, a, "."); if (m == "" || a[1] < m) m = a[1] } END { print m + 0 }' "$out")
+if ((slow >= 4 && minlat >= 100)); then
+	ok "nfsslower under netem 50ms: $slow slow 64 KiB writes of latency.dat listed, the fastest $minlat ms"
+else
+	bad "nfsslower under netem 50ms" "want >= 4 W lines of 65536 bytes on latency.dat >= 100 ms (got $slow, min $minlat ms)"
+fi
+
+run rpclat-latency rpclat.nfsq '' 'fault latency 50'
+wrtt=$(grep -E '^@ops_rtt_us\[127\.0\.0\.1, WRITE\]' "$out" | sed -E 's/.*average ([0-9]+).*/\1/' | sort -n | tail -1)
+if [[ -n $wrtt ]] && ((wrtt >= 100000)); then
+	ok "rpclat under netem 50ms: WRITE to 127.0.0.1 avg rtt $((wrtt / 1000)) ms ($(line '^@ops_rtt_us\[127\.0\.0\.1, WRITE\]'))"
+else
+	bad "rpclat under netem 50ms" "want an @ops_rtt_us[127.0.0.1, WRITE] average >= 100000 us"
+fi
+
+run nfshealth-latency nfshealth.nfsq 0 'fault latency 50'
+if has '^verdict: TRANSPORT/NETWORK' && ! has '^verdict: SERVER SATURATED'; then
+	ok "nfshealth under netem 50ms: $(line '^verdict: TRANSPORT/NETWORK')"
+else
+	bad "nfshealth under netem 50ms" "want verdict TRANSPORT/NETWORK and no SERVER SATURATED"
+fi
+
+# ---- 100% loss under a soft mount: READ retransmitted, then timeouts
+run rpcerrors-retrans rpcerrors.nfsq '' 'fault retrans'
+ev=$(grep -o 'retransmits=[0-9]*' "$out" | head -1 | cut -d= -f2)
+if has '^@retransmits\[127\.0\.0\.1, READ\]: [1-9]' && has '^@timeouts\[127\.0\.0\.1, READ\]: [1-9]' &&
+	has 'retransmit +127\.0\.0\.1 +READ'; then
+	ok "rpcerrors under 100% loss: $(line '^@retransmits\[127\.0\.0\.1, READ\]') (mountstats retransmits=${ev:-?}), $(line '^@timeouts\[127\.0\.0\.1, READ\]')"
+else
+	bad "rpcerrors under 100% loss" "want @retransmits and @timeouts for [127.0.0.1, READ] and a first-seen retransmit line"
+fi
+
+run nfshealth-retrans nfshealth.nfsq 0 'fault retrans'
+if has '^verdict: TRANSPORT/SERVER UNREACHABLE: [0-9]+ RPC timeouts \(READ'; then
+	ok "nfshealth under 100% loss: $(line '^verdict: TRANSPORT/SERVER UNREACHABLE')"
+else
+	bad "nfshealth under 100% loss" "want verdict TRANSPORT/SERVER UNREACHABLE with READ timeouts"
+fi
+
+# ---- server stopped: timeouts on READ
+run rpcerrors-server-down rpcerrors.nfsq '' 'fault server-down'
+if has '^@timeouts\[127\.0\.0\.1, READ\]: [1-9]' && has 'timeout +127\.0\.0\.1 +READ'; then
+	ok "rpcerrors with the server down: $(line '^@timeouts\[127\.0\.0\.1, READ\]'), $(line '^@nfs_errors\[nfs.read' || echo 'no nfs.read error')"
+else
+	bad "rpcerrors with the server down" "want @timeouts[127.0.0.1, READ] and a first-seen timeout line"
+fi
+
+run nfshealth-server-down nfshealth.nfsq 0 'fault server-down'
+if has '^verdict: (SERVER DOWN/NOT RESPONDING|TRANSPORT/SERVER UNREACHABLE): [0-9]+ RPC timeouts \(READ'; then
+	ok "nfshealth with the server down: $(line '^verdict: (SERVER DOWN|TRANSPORT/SERVER)')"
+else
+	bad "nfshealth with the server down" "want a SERVER DOWN (or UNREACHABLE) verdict with READ timeouts"
+fi
+
+# ---- export removed under a mount: ESTALE on the file / dir
+run rpcerrors-stale rpcerrors.nfsq '' 'fault stale'
+if has '^@nfs_errors\[nfs\.[a-z]+, [^,]*, (file|dir), ESTALE\]: [1-9]' && has 'nfs-error .* ESTALE on (file|dir)'; then
+	ok "rpcerrors on a stale export: $(line '^@nfs_errors\[nfs\.[a-z]+, [^,]*, (file|dir), ESTALE\]')"
+else
+	bad "rpcerrors on a stale export" "want @nfs_errors[nfs.*, mount, file|dir, ESTALE]"
+fi
+
+# ---- one nfsd thread under 16 parallel readers
+run nfsdtop-starve nfsdtop.nfsq '' 'fault starve'
+if has 'threads: 1 seen, .*SATURATED'; then
+	ok "nfsdtop with 1 nfsd thread: $(line 'threads: 1 seen, .*SATURATED')"
+else
+	bad "nfsdtop with 1 nfsd thread" "want a 'threads: 1 seen ... SATURATED' line"
+fi
+
+run nfshealth-starve nfshealth.nfsq 0 'fault starve'
+if has '^verdict: SERVER SATURATED' && ! has '^verdict: TRANSPORT/NETWORK'; then
+	ok "nfshealth with 1 nfsd thread: $(line '^verdict: SERVER SATURATED')"
+else
+	bad "nfshealth with 1 nfsd thread" "want verdict SERVER SATURATED and not TRANSPORT/NETWORK"
+fi
+
+# ---- plain workloads: nfsdist and nfstop
+d=/mnt/nfs4/scripts; mkdir -p $d
+run nfsdist-plain nfsdist.nfsq 0 "bash -c 'wl write $d/a 8 65536; wl dropcaches; wl read $d/a; wl stat $d/a 5'"
+if has '^@usecs\[nfs\.read\]:' && has '^@usecs\[nfs\.write\]:' && has '^@usecs\[nfs\.fsync\]:'; then
+	ok "nfsdist: histograms for $(grep -oE '^@usecs\[[a-z.]+\]' "$out" | tr '\n' ' ')"
+else
+	bad "nfsdist" "want @usecs histograms for nfs.read, nfs.write, nfs.fsync"
+fi
+
+run nfstop-plain nfstop.nfsq '' "bash -c 'wl write $d/big 32 65536; wl write $d/small 2 4096; sleep 1.2'"
+if has '^@bytes_by_file\[[^,]+, big\]: 2097152' && has '^@bytes_by_file\[[^,]+, small\]: 8192'; then
+	ok "nfstop: $(line '^@bytes_by_file\[[^,]+, big\]')"
+else
+	bad "nfstop" "want @bytes_by_file big 2097152 and small 8192"
+fi
+
+# ---- -f json: every script's output is JSON lines
+for s in "$scripts"/*.nfsq; do
+	b=$(basename "$s" .nfsq) args=''
+	grep -q '\$1' "$s" && args=0
+	run "$b-json" "$b.nfsq" "$args" "wl write $d/j 4 65536" -f json
+	if [[ -s $out ]] && jq -c . "$out" > /dev/null 2>&1; then
+		ok "$b -f json: $(wc -l < "$out") JSON lines"
+	else
+		bad "$b -f json" "want JSON lines only"
+	fi
+done
+rm -rf $d
+
+echo "$pass passed, $fail failed"
+rm -f "$out"
+((fail == 0))
