@@ -307,6 +307,8 @@ static LLVMMetadataRef cg_di_key(struct cg *g, const struct map_layout *l)
 	unsigned n = 0;
 	char name[40];
 
+	if (l->array)
+		return g->di_int;
 	if (!l->nkeys && !l->has_bucket)
 		return g->di_u64;
 	for (unsigned i = 0; i < l->nkeys && n < 32; i++) {
@@ -359,7 +361,8 @@ static void cg_maps(struct cg *g)
 		struct map_layout *l = &obj->maps[i];
 
 		layout_map(&g->c->arena, p->maps[i], l);
-		g->maps[i] = cg_map_global(g, l->obj_name, l->map_type, obj->map_size,
+		g->maps[i] = cg_map_global(g, l->obj_name, l->map_type,
+					   l->array ? l->max_entries : obj->map_size,
 					   cg_di_key(g, l), cg_di_value(g, l));
 	}
 	/* creating the ring buffer costs about 2.5 ms per MiB: small when no printf */
@@ -801,6 +804,10 @@ static LLVMValueRef cg_key(struct cg *g, const struct map_layout *l, const struc
 	LLVMValueRef key = cg_alloca(g, l->key_size);
 	const struct expr *k = keys;
 
+	if (l->array) { /* u32 index: the bucket, or 0 */
+		cg_store(g, bucket ? LLVMBuildTrunc(g->b, bucket, g->i32, "") : cg_i32(g, 0), key, 0);
+		return key;
+	}
 	if (!l->nkeys && !l->has_bucket) {
 		cg_store(g, cg_i64(g, 0), key, 0);
 		return key;
@@ -1091,12 +1098,18 @@ static LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 static LLVMValueRef cg_lookup_or_init(struct cg *g, const struct map_layout *l, LLVMValueRef map,
 				      LLVMValueRef key, LLVMBasicBlockRef skip)
 {
-	LLVMBasicBlockRef init = cg_block(g, "agg.init"), have = cg_block(g, "agg.have");
-	LLVMBasicBlockRef retry = cg_block(g, "agg.retry"), full = cg_block(g, "agg.full");
+	LLVMBasicBlockRef init, have = cg_block(g, "agg.have"), retry, full;
 	LLVMBasicBlockRef bbs[2];
 	LLVMValueRef v, v2, zero, args[4], phi, vals[2];
 
 	v = cg_lookup(g, map, key);
+	if (l->array) { /* the entry exists: the index is in range (null only for the verifier) */
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""),
+				skip, have);
+		cg_at(g, have);
+		return v;
+	}
+	init = cg_block(g, "agg.init"), retry = cg_block(g, "agg.retry"), full = cg_block(g, "agg.full");
 	bbs[0] = LLVMGetInsertBlock(g->b);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), init,
 			have);

@@ -14,7 +14,12 @@
  *   stats            { u64 count; s64 sum; s64 min; s64 max; }
  *
  * Aggregations live in per-CPU hash maps (summed by the runtime), AGG_NONE maps in a
- * plain hash map. */
+ * plain hash map. Exception, for speed: an aggregation without keys (other than sum)
+ * lives in a per-CPU array (l->array), whose u32 index is the bucket (hist, lhist) or
+ * 0: the verifier inlines array lookups, and no entry has to be created. An array
+ * entry is never absent, so the runtime takes an all-zero value for "never updated"
+ * (exact for these aggregations: each update sets a count or a set flag) and hands the
+ * printers the same logical key as for a hash map (u64 bucket at bucket_offset 0). */
 #ifndef NFSQ_LAYOUT_H
 #define NFSQ_LAYOUT_H
 
@@ -31,6 +36,8 @@
 #define LAYOUT_MAP_PERCPU_ARRAY 6
 #define LAYOUT_MAP_RINGBUF 27
 
+#define LAYOUT_HIST_NBUCKETS 65          /* hist buckets: negative, 0, then 2 + log2 (0..63) */
+#define LAYOUT_ARRAY_MAX 1024            /* lhist without keys: an array up to this many buckets */
 #define LAYOUT_MAP_SIZE_DEFAULT 4096     /* entries per map unless --map-size */
 #define LAYOUT_RINGBUF_SIZE (256u << 10) /* bytes of the event ring buffer (printf) */
 #define LAYOUT_RINGBUF_SMALL (16u << 10) /* without printf: exit/print/clear events only */
@@ -82,8 +89,10 @@ struct map_layout {
 	uint32_t bucket_offset;
 	uint32_t key_size;
 	uint32_t value_size;
-	uint32_t map_type;     /* LAYOUT_MAP_HASH or LAYOUT_MAP_PERCPU_HASH */
+	uint32_t map_type;     /* LAYOUT_MAP_HASH, LAYOUT_MAP_PERCPU_HASH or _PERCPU_ARRAY */
 	bool percpu;
+	bool array;            /* a per-CPU array indexed by a u32 (see above) */
+	uint32_t max_entries;  /* array: its entries (hash maps: the run's map size) */
 	uint32_t nbuckets;     /* lhist: buckets including the under/overflow ones */
 };
 

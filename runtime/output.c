@@ -105,9 +105,41 @@ static uint32_t rt_val_stride(struct rt *r, const struct map_layout *l)
 	return l->percpu ? layout_round8(l->value_size) * r->ncpus : l->value_size;
 }
 
+/* An array map (layout.h): keep the entries ever updated (a non-zero value) and give
+ * them the logical key of a hash map, the u64 bucket (or 0). */
+static void rt_array_compact(const struct map_layout *l, uint32_t vs, struct rt_map_data *d)
+{
+	const uint32_t *idx = (const uint32_t *)(const void *)d->keys;
+	uint8_t *keys = calloc(d->n ? d->n : 1, l->key_size);
+	unsigned n = 0;
+
+	if (!keys) {
+		d->n = 0;
+		return;
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		const uint8_t *v = d->vals + (size_t)i * vs;
+		uint64_t k = idx[i];
+		bool set = false;
+
+		for (uint32_t j = 0; j < vs && !set; j++)
+			set = v[j] != 0;
+		if (!set)
+			continue;
+		memcpy(keys + (size_t)n * l->key_size + l->bucket_offset, &k, 8);
+		if (n != i)
+			memmove(d->vals + (size_t)n * vs, v, vs);
+		n++;
+	}
+	free(d->keys);
+	d->keys = keys;
+	d->n = n;
+}
+
 static int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct rt_map_data *d)
 {
-	uint32_t ks = l->key_size, vs = rt_val_stride(r, l), cap = r->obj.map_size;
+	uint32_t ks = l->array ? 4 : l->key_size, vs = rt_val_stride(r, l);
+	uint32_t cap = l->array ? l->max_entries : r->obj.map_size;
 	uint8_t *tok_in = NULL, tokens[2][256];
 	unsigned total = 0, which = 0;
 	int err;
@@ -136,6 +168,8 @@ static int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct 
 			which ^= 1;
 		}
 		d->n = total;
+		if (l->array)
+			rt_array_compact(l, vs, d);
 		return 0;
 	}
 fallback:
@@ -154,6 +188,8 @@ fallback:
 		}
 	}
 	d->n = total;
+	if (l->array)
+		rt_array_compact(l, vs, d);
 	return 0;
 }
 
@@ -580,6 +616,15 @@ int rt_clear_map(struct rt *r, unsigned id)
 
 	if (!key)
 		return -ENOMEM;
+	if (l->array) { /* entries cannot be deleted: zero them */
+		uint8_t *zero = calloc(1, rt_val_stride(r, l));
+
+		for (uint32_t i = 0; zero && i < l->max_entries; i++)
+			bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+		free(zero);
+		free(key);
+		return zero ? 0 : -ENOMEM;
+	}
 	while (!bpf_map_get_next_key(fd, NULL, key))
 		if (bpf_map_delete_elem(fd, key))
 			break;
