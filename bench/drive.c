@@ -4,6 +4,9 @@
  *   drive getppid N [FILE]   N x getppid()            (tracepoint syscalls:sys_enter_getppid)
  *   drive read N [FILE]      N x read(-1, NULL, i)    (sys_enter_read; count = i % 65536, EBADF)
  *
+ *   drive fill N STAMP       read(-1, NULL, i) for i = 0 .. N-1 (N distinct counts: fills a map
+ *                            keyed by count), then writes CLOCK_MONOTONIC ns to STAMP
+ *
  * The N calls are made in SEGS segments, each timed on its own; the machine is shared
  * with other people's VMs, so a segment is often preempted: the fastest segment is the
  * cost of a call when nobody else runs. Prints "min_ns median_ns" (per call, over the
@@ -52,8 +55,18 @@ int main(int argc, char **argv)
 	int rd;
 	FILE *f = stdout;
 
+	if (argc == 4 && !strcmp(argv[1], "fill")) {
+		n = atol(argv[2]);
+		for (long i = 0; i < n; i++)
+			syscall(SYS_read, -1, NULL, (size_t)i);
+		t0 = now_ns();
+		if (!(f = fopen(argv[3], "w")))
+			return 1;
+		fprintf(f, "%lld\n", t0);
+		return fclose(f) ? 1 : 0;
+	}
 	if (argc < 3 || (strcmp(argv[1], "getppid") && strcmp(argv[1], "read"))) {
-		fprintf(stderr, "usage: drive getppid|read N [FILE]\n");
+		fprintf(stderr, "usage: drive getppid|read N [FILE] | drive fill N STAMP\n");
 		return 2;
 	}
 	rd = !strcmp(argv[1], "read");

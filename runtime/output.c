@@ -8,7 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <bpf/bpf.h>
+
+static double rt_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 /* One map entry with its per-CPU values summed (see layout.h for v[]). */
 struct rt_ent {
@@ -22,6 +32,7 @@ struct rt_map_data {
 	uint8_t *keys, *vals;
 	struct rt_ent *ents;
 	unsigned n;
+	double t[3]; /* ms: reading started, read, summed and sorted (for -v) */
 };
 
 /* A growable text buffer for a JSON line or a formatted printf. */
@@ -290,55 +301,181 @@ static int64_t rt_sort_value(const struct map_layout *l, const struct rt_ent *e)
 	}
 }
 
-/* qsort has no context argument: the layout of the map being sorted. */
-static const struct map_layout *rt_sort_layout;
+/* Sorting: qsort on small records {primary, first key word, index}, with the primary
+ * (the value, or for histograms the first key word) and the first key word made
+ * comparable as unsigned words: a signed integer with its sign bit flipped, a string's
+ * first 8 bytes read big-endian (the order of strncmp, the rest being zero padded).
+ * Only ties go to the full comparison (rt_cmp_keys), through the entries. */
+struct rt_sortrec {
+	uint64_t a, b;
+	uint32_t i;
+};
 
-static int rt_cmp_by_key(const void *pa, const void *pb)
+/* qsort has no context argument: the map being sorted. */
+static const struct rt_map_data *rt_sort_map;
+static bool rt_sort_by_key;
+
+static uint64_t rt_ordered_word(const uint8_t *p, bool str)
 {
-	const struct rt_ent *a = pa, *b = pb;
+	uint64_t v;
 
-	return rt_cmp_keys(rt_sort_layout, a->key, b->key);
+	if (str) {
+		v = 0;
+		for (int i = 0; i < 8; i++)
+			v = v << 8 | p[i];
+		return v;
+	}
+	memcpy(&v, p, 8);
+	return v ^ (1ull << 63);
 }
 
-static int rt_cmp_by_value(const void *pa, const void *pb)
+/* The ordered word of key column c (c == nkeys: the bucket). */
+static uint64_t rt_key_word(const struct map_layout *l, const uint8_t *key, unsigned c)
 {
-	const struct rt_ent *a = pa, *b = pb;
-	const struct map_layout *l = rt_sort_layout;
+	if (c < l->nkeys)
+		return rt_ordered_word(key + l->keys[c].offset, l->keys[c].type.kind == TYPE_STR);
+	return rt_key_int(key, l->bucket_offset); /* unsigned bucket index */
+}
 
-	if (l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR) {
-		int c = strncmp((const char *)a->str, (const char *)b->str, l->value_size);
+static int rt_cmp_rec(const void *pa, const void *pb)
+{
+	const struct rt_sortrec *a = pa, *b = pb;
+	const struct rt_map_data *d = rt_sort_map;
+	const struct map_layout *l = d->l;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	if (!rt_sort_by_key && l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR) {
+		/* a plain string value: not per-CPU, stored as it is */
+		int c = strncmp((const char *)d->vals + (size_t)a->i * l->value_size,
+				(const char *)d->vals + (size_t)b->i * l->value_size, l->value_size);
 
 		if (c)
-			return c;
-	} else {
-		int64_t x = rt_sort_value(l, a), y = rt_sort_value(l, b);
-
-		if (x != y)
-			return x < y ? -1 : 1;
+			return c < 0 ? -1 : 1;
 	}
-	return rt_cmp_keys(l, a->key, b->key);
+	return rt_cmp_keys(l, d->keys + (size_t)a->i * l->key_size, d->keys + (size_t)b->i * l->key_size);
+}
+
+/* Sorts recs by (a, b) with a stable LSD radix sort (byte passes where all the
+ * records have the same byte are skipped), then the runs of equal (a, b) with the
+ * full comparison. About 10x faster than qsort for a million entries. */
+static int rt_sort(struct rt_sortrec *recs, unsigned n)
+{
+	struct rt_sortrec *tmp, *src = recs, *dst;
+	size_t (*cnt)[256];
+	unsigned from = 0;
+
+	if (n < 256) {
+		qsort(recs, n, sizeof(*recs), rt_cmp_rec);
+		return 0;
+	}
+	tmp = malloc((size_t)n * sizeof(*tmp));
+	cnt = calloc(16, sizeof(*cnt));
+	if (!tmp || !cnt) {
+		free(tmp);
+		free(cnt);
+		return -ENOMEM;
+	}
+	dst = tmp;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < 8; k++) {
+			cnt[k][(recs[i].b >> (8 * k)) & 255]++;
+			cnt[8 + k][(recs[i].a >> (8 * k)) & 255]++;
+		}
+	for (unsigned k = 0; k < 16; k++) {
+		uint64_t struct_word;
+		size_t pos = 0, c;
+		bool trivial = false;
+
+		for (unsigned v = 0; v < 256 && !trivial; v++)
+			trivial = cnt[k][v] == n;
+		if (trivial)
+			continue;
+		for (unsigned v = 0; v < 256; v++)
+			c = cnt[k][v], cnt[k][v] = pos, pos += c;
+		for (unsigned i = 0; i < n; i++) {
+			struct_word = k < 8 ? src[i].b : src[i].a;
+			dst[cnt[k][(struct_word >> (8 * (k & 7))) & 255]++] = src[i];
+		}
+		{
+			struct rt_sortrec *t = src;
+
+			src = dst, dst = t;
+		}
+	}
+	if (src != recs)
+		memcpy(recs, src, (size_t)n * sizeof(*recs));
+	for (unsigned i = 1; i <= n; i++)
+		if (i == n || recs[i].a != recs[from].a || recs[i].b != recs[from].b) {
+			if (i - from > 1)
+				qsort(recs + from, i - from, sizeof(*recs), rt_cmp_rec);
+			from = i;
+		}
+	free(tmp);
+	free(cnt);
+	return 0;
 }
 
 static int rt_read_map(struct rt *r, unsigned id, struct rt_map_data *d)
 {
 	const struct map_layout *l = &r->obj.maps[id];
 	uint32_t vs = rt_val_stride(r, l);
+	struct rt_sortrec *recs;
 	int err;
 
 	memset(d, 0, sizeof(*d));
 	d->l = l;
+	d->t[0] = rt_ms();
 	err = rt_read_raw(r, l, r->map_fds[id], d);
 	if (err)
 		return err;
-	d->ents = calloc(d->n ? d->n : 1, sizeof(*d->ents));
-	if (!d->ents)
+	d->t[1] = rt_ms();
+	recs = calloc(d->n ? d->n : 1, sizeof(*recs));
+	if (!recs)
 		return -ENOMEM;
+	rt_sort_by_key = l->has_bucket;
 	for (unsigned i = 0; i < d->n; i++) {
-		d->ents[i].key = d->keys + (size_t)i * l->key_size;
-		rt_sum(r, l, d->vals + (size_t)i * vs, &d->ents[i]);
+		struct rt_ent e;
+
+		e.key = d->keys + (size_t)i * l->key_size;
+		rt_sum(r, l, d->vals + (size_t)i * vs, &e);
+		recs[i].i = i;
+		/* b is only looked at when a holds all of what it stands for */
+		if (rt_sort_by_key) {
+			recs[i].a = rt_key_word(l, e.key, 0);
+			recs[i].b = l->nkeys && (l->keys[0].type.kind != TYPE_STR || l->keys[0].size <= 8)
+					    ? rt_key_word(l, e.key, 1)
+					    : 0;
+		} else if (l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR) {
+			recs[i].a = rt_ordered_word(e.str, true);
+			recs[i].b = l->nkeys && l->value_size <= 8 ? rt_key_word(l, e.key, 0) : 0;
+		} else {
+			recs[i].a = (uint64_t)rt_sort_value(l, &e) ^ (1ull << 63);
+			recs[i].b = l->nkeys ? rt_key_word(l, e.key, 0) : 0;
+		}
 	}
-	rt_sort_layout = l;
-	qsort(d->ents, d->n, sizeof(*d->ents), l->has_bucket ? rt_cmp_by_key : rt_cmp_by_value);
+	rt_sort_map = d;
+	err = rt_sort(recs, d->n);
+	if (err) {
+		free(recs);
+		return err;
+	}
+	/* the entries in sorted order (summed again: cheaper than a second copy) */
+	d->ents = calloc(d->n ? d->n : 1, sizeof(*d->ents));
+	if (!d->ents) {
+		free(recs);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		struct rt_ent *e = &d->ents[i];
+
+		e->key = d->keys + (size_t)recs[i].i * l->key_size;
+		rt_sum(r, l, d->vals + (size_t)recs[i].i * vs, e);
+	}
+	free(recs);
+	d->t[2] = rt_ms();
 	return 0;
 }
 
@@ -351,6 +488,20 @@ static void rt_free_map(struct rt_map_data *d)
 
 /* ---- formatting values ---- */
 
+/* "%lld" without printf (map read-out prints millions of them). */
+static void rt_buf_int(struct rt_buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	rt_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 static void rt_fmt_int(struct rt_buf *b, struct type t, int64_t v, bool json)
 {
 	const char *name = t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT ? errname_of(t.kind, v)
@@ -361,7 +512,7 @@ static void rt_fmt_int(struct rt_buf *b, struct type t, int64_t v, bool json)
 	else if (name)
 		rt_buf_add(b, name, strlen(name));
 	else
-		rt_buf_printf(b, "%lld", (long long)v);
+		rt_buf_int(b, v);
 }
 
 static void rt_fmt_str(struct rt_buf *b, const uint8_t *s, uint32_t size, bool json)
@@ -401,7 +552,7 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 			rt_fmt_int(b, t, e->v[0], json);
 		break;
 	case AGG_AVG:
-		rt_buf_printf(b, "%lld", (long long)rt_avg(e));
+		rt_buf_int(b, rt_avg(e));
 		break;
 	case AGG_STATS:
 		if (json)
@@ -413,7 +564,7 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 				      (long long)(e->v[0] ? e->v[1] / e->v[0] : 0), (long long)e->v[1]);
 		break;
 	default:
-		rt_buf_printf(b, "%lld", (long long)e->v[0]);
+		rt_buf_int(b, e->v[0]);
 		break;
 	}
 }
@@ -483,10 +634,13 @@ static void rt_flush(struct rt *r, struct rt_buf *b)
 		b->s[0] = 0;
 }
 
+#define RT_FLUSH_AT (64u << 10) /* a big map is written in pieces of about this size */
+
 int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 {
 	const struct map_layout *l = &r->obj.maps[id];
 	const char *name = l->info->name;
+	size_t namelen = strlen(name);
 	bool json = r->o->format == OUT_JSON;
 	struct rt_map_data d;
 	struct rt_buf b = {0};
@@ -532,6 +686,8 @@ int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 					rt_buf_printf(&b, "%s:\n", name);
 				}
 				rt_fmt_hist(&b, l, d.ents, from, i, json);
+				if (b.len >= RT_FLUSH_AT)
+					rt_flush(r, &b);
 				if (json && l->nkeys)
 					rt_buf_add(&b, "}", 1);
 				else if (!json)
@@ -561,12 +717,15 @@ int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 				rt_fmt_value(&b, l, &d.ents[i], true);
 				rt_buf_add(&b, "}", 1);
 			} else {
-				rt_buf_printf(&b, "%s[", name);
+				rt_buf_add(&b, name, namelen);
+				rt_buf_add(&b, "[", 1);
 				rt_fmt_key(&b, l, d.ents[i].key, false);
 				rt_buf_add(&b, "]: ", 3);
 				rt_fmt_value(&b, l, &d.ents[i], false);
 				rt_buf_add(&b, "\n", 1);
 			}
+			if (b.len >= RT_FLUSH_AT)
+				rt_flush(r, &b);
 		}
 		if (json)
 			rt_buf_add(&b, "]", 1);
@@ -576,6 +735,9 @@ int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 	if (json)
 		rt_buf_add(&b, "}\n", 2);
 	rt_flush(r, &b);
+	if (r->o->verbose)
+		fprintf(stderr, "nfsq: %s: %u entries read in %.2f ms, sorted in %.2f ms, printed in %.2f ms\n",
+			name, d.n, d.t[1] - d.t[0], d.t[2] - d.t[1], rt_ms() - d.t[2]);
 cleanup:
 	free(b.s);
 	rt_free_map(&d);
