@@ -4,6 +4,10 @@
  *
  *   launch --stamp FILE               (the traced command) writes CLOCK_MONOTONIC ns to FILE
  *   launch FILE TRACER ARGS...        runs TRACER, prints "startup_ms total_ms maxrss_kb"
+ *
+ * The tracer's output goes to /dev/null, or to the file $LAUNCH_OUT. (bench/readout has
+ * the traced command write the stamp when it ends instead: total - stamp is then the
+ * time from the end of the workload to the tracer's exit, i.e. reading and printing.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +51,11 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	pid = fork();
 	if (pid == 0) {
-		int devnull = open("/dev/null", 1);
+		const char *out = getenv("LAUNCH_OUT");
+		int devnull = open("/dev/null", O_WRONLY);
+		int o = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644) : devnull;
 
-		dup2(devnull, 1);
+		dup2(o, 1);
 		dup2(devnull, 2);
 		execvp(argv[2], argv + 2);
 		_exit(127);
