@@ -97,8 +97,13 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	expect "v$v nfs.rename x6 (and 6 refused RENAME_NOREPLACE)" '@n[0]: 6' '@n[EINVAL]: 6' '@f[f0]: 2' '@f[f5]: 2'
 	run 'nfs.remove { @n = count(); @f[file] = count(); }' "wl remove $d/c 6"
 	expect "v$v nfs.remove x6" '@n: 6' '@f[r0]: 1'
-	run 'nfs.readdir { @n[file] = count(); }' "wl ls $d"
-	if grep -qE "^@n\[t$v\]: [1-9]" "$out"; then ok "v$v nfs.readdir of t$v"; else bad "v$v nfs.readdir" "no readdir of t$v"; fi
+	# one nfs.readdir per getdents64 call of ls on the directory (the syscall tracepoint counts them)
+	run "nfs.readdir /comm == \"ls\"/ { @n[file] = count(); } tracepoint:syscalls:sys_enter_getdents64 /comm == \"ls\"/ { @g = count(); }" "wl ls $d"
+	g=$(value '@g')
+	if [[ -n $g ]] && ((g > 0)) && grep -qxF "@n[t$v]: $g" "$out"; then ok "v$v nfs.readdir of t$v = getdents64 calls ($g)"; else bad "v$v nfs.readdir" "want @n[t$v] = getdents64 calls (${g:-none})"; fi
+	# one nfs.access on the file per access(2) of it
+	run 'nfs.access /file == "w.dat" && error == 0/ { @n = count(); }' "bash -c 'for i in 1 2 3 4 5 6; do test -r $d/w.dat; done'"
+	expect "v$v nfs.access x6 (test -r)" '@n: 6'
 	wl dropcaches
 	l0=$(mstat $m LOOKUP ops)
 	run 'nfs.lookup { @n[file] = count(); @all = count(); }' "stat $d/nosuch.file"
