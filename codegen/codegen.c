@@ -1264,6 +1264,25 @@ static void cg_map_set(struct cg *g, const struct stmt *s)
 	cg_at(g, done);
 }
 
+/* @m[k] += x: the value is created as 0 if missing, then added to atomically, so
+ * concurrent updates from several CPUs are never lost. */
+static void cg_map_add(struct cg *g, const struct stmt *s)
+{
+	const struct expr *lhs = s->u.assign.lhs;
+	const struct map_info *m = lhs->u.map.info;
+	const struct map_layout *l = &g->obj->maps[m->id];
+	LLVMBasicBlockRef done = cg_block(g, "add.done");
+	LLVMValueRef x, key, v;
+
+	x = cg_expr(g, s->u.assign.rhs);
+	key = cg_key(g, l, lhs->u.map.keys, NULL);
+	cg_setloc(g, s->loc);
+	v = cg_lookup_or_init(g, l, g->maps[m->id], key, done);
+	LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, v, x, LLVMAtomicOrderingMonotonic, 0);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
 static void cg_event(struct cg *g, uint64_t id, LLVMValueRef arg)
 {
 	LLVMValueRef rec = cg_alloca(g, 16), args[4], ret;
@@ -1389,6 +1408,9 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 		return;
 	case STMT_MAP_SET:
 		cg_map_set(g, s);
+		return;
+	case STMT_MAP_ADD:
+		cg_map_add(g, s);
 		return;
 	case STMT_LOCAL_SET: {
 		const struct local_info *li = s->u.assign.lhs->u.local.info;
@@ -1607,6 +1629,7 @@ static void cg_mark_stmts(const struct probe_def *def, const struct stmt *s, boo
 		case STMT_ASSIGN:
 		case STMT_MAP_AGG:
 		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
 		case STMT_LOCAL_SET:
 			cg_mark_exprs(def, s->u.assign.lhs, used);
 			cg_mark_exprs(def, s->u.assign.rhs, used);

@@ -276,7 +276,7 @@ static void dump_expr(FILE *out, const struct expr *e, int depth)
 static void dump_stmts(FILE *out, const struct stmt *s, int depth)
 {
 	static const char *const kinds[] = {
-		[STMT_ASSIGN] = "assign",     [STMT_MAP_AGG] = "aggregate", [STMT_MAP_SET] = "map-set",
+		[STMT_ASSIGN] = "assign",     [STMT_MAP_AGG] = "aggregate", [STMT_MAP_SET] = "map-set",   [STMT_MAP_ADD] = "map-add",
 		[STMT_LOCAL_SET] = "local-set", [STMT_CALL] = "call",     [STMT_PRINTF] = "printf",
 		[STMT_PRINT] = "print",       [STMT_CLEAR] = "clear",     [STMT_DELETE] = "delete",
 		[STMT_EXIT] = "exit",         [STMT_IF] = "if",
@@ -288,6 +288,7 @@ static void dump_stmts(FILE *out, const struct stmt *s, int depth)
 		case STMT_ASSIGN:
 		case STMT_MAP_AGG:
 		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
 		case STMT_LOCAL_SET:
 			fputc('\n', out);
 			dump_expr(out, s->u.assign.lhs, depth + 1);

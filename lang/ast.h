@@ -143,6 +143,7 @@ enum stmt_kind {
 	STMT_ASSIGN,  /* parser: lhs = rhs (lhs is EXPR_MAP or EXPR_LOCAL); sema rewrites to one of: */
 	STMT_MAP_AGG,    /* (sema) @m[k] = agg(args): .assign.lhs map, .assign.rhs the EXPR_CALL */
 	STMT_MAP_SET,    /* (sema) @m[k] = expr */
+	STMT_MAP_ADD,    /* (sema) @m[k] += expr: an atomic add to a plain integer map */
 	STMT_LOCAL_SET,  /* (sema) $x = expr */
 	STMT_CALL,    /* parser: f(args); sema rewrites to one of: */
 	STMT_PRINTF,     /* (sema) printf("fmt", args): .call, .printf */
@@ -162,6 +163,7 @@ struct stmt {
 	union {
 		struct {
 			struct expr *lhs, *rhs;
+			bool add; /* parser: written with += */
 		} assign;
 		struct {
 			struct expr *call; /* EXPR_CALL */

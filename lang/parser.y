@@ -64,6 +64,7 @@ static struct expr *parse_nested(struct compilation *c, struct expr *e);
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
 %token ENDPRED "'/' closing the predicate"
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
+%token ADD_ASSIGN "'+='"
 
 %type <expr> expr primary map args args1 pred
 %type <stmt> stmts stmt simple block if_stmt
@@ -159,10 +160,16 @@ stmt
 	| error ';'            { $$ = NULL; }
 	;
 
-/* simple: @m[k] = expr | $x = expr | f(args) */
+/* simple: @m[k] = expr | @m[k] += expr | $x = expr | $x += expr | f(args) */
 simple
 	: map '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
 				 $$->u.assign.rhs = $3; }
+	| map ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
+				 $$->u.assign.rhs = $3; $$->u.assign.add = true; }
+	| VAR ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$);
+				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
+				 v->u.local.name = $1;
+				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; $$->u.assign.add = true; }
 	| VAR '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$);
 				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
 				 v->u.local.name = $1;

@@ -23,6 +23,7 @@ struct sema {
 	struct local_info *locals[MAX_LOCALS];
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
+	int max_arg;                  /* the highest $N the script uses */
 };
 
 static void sema_expr(struct sema *s, struct expr *e);
@@ -372,6 +373,30 @@ static void sema_map_set(struct sema *s, struct stmt *st, struct map_info *mi)
 	}
 }
 
+/* @m[k] += expr: a plain integer map, added to atomically (exact under concurrency) */
+static void sema_map_add(struct sema *s, struct stmt *st, struct map_info *mi)
+{
+	struct expr *v = st->u.assign.rhs;
+	st->kind = STMT_MAP_ADD;
+	sema_expr(s, v);
+	if (v->type.kind != TYPE_NONE && v->type.kind != TYPE_INT && v->kind != EXPR_CALL)
+		diag_error(s->d, v->loc, "+= adds integers, but this is %s", sema_kind_name(v->type.kind));
+	if (!mi->assigned) {
+		mi->assigned = true;
+		mi->agg = AGG_NONE;
+		mi->def = st->loc;
+		mi->value = type_int();
+	} else if (mi->agg != AGG_NONE) {
+		diag_error(s->d, st->loc, "map %s holds %s(); += works on plain integer maps (use @m = sum(x) to sum)",
+			   mi->name, agg_name(mi->agg));
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	} else if (mi->value.kind != TYPE_INT) {
+		diag_error(s->d, st->loc, "map %s holds %s; += needs an integer map", mi->name,
+			   sema_kind_name(mi->value.kind));
+		diag_note(s->d, mi->def, "%s defined here", mi->name);
+	}
+}
+
 /* ---- locals ---- */
 
 static struct local_info *sema_local_find(struct sema *s, const char *name)
@@ -413,6 +438,8 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 static void sema_arg(struct sema *s, struct expr *e)
 {
 	int idx = (int)e->u.num;
+	if (idx > s->max_arg)
+		s->max_arg = idx;
 	if (idx > s->c->argc) {
 		diag_error(s->d, e->loc, "the script uses $%d but %s given; pass it after the script: nfsq script.nfsq ARG...",
 			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was" : "fewer arguments were");
@@ -715,8 +742,18 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 		switch (st->kind) {
 		case STMT_ASSIGN: {
 			struct expr *lhs = st->u.assign.lhs, *rhs = st->u.assign.rhs;
+			if (lhs->kind == EXPR_LOCAL && st->u.assign.add) { /* $x += e is $x = $x + e */
+				struct expr *cur = ast_expr(s->c, EXPR_LOCAL, lhs->loc);
+				cur->u.local.name = lhs->u.local.name;
+				st->u.assign.rhs = ast_binary(s->c, st->loc, BINOP_ADD, cur, rhs);
+			}
 			if (lhs->kind == EXPR_LOCAL) {
 				sema_local_set(s, st);
+				break;
+			}
+			if (st->u.assign.add) {
+				sema_map_add(s, st, sema_map(s, lhs, false));
+				lhs->type = type_int();
 				break;
 			}
 			struct map_info *mi = sema_map(s, lhs, false);
@@ -770,6 +807,13 @@ int compile_check(struct compilation *c)
 	}
 	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
 		sema_clause(&s, cl);
+	if (c->argc > s.max_arg) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
+		char uses[32] = "no arguments";
+		if (s.max_arg)
+			snprintf(uses, sizeof(uses), "$1..$%d", s.max_arg);
+		diag_error_noloc(&c->diag, "argument %d ('%s') is not used: the script uses %s; nfsq's options go before the script name",
+				 s.max_arg + 1, c->argv[s.max_arg], uses);
+	}
 	for (unsigned i = 0; i < c->prog->nmaps; i++) {
 		struct map_info *mi = c->prog->maps[i];
 		if (!mi->assigned)

@@ -244,3 +244,12 @@ extra = {
 for name, body in extra.items():
     with open(os.path.join(D, name + '.nfsq'), 'w') as f:
         f.write(body)
+extra2 = {
+ 'parse_add_assign': AST + 'nfs.read { @n += 1; @b[file] += bytes; $x = 1; $x += 2; @x = $x; }\n',
+ 'err_add_assign_agg': CHK + 'nfs.read { @a = count(); } nfs.write { @a += 1; }\n',
+ 'err_add_assign_string': CHK + 'nfs.read { @s[pid] += file; }\n',
+ 'err_add_assign_strmap': CHK + 'nfs.read { @s = file; } nfs.write { @s += 1; }\n',
+}
+for name, body in extra2.items():
+    with open(os.path.join(D, name + '.nfsq'), 'w') as f:
+        f.write(body)
