@@ -159,11 +159,10 @@ static int list_probes(char **pats, int npats, int verbose)
 		char why[512];
 		struct arena ar;
 		arena_init(&ar);
-		int at = probe_available(p, why, sizeof(why));
-		/* available means every field's recipe fits this kernel's types too */
-		const struct probe_def *r = at >= 0 ? probe_resolve(&ar, p, why, sizeof(why)) : NULL;
-		if (!r)
-			at = -1;
+		/* available means an attach point exists and every field's recipe fits this
+		 * kernel's types; r->attach points into p->attach at the alternative used */
+		const struct probe_def *r = probe_resolve(&ar, p, why, sizeof(why));
+		int at = r ? (int)(r->attach - p->attach) : -1;
 		printf("%-15s %-62s %s%s\n", p->name, p->summary, at >= 0 ? "available" : "unavailable: ",
 		       at >= 0 ? "" : why);
 		shown++;
@@ -180,7 +179,10 @@ static int list_probes(char **pats, int npats, int verbose)
 			printf("      %s:%s", kinds[a->kind], a->target);
 			if (a->end_target)
 				printf(" .. %s:%s", kinds[a->end_kind], a->end_target);
-			printf("%s\n", (int)k == at ? "   <- used here" : "");
+			bool in_use = false;
+			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
+				in_use |= d->attach == a;
+			printf("%s\n", in_use ? "   <- used here" : "");
 		}
 		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
 		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0] : NULL;
