@@ -50,6 +50,7 @@ static void usage(FILE *out)
 	      "  -d ast|ir|bpf   print the typed syntax tree, the LLVM IR or the BPF code, and stop\n"
 	      "  --check         parse and type-check only (exit 0 if fine, 1 if not)\n"
 	      "  --map-size N    entries per map (default 4096); updates to a full map are counted and reported\n"
+	      "  --no-fentry     attach kernel functions with kprobes even where fentry/fexit would do\n"
 	      "  -q              quiet: no 'Attaching' line\n"
 	      "  -v              verbose: libbpf's log, timings\n"
 	      "  -h, --help      this help\n"
@@ -125,20 +126,27 @@ static bool list_match(const struct probe_def *p, char **pats, int npats)
 }
 
 /* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
-/* -lvv: the resolved read of a field (offsets on this kernel). */
-static void list_read(const struct probe_field *f)
+/* -lvv: a resolved read (offsets on this kernel). */
+static void list_read_one(const struct field_read *r)
 {
 	static const char *const bases[] = {"arg", "ret", "record"};
 	static const char *const finals[] = {"value", "int", "char[]", "char *", "string at"};
-	const struct field_read *r = &f->read;
-	if (f->src == FIELD_TP) {
-		printf("      %-10s %-12s   = record+%u (%u bytes%s)\n", "", "", f->offset, f->size,
-		       f->data_loc ? ", __data_loc" : "");
+
+	if (r->final == READ_CONST) {
+		printf("%lld", (long long)r->value);
 		return;
 	}
-	if (f->src != FIELD_READ)
+	if (r->final == READ_SELECT) {
+		printf("(");
+		list_read_one(r->sel);
+		printf(" %s %lld ? ", r->negate ? "!=" : "==", (long long)r->value);
+		list_read_one(r->then);
+		printf(" : ");
+		list_read_one(r->els);
+		printf(")");
 		return;
-	printf("      %-10s %-12s   = %s%u", "", "", bases[r->base], r->base == READ_BASE_ARG ? r->index : 0);
+	}
+	printf("%s%u", bases[r->base], r->base == READ_BASE_ARG ? r->index : 0);
 	for (unsigned i = 0; i < r->nderef; i++)
 		printf(" ->[%+d]", r->deref[i]);
 	printf(" %s", finals[r->final]);
@@ -146,9 +154,25 @@ static void list_read(const struct probe_field *f)
 		printf(" at %+d", r->off);
 	if (r->final == READ_INT || r->final == READ_STR)
 		printf(" (%u bytes)", r->size);
+	if (r->strip[0])
+		printf(" without a leading \"%s\"", r->strip);
+}
+
+static void list_read(const struct probe_field *f)
+{
+	if (f->src == FIELD_TP) {
+		printf("      %-10s %-12s   = record+%u (%u bytes%s)\n", "", "", f->offset, f->size,
+		       f->data_loc ? ", __data_loc" : "");
+		return;
+	}
+	if (f->src != FIELD_READ)
+		return;
+	printf("      %-10s %-12s   = ", "", "");
+	list_read_one(&f->read);
 	printf("\n");
 }
 
+/* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
 static int list_probes(char **pats, int npats, int verbose)
 {
 	unsigned shown = 0;
@@ -208,10 +232,11 @@ static int list_probes(char **pats, int npats, int verbose)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_NO_FENTRY };
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"map-size", required_argument, NULL, OPT_MAP_SIZE},
+		{"no-fentry", no_argument, NULL, OPT_NO_FENTRY},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -265,6 +290,7 @@ int main(int argc, char **argv)
 		case 'v': ro.verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case OPT_CHECK: check = true; break;
+		case OPT_NO_FENTRY: probe_fentry = false; break;
 		case OPT_MAP_SIZE: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

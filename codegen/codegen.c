@@ -518,6 +518,22 @@ static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
 	return buf;
 }
 
+/* p, or p + strlen(prefix) when the string at p starts with prefix (1 to 8 bytes). */
+static LLVMValueRef cg_strip(struct cg *g, LLVMValueRef p, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	uint64_t want = 0, mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+	LLVMValueRef head;
+
+	if (!n)
+		return p;
+	for (size_t i = 0; i < n; i++)
+		want |= (uint64_t)(unsigned char)prefix[i] << (8 * i);
+	head = LLVMBuildAnd(g->b, cg_kread(g, p, 0, (uint32_t)n), LLVMConstInt(g->i64, mask, 0), "");
+	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, head, LLVMConstInt(g->i64, want, 0), ""),
+			       LLVMBuildAdd(g->b, p, cg_i64(g, (long long)n), ""), p, "");
+}
+
 static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale)
 {
 	LLVMValueRef zero = cg_i64(g, 0), neg, c;
@@ -567,7 +583,8 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 	*ok = true;
 	switch (r->base) {
 	case READ_BASE_ARG:
-		if (g->attach == ATTACH_RAW_TRACEPOINT)
+		if (g->attach == ATTACH_RAW_TRACEPOINT || g->attach == ATTACH_FENTRY ||
+		    g->attach == ATTACH_FEXIT) /* ctx is the array of u64 arguments */
 			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
 		if (g->attach == ATTACH_KPROBE && r->index < 6)
 			return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[r->index]);
@@ -575,6 +592,8 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 	case READ_BASE_RET:
 		if (g->attach == ATTACH_KRETPROBE)
 			return cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
+		if (g->attach == ATTACH_FEXIT) /* after the arguments */
+			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
 		break;
 	case READ_BASE_TP:
 		if (g->attach == ATTACH_TRACEPOINT)
@@ -585,16 +604,26 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 	return cg_i64(g, 0);
 }
 
-static LLVMValueRef cg_field_read(struct cg *g, struct type t, struct loc l,
-				  const struct probe_field *f)
+/* Reads field `name` (of type t) by the resolved read r. */
+static LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name,
+			    const struct field_read *r)
 {
-	const struct field_read *r = &f->read;
-	bool ok;
-	LLVMValueRef p = cg_read_base(g, r, &ok), v;
+	bool ok = true;
+	LLVMValueRef p, v;
 	uint32_t n;
 
+	if (r->final == READ_CONST)
+		return cg_i64(g, r->value);
+	if (r->final == READ_SELECT) { /* both sides are read (a failed read gives 0): no branches */
+		LLVMValueRef sel = cg_read(g, type_int(), l, name, r->sel);
+		LLVMValueRef a = cg_read(g, t, l, name, r->then), b = cg_read(g, t, l, name, r->els);
+
+		return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, r->negate ? LLVMIntNE : LLVMIntEQ, sel,
+							   cg_i64(g, r->value), ""), a, b, "");
+	}
+	p = cg_read_base(g, r, &ok);
 	if (!ok) {
-		cg_error(g, l, "field cannot be read at this attach point", f->name);
+		cg_error(g, l, "field cannot be read at this attach point", name);
 		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
 	}
 	for (unsigned i = 0; i < r->nderef && i < READ_MAX_DEREF; i++)
@@ -618,9 +647,9 @@ static LLVMValueRef cg_field_read(struct cg *g, struct type t, struct loc l,
 			return buf;
 		}
 	case READ_STRPTR:
-		return cg_kread_str(g, cg_kread(g, p, r->off, 8), t.size);
+		return cg_kread_str(g, cg_strip(g, cg_kread(g, p, r->off, 8), r->strip), t.size);
 	case READ_STR_AT:
-		return cg_kread_str(g, p, t.size);
+		return cg_kread_str(g, cg_strip(g, p, r->strip), t.size);
 	default:
 		v = p;
 		break;
@@ -698,7 +727,7 @@ static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			break;
 		return g->latency;
 	case FIELD_READ:
-		return cg_field_read(g, t, l, f);
+		return cg_read(g, t, l, f->name, &f->read);
 	case FIELD_KERNEL:
 		cg_error(g, l, "internal error: field not resolved for this kernel", f->name);
 		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
@@ -1562,6 +1591,10 @@ static const char *cg_section(struct cg *g, enum attach_kind k, const char *targ
 		return arena_printf(&g->c->arena, "kretprobe/%s", target);
 	case ATTACH_RAW_TRACEPOINT:
 		return arena_printf(&g->c->arena, "raw_tp/%s", target);
+	case ATTACH_FENTRY:
+		return arena_printf(&g->c->arena, "fentry/%s", target);
+	case ATTACH_FEXIT:
+		return arena_printf(&g->c->arena, "fexit/%s", target);
 	default:
 		return NULL;
 	}
@@ -1571,7 +1604,9 @@ static enum cg_prog_kind cg_prog_kind_of(enum attach_kind k)
 {
 	return k == ATTACH_KPROBE ? CG_PROG_KPROBE
 	       : k == ATTACH_KRETPROBE ? CG_PROG_KRETPROBE
-	       : k == ATTACH_RAW_TRACEPOINT ? CG_PROG_RAW_TRACEPOINT : CG_PROG_TRACEPOINT;
+	       : k == ATTACH_RAW_TRACEPOINT ? CG_PROG_RAW_TRACEPOINT
+	       : k == ATTACH_FENTRY ? CG_PROG_FENTRY
+	       : k == ATTACH_FEXIT ? CG_PROG_FEXIT : CG_PROG_TRACEPOINT;
 }
 
 /* ---- start/end pairs ----
@@ -1729,10 +1764,10 @@ static void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_at
 }
 
 /* The end half: finds the start (none: nothing happens), latency = now - start; the
- * entry is deleted on the way out. */
+ * entry is deleted on the way out, or for a chain restamped with now for the next end. */
 static void cg_end_pairing(struct cg *g, const struct probe_attach *at)
 {
-	LLVMValueRef key = cg_pair_key(g, at, true, g->prog->probe->loc), v, args[2];
+	LLVMValueRef key = cg_pair_key(g, at, true, g->prog->probe->loc), v, args[2], now;
 	LLVMBasicBlockRef have = cg_block(g, "pair.have"), del = cg_block(g, "pair.delete");
 	LLVMBasicBlockRef ret = g->ret_bb;
 
@@ -1744,10 +1779,13 @@ static void cg_end_pairing(struct cg *g, const struct probe_attach *at)
 	cg_helper(g, H_MAP_DELETE, args, 2);
 	LLVMBuildBr(g->b, ret);
 	cg_at(g, have);
-	g->ret_bb = del;
 	g->start_val = v;
-	g->latency = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), cg_load(g, g->i64, v, 0),
-				  "latency");
+	now = cg_helper0(g, H_KTIME_GET_NS);
+	g->latency = LLVMBuildSub(g->b, now, cg_load(g, g->i64, v, 0), "latency");
+	if (at->chain)
+		cg_store(g, now, v, 0);
+	else
+		g->ret_bb = del;
 }
 
 static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
@@ -1868,13 +1906,6 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 	case PROBE_BUILTIN: {
 		p->def = resolved;
 		at = &p->def->attach[0];
-		if (at->kind == ATTACH_FENTRY || at->kind == ATTACH_FEXIT ||
-		    (at->end_target && (at->end_kind == ATTACH_FENTRY ||
-					at->end_kind == ATTACH_FEXIT))) {
-			cg_error(g, pr->loc, "fentry/fexit attach points are not supported yet",
-				 pr->name);
-			return;
-		}
 		if (at->end_target) {
 			char name[24];
 

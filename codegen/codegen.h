@@ -16,6 +16,8 @@ enum cg_prog_kind {
 	CG_PROG_KPROBE,     /* attached to kernel function entry `target` */
 	CG_PROG_KRETPROBE,  /* attached to kernel function return `target` */
 	CG_PROG_RAW_TRACEPOINT, /* attached to raw tracepoint `target` ("event") */
+	CG_PROG_FENTRY,     /* attached to kernel function entry `target` through BTF */
+	CG_PROG_FEXIT,      /* attached to kernel function return `target` through BTF */
 	CG_PROG_BEGIN,      /* run once by the runtime before the probes fire */
 	CG_PROG_END,        /* run once by the runtime at the end */
 	CG_PROG_INTERVAL,   /* run by the runtime every interval_ns */

@@ -76,9 +76,20 @@ static bool avail_one(const char *tracefs, enum attach_kind k, const char *targe
 		return found;
 	}
 	case ATTACH_FENTRY:
-	case ATTACH_FEXIT:
-		snprintf(why, whylen, "fentry/fexit attach points are not supported yet");
-		return false;
+	case ATTACH_FEXIT: {
+		unsigned nargs;
+		if (!probe_fentry) {
+			snprintf(why, whylen, "fentry/fexit not used (--no-fentry)");
+			return false;
+		}
+		if (!avail_function(tracefs, target, why, whylen))
+			return false;
+		if (!probe_btf_func(target, &nargs) || nargs > 6) { /* the x86 trampoline's limit before 6.6 */
+			snprintf(why, whylen, "kernel function %s has no BTF prototype of at most 6 arguments", target);
+			return false;
+		}
+		return true;
+	}
 	}
 	return false;
 }

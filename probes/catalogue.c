@@ -33,7 +33,10 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 
 /* Each attach alternative says how to compute each field (see struct field_recipe).
  * Arguments are found by type, not position, so prototypes may change between kernels. */
-#define KPAIR(fn, rec) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL}
+#define KPAIR1(fn, rec) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL, false}
+/* fentry/fexit first (a call through the BPF trampoline, cheaper than a kprobe's ftrace
+ * handler and a kretprobe's return hook), the kprobe pair where it cannot be had */
+#define KPAIR(fn, rec) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false}, KPAIR1(fn, rec)
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
 #define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
 
@@ -109,7 +112,7 @@ static const struct field_recipe nfs_reval_rec[] = {
 };
 static const struct probe_attach nfs_reval_at[] = {
 	{ATTACH_TRACEPOINT, "nfs:nfs_lookup_revalidate_enter", ATTACH_TRACEPOINT,
-	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL},
+	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL, false},
 };
 
 /* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
@@ -153,7 +156,7 @@ static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
 };
-#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key}
+#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key, false}
 static const struct probe_attach nfs_rpc_read_at[] = {
 	TPAIR("nfs:nfs_initiate_read", "nfs:nfs_readpage_done", nfs_rpc_read_rec, nfs_io_pair),
 };
@@ -177,7 +180,7 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	F_ERRNO("status", "task status (0 or an errno)"),
 };
-#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL}
+#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL, false}
 #define TASK "arg(struct rpc_task)"
 /* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
 static const struct field_recipe rpc_done_rec[] = {
@@ -238,29 +241,49 @@ static const struct probe_field nfsd_request_fields[] = {
 	F_INT("version", "NFS version of the request"),
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
 	F_INT("xid", "RPC transaction id"),
+	F_NFSSTAT("status", "NFS status of the reply (v4: of the whole compound; 0 for NULL and non-NFS programs)"),
 	F_INT("latency", "ns from the request's arrival to its reply"),
 };
+/* The status the reply carries: every NFSv2/v3 (and NFS ACL) result struct starts with it;
+ * an NFSv4 COMPOUND keeps it in cstate.status; NULL and other programs (lockd, the
+ * client's callback service) have none here. */
+#define NFSD_STATUS                                                                            \
+	SVC "->rq_proc == 0 ? 0 : " SVC "->rq_prog == 100227 ? " NFSD_STATUS3 " : " SVC           \
+	"->rq_prog != 100003 ? 0 : " SVC "->rq_vers == 4 ? " NFSD_STATUS4 " : " NFSD_STATUS3
+#define NFSD_STATUS3 SVC "->rq_resp:container(struct nfsd3_attrstat, status).status:be32"
+#define NFSD_STATUS4 SVC "->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.status:be32"
 static const struct field_recipe nfsd_request_rec[] = { /* svc_stats_latency(rqst): at the reply */
 	{"client", SVC_CLIENT, false},
 	{"prog", SVC "->rq_prog", false},
 	{"version", SVC "->rq_vers", false},
 	{"op", SVC "->rq_procinfo->pc_name", false},
 	{"xid", SVC "->rq_xid:be32", false},
+	{"status", NFSD_STATUS, false},
 	{"latency", SVC "->rq_stime:since", false},
 };
 static const struct probe_attach nfsd_request_at[] = {RAW("svc_stats_latency", nfsd_request_rec)};
 
 static const struct probe_field nfsd_op_fields[] = {
-	F_STR("op", 32, "NFSv4 operation name"),
+	F_STR("client", 48, "client address"),
+	F_INT("xid", "RPC transaction id of the compound"),
+	F_STR("op", 32, "NFSv4 operation name (READ, GETATTR, OPEN, ...)"),
 	F_NFSSTAT("status", "status of the operation"),
 	F_INT("index", "position of the operation in its compound (1 = first)"),
+	F_LATENCY("latency", "ns from the end of the previous op (or the compound's start) to this op's end"),
 };
-static const struct field_recipe nfsd_op_rec[] = { /* nfsd_compound_status(args_opcnt, resp_opcnt, status, name) */
-	{"op", "arg3", false},
+/* nfsd_compound(rqst, ...) when a compound starts, nfsd_compound_status(args_opcnt,
+ * resp_opcnt, status, name) after each of its ops, in the same nfsd thread */
+static const struct field_recipe nfsd_op_rec[] = {
+	{"client", SVC_CLIENT, true},
+	{"xid", SVC "->rq_xid:be32", true},
+	{"op", "arg3:strip(OP_)", false}, /* the kernel's names are OP_READ, ...: the protocol's READ */
 	{"status", "arg2:be32", false},
 	{"index", "arg1", false},
 };
-static const struct probe_attach nfsd_op_at[] = {RAW("nfsd_compound_status", nfsd_op_rec)};
+static const struct probe_attach nfsd_op_at[] = {
+	{ATTACH_RAW_TRACEPOINT, "nfsd_compound", ATTACH_RAW_TRACEPOINT, "nfsd_compound_status",
+	 nfsd_op_rec, ARRAY_LEN(nfsd_op_rec), NULL, true},
+};
 
 static const struct probe_field nfsd_io_fields[] = {
 	F_STR("client", 48, "client address"),
@@ -276,7 +299,7 @@ static const struct field_recipe nfsd_io_rec[] = {
 	{"offset", "arg2", false},
 	{"bytes", "arg3", false},
 };
-#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL}
+#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL, false}
 static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
 static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
 
@@ -393,7 +416,9 @@ static const struct probe_def probes[] = {
 	PROBE("nfsd.op", LAYER_NFSD, "nfsd", nfsd_op_fields, nfsd_op_at,
 	      "each NFSv4 operation of a COMPOUND on the server",
 	      "[server nfsd]: the operations inside each NFSv4 request, with their status "
-	      "(nfsd_compound_status). NFSv3 requests have one procedure each: see nfsd.request."),
+	      "(nfsd_compound_status after each op). latency: from the end of the previous op of "
+	      "the compound (the first: from its start, after decoding) to this op's end, its reply "
+	      "encoded. NFSv3 requests have one procedure each: see nfsd.request."),
 	PROBE("nfsd.read", LAYER_NFSD, "nfsd", nfsd_io_fields, nfsd_read_at,
 	      "server data path: READ", "[server nfsd] -> local file system: reading file data."),
 	PROBE("nfsd.write", LAYER_NFSD, "nfsd", nfsd_io_fields, nfsd_write_at,

@@ -37,6 +37,8 @@ enum read_final {
 	READ_STR,    /* the char array at ptr + off (a string) */
 	READ_STRPTR, /* the char * at ptr + off, then the string it points to */
 	READ_STR_AT, /* the value reached is a char *: the string it points to */
+	READ_CONST,  /* the integer `value` */
+	READ_SELECT, /* (sel == value) != negate ? then : els (integers) */
 };
 
 enum read_xform {
@@ -66,6 +68,10 @@ struct field_read {
 	enum read_xform xform;
 	int64_t scale;           /* multiply integers by this (0 = 1) */
 	bool at_start;           /* read at the start event of a pair, carried to the end */
+	char strip[9];           /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
+	int64_t value;           /* READ_CONST; READ_SELECT: what sel is compared with */
+	bool negate;             /* READ_SELECT: != rather than == */
+	const struct field_read *sel, *then, *els; /* READ_SELECT */
 };
 
 struct probe_field {
@@ -88,6 +94,9 @@ struct probe_field {
  *                                                              whose type is that struct pointer
  *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
  *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since" ":abs"
+ *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
+ *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
+ *   B and C may be decimal constants
  * at_start: read when the start event fires (arguments are gone at the return). */
 struct field_recipe {
 	const char *field;
@@ -113,6 +122,8 @@ struct probe_attach {
 	const struct field_recipe *recipes; /* one per FIELD_KERNEL field */
 	unsigned nrecipes;
 	const char *const *pair_key; /* two tracepoint fields that pair start and end (else the thread) */
+	bool chain; /* the end event may repeat: each one measures from the previous (or the start)
+		       and the at-start fields stay for the next (e.g. the ops of one compound) */
 };
 
 enum probe_layer {
@@ -168,6 +179,12 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 /* Resolves one recipe against kernel BTF (exposed for tests). */
 int probe_recipe(struct arena *a, const struct field_recipe *r, const struct probe_attach *at,
 		 struct probe_field *out, char *err, size_t errlen);
+
+/* false: never choose fentry/fexit alternatives (nfsq --no-fentry). */
+extern bool probe_fentry;
+/* Whether kernel function fn has a BTF prototype (vmlinux or an NFS module's BTF);
+ * its number of parameters in *nargs. */
+bool probe_btf_func(const char *fn, unsigned *nargs);
 
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */

@@ -45,6 +45,8 @@ static struct btf *resolve_find(const char *name, int kind, __s32 *id)
 	return NULL;
 }
 
+bool probe_fentry = true;
+
 /* Skips typedefs and qualifiers. */
 static __u32 resolve_strip(const struct btf *btf, __u32 id)
 {
@@ -164,6 +166,20 @@ static const struct btf_type *resolve_proto(const struct probe_attach *at, bool 
 	return t;
 }
 
+bool probe_btf_func(const char *fn, unsigned *nargs)
+{
+	struct probe_attach at = {.kind = ATTACH_FENTRY, .target = fn};
+	struct btf *btf;
+	unsigned skip;
+	char err[200];
+	const struct btf_type *proto = resolve_proto(&at, false, &btf, &skip, err, sizeof(err));
+
+	if (!proto)
+		return false;
+	*nargs = btf_vlen(proto);
+	return true;
+}
+
 /* Reads an identifier at *s (letters, digits, _). */
 static bool resolve_ident(const char **s, char *out, size_t outlen)
 {
@@ -268,13 +284,96 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 	return how;
 }
 
+/* A trailing ":strip(PREFIX)" of a string recipe: PREFIX into strip; returns the recipe
+ * without it, or NULL when PREFIX is too long. */
+static const char *resolve_strip_prefix(struct arena *a, const char *how, char strip[9])
+{
+	const char *o = strstr(how, ":strip(");
+	size_t len = strlen(how), n;
+
+	strip[0] = '\0';
+	if (!o || how[len - 1] != ')')
+		return how;
+	n = (size_t)(how + len - 1 - (o + 7));
+	if (n == 0 || n > 8)
+		return NULL;
+	memcpy(strip, o + 7, n);
+	strip[n] = '\0';
+	return arena_strndup(a, how, (size_t)(o - how));
+}
+
+/* One side of a choice: a decimal constant or a recipe, resolved into an arena copy. */
+static const struct field_read *resolve_part(struct arena *a, const struct field_recipe *rc,
+					     const char *how, size_t len,
+					     const struct probe_attach *at,
+					     const struct probe_field *out, char *err, size_t errlen)
+{
+	struct field_recipe sub = *rc;
+	struct probe_field f = *out;
+	struct field_read *r = arena_alloc(a, sizeof(*r));
+	char *end;
+
+	sub.how = arena_strndup(a, how, len);
+	f.type = type_int();
+	long long v = strtoll(sub.how, &end, 10);
+	if (end != sub.how && *end == '\0') {
+		memset(r, 0, sizeof(*r));
+		r->final = READ_CONST;
+		r->value = v;
+		r->at_start = rc->at_start;
+		return r;
+	}
+	if (probe_recipe(a, &sub, at, &f, err, errlen) != 0)
+		return NULL;
+	*r = f.read;
+	return r;
+}
+
+/* "A == N ? B : C": the value of B when A is N, else of C (C may be another choice). */
+static int resolve_select(struct arena *a, const struct field_recipe *rc, const char *q,
+			  const struct probe_attach *at, struct probe_field *out, char *err,
+			  size_t errlen)
+{
+	const char *how = rc->how, *eq = strstr(how, " == "), *ne = strstr(how, " != ");
+	const char *op = eq && eq < q ? eq : ne && ne < q ? ne : NULL, *colon = strstr(q + 3, " : ");
+	struct field_read *r = &out->read;
+	char *end;
+
+	if (!op || !colon || out->type.kind == TYPE_STR)
+		goto bad;
+	r->value = strtoll(op + 4, &end, 10);
+	if (end != q)
+		goto bad;
+	r->final = READ_SELECT;
+	r->negate = op == ne;
+	r->at_start = rc->at_start;
+	if (!(r->sel = resolve_part(a, rc, how, (size_t)(op - how), at, out, err, errlen)) ||
+	    !(r->then = resolve_part(a, rc, q + 3, (size_t)(colon - q - 3), at, out, err, errlen)) ||
+	    !(r->els = resolve_part(a, rc, colon + 3, strlen(colon + 3), at, out, err, errlen)))
+		return -1;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return 0;
+bad:
+	snprintf(err, errlen, "bad recipe '%s': a choice is 'A == N ? B : C' between integers", how);
+	return -1;
+}
+
 int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
 		 struct probe_field *out, char *err, size_t errlen)
 {
 	enum read_xform xform;
-	const char *s = resolve_xform(a, rc->how, &xform);
 	struct field_read *r = &out->read;
 	memset(r, 0, sizeof(*r));
+	const char *q = strstr(rc->how, " ? ");
+	if (q)
+		return resolve_select(a, rc, q, at, out, err, errlen);
+	const char *s = resolve_strip_prefix(a, rc->how, r->strip);
+	if (!s) {
+		snprintf(err, errlen, "bad recipe '%s': a stripped prefix has 1 to 8 bytes", rc->how);
+		return -1;
+	}
+	s = resolve_xform(a, s, &xform);
 	r->at_start = rc->at_start;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
@@ -296,6 +395,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			return -1;
 		const struct btf_type *rt = btf__type_by_id(btf, resolve_strip(btf, proto->type));
 		r->base = READ_BASE_RET;
+		r->index = btf_vlen(proto); /* fexit: the return value follows the arguments */
 		r->final = READ_VALUE;
 		r->size = 8;
 		r->is_signed = true;
@@ -415,6 +515,10 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		goto bad;
 	}
 	bool is_str = r->final == READ_STR || r->final == READ_STRPTR || r->final == READ_STR_AT;
+	if (r->strip[0] && r->final != READ_STRPTR && r->final != READ_STR_AT) {
+		snprintf(err, errlen, "recipe '%s': only a string read through a pointer can be stripped", rc->how);
+		return -1;
+	}
 	if (is_str != want_str) {
 		snprintf(err, errlen, "recipe '%s' gives %s, but field %s is %s", rc->how,
 			 is_str ? "a string" : "an integer", out->name, want_str ? "a string" : "an integer");
@@ -480,6 +584,11 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 		one.nattach = 1;
 		if (probe_available(&one, why, sizeof(why)) < 0)
 			continue; /* this alternative's function is not here: the others still are */
+		bool dup = false; /* the same function by another attach kind (fentry, then kprobe) */
+		for (const struct probe_def *d = first; d && !dup; d = d->also)
+			dup = strcmp(d->attach->target, p->attach[i].target) == 0;
+		if (dup)
+			continue;
 		struct probe_def *d = resolve_alt(a, p, &p->attach[i], err, errlen);
 		if (!d)
 			return NULL;

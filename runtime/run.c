@@ -265,6 +265,10 @@ static int rt_attach_error(const struct cg_prog *p, int err)
 	    (err == ENOENT || err == EINVAL))
 		fprintf(stderr, "nfsq: cannot attach %s: tracepoint %s does not exist on this kernel "
 			"(see /sys/kernel/tracing/events/)\n", what, p->target);
+	else if ((p->kind == CG_PROG_FENTRY || p->kind == CG_PROG_FEXIT) &&
+		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */))
+		fprintf(stderr, "nfsq: cannot attach %s: no fentry/fexit on %s (the kernel has no BPF "
+			"trampoline here; try --no-fentry to use kprobes)\n", what, p->target);
 	else if (p->kind != CG_PROG_TRACEPOINT && p->kind != CG_PROG_RAW_TRACEPOINT &&
 		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
 		fprintf(stderr, "nfsq: cannot attach %s: no kprobe on %s (the kernel has no kprobes, "
@@ -300,6 +304,10 @@ static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *b
 		break;
 	case CG_PROG_RAW_TRACEPOINT:
 		link = bpf_program__attach_raw_tracepoint(bp, p->target);
+		break;
+	case CG_PROG_FENTRY:
+	case CG_PROG_FEXIT: /* the target was found in the kernel's BTF when loading */
+		link = bpf_program__attach_trace(bp);
 		break;
 	default:
 		errno = EINVAL;

@@ -113,21 +113,49 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	else
 		bad "v$v nfs.lookup" "want nosuch.file and @all = mountstats LOOKUP ($((l1 - l0)))"
 	fi
+	# nfs.revalidate: with lookupcache=none every path walk over a cached name asks the
+	# server (one LOOKUP RPC each): 5 stats of t$v/w.dat revalidate t$v and w.dat 5 times each
+	lc=/mnt/lc$v
+	mkdir -p $lc
+	if [[ $v == 3 ]]; then mount -t nfs -o vers=3,nolock,lookupcache=none 127.0.0.1:/srv/nfs $lc; else mount -t nfs -o vers=4.2,lookupcache=none 127.0.0.1:/nfs $lc; fi
+	stat $lc/t$v/w.dat > /dev/null
+	l0=$(mstat $lc LOOKUP ops)
+	run 'nfs.revalidate { @n[file] = count(); @all = count(); @e[error] = count(); @lat = min(latency); }' \
+		"bash -c 'for i in 1 2 3 4 5; do stat $lc/t$v/w.dat > /dev/null; done'"
+	l1=$(mstat $lc LOOKUP ops)
+	umount $lc
+	if grep -qxF '@n[w.dat]: 5' "$out" && grep -qxF "@n[t$v]: 5" "$out" && [[ $(value '@all') == $((l1 - l0)) ]] &&
+		grep -qxF '@e[0]: 10' "$out" && (($(value '@lat') > 0)); then
+		ok "v$v nfs.revalidate (lookupcache=none) 5 x stat: w.dat 5, t$v 5 = mountstats LOOKUP ($((l1 - l0))), min latency $(value '@lat') ns"
+	else
+		bad "v$v nfs.revalidate" "want @n[w.dat]: 5, @n[t$v]: 5, @e[0]: 10, @all = mountstats LOOKUP ($((l1 - l0)))"
+	fi
+	# nfsd.request status: a failed LOOKUP (v3) / COMPOUND (v4) is NOENT
+	run 'nfsd.request /prog == 100003/ { @s[op, status] = count(); }' "stat $d/missing.file"
+	[[ $v == 3 ]] && want='@s[LOOKUP, NFS4ERR_NOENT]: 1' || want='@s[COMPOUND, NFS4ERR_NOENT]: 1'
+	expect "v$v nfsd.request status of a lookup of a missing name" "$want"
 	run 'nfs.read { @m[mount] = count(); }' "cat $d/w.dat > /dev/null"
 	if grep -qE "^@m\[127\.0\.0\.1:/.*\]: [0-9]+$" "$out"; then ok "v$v mount field is server:/export ($(grep -o '^@m\[[^]]*' "$out" | cut -c4-))"; else bad "v$v mount field" "not server:/export"; fi
 	# the server side of the same traffic, against /proc/net/rpc/nfsd
 	srv() { awk -v k="$1" '$1 == k' /proc/net/rpc/nfsd; }
 	w0=$(mstat $m WRITE ops)
 	p0=$(srv proc3) o0=$(srv proc4ops)
-	run 'nfsd.write { @b = sum(bytes); @n = count(); @x = max(offset); } nfsd.commit { @c[status] = count(); } nfsd.op { @ops = count(); } nfsd.request /version == 3 && prog == 100003/ { @v3 = count(); }' \
+	run 'nfsd.write { @b = sum(bytes); @n = count(); @x = max(offset); } nfsd.commit { @c[status] = count(); } nfsd.op { @ops = count(); @o[op] = count(); @cl[client] = count(); @lat = min(latency); } nfsd.request /version == 3 && prog == 100003/ { @v3 = count(); }' \
 		"wl write $d/s.dat 10 65536"
 	w1=$(mstat $m WRITE ops)
 	p1=$(srv proc3) o1=$(srv proc4ops)
 	# proc3 N counts...: every v3 procedure; proc4ops N counts...: every v4 operation
 	v3=$(paste <(tr ' ' '\n' <<<"$p1" | tail -n +3) <(tr ' ' '\n' <<<"$p0" | tail -n +3) | awk '{ s += $1 - $2 } END { print s + 0 }')
 	v4=$(paste <(tr ' ' '\n' <<<"$o1" | tail -n +3) <(tr ' ' '\n' <<<"$o0" | tail -n +3) | awk '{ s += $1 - $2 } END { print s + 0 }')
+	op4() { # the count of NFSv4 op number $1 between o0 and o1
+		echo $(( $(awk -v k=$(($1 + 3)) '{ print $k }' <<<"$o1") - $(awk -v k=$(($1 + 3)) '{ print $k }' <<<"$o0") ))
+	}
 	lines=('@b: 655360' "@n: $((w1 - w0))" '@x: 524288' '@c[NFS_OK]: 1')  # the server sees RPC offsets: 0, 256K, 512K
-	((v4 > 0)) && lines+=("@ops: $v4")
+	if ((v4 > 0)); then # op names as the protocol's (WRITE 38, PUTFH 22, SEQUENCE 53), the client, a latency
+		lines+=("@ops: $v4" "@o[WRITE]: $(op4 38)" "@o[PUTFH]: $(op4 22)" "@o[SEQUENCE]: $(op4 53)")
+		grep -qE "^@cl\[127\.0\.0\.1(:[0-9]+)?\]: $v4\$" "$out" || lines+=("@cl[127.0.0.1:PORT]: $v4")
+		(($(value '@lat') > 0)) || lines+=('@lat > 0')
+	fi
 	((v3 > 0)) && lines+=("@v3: $v3")
 	expect "v$v nfsd.write bytes/count = client WRITEs ($((w1 - w0))), nfsd.commit, nfsd.op = proc4ops ($v4), nfsd.request v3 = proc3 ($v3)" "${lines[@]}"
 	wl dropcaches
@@ -139,6 +167,14 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	fi
 	rm -rf "$d"
 done
+
+# the kprobe alternatives still work where fentry is preferred: nfs.write with --no-fentry
+d=/mnt/nfs3/nofentry; mkdir -p $d
+timeout -k 5 120 "$nfsq" -q --no-fentry -e 'nfs.write { @b[file] = sum(bytes); @n[file] = count(); }' -c "wl write $d/k.dat 10 65536" > "$out" 2>&1
+"$nfsq" --no-fentry -lv nfs.write | grep -F -- '<- used here' >> "$out"
+expect "nfs.write with --no-fentry (kprobe pair) 10 x 64 KiB" '@b[k.dat]: 655360' '@n[k.dat]: 10' \
+	'      kprobe:nfs_file_write .. kretprobe:nfs_file_write   <- used here'
+rm -rf $d
 
 # the same writes seen by libbpf-tools' nfsslower (BCC's tool, fsslower -t nfs) at the same time:
 # the same operations and sizes; mean latencies agree within 50 %: nfsq's kprobe pair costs
