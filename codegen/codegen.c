@@ -1958,6 +1958,7 @@ static void cg_programs(struct cg *g)
 							     : NULL;
 			if (!d || !d->nattach) {
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
+				g->obj->unavailable++;
 				continue;
 			}
 			for (; d; d = d->also) /* every alternative, for probes that attach to all */
