@@ -534,7 +534,8 @@ static LLVMValueRef cg_strip(struct cg *g, LLVMValueRef p, const char *prefix)
 			       LLVMBuildAdd(g->b, p, cg_i64(g, (long long)n), ""), p, "");
 }
 
-static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale)
+static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale,
+			     int64_t bit)
 {
 	LLVMValueRef zero = cg_i64(g, 0), neg, c;
 
@@ -570,6 +571,9 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 	case XFORM_ABS:
 		neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, "");
 		v = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, v, ""), v, "");
+		break;
+	case XFORM_BIT:
+		v = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, v, cg_i64(g, bit), ""), cg_i64(g, 1), "");
 		break;
 	}
 	if (scale && scale != 1)
@@ -656,7 +660,7 @@ static LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const cha
 	}
 	if (t.kind == TYPE_STR)
 		return cg_str_literal(g, "", 0, t.size);
-	return cg_xform(g, v, r->xform, r->scale);
+	return cg_xform(g, v, r->xform, r->scale, r->value);
 }
 
 static bool cg_field_at_start(const struct probe_field *f)
@@ -703,7 +707,7 @@ static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			v = f->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
 					 : LLVMBuildZExt(g->b, v, g->i64, "");
 		if (f->read.xform != XFORM_NONE || (f->read.scale && f->read.scale != 1))
-			return cg_xform(g, v, f->read.xform, f->read.scale);
+			return cg_xform(g, v, f->read.xform, f->read.scale, f->read.value);
 		if (t.kind == TYPE_ERRNO) /* kernel errors are negative */
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
@@ -1802,6 +1806,13 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
 	}
 	if (g->start_map)
 		cg_end_pairing(g, at);
+	if (p->def && p->def->guard) { /* this attach point counts only some of its events */
+		LLVMBasicBlockRef go = cg_block(g, "guard.ok");
+		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", p->def->guard);
+
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), go, g->ret_bb);
+		cg_at(g, go);
+	}
 	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
 	for (unsigned i = 0; i < cl->nlocals; i++) {
 		const struct local_info *li = cl->locals[i];

@@ -274,6 +274,11 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 		  {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
+	const char *b = strstr(how, ":bit(");
+	if (b && how[len - 1] == ')' && !strchr(b + 1, ':')) {
+		*x = XFORM_BIT;
+		return arena_strndup(a, how, (size_t)(b - how));
+	}
 	for (unsigned i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
 		size_t n = strlen(xs[i].suffix);
 		if (len > n && strcmp(how + len - n, xs[i].suffix) == 0) {
@@ -385,6 +390,14 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return rv;
 	}
 	r->xform = xform;
+	if (xform == XFORM_BIT) {
+		char *end;
+		r->value = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
+		if (*end != ')' || r->value < 0 || r->value > 63) {
+			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
+			return -1;
+		}
+	}
 	if (strcmp(s, "ret") == 0) {
 		/* the register holds the return value in its type's width: an int's -5 is
 		 * 0x00000000fffffffb, so the width and sign come from the prototype */
@@ -565,6 +578,18 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 		}
 	}
 	d->fields = fields;
+	if (alt->guard) {
+		struct field_recipe grc = {"guard", alt->guard, false};
+		struct probe_field g = {.name = "guard", .type = type_int(), .src = FIELD_KERNEL};
+		char why[300];
+		if (probe_recipe(a, &grc, alt, &g, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "probe %s: the guard of %s: %s", p->name, alt->target, why);
+			return NULL;
+		}
+		struct field_read *gr = arena_alloc(a, sizeof(*gr));
+		*gr = g.read;
+		d->guard = gr;
+	}
 	return d;
 }
 
@@ -584,9 +609,9 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 		one.nattach = 1;
 		if (probe_available(&one, why, sizeof(why)) < 0)
 			continue; /* this alternative's function is not here: the others still are */
-		bool dup = false; /* the same function by another attach kind (fentry, then kprobe) */
+		bool dup = false; /* its group has one already (fentry, then kprobe; one of two functions) */
 		for (const struct probe_def *d = first; d && !dup; d = d->also)
-			dup = strcmp(d->attach->target, p->attach[i].target) == 0;
+			dup = d->attach->group == p->attach[i].group;
 		if (dup)
 			continue;
 		struct probe_def *d = resolve_alt(a, p, &p->attach[i], err, errlen);
