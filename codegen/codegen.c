@@ -506,15 +506,37 @@ static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t
 	return cg_load(g, g->i64, tmp, 0);
 }
 
+static void cg_count_drop(struct cg *g, unsigned idx);
+
+/* After a string read of size bytes from src returned n: when it filled the buffer and
+ * the source goes on past it (its byte size - 1 is not the end), the string was cut. */
+static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_t size)
+{
+	LLVMBasicBlockRef full = cg_block(g, "str.full"), cut = cg_block(g, "str.cut");
+	LLVMBasicBlockRef done = cg_block(g, "str.done");
+	LLVMValueRef last;
+
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, n, cg_i64(g, size), ""), full, done);
+	cg_at(g, full);
+	last = LLVMBuildAnd(g->b, cg_kread(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), (int32_t)size - 1, 1),
+			    cg_i64(g, 0xff), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, last, cg_i64(g, 0), ""), cut, done);
+	cg_at(g, cut);
+	cg_count_drop(g, LAYOUT_DROP_CUT(g->c->prog->nmaps));
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
 static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
 {
-	LLVMValueRef buf = cg_alloca(g, size), args[3];
+	LLVMValueRef buf = cg_alloca(g, size), args[3], n;
 
 	cg_zero(g, buf, 0, size);
 	args[0] = buf;
 	args[1] = cg_i32(g, size);
 	args[2] = LLVMBuildIntToPtr(g->b, p, g->ptr, "");
-	cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	n = cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	cg_count_cut(g, n, args[2], size);
 	return buf;
 }
 
@@ -690,8 +712,13 @@ static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 				args[2] = cg_gep(g, g->ctxarg, f->offset);
 			}
 			args[0] = buf;
-			args[1] = cg_i32(g, f->data_loc || !f->size || f->size > t.size ? t.size : f->size);
-			cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+			if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
+				args[1] = cg_i32(g, t.size);
+				cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
+			} else {
+				args[1] = cg_i32(g, f->size);
+				cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+			}
 			return buf;
 		}
 		switch (f->size) {
