@@ -379,6 +379,15 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return -1;
 	}
 	s = resolve_xform(a, s, &xform);
+	int64_t bit = 0;
+	if (xform == XFORM_BIT) {
+		char *end;
+		bit = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
+		if (*end != ')' || bit < 0 || bit > 63) {
+			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
+			return -1;
+		}
+	}
 	r->at_start = rc->at_start;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
@@ -387,17 +396,11 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		plain.how = s;
 		int rv = resolve_tp(a, &plain, at, out, err, errlen);
 		out->read.xform = xform;
+		out->read.value = bit;
 		return rv;
 	}
 	r->xform = xform;
-	if (xform == XFORM_BIT) {
-		char *end;
-		r->value = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
-		if (*end != ')' || r->value < 0 || r->value > 63) {
-			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
-			return -1;
-		}
-	}
+	r->value = bit;
 	if (strcmp(s, "ret") == 0) {
 		/* the register holds the return value in its type's width: an int's -5 is
 		 * 0x00000000fffffffb, so the width and sign come from the prototype */
