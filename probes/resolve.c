@@ -33,14 +33,79 @@ static void resolve_load(void)
 		resolve_mod[i] = btf__load_module_btf(resolve_modules[i], resolve_vmlinux);
 }
 
+/* Names to type ids of vmlinux's BTF, an open-addressing hash built once: libbpf 1.1's
+ * btf__find_by_name_kind scans every type (about 126 000), and a module's split BTF scans
+ * vmlinux's too, which made each lookup cost milliseconds (tens of them in a TCG VM). */
+static __u32 *resolve_index;
+static size_t resolve_index_mask;
+
+static size_t resolve_hash(const char *s)
+{
+	size_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void resolve_index_build(void)
+{
+	__u32 n = btf__type_cnt(resolve_vmlinux);
+	size_t size = 1;
+	while (size < 2 * (size_t)n)
+		size <<= 1;
+	resolve_index = calloc(size, sizeof(__u32));
+	if (!resolve_index)
+		return;
+	resolve_index_mask = size - 1;
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
+		if (!t->name_off)
+			continue;
+		size_t h = resolve_hash(btf__name_by_offset(resolve_vmlinux, t->name_off));
+		while (resolve_index[h & resolve_index_mask])
+			h++;
+		resolve_index[h & resolve_index_mask] = id;
+	}
+}
+
+static __s32 resolve_vmlinux_find(const char *name, int kind)
+{
+	if (!resolve_index)
+		return btf__find_by_name_kind(resolve_vmlinux, name, kind);
+	for (size_t h = resolve_hash(name);; h++) {
+		__u32 id = resolve_index[h & resolve_index_mask];
+		if (!id)
+			return -1;
+		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
+		if (btf_kind(t) == kind && strcmp(btf__name_by_offset(resolve_vmlinux, t->name_off), name) == 0)
+			return (__s32)id;
+	}
+}
+
+/* A type of a module's own (not the vmlinux types its split BTF starts with). */
+static __s32 resolve_module_find(const struct btf *btf, const char *name, int kind)
+{
+	for (__u32 id = btf__type_cnt(resolve_vmlinux), n = btf__type_cnt(btf); id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_kind(t) == kind && t->name_off &&
+		    strcmp(btf__name_by_offset(btf, t->name_off), name) == 0)
+			return (__s32)id;
+	}
+	return -1;
+}
+
 /* The BTF (vmlinux or a module's, split on vmlinux) that defines name as kind. */
 static struct btf *resolve_find(const char *name, int kind, __s32 *id)
 {
 	resolve_load();
 	for (unsigned i = 0; i < NMODULES; i++)
-		if (resolve_mod[i] && (*id = btf__find_by_name_kind(resolve_mod[i], name, kind)) > 0)
+		if (resolve_mod[i] && (*id = resolve_module_find(resolve_mod[i], name, kind)) > 0)
 			return resolve_mod[i];
-	if (resolve_vmlinux && (*id = btf__find_by_name_kind(resolve_vmlinux, name, kind)) > 0)
+	if (!resolve_vmlinux)
+		return NULL;
+	if (!resolve_index)
+		resolve_index_build();
+	if ((*id = resolve_vmlinux_find(name, kind)) > 0)
 		return resolve_vmlinux;
 	return NULL;
 }
