@@ -100,10 +100,11 @@ else
 fi
 
 run nfshealth-retrans nfshealth.nfsq 0 'fault retrans'
-if has '^verdict: TRANSPORT/SERVER UNREACHABLE: [0-9]+ RPC timeouts \(READ'; then
+# as for rpcerrors: the RPC that meets the fault is READ, or GETATTR when the client revalidates first
+if has '^verdict: TRANSPORT/SERVER UNREACHABLE: [0-9]+ RPC timeouts \((READ|GETATTR)'; then
 	ok "nfshealth under 100% loss: $(line '^verdict: TRANSPORT/SERVER UNREACHABLE')"
 else
-	bad "nfshealth under 100% loss" "want verdict TRANSPORT/SERVER UNREACHABLE with READ timeouts"
+	bad "nfshealth under 100% loss" "want verdict TRANSPORT/SERVER UNREACHABLE with READ|GETATTR timeouts"
 fi
 
 # ---- server stopped: timeouts on READ
@@ -116,10 +117,10 @@ else
 fi
 
 run nfshealth-server-down nfshealth.nfsq 0 'fault server-down'
-if has '^verdict: (SERVER DOWN/NOT RESPONDING|TRANSPORT/SERVER UNREACHABLE): [0-9]+ RPC timeouts \(READ'; then
+if has '^verdict: (SERVER DOWN/NOT RESPONDING|TRANSPORT/SERVER UNREACHABLE): [0-9]+ RPC timeouts \((READ|GETATTR)'; then
 	ok "nfshealth with the server down: $(line '^verdict: (SERVER DOWN|TRANSPORT/SERVER)')"
 else
-	bad "nfshealth with the server down" "want a SERVER DOWN (or UNREACHABLE) verdict with READ timeouts"
+	bad "nfshealth with the server down" "want a SERVER DOWN (or UNREACHABLE) verdict with READ|GETATTR timeouts"
 fi
 
 # ---- export removed under a mount: ESTALE on the file / dir
