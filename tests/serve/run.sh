@@ -138,14 +138,26 @@ expect "exit status after SIGINT" "$?" 0
 
 # ---- 10^5 series ----
 serve big --map-size 200000 "$here/big.nfsq" || exit 1
-"$calls" getppid 100000
+# a per-CPU hash allocates each new entry; a few percent of the first updates can be
+# dropped (counted) when the allocator cannot refill fast enough on a loaded machine:
+# call again until the map holds 10^5 series
+entries=0
+for _ in 1 2 3 4 5; do
+	"$calls" getppid $((100000 - entries))
+	scrape >"$tmp/big"
+	entries=$(value 'nfsq_exporter_map_entries{map="@series"}' "$tmp/big")
+	((entries >= 100000)) && break
+done
+drops=$(value 'nfsq_exporter_dropped_updates_total{map="@series"}' "$tmp/big")
+expect "series + dropped updates = calls" "$((entries + drops))" "$(value nfsq_n "$tmp/big")"
 best=
 for i in 1 2 3; do
 	t=$(curl -sS -o "$tmp/big" -w '%{time_total}' --max-time 30 "http://127.0.0.1:$port/metrics")
 	echo "scrape of 10^5 series: $t s, $(wc -c <"$tmp/big") bytes"
 	[[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }' && best=$t
 done
-expect "series in the scrape" "$(grep -c '^nfsq_series_total{key0="[0-9]*"} 1$' "$tmp/big")" 100000
+expect "series in the scrape (at least 10^5)" "$(grep -c '^nfsq_series_total{key0="[0-9]*"} 1$' "$tmp/big")" "$entries"
+((entries >= 100000)) || bad "only $entries series after 5 rounds of calls"
 expect "10^5 series scraped in under 1 s (best of 3: $best s)" \
 	"$(awk -v t="$best" 'BEGIN { print (t < 1.0) ? "yes" : "no" }')" yes
 kill -TERM "$pid"
