@@ -211,6 +211,7 @@ struct prom_walk {
 	struct prom_use *uses;   /* by map id */
 	unsigned nmaps;
 	unsigned *clause_first;  /* by clause id: the first map it uses (UINT_MAX: none) */
+	unsigned nclauses;
 	const struct clause *cl;
 };
 
@@ -233,7 +234,7 @@ static void prom_walk_expr(struct prom_walk *w, const struct expr *e, bool assig
 		if (m && m->id < w->nmaps) {
 			struct prom_use *u = &w->uses[m->id];
 
-			if (w->clause_first[w->cl->id] == UINT_MAX)
+			if (w->cl->id < w->nclauses && w->clause_first[w->cl->id] == UINT_MAX)
 				w->clause_first[w->cl->id] = m->id;
 			if (!u->have_first || (assign && !u->first_assign)) {
 				u->first = e->loc;
@@ -446,7 +447,7 @@ static int prom_help(struct prom_map *pm, const struct compilation *c, const str
 
 		src_linecol(&c->src, u->first.begin, &line, &col);
 		text = prom_comment_above(&c->src, line - 1);
-		if (!text && u->cl && clause_first[u->cl->id] == m->id) {
+		if (!text && u->cl && u->cl->id < c->prog->nclauses && clause_first[u->cl->id] == m->id) {
 			src_linecol(&c->src, u->cl->loc.begin, &line, &col);
 			text = prom_comment_above(&c->src, line - 1);
 		}
@@ -518,6 +519,7 @@ struct prom *prom_new(struct rt *r)
 	p->cpuvals = calloc(r->ncpus > 0 ? r->ncpus : 1, sizeof(uint64_t));
 	w.nmaps = p->n;
 	w.uses = calloc(p->n + 1, sizeof(*w.uses));
+	w.nclauses = prog->nclauses;
 	w.clause_first = malloc((prog->nclauses + 1) * sizeof(unsigned));
 	if (!p->maps || !p->cpuvals || !w.uses || !w.clause_first)
 		goto cleanup;
