@@ -20,6 +20,7 @@
 #include "lang/compile.h"
 #include "probes/probe.h"
 #include "runtime/run.h"
+#include "runtime/serve.h"
 
 #ifndef NFSQ_VERSION
 #define NFSQ_VERSION "dev"
@@ -294,7 +295,11 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_OK;
 		case OPT_CHECK: check = true; break;
 		case OPT_NO_FENTRY: probe_fentry = false; break;
-		case OPT_SERVE: ro.serve = optarg; break;
+		case OPT_SERVE:
+			if (!serve_addr_ok(optarg))
+				return EXIT_USAGE;
+			ro.serve = optarg;
+			break;
 		case OPT_MAP_SIZE: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

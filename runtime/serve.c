@@ -111,23 +111,21 @@ static MHD_RESULT serve_answer(void *cls, struct MHD_Connection *conn, const cha
 	return ret;
 }
 
-/* "[ADDR:]PORT" into *ss; the address as given (or the default) in host. */
-static int serve_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen,
-		       char *host, size_t hostlen, long *port)
+/* Splits "[ADDR:]PORT": the address (or the default) into host, the port into *port;
+ * *v6 for a bracketed address. -1 if malformed. */
+static int serve_split(const char *spec, char *host, size_t hostlen, long *port, bool *v6)
 {
 	const char *colon, *p;
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
 	char *end;
-	int err;
 
+	*v6 = false;
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 
 		if (!close || close[1] != ':')
 			return -1;
 		snprintf(host, hostlen, "%.*s", (int)(close - spec - 1), spec + 1);
-		hints.ai_family = AF_INET6;
-		hints.ai_flags = AI_NUMERICHOST;
+		*v6 = true;
 		p = close + 2;
 	} else if ((colon = strrchr(spec, ':'))) {
 		if (strchr(spec, ':') != colon) /* an IPv6 address needs brackets */
@@ -142,8 +140,38 @@ static int serve_parse(const char *spec, struct sockaddr_storage *ss, socklen_t 
 	}
 	errno = 0;
 	*port = strtol(p, &end, 10);
-	if (!*p || *end || errno || *port < 0 || *port > 65535)
+	if (!*p || *end || errno || *port < 0 || *port > 65535 || !host[0])
 		return -1;
+	return 0;
+}
+
+bool serve_addr_ok(const char *spec)
+{
+	char host[256];
+	long port;
+	bool v6;
+
+	if (serve_split(spec, host, sizeof(host), &port, &v6) == 0)
+		return true;
+	fprintf(stderr, "nfsq: --serve takes [ADDR:]PORT (e.g. 9464, 0.0.0.0:9464, [::1]:9464), not '%s'\n",
+		spec);
+	return false;
+}
+
+/* "[ADDR:]PORT" into *ss; the address as given (or the default) in host. */
+static int serve_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen,
+		       char *host, size_t hostlen, long *port)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
+	bool v6;
+	int err;
+
+	if (serve_split(spec, host, hostlen, port, &v6))
+		return -1;
+	if (v6) {
+		hints.ai_family = AF_INET6;
+		hints.ai_flags = AI_NUMERICHOST;
+	}
 	err = getaddrinfo(host, NULL, &hints, &res);
 	if (err) {
 		fprintf(stderr, "nfsq: --serve %s: cannot resolve '%s': %s\n", spec, host, gai_strerror(err));
@@ -177,8 +205,7 @@ struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
 	err = serve_parse(addr, &ss, &sslen, host, sizeof(host), &port);
 	if (err) {
 		if (err == -1)
-			fprintf(stderr, "nfsq: --serve takes [ADDR:]PORT (e.g. 9464, 0.0.0.0:9464, [::1]:9464), "
-				"not '%s'\n", addr);
+			serve_addr_ok(addr);
 		free(s);
 		return NULL;
 	}

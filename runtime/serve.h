@@ -12,6 +12,8 @@ struct serve;
  * all IPv4 addresses; "[::1]:PORT" IPv6). Announces the URL on stderr unless quiet.
  * NULL after a one-line message when the address is bad or cannot be bound. */
 struct serve *serve_start(struct rt *r, const char *addr, bool quiet);
+/* Whether spec is "[ADDR:]PORT" (the syntax only); a one-line message if not. */
+bool serve_addr_ok(const char *spec);
 /* Stops serving: waits for scrapes in progress, closes the socket. NULL is fine. */
 void serve_stop(struct serve *s);
 

@@ -139,7 +139,7 @@ serve int -e 'tracepoint:syscalls:sys_enter_getppid { @c = count(); }' || exit 1
 "$nfsq" --serve "127.0.0.1:$port" -e 'BEGIN { @c = count(); }' >/dev/null 2>"$tmp/taken.err"
 expect "port taken: exit 3" "$? $(grep -c 'cannot listen on 127.0.0.1 port' "$tmp/taken.err")" "3 1"
 "$nfsq" --serve 127.0.0.1:99999 -e 'BEGIN { @c = count(); }' >/dev/null 2>"$tmp/badaddr.err"
-expect "bad address: exit 3" "$? $(grep -c 'takes \[ADDR:\]PORT' "$tmp/badaddr.err")" "3 1"
+expect "bad address: exit 2" "$? $(grep -c 'takes \[ADDR:\]PORT' "$tmp/badaddr.err")" "2 1"
 kill -INT "$pid"
 wait "$pid"
 expect "exit status after SIGINT" "$?" 0
