@@ -6,8 +6,9 @@
 #   - 10 x 64 KiB written with fsync through each mount: nfs.write bytes 655360 and
 #     10 calls per mount, nfsd.write bytes 1310720, WRITE RPCs per NFS version equal
 #     to the client's mountstats, as many RTT observations as WRITE RPCs;
-#   - NfsRpcLatencyP99High silent through that run, firing once `fault delay 80`
-#     (netem, 80 ms each way on lo) slows the RPCs.
+#   - NfsRpcLatencyP99High (threshold raised to 1 s here: TCG on a loaded host has
+#     WRITE RPCs over 100 ms without any fault) silent through that run, firing once
+#     netem delays NFS packets (port 2049 only, so scrapes are not slowed) by 1 s.
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -17,7 +18,7 @@ if [ "${NFSQ_LAB:-}" != 1 ]; then # on the host: boot the lab, run myself inside
 	while [[ $# -gt 1 ]]; do args+=("$1"); shift; done
 	nfsq=$(readlink -f "$1")
 	command -v prometheus >/dev/null || { echo "SKIP: prometheus is not installed (./dev setup)"; exit 77; }
-	exec "$SRC/tests/lab/lab" "${args[@]}" --timeout 400 -- "$HERE/e2e.sh" "$nfsq"
+	exec "$SRC/tests/lab/lab" "${args[@]}" --timeout 800 -- "$HERE/e2e.sh" "$nfsq"
 fi
 
 # ---------------------------------------------------------------- inside the VM
@@ -25,8 +26,16 @@ nfsq=$1
 PATH=$SRC/tests/lab:$PATH
 tmp=$(mktemp -d /tmp/e2e.XXXXXX)
 pids=()
+nfs_delay() { # nfs_delay MS|off: netem on lo for NFS packets (port 2049) only
+	tc qdisc del dev lo root 2>/dev/null
+	[[ $1 == off ]] && return 0
+	tc qdisc add dev lo root handle 1: prio &&
+		tc qdisc add dev lo parent 1:3 handle 30: netem delay "$1ms" &&
+		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dport 2049 0xffff flowid 1:3 &&
+		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport 2049 0xffff flowid 1:3
+}
 cleanup() {
-	fault delay off >/dev/null 2>&1
+	nfs_delay off
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 }
@@ -58,7 +67,9 @@ pids+=($!)
 for _ in $(seq 600); do grep -q '^Serving metrics' "$tmp/nfsq.err" && break; sleep 0.1; done
 grep -q '^Serving metrics' "$tmp/nfsq.err" && ok "nfsq serving: $(cat "$tmp/nfsq.err" | tr '\n' ' ')" ||
 	{ bad "nfsq did not start: $(cat "$tmp/nfsq.err")"; exit 1; }
-sed -e 's/\[5m\]/[10s]/; s/\[10m\]/[10s]/; s/^\( *\)for: .*/\1for: 0s/' "$SRC/deploy/nfsq-alerts.yml" >"$tmp/rules.yml"
+sed -e 's/\[5m\]/[10s]/; s/\[10m\]/[10s]/; s/^\( *\)for: .*/\1for: 0s/' \
+	-e '/alert: NfsRpcLatencyP99High/,/for:/s/ > 0\.1$/ > 1/' "$SRC/deploy/nfsq-alerts.yml" >"$tmp/rules.yml"
+grep -A3 'alert: NfsRpcLatencyP99High' "$tmp/rules.yml" | grep -q '> 1$' || bad "the test's rule copy has no 1 s threshold"
 cat >"$tmp/prometheus.yml" <<YML
 global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
 rule_files: ['$tmp/rules.yml']
@@ -96,25 +107,29 @@ expect 'sum(nfsq_rpc_ops_total{op="WRITE",version="3"})' \
 	"$(wait_for 20 'sum(nfsq_rpc_ops_total{op="WRITE",version="3"})' $((w3b - w3a)))" $((w3b - w3a))
 expect 'sum(nfsq_rpc_rtt_seconds_count{op="WRITE"})' \
 	"$(q 'sum(nfsq_rpc_rtt_seconds_count{op="WRITE"})')" $((w4b - w4a + w3b - w3a))
-expect 'histogram_quantile(0.5, WRITE rtt) under 0.1 s' \
-	"$(q 'histogram_quantile(0.5, sum by (le) (nfsq_rpc_rtt_seconds_bucket{op="WRITE"})) < bool 0.1')" 1
-sleep 11 # one more rule window of normal traffic
+ok "p99 WRITE rtt without a fault: $(q 'histogram_quantile(0.99, sum by (le) (nfsq_rpc_rtt_seconds_bucket{op="WRITE"}))') s"
+curl -s --max-time 20 http://127.0.0.1:9464/metrics >"$tmp/scrape"
+promtool check metrics <"$tmp/scrape" >"$tmp/lint" 2>&1
+expect "promtool check metrics on the exporter's scrape ($(grep -vc '^#' "$tmp/scrape") series)" "$? $(cat "$tmp/lint")" "0 "
+grep -E '^nfsq_(rpc_ops_total|nfs_bytes_total|nfsd_requests_total)\{.*WRITE|^nfsq_nfs_bytes_total' "$tmp/scrape" | sed 's/^/     /'
+sleep 8 # one more rule window of normal traffic
 expect 'NfsRpcLatencyP99High without a fault (pending or firing in the last minute)' \
 	"$(q 'count(count_over_time(ALERTS{alertname="NfsRpcLatencyP99High"}[1m]))')" none
 
-# ---- the fault: 80 ms each way on lo ----
-fault delay 80 >/dev/null
-ok "fault delay 80"
-wl write /mnt/nfs3/slow.dat 6 65536 sync 2>/dev/null
+# ---- the fault: NFS packets delayed 1 s each way ----
+nfs_delay 1000 && ok "netem: NFS packets (port 2049) delayed by 1000 ms" || bad "tc netem failed"
+wl write /mnt/nfs3/slow.dat 8 65536 sync 2>/dev/null &
+writer=$!
 firing=none
-for _ in $(seq 30); do
+for _ in $(seq 60); do
 	firing=$(curl -s --max-time 20 "$PROM/api/v1/alerts" |
 		jq -r '[.data.alerts[] | select(.labels.alertname == "NfsRpcLatencyP99High" and .state == "firing") | .labels.op] | unique | join(",")')
 	[[ -n $firing ]] && break
 	sleep 1
 done
 p99=$(q 'histogram_quantile(0.99, sum by (le) (rate(nfsq_rpc_rtt_seconds_bucket{op="WRITE"}[30s])))')
-fault delay off >/dev/null
+nfs_delay off
+wait "$writer"
 expect "NfsRpcLatencyP99High firing under the fault (ops)" "$([[ $firing == *WRITE* ]] && echo "yes" || echo "no: '$firing'")" yes
 ok "p99 WRITE rtt over the last 30 s (the fault): $p99 s"
 kill "${pids[0]}" && wait "${pids[0]}"
