@@ -162,7 +162,7 @@ bool serve_addr_ok(const char *spec)
 static int serve_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen,
 		       char *host, size_t hostlen, long *port)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	bool v6;
 	int err;
 
