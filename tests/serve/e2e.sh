@@ -6,9 +6,11 @@
 #   - 10 x 64 KiB written with fsync through each mount: nfs.write bytes 655360 and
 #     10 calls per mount, nfsd.write bytes 1310720, WRITE RPCs per NFS version equal
 #     to the client's mountstats, as many RTT observations as WRITE RPCs;
-#   - NfsRpcLatencyP99High (threshold raised to 1 s here: TCG on a loaded host has
-#     WRITE RPCs over 100 ms without any fault) silent through that run, firing once
-#     netem delays NFS packets (port 2049 only, so scrapes are not slowed) by 1 s.
+#   - NfsRpcLatencyP99High (threshold raised to 2 s here: TCG on a loaded host has
+#     WRITE RPCs over 100 ms, and now and then any RPC over 1 s, without a fault)
+#     silent for the workload's WRITEs through that run (other ops that crossed it are
+#     listed), firing for WRITE once netem delays NFS packets (port 2049 only, so
+#     scrapes are not slowed) by 2 s each way.
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -68,8 +70,8 @@ for _ in $(seq 600); do grep -q '^Serving metrics' "$tmp/nfsq.err" && break; sle
 grep -q '^Serving metrics' "$tmp/nfsq.err" && ok "nfsq serving: $(cat "$tmp/nfsq.err" | tr '\n' ' ')" ||
 	{ bad "nfsq did not start: $(cat "$tmp/nfsq.err")"; exit 1; }
 sed -e 's/\[5m\]/[10s]/; s/\[10m\]/[10s]/; s/^\( *\)for: .*/\1for: 0s/' \
-	-e '/alert: NfsRpcLatencyP99High/,/for:/s/ > 0\.1$/ > 1/' "$SRC/deploy/nfsq-alerts.yml" >"$tmp/rules.yml"
-grep -A3 'alert: NfsRpcLatencyP99High' "$tmp/rules.yml" | grep -q '> 1$' || bad "the test's rule copy has no 1 s threshold"
+	-e '/alert: NfsRpcLatencyP99High/,/for:/s/ > 0\.1$/ > 2/' "$SRC/deploy/nfsq-alerts.yml" >"$tmp/rules.yml"
+grep -A3 'alert: NfsRpcLatencyP99High' "$tmp/rules.yml" | grep -q '> 2$' || bad "the test's rule copy has no 2 s threshold"
 cat >"$tmp/prometheus.yml" <<YML
 global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
 rule_files: ['$tmp/rules.yml']
@@ -113,25 +115,30 @@ promtool check metrics <"$tmp/scrape" >"$tmp/lint" 2>&1
 expect "promtool check metrics on the exporter's scrape ($(grep -vc '^#' "$tmp/scrape") series)" "$? $(cat "$tmp/lint")" "0 "
 grep -E '^nfsq_(rpc_ops_total|nfs_bytes_total|nfsd_requests_total)\{.*WRITE|^nfsq_nfs_bytes_total' "$tmp/scrape" | sed 's/^/     /'
 sleep 8 # one more rule window of normal traffic
-expect 'NfsRpcLatencyP99High without a fault (pending or firing in the last minute)' \
-	"$(q 'count(count_over_time(ALERTS{alertname="NfsRpcLatencyP99High"}[1m]))')" none
+others=$(curl -s --max-time 20 --data-urlencode 'query=count by (op) (count_over_time(ALERTS{alertname="NfsRpcLatencyP99High",op!="WRITE"}[2m]))' \
+	"$PROM/api/v1/query" | jq -r '[.data.result[].metric.op] | join(",")')
+[[ -z $others ]] || echo "     (without a fault, other ops crossed 2 s on this host: $others)"
+expect 'NfsRpcLatencyP99High for WRITE without a fault (pending or firing in the last 2 minutes)' \
+	"$(q 'count(count_over_time(ALERTS{alertname="NfsRpcLatencyP99High",op="WRITE"}[2m]))')" none
 
-# ---- the fault: NFS packets delayed 1 s each way ----
-nfs_delay 1000 && ok "netem: NFS packets (port 2049) delayed by 1000 ms" || bad "tc netem failed"
+# ---- the fault: NFS packets delayed 2 s each way ----
+nfs_delay 2000 && ok "netem: NFS packets (port 2049) delayed by 2000 ms" || bad "tc netem failed"
 wl write /mnt/nfs3/slow.dat 8 65536 sync 2>/dev/null &
 writer=$!
 firing=none
-for _ in $(seq 60); do
+end=$(($(date +%s) + 120))
+while (($(date +%s) < end)); do
 	firing=$(curl -s --max-time 20 "$PROM/api/v1/alerts" |
 		jq -r '[.data.alerts[] | select(.labels.alertname == "NfsRpcLatencyP99High" and .state == "firing") | .labels.op] | unique | join(",")')
-	[[ -n $firing ]] && break
+	[[ ,$firing, == *,WRITE,* ]] && break
 	sleep 1
 done
-p99=$(q 'histogram_quantile(0.99, sum by (le) (rate(nfsq_rpc_rtt_seconds_bucket{op="WRITE"}[30s])))')
+p99=$(q 'histogram_quantile(0.99, sum by (le) (rate(nfsq_rpc_rtt_seconds_bucket{op="WRITE"}[1m])))')
 nfs_delay off
 wait "$writer"
-expect "NfsRpcLatencyP99High firing under the fault (ops)" "$([[ $firing == *WRITE* ]] && echo "yes" || echo "no: '$firing'")" yes
-ok "p99 WRITE rtt over the last 30 s (the fault): $p99 s"
+expect "NfsRpcLatencyP99High firing for WRITE under the fault (firing for: $firing)" \
+	"$([[ ,$firing, == *,WRITE,* ]] && echo yes || echo no)" yes
+ok "p99 WRITE rtt over the last minute (the fault): $p99 s"
 kill "${pids[0]}" && wait "${pids[0]}"
 expect "nfsq exit status after SIGTERM" "$?" 0
 echo "e2e: $fails failure(s) in $(el) s"
