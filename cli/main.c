@@ -210,6 +210,8 @@ static int list_probes(char **pats, int npats, int verbose)
 			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
 				in_use |= d->attach == a;
 			printf("%s\n", in_use ? "   <- used here" : "");
+			if (a->guard)
+				printf("        only events where: %s\n", a->guard);
 		}
 		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
 		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0] : NULL;

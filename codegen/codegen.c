@@ -506,15 +506,37 @@ static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t
 	return cg_load(g, g->i64, tmp, 0);
 }
 
+static void cg_count_drop(struct cg *g, unsigned idx);
+
+/* After a string read of size bytes from src returned n: when it filled the buffer and
+ * the source goes on past it (its byte size - 1 is not the end), the string was cut. */
+static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_t size)
+{
+	LLVMBasicBlockRef full = cg_block(g, "str.full"), cut = cg_block(g, "str.cut");
+	LLVMBasicBlockRef done = cg_block(g, "str.done");
+	LLVMValueRef last;
+
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, n, cg_i64(g, size), ""), full, done);
+	cg_at(g, full);
+	last = LLVMBuildAnd(g->b, cg_kread(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), (int32_t)size - 1, 1),
+			    cg_i64(g, 0xff), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, last, cg_i64(g, 0), ""), cut, done);
+	cg_at(g, cut);
+	cg_count_drop(g, LAYOUT_DROP_CUT(g->c->prog->nmaps));
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+}
+
 static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
 {
-	LLVMValueRef buf = cg_alloca(g, size), args[3];
+	LLVMValueRef buf = cg_alloca(g, size), args[3], n;
 
 	cg_zero(g, buf, 0, size);
 	args[0] = buf;
 	args[1] = cg_i32(g, size);
 	args[2] = LLVMBuildIntToPtr(g->b, p, g->ptr, "");
-	cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	n = cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	cg_count_cut(g, n, args[2], size);
 	return buf;
 }
 
@@ -534,7 +556,8 @@ static LLVMValueRef cg_strip(struct cg *g, LLVMValueRef p, const char *prefix)
 			       LLVMBuildAdd(g->b, p, cg_i64(g, (long long)n), ""), p, "");
 }
 
-static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale)
+static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, int64_t scale,
+			     int64_t bit)
 {
 	LLVMValueRef zero = cg_i64(g, 0), neg, c;
 
@@ -570,6 +593,9 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 	case XFORM_ABS:
 		neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, "");
 		v = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, v, ""), v, "");
+		break;
+	case XFORM_BIT:
+		v = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, v, cg_i64(g, bit), ""), cg_i64(g, 1), "");
 		break;
 	}
 	if (scale && scale != 1)
@@ -656,7 +682,7 @@ static LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const cha
 	}
 	if (t.kind == TYPE_STR)
 		return cg_str_literal(g, "", 0, t.size);
-	return cg_xform(g, v, r->xform, r->scale);
+	return cg_xform(g, v, r->xform, r->scale, r->value);
 }
 
 static bool cg_field_at_start(const struct probe_field *f)
@@ -686,8 +712,13 @@ static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 				args[2] = cg_gep(g, g->ctxarg, f->offset);
 			}
 			args[0] = buf;
-			args[1] = cg_i32(g, f->data_loc || !f->size || f->size > t.size ? t.size : f->size);
-			cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+			if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
+				args[1] = cg_i32(g, t.size);
+				cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
+			} else {
+				args[1] = cg_i32(g, f->size);
+				cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+			}
 			return buf;
 		}
 		switch (f->size) {
@@ -703,7 +734,7 @@ static LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			v = f->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
 					 : LLVMBuildZExt(g->b, v, g->i64, "");
 		if (f->read.xform != XFORM_NONE || (f->read.scale && f->read.scale != 1))
-			return cg_xform(g, v, f->read.xform, f->read.scale);
+			return cg_xform(g, v, f->read.xform, f->read.scale, f->read.value);
 		if (t.kind == TYPE_ERRNO) /* kernel errors are negative */
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
@@ -1802,6 +1833,13 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
 	}
 	if (g->start_map)
 		cg_end_pairing(g, at);
+	if (p->def && p->def->guard) { /* this attach point counts only some of its events */
+		LLVMBasicBlockRef go = cg_block(g, "guard.ok");
+		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", p->def->guard);
+
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), go, g->ret_bb);
+		cg_at(g, go);
+	}
 	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
 	for (unsigned i = 0; i < cl->nlocals; i++) {
 		const struct local_info *li = cl->locals[i];
@@ -1958,6 +1996,7 @@ static void cg_programs(struct cg *g)
 							     : NULL;
 			if (!d || !d->nattach) {
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
+				g->obj->unavailable++;
 				continue;
 			}
 			for (; d; d = d->also) /* every alternative, for probes that attach to all */

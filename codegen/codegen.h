@@ -54,6 +54,7 @@ struct cg_object {
 	uint32_t map_size;
 	double ms_ir, ms_opt, ms_emit; /* timings for -v */
 	bool cached;          /* the object came from the cache */
+	unsigned unavailable; /* errors that are facts of the kernel: probes it cannot give */
 };
 
 #define CG_RINGBUF_NAME "nfsq_events"

@@ -65,7 +65,8 @@
  * failed because the map was full), then these. */
 #define LAYOUT_DROP_RINGBUF(nmaps) (nmaps)     /* events lost: ring buffer full */
 #define LAYOUT_DROP_START(nmaps) ((nmaps) + 1) /* start events lost: start map full */
-#define LAYOUT_NDROPS(nmaps) ((nmaps) + 2)
+#define LAYOUT_DROP_CUT(nmaps) ((nmaps) + 2)   /* kernel strings cut to their field's size */
+#define LAYOUT_NDROPS(nmaps) ((nmaps) + 3)
 
 /* The run's configuration (an array map of one value), written by the runtime after
  * loading the object and before attaching it. */

@@ -20,6 +20,14 @@ Every probe also has the builtins `pid tid uid comm cpu nsecs elapsed probe` (an
 `-c`). Durations are in nanoseconds, errors are errno names (`ESTALE`) and NFS statuses NFS
 names (`NFS4ERR_DELAY`). See [LANGUAGE.md](LANGUAGE.md) for the language.
 
+Kernel functions are attached with fentry/fexit where the kernel has BPF trampolines and the
+function has a BTF prototype (a call through the trampoline: cheaper than a kprobe's ftrace
+handler plus a kretprobe's return hook, and what libbpf-tools uses), else with a
+kprobe/kretprobe pair; `nfsq --no-fentry` forces the kprobes. Both paths are tested in the lab.
+A probe that the running kernel cannot give (module not loaded, function or tracepoint gone) is
+refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
+fault, not the script's; `--check` does not need the kernel).
+
 HDR
 	for k in 6.1 6.12; do
 		echo "## Availability on Debian's kernel $k"

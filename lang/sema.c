@@ -189,6 +189,18 @@ static void sema_ident(struct sema *s, struct expr *e)
 		diag_error(s->d, e->loc, "unknown field '%s'%s", name, where);
 }
 
+/* An array of n pointers with room for one more: doubled in the arena when full. */
+static void *sema_grow(struct sema *s, void *v, unsigned n, unsigned *cap)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 8;
+	void **grown = arena_alloc(&s->c->arena, sizeof(void *) * *cap);
+	if (n)
+		memcpy(grown, v, sizeof(void *) * n);
+	return grown;
+}
+
 /* ---- maps ---- */
 
 static struct map_info *sema_map_info(struct sema *s, struct expr *m)
@@ -197,14 +209,7 @@ static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 	for (unsigned i = 0; i < prog->nmaps; i++)
 		if (strcmp(prog->maps[i]->name, m->u.map.name) == 0)
 			return prog->maps[i];
-	if (prog->nmaps == s->map_cap) {
-		unsigned cap = s->map_cap ? s->map_cap * 2 : 8;
-		struct map_info **maps = arena_alloc(&s->c->arena, sizeof(*maps) * cap);
-		if (prog->nmaps)
-			memcpy(maps, prog->maps, sizeof(*maps) * prog->nmaps);
-		prog->maps = maps;
-		s->map_cap = cap;
-	}
+	prog->maps = sema_grow(s, prog->maps, prog->nmaps, &s->map_cap);
 	struct map_info *mi = arena_alloc(&s->c->arena, sizeof(*mi));
 	mi->name = m->u.map.name;
 	mi->id = prog->nmaps;
@@ -674,14 +679,7 @@ static void sema_printf(struct sema *s, struct stmt *st)
 	pi->nargs = n;
 	pi->size = off;
 	struct program *prog = s->c->prog;
-	if (prog->nprintfs == s->printf_cap) {
-		unsigned cap = s->printf_cap ? s->printf_cap * 2 : 8;
-		struct printf_info **v = arena_alloc(&s->c->arena, sizeof(*v) * cap);
-		if (prog->nprintfs)
-			memcpy(v, prog->printfs, sizeof(*v) * prog->nprintfs);
-		prog->printfs = v;
-		s->printf_cap = cap;
-	}
+	prog->printfs = sema_grow(s, prog->printfs, prog->nprintfs, &s->printf_cap);
 	pi->id = prog->nprintfs;
 	prog->printfs[prog->nprintfs++] = pi;
 	st->u.call.printf = pi;

@@ -2,9 +2,78 @@
 #include "probe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A tracefs list (available_filter_functions: "fn [module]"; available_events:
+ * "category:event"), read once per run and kept sorted: the files have tens of thousands
+ * of lines, and scanning them once per attach point cost seconds in a slow VM. */
+struct avail_set {
+	bool loaded, ok;
+	char *buf;
+	char **names;
+	size_t n;
+};
+
+static int avail_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads path into s: the first word of each line, or with after_colon the part after
+ * the first ':'. s->ok is false when the file cannot be read. */
+static void avail_load(struct avail_set *s, const char *path, bool after_colon)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, cap = 0, n = 0;
+	char chunk[65536];
+
+	s->loaded = true;
+	if (!f)
+		return;
+	for (size_t got; (got = fread(chunk, 1, sizeof(chunk), f)) > 0;) {
+		if (len + got + 1 > cap) {
+			cap = (len + got + 1) * 2;
+			char *nb = realloc(s->buf, cap);
+			if (!nb)
+				goto cleanup;
+			s->buf = nb;
+		}
+		memcpy(s->buf + len, chunk, got);
+		len += got;
+	}
+	if (!s->buf)
+		goto cleanup;
+	s->buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		n += s->buf[i] == '\n';
+	s->names = calloc(n + 1, sizeof(char *));
+	if (!s->names)
+		goto cleanup;
+	for (char *line = s->buf, *next; line < s->buf + len; line = next) {
+		char *end = strchr(line, '\n'), *name = line;
+		next = end ? end + 1 : s->buf + len;
+		if (end)
+			*end = '\0';
+		if (after_colon && !(name = strchr(line, ':')))
+			continue;
+		name += after_colon;
+		name[strcspn(name, " \t")] = '\0';
+		if (*name && s->n < n + 1)
+			s->names[s->n++] = name;
+	}
+	qsort(s->names, s->n, sizeof(char *), avail_cmp);
+	s->ok = true;
+cleanup:
+	fclose(f);
+}
+
+static bool avail_has(struct avail_set *s, const char *name)
+{
+	return bsearch(&name, s->names, s->n, sizeof(char *), avail_cmp) != NULL;
+}
 
 static bool avail_path(const char *path)
 {
@@ -32,16 +101,14 @@ static bool avail_function(const char *tracefs, const char *fn, char *why, size_
 		snprintf(why, whylen, "this kernel has no kprobes (no %s)", path);
 		return false;
 	}
-	snprintf(path, sizeof(path), "%s/available_filter_functions", tracefs);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	static struct avail_set functions;
+	if (!functions.loaded) {
+		snprintf(path, sizeof(path), "%s/available_filter_functions", tracefs);
+		avail_load(&functions, path, false);
+	}
+	if (!functions.ok)
 		return true; /* cannot tell; the attach will say */
-	char line[256];
-	size_t n = strlen(fn);
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strncmp(line, fn, n) == 0 && (line[n] == '\n' || line[n] == ' ');
-	fclose(f);
+	bool found = avail_has(&functions, fn);
 	if (!found)
 		snprintf(why, whylen, "kernel function %s is not traceable here", fn);
 	return found;
@@ -60,17 +127,13 @@ static bool avail_one(const char *tracefs, enum attach_kind k, const char *targe
 	case ATTACH_KRETPROBE:
 		return avail_function(tracefs, target, why, whylen);
 	case ATTACH_RAW_TRACEPOINT: {
-		char path[512], line[256];
-		snprintf(path, sizeof(path), "%s/available_events", tracefs);
-		FILE *f = fopen(path, "r");
-		bool found = false;
-		size_t n = strlen(target);
-		while (f && !found && fgets(line, sizeof(line), f)) {
-			char *colon = strchr(line, ':');
-			found = colon && strncmp(colon + 1, target, n) == 0 && colon[1 + n] == '\n';
+		static struct avail_set events;
+		if (!events.loaded) {
+			char path[512];
+			snprintf(path, sizeof(path), "%s/available_events", tracefs);
+			avail_load(&events, path, true);
 		}
-		if (f)
-			fclose(f);
+		bool found = events.ok && avail_has(&events, target);
 		if (!found)
 			snprintf(why, whylen, "tracepoint %s does not exist", target);
 		return found;

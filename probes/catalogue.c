@@ -33,10 +33,11 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 
 /* Each attach alternative says how to compute each field (see struct field_recipe).
  * Arguments are found by type, not position, so prototypes may change between kernels. */
-#define KPAIR1(fn, rec) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL, false}
+#define KPAIR1(fn, rec, grp) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL, false, NULL, grp}
 /* fentry/fexit first (a call through the BPF trampoline, cheaper than a kprobe's ftrace
  * handler and a kretprobe's return hook), the kprobe pair where it cannot be had */
-#define KPAIR(fn, rec) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false}, KPAIR1(fn, rec)
+#define KPAIRG(fn, rec, grp) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false, NULL, grp}, KPAIR1(fn, rec, grp)
+#define KPAIR(fn, rec) KPAIRG(fn, rec, 0)
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
 #define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
 
@@ -79,11 +80,36 @@ static const struct field_recipe nfs_lookup_rec[] = { /* returns a dentry or an 
 	{"error", "ret:err_ptr", false},
 };
 
+/* NFSv4 opens of names not in the client's cache, and its creates, are atomic opens:
+ * nfs_atomic_open(dir, dentry, file, open_flags, mode) sends the OPEN and finishes the
+ * open itself (nfs4_file_open is not called). Only fexit sees the file afterwards,
+ * and whether it was opened (f_op set). */
+#define FGUARD(fn, rec, guard, grp) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false, guard, grp}
+static const struct field_recipe nfs_atomic_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", false},
+	{"inode", "arg(struct file)->f_inode->i_ino", false},
+	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", false},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_atomic_create_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", false},
+	{"inode", "arg(struct inode)->i_ino", false},
+	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", false},
+	{"error", "ret:errno", false},
+};
+/* opened, or failed (an open that fails there fails) */
+#define ATOMIC_OPENED "ret == 0 ? arg(struct file)->f_op : 1"
+/* with O_CREAT (bit 6 of open_flags): an OPEN that creates the file unless it exists
+ * (NFSv4 does not tell the client which; the kernel guesses from the directory's change
+ * attribute, and FMODE_CREATED stays clear for creates on a tmpfs export) */
+#define ATOMIC_CREATED "arg3:bit(6)"
+
 static const struct probe_attach nfs_read_at[] = {KPAIR("nfs_file_read", nfs_rw_rec)};
 static const struct probe_attach nfs_write_at[] = {KPAIR("nfs_file_write", nfs_rw_rec)};
 static const struct probe_attach nfs_open_at[] = {
-	KPAIR("nfs4_file_open", nfs_file_rec),
-	KPAIR("nfs_file_open", nfs_file_rec),
+	KPAIRG("nfs4_file_open", nfs_file_rec, 0),
+	KPAIRG("nfs_file_open", nfs_file_rec, 1),
+	FGUARD("nfs_atomic_open", nfs_atomic_rec, ATOMIC_OPENED, 2),
 };
 static const struct probe_attach nfs_fsync_at[] = {KPAIR("nfs_file_fsync", nfs_file_rec)};
 static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_path_rec)};
@@ -93,8 +119,9 @@ static const struct probe_attach nfs_readdir_at[] = {KPAIR("nfs_readdir", nfs_fi
 /* 6.4+ has nfs_do_create, shared by nfs_create and the NFSv3 atomic open (creat(2) and
  * open(O_CREAT) go through the latter); before, nfs_create did the work */
 static const struct probe_attach nfs_create_at[] = {
-	KPAIR("nfs_do_create", nfs_dir_rec),
-	KPAIR("nfs_create", nfs_dir_rec),
+	KPAIRG("nfs_do_create", nfs_dir_rec, 0),
+	KPAIRG("nfs_create", nfs_dir_rec, 0),
+	FGUARD("nfs_atomic_open", nfs_atomic_create_rec, ATOMIC_CREATED, 1),
 };
 static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec)};
 static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec)};
@@ -112,7 +139,7 @@ static const struct field_recipe nfs_reval_rec[] = {
 };
 static const struct probe_attach nfs_reval_at[] = {
 	{ATTACH_TRACEPOINT, "nfs:nfs_lookup_revalidate_enter", ATTACH_TRACEPOINT,
-	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL, false},
+	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL, false, NULL, 0},
 };
 
 /* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
@@ -156,7 +183,7 @@ static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
 };
-#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key, false}
+#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key, false, NULL, 0}
 static const struct probe_attach nfs_rpc_read_at[] = {
 	TPAIR("nfs:nfs_initiate_read", "nfs:nfs_readpage_done", nfs_rpc_read_rec, nfs_io_pair),
 };
@@ -180,7 +207,7 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	F_ERRNO("status", "task status (0 or an errno)"),
 };
-#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL, false}
+#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL, false, NULL, 0}
 #define TASK "arg(struct rpc_task)"
 /* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
 static const struct field_recipe rpc_done_rec[] = {
@@ -282,7 +309,7 @@ static const struct field_recipe nfsd_op_rec[] = {
 };
 static const struct probe_attach nfsd_op_at[] = {
 	{ATTACH_RAW_TRACEPOINT, "nfsd_compound", ATTACH_RAW_TRACEPOINT, "nfsd_compound_status",
-	 nfsd_op_rec, ARRAY_LEN(nfsd_op_rec), NULL, true},
+	 nfsd_op_rec, ARRAY_LEN(nfsd_op_rec), NULL, true, NULL, 0},
 };
 
 static const struct probe_field nfsd_io_fields[] = {
@@ -299,7 +326,7 @@ static const struct field_recipe nfsd_io_rec[] = {
 	{"offset", "arg2", false},
 	{"bytes", "arg3", false},
 };
-#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL, false}
+#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL, false, NULL, 0}
 static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
 static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
 
@@ -350,9 +377,10 @@ static const struct probe_def probes[] = {
 	      "Writes usually land in the page cache and return; WRITE RPCs happen later in "
 	      "writeback (nfs.rpc_write), unless the file is opened O_SYNC or the cache is full."),
 	{.name = "nfs.open", .layer = LAYER_NFS, .module = "nfs", .summary = "open(2) of an NFS file",
-	 .doc = "Opening a file on NFS: nfs4_file_open for NFSv4 files, nfs_file_open for NFSv2/3 "
-		"(both are attached). On NFSv4 it may send an OPEN RPC; close-to-open consistency "
-		"revalidates attributes.",
+	 .doc = "Opening a file on NFS: nfs_file_open for NFSv2/3 files; on NFSv4, nfs4_file_open "
+		"for names in the client's cache and nfs_atomic_open (the open done during the "
+		"lookup, with an OPEN RPC; fexit only) for the others and for creates. All are "
+		"attached. Close-to-open consistency revalidates attributes.",
 	 .fields = nfs_op_fields, .nfields = ARRAY_LEN(nfs_op_fields), .attach = nfs_open_at,
 	 .nattach = ARRAY_LEN(nfs_open_at), .attach_all = true},
 	PROBE("nfs.fsync", LAYER_NFS, "nfs", nfs_op_fields, nfs_fsync_at,
@@ -380,11 +408,13 @@ static const struct probe_def probes[] = {
 	      "lock-free path walk, not failures."),
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
-	PROBE("nfs.create", LAYER_NFS, "nfs", nfs_op_fields, nfs_create_at,
-	      "file creation (NFSv2/3)", "File creation on NFSv2/3 mounts (nfs_do_create, or nfs_create "
-	      "before Linux 6.4): a CREATE RPC. "
-	      "NFSv4 creates files with an OPEN that creates (atomic open): see nfs.open and the OPEN "
-	      "ops of rpc.done."),
+	{.name = "nfs.create", .layer = LAYER_NFS, .module = "nfs", .summary = "file creation",
+	 .doc = "File creation requests: on NFSv2/3 a CREATE RPC (nfs_do_create, or nfs_create "
+		"before Linux 6.4); on NFSv4 an open with O_CREAT of a name not in the client's "
+		"cache, an OPEN that creates the file unless the server has it (nfs_atomic_open; "
+		"fexit only). inode is the directory's.",
+	 .fields = nfs_op_fields, .nfields = ARRAY_LEN(nfs_op_fields), .attach = nfs_create_at,
+	 .nattach = ARRAY_LEN(nfs_create_at), .attach_all = true},
 	PROBE("nfs.remove", LAYER_NFS, "nfs", nfs_op_fields, nfs_remove_at,
 	      "unlink(2)", "File removal (nfs_unlink): a REMOVE RPC."),
 	PROBE("nfs.rename", LAYER_NFS, "nfs", nfs_op_fields, nfs_rename_at,

@@ -49,6 +49,7 @@ enum read_xform {
 	XFORM_BE32,     /* a big-endian u32 (an XID on the wire) to host order */
 	XFORM_SINCE,    /* bpf_ktime_get_ns() - v (a ktime_t start stamp to a duration) */
 	XFORM_ABS,      /* v < 0 ? -v : v (an errno recorded either way) */
+	XFORM_BIT,      /* (v >> value) & 1 (a flag bit) */
 };
 
 #define READ_MAX_DEREF 8
@@ -69,7 +70,7 @@ struct field_read {
 	int64_t scale;           /* multiply integers by this (0 = 1) */
 	bool at_start;           /* read at the start event of a pair, carried to the end */
 	char strip[9];           /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
-	int64_t value;           /* READ_CONST; READ_SELECT: what sel is compared with */
+	int64_t value;           /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
 	bool negate;             /* READ_SELECT: != rather than == */
 	const struct field_read *sel, *then, *els; /* READ_SELECT */
 };
@@ -93,7 +94,7 @@ struct probe_field {
  *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
  *                                                              whose type is that struct pointer
  *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
- *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since" ":abs"
+ *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since" ":abs" ":bit(N)"
  *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
  *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
  *   B and C may be decimal constants
@@ -124,6 +125,8 @@ struct probe_attach {
 	const char *const *pair_key; /* two tracepoint fields that pair start and end (else the thread) */
 	bool chain; /* the end event may repeat: each one measures from the previous (or the start)
 		       and the at-start fields stay for the next (e.g. the ops of one compound) */
+	const char *guard; /* a recipe read at the end: the event counts only when it is not 0 */
+	unsigned group;    /* attach_all: the first usable alternative of each group is attached */
 };
 
 enum probe_layer {
@@ -145,9 +148,11 @@ struct probe_def {
 	const struct probe_attach *attach; /* alternatives, most preferred first */
 	unsigned nattach;
 	bool hidden;            /* test-only probes, not listed by -l */
-	bool attach_all;        /* attach every available alternative, not just the first
-				   (e.g. nfs.open: v4 files open through nfs4_file_open, v3 through nfs_file_open) */
+	bool attach_all;        /* attach the first available alternative of every group, not just
+				   the first (e.g. nfs.open: v4 files open through nfs4_file_open or
+				   nfs_atomic_open, v3 through nfs_file_open) */
 	const struct probe_def *also; /* probe_resolve: the next resolved alternative (attach_all) */
+	const struct field_read *guard; /* probe_resolve: the attach alternative's guard, resolved */
 };
 
 /* Builtin probes. */

@@ -33,14 +33,79 @@ static void resolve_load(void)
 		resolve_mod[i] = btf__load_module_btf(resolve_modules[i], resolve_vmlinux);
 }
 
+/* Names to type ids of vmlinux's BTF, an open-addressing hash built once: libbpf 1.1's
+ * btf__find_by_name_kind scans every type (about 126 000), and a module's split BTF scans
+ * vmlinux's too, which made each lookup cost milliseconds (tens of them in a TCG VM). */
+static __u32 *resolve_index;
+static size_t resolve_index_mask;
+
+static size_t resolve_hash(const char *s)
+{
+	size_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void resolve_index_build(void)
+{
+	__u32 n = btf__type_cnt(resolve_vmlinux);
+	size_t size = 1;
+	while (size < 2 * (size_t)n)
+		size <<= 1;
+	resolve_index = calloc(size, sizeof(__u32));
+	if (!resolve_index)
+		return;
+	resolve_index_mask = size - 1;
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
+		if (!t->name_off)
+			continue;
+		size_t h = resolve_hash(btf__name_by_offset(resolve_vmlinux, t->name_off));
+		while (resolve_index[h & resolve_index_mask])
+			h++;
+		resolve_index[h & resolve_index_mask] = id;
+	}
+}
+
+static __s32 resolve_vmlinux_find(const char *name, int kind)
+{
+	if (!resolve_index)
+		return btf__find_by_name_kind(resolve_vmlinux, name, kind);
+	for (size_t h = resolve_hash(name);; h++) {
+		__u32 id = resolve_index[h & resolve_index_mask];
+		if (!id)
+			return -1;
+		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
+		if (btf_kind(t) == kind && strcmp(btf__name_by_offset(resolve_vmlinux, t->name_off), name) == 0)
+			return (__s32)id;
+	}
+}
+
+/* A type of a module's own (not the vmlinux types its split BTF starts with). */
+static __s32 resolve_module_find(const struct btf *btf, const char *name, int kind)
+{
+	for (__u32 id = btf__type_cnt(resolve_vmlinux), n = btf__type_cnt(btf); id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_kind(t) == kind && t->name_off &&
+		    strcmp(btf__name_by_offset(btf, t->name_off), name) == 0)
+			return (__s32)id;
+	}
+	return -1;
+}
+
 /* The BTF (vmlinux or a module's, split on vmlinux) that defines name as kind. */
 static struct btf *resolve_find(const char *name, int kind, __s32 *id)
 {
 	resolve_load();
 	for (unsigned i = 0; i < NMODULES; i++)
-		if (resolve_mod[i] && (*id = btf__find_by_name_kind(resolve_mod[i], name, kind)) > 0)
+		if (resolve_mod[i] && (*id = resolve_module_find(resolve_mod[i], name, kind)) > 0)
 			return resolve_mod[i];
-	if (resolve_vmlinux && (*id = btf__find_by_name_kind(resolve_vmlinux, name, kind)) > 0)
+	if (!resolve_vmlinux)
+		return NULL;
+	if (!resolve_index)
+		resolve_index_build();
+	if ((*id = resolve_vmlinux_find(name, kind)) > 0)
 		return resolve_vmlinux;
 	return NULL;
 }
@@ -274,6 +339,11 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 		  {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
+	const char *b = strstr(how, ":bit(");
+	if (b && how[len - 1] == ')' && !strchr(b + 1, ':')) {
+		*x = XFORM_BIT;
+		return arena_strndup(a, how, (size_t)(b - how));
+	}
 	for (unsigned i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
 		size_t n = strlen(xs[i].suffix);
 		if (len > n && strcmp(how + len - n, xs[i].suffix) == 0) {
@@ -374,6 +444,15 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return -1;
 	}
 	s = resolve_xform(a, s, &xform);
+	int64_t bit = 0;
+	if (xform == XFORM_BIT) {
+		char *end;
+		bit = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
+		if (*end != ')' || bit < 0 || bit > 63) {
+			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
+			return -1;
+		}
+	}
 	r->at_start = rc->at_start;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
@@ -382,9 +461,11 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		plain.how = s;
 		int rv = resolve_tp(a, &plain, at, out, err, errlen);
 		out->read.xform = xform;
+		out->read.value = bit;
 		return rv;
 	}
 	r->xform = xform;
+	r->value = bit;
 	if (strcmp(s, "ret") == 0) {
 		/* the register holds the return value in its type's width: an int's -5 is
 		 * 0x00000000fffffffb, so the width and sign come from the prototype */
@@ -565,6 +646,18 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 		}
 	}
 	d->fields = fields;
+	if (alt->guard) {
+		struct field_recipe grc = {"guard", alt->guard, false};
+		struct probe_field g = {.name = "guard", .type = type_int(), .src = FIELD_KERNEL};
+		char why[300];
+		if (probe_recipe(a, &grc, alt, &g, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "probe %s: the guard of %s: %s", p->name, alt->target, why);
+			return NULL;
+		}
+		struct field_read *gr = arena_alloc(a, sizeof(*gr));
+		*gr = g.read;
+		d->guard = gr;
+	}
 	return d;
 }
 
@@ -584,9 +677,9 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 		one.nattach = 1;
 		if (probe_available(&one, why, sizeof(why)) < 0)
 			continue; /* this alternative's function is not here: the others still are */
-		bool dup = false; /* the same function by another attach kind (fentry, then kprobe) */
+		bool dup = false; /* its group has one already (fentry, then kprobe; one of two functions) */
 		for (const struct probe_def *d = first; d && !dup; d = d->also)
-			dup = strcmp(d->attach->target, p->attach[i].target) == 0;
+			dup = d->attach->group == p->attach[i].group;
 		if (dup)
 			continue;
 		struct probe_def *d = resolve_alt(a, p, &p->attach[i], err, errlen);

@@ -906,33 +906,55 @@ void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *
 
 /* ---- drops ---- */
 
+/* Every limit that bit: on stderr, and with -f json also as one "limits" object on the
+ * output, e.g. {"type":"limits","map_full":{"@m":3},"events_lost":0,"starts_dropped":0,
+ * "strings_cut":2}. */
 void rt_report_drops(struct rt *r)
 {
-	unsigned n = LAYOUT_NDROPS(r->obj.nmaps);
-	uint64_t *vals = calloc(r->ncpus, sizeof(uint64_t));
+	unsigned n = LAYOUT_NDROPS(r->obj.nmaps), nmaps = r->obj.nmaps;
+	uint64_t *vals = calloc(r->ncpus, sizeof(uint64_t)), *sums = calloc(n, sizeof(uint64_t));
+	bool any = false, first = true;
 
-	if (!vals || r->drops_fd < 0)
+	if (!vals || !sums || r->drops_fd < 0)
 		goto cleanup;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t key = i;
-		uint64_t sum = 0;
 
 		if (bpf_map_lookup_elem(r->drops_fd, &key, vals))
 			continue;
 		for (int c = 0; c < r->ncpus; c++)
-			sum += vals[c];
-		if (!sum)
+			sums[i] += vals[c];
+		if (!sums[i])
 			continue;
-		if (i < r->obj.nmaps)
+		any = true;
+		if (i < nmaps)
 			fprintf(stderr, "nfsq: %llu updates to %s dropped: map full (raise with --map-size)\n",
-				(unsigned long long)sum, r->obj.maps[i].info->name);
-		else if (i == LAYOUT_DROP_RINGBUF(r->obj.nmaps))
+				(unsigned long long)sums[i], r->obj.maps[i].info->name);
+		else if (i == LAYOUT_DROP_RINGBUF(nmaps))
 			fprintf(stderr, "nfsq: %llu events lost: ring buffer full (print less often, or filter with a predicate)\n",
-				(unsigned long long)sum);
+				(unsigned long long)sums[i]);
+		else if (i == LAYOUT_DROP_CUT(nmaps))
+			fprintf(stderr, "nfsq: %llu strings cut to the size of their field (see nfsq -lv for "
+				"each field's size)\n", (unsigned long long)sums[i]);
 		else
 			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",
-				(unsigned long long)sum);
+				(unsigned long long)sums[i]);
 	}
+	if (!any || r->o->format != OUT_JSON)
+		goto cleanup;
+	fprintf(r->o->out, "{\"type\":\"limits\",\"map_full\":{");
+	for (unsigned i = 0; i < nmaps; i++) {
+		if (!sums[i])
+			continue;
+		fprintf(r->o->out, "%s\"%s\":%llu", first ? "" : ",", r->obj.maps[i].info->name,
+			(unsigned long long)sums[i]);
+		first = false;
+	}
+	fprintf(r->o->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu}\n",
+		(unsigned long long)sums[LAYOUT_DROP_RINGBUF(nmaps)],
+		(unsigned long long)sums[LAYOUT_DROP_START(nmaps)],
+		(unsigned long long)sums[LAYOUT_DROP_CUT(nmaps)]);
 cleanup:
 	free(vals);
+	free(sums);
 }

@@ -17,7 +17,8 @@ struct rt {
 	int *map_fds;          /* per program map (map_info.id) */
 	int drops_fd;
 	int ncpus;
-	bool exiting;          /* exit() seen */
+	bool exiting;          /* stopping: exit(), a signal, or the -c / -p process ended */
+	bool exit_called;      /* exit() seen: the events after it are ignored */
 	int errors;            /* output errors */
 };
 

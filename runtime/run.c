@@ -187,7 +187,8 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 	uint64_t id;
 	const struct program *p = r->c->prog;
 
-	if (r->exiting || size < 8)
+	if (r->exit_called || size < 8) /* events already queued when tracing stops for
+					     another reason are still handled */
 		return 0;
 	memcpy(&id, data, 8);
 	switch (id & LAYOUT_EV_KIND_MASK) {
@@ -196,7 +197,7 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 			rt_printf_event(r, p->printfs[id], data, size);
 		break;
 	case LAYOUT_EV_EXIT:
-		r->exiting = true;
+		r->exiting = r->exit_called = true;
 		break;
 	case LAYOUT_EV_PRINT: {
 		uint64_t top = 0;
@@ -679,8 +680,8 @@ int run_program(struct compilation *c, const struct run_options *o)
 		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
 	co.filter_pid = o->pid > 0;
 	co.cache_dir = rt_cache_dir();
-	if (cg_compile(c, &co, &r.obj)) {
-		ret = 1;
+	if (cg_compile(c, &co, &r.obj)) { /* only probes this kernel lacks: not the script's fault */
+		ret = r.obj.unavailable && (int)r.obj.unavailable == c->diag.nerrors ? EXIT_RUNTIME : 1;
 		goto cleanup;
 	}
 	if (o->verbose)
@@ -752,7 +753,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 	srv = NULL;
 	rt_stop_probes(&r, links);
 	ring_buffer__consume(rb);
-	r.exiting = false; /* END runs, and may print */
+	r.exiting = r.exit_called = false; /* END runs, and may print */
 	rt_run_kind(&r, rb, CG_PROG_END);
 	r.exiting = true;
 	if (!o->serve) /* --serve: the maps were the scrapes' */

@@ -47,9 +47,13 @@ expect 0 '^nfsd\.op ' -- -l
 expect 2 "no probe matches 'zzz\*'" -- -l 'zzz*'
 expect 0 'latency +int +ns from entry to return' -- -lv nfs.read
 expect 0 'kprobe:nfs_file_read \.\. kretprobe:nfs_file_read' -- -lv nfs.read
+expect 0 'fentry:nfs_file_read \.\. fexit:nfs_file_read' -- -lv nfs.read
 expect 0 'file +string\[64\]' -- -l -v nfs.read
 if [[ ! -d /sys/module/nfs ]]; then
 	expect 0 "^nfs\.read .*unavailable: kernel module 'nfs' is not loaded" -- -l nfs.read
+	# a probe this kernel cannot give is not the script's fault: exit 3, the reason, the place
+	expect 3 "^-e:1:1: error: probe cannot be used on this kernel: kernel module 'nfs' is not loaded \(modprobe nfs\)" -- -e 'nfs.read { @ = count(); }'
+	expect 3 "kernel module 'nfs' is not loaded" -- --no-fentry -e 'nfs.read { @ = count(); }'
 fi
 "$nfsq" -l | grep -q '^test\.' && { echo "FAIL: hidden test probes are listed"; fails=$((fails + 1)); }
 

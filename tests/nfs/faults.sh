@@ -23,13 +23,14 @@ fi
 # 100% loss on a soft mount: READ retransmitted, then a major timeout, EIO to the reader
 run 'rpc.retransmit { @re[op] = count(); } rpc.timeout { @to[op] = count(); } rpc.error { @er[op, status] = count(); } nfs.read /error != 0/ { @err[file, error] = count(); }' \
 	'fault retrans'
-ev=$(grep -o 'retransmits=[0-9]*' "$out" | head -1 | cut -d= -f2)
-evto=$(grep -o 'timeouts=[0-9]*' "$out" | head -1 | cut -d= -f2)
-if [[ -n $ev ]] && grep -qxF "@re[READ]: $ev" "$out" && grep -qxF "@to[READ]: $evto" "$out" &&
-	grep -qE '^@er\[READ, (ETIMEDOUT|EIO)\]: [1-9]' "$out" && grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
-	ok "retransmits: rpc.retransmit READ = mountstats retransmits ($ev), rpc.timeout READ = mountstats timeouts ($evto), rpc.error $(grep -oE '^@er\[READ, [A-Z]+' "$out" | cut -c11-), nfs.read EIO"
+# the op that met the loss (READ, or GETATTR when the client revalidated first): the one
+# with retransmits in mountstats; rpc.retransmit and rpc.timeout must match it exactly
+read -r op ev evto < <(sed -nE 's/.*mountstats ([A-Z]+): .*timeouts=([0-9]+) \(retransmits=([1-9][0-9]*)\).*/\1 \3 \2/p' "$out" | head -1)
+if [[ -n ${op:-} ]] && grep -qxF "@re[$op]: $ev" "$out" && grep -qxF "@to[$op]: $evto" "$out" &&
+	grep -qE "^@er\[$op, (ETIMEDOUT|EIO)\]: [1-9]" "$out" && grep -qE '^@err\[retrans.dat, EIO\]: [1-9]' "$out"; then
+	ok "retransmits: rpc.retransmit $op = mountstats retransmits ($ev), rpc.timeout $op = mountstats timeouts ($evto), rpc.error $(grep -oE "^@er\[$op, [A-Z]+" "$out" | sed 's/.*, //'), nfs.read EIO"
 else
-	bad "retransmits" "want @re[READ]: ${ev:-?} (mountstats), @to[READ], @er[READ, ETIMEDOUT], @err[retrans.dat, EIO]"
+	bad "retransmits" "want @re[OP] = mountstats retransmits of the op that had them (${op:-none}: ${ev:-?}), @to[OP], @er[OP, ETIMEDOUT|EIO], @err[retrans.dat, EIO]"
 fi
 
 # server stopped under a soft mount: major timeouts on READ, EIO
@@ -61,8 +62,8 @@ fi
 
 # a full export: ENOSPC reported by fsync (writes are cached), and the server's NOSPC
 run 'nfs.fsync, nfs.write /error != 0/ { @e[probe, error] = count(); } nfsd.op /status != 0/ { @s[op, status] = count(); }' 'fault enospc'
-if grep -qE '^@e\[nfs\.(fsync|write), ENOSPC\]: [1-9]' "$out" && grep -qE '^@s\[OP_(WRITE|COMMIT), NFS4ERR_NOSPC\]: [1-9]' "$out"; then
-	ok "enospc: client $(grep -oE '^@e\[nfs\.(fsync|write), ENOSPC\]' "$out" | head -1 | cut -c4-), server $(grep -oE '^@s\[OP_(WRITE|COMMIT), NFS4ERR_NOSPC\]' "$out" | head -1 | cut -c4-)"
+if grep -qE '^@e\[nfs\.(fsync|write), ENOSPC\]: [1-9]' "$out" && grep -qE '^@s\[(WRITE|COMMIT), NFS4ERR_NOSPC\]: [1-9]' "$out"; then
+	ok "enospc: client $(grep -oE '^@e\[nfs\.(fsync|write), ENOSPC\]' "$out" | head -1 | cut -c4-), server $(grep -oE '^@s\[(WRITE|COMMIT), NFS4ERR_NOSPC\]' "$out" | head -1 | cut -c4-)"
 else
 	bad "enospc" "want ENOSPC from nfs.fsync/nfs.write and NFS4ERR_NOSPC from nfsd.op"
 fi

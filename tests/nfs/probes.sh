@@ -88,10 +88,16 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	expect "v$v nfs.fsync" '@n[w.dat]: 1'
 	run 'nfs.setattr { @n[file] = count(); }' "chmod 600 $d/w.dat"
 	expect "v$v nfs.setattr (chmod)" '@n[w.dat]: 1'
-	run 'nfs.create { @n = count(); }' "wl create $d/c 6"
-	if [[ $v == 3 ]]; then
-		expect "v$v nfs.create x6" '@n: 6'
-	fi
+	# v3: CREATE RPCs; v4: OPENs that create (atomic opens); mountstats counts either
+	k0=$(mstat $m CREATE ops) k1=$(mstat $m OPEN ops)
+	run 'nfs.create { @n = count(); @f[file] = count(); @e[error] = count(); }' "wl create $d/c 6"
+	k2=$(mstat $m CREATE ops) k3=$(mstat $m OPEN ops)
+	k0=$(( ${k2:-0} - ${k0:-0} )) k1=$(( ${k3:-0} - ${k1:-0} ))
+	expect "v$v nfs.create x6 (mountstats CREATE $k0, OPEN $k1)" '@n: 6' '@f[f0]: 1' '@f[f5]: 1' '@e[0]: 6'
+	# an open of a name not in the client's cache (v4: nfs_atomic_open, not nfs4_file_open)
+	wl dropcaches
+	run 'nfs.open { @n[file] = count(); @e[error] = count(); }' "bash -c 'cat $d/c/f1 $d/c/f2 > /dev/null'"
+	expect "v$v nfs.open of uncached names" '@n[f1]: 1' '@n[f2]: 1' '@e[0]: 2'
 	# mv tries renameat2(RENAME_NOREPLACE) first, which NFS refuses with EINVAL, then rename()
 	run 'nfs.rename { @n[error] = count(); @f[file] = count(); }' "wl rename $d/c 6"
 	expect "v$v nfs.rename x6 (and 6 refused RENAME_NOREPLACE)" '@n[0]: 6' '@n[EINVAL]: 6' '@f[f0]: 2' '@f[f5]: 2'
@@ -151,10 +157,11 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 		echo $(( $(awk -v k=$(($1 + 3)) '{ print $k }' <<<"$o1") - $(awk -v k=$(($1 + 3)) '{ print $k }' <<<"$o0") ))
 	}
 	lines=('@b: 655360' "@n: $((w1 - w0))" '@x: 524288' '@c[NFS_OK]: 1')  # the server sees RPC offsets: 0, 256K, 512K
-	if ((v4 > 0)); then # op names as the protocol's (WRITE 38, PUTFH 22, SEQUENCE 53), the client, a latency
+	if [[ $v == 4 ]]; then # op names as the protocol's (WRITE 38, PUTFH 22, SEQUENCE 53), the client, a latency
 		lines+=("@ops: $v4" "@o[WRITE]: $(op4 38)" "@o[PUTFH]: $(op4 22)" "@o[SEQUENCE]: $(op4 53)")
 		grep -qE "^@cl\[127\.0\.0\.1(:[0-9]+)?\]: $v4\$" "$out" || lines+=("@cl[127.0.0.1:PORT]: $v4")
-		(($(value '@lat') > 0)) || lines+=('@lat > 0')
+		lat=$(value '@lat')
+		((${lat:-0} > 0)) || lines+=('@lat > 0')
 	fi
 	((v3 > 0)) && lines+=("@v3: $v3")
 	expect "v$v nfsd.write bytes/count = client WRITEs ($((w1 - w0))), nfsd.commit, nfsd.op = proc4ops ($v4), nfsd.request v3 = proc3 ($v3)" "${lines[@]}"
@@ -177,9 +184,10 @@ expect "nfs.write with --no-fentry (kprobe pair) 10 x 64 KiB" '@b[k.dat]: 655360
 rm -rf $d
 
 # the same writes seen by libbpf-tools' nfsslower (BCC's tool, fsslower -t nfs) at the same time:
-# the same operations and sizes; mean latencies agree within 50 %: nfsq's kprobe pair costs
-# two traps per call where nfsslower's fentry/fexit costs two calls, and under qemu's TCG
-# a trap is slow (seen: 962 vs 776 us on 6.1, 2215 vs 2110 us on 6.12)
+# the same operations and sizes; mean latencies agree within 25 %: both use fentry/fexit on
+# nfs_file_write, each tool's own trampoline program runs inside the other's measurement,
+# and qemu's TCG makes that cost visible (seen: 508 vs 548 us on 6.12; with kprobes it was
+# 2215 vs 2110 us)
 if command -v fsslower >/dev/null; then
 	d=/mnt/nfs4/cmp; mkdir -p $d
 	fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
@@ -192,7 +200,7 @@ if command -v fsslower >/dev/null; then
 	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
 	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')
 	if [[ $n == 20 && $fn == 20 && $b == 1310720 && $fb == 1310720 ]] && ((lat > 0 && flat > 0)) &&
-		(((lat - flat) * 100 / flat <= 50 && (flat - lat) * 100 / flat <= 50)); then
+		(((lat - flat) * 100 / flat <= 25 && (flat - lat) * 100 / flat <= 25)); then
 		ok "nfs.write vs nfsslower: 20 ops, 1310720 bytes in both; mean latency $lat us (nfsq) vs $flat us (nfsslower)"
 	else
 		bad "nfs.write vs nfsslower" "nfsq $n ops $b bytes ${lat}us, nfsslower $fn ops $fb bytes ${flat}us"

@@ -11,9 +11,13 @@
 #   fault server-down         rpcerrors: timeouts for READ; nfshealth: server down / not responding
 #   fault stale               rpcerrors: ESTALE on the stale mount's file or dir
 #   fault starve              nfsdtop and nfshealth: server saturation (threads busy, RPCs queued)
+#   fault slowdisk (dm-delay) nfshealth blames server storage (WRITE/COMMIT), not the network;
+#                             nfsdtop (run inside it, -f json) has WRITE/COMMIT storage times >= 16 ms
 #   plain workload            nfsdist histograms, nfstop top files; every script with -f json
 # Outputs are kept in $NFSQ_SCRIPTS_OUT (host dir, default: a temp dir) when set.
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
+# NFSQ_SCRIPTS_TIMEOUT: seconds for the whole lab run (default 3000: about 15 min on an idle
+# 2-core machine, the rest is margin for a loaded one); each check has 300 s.
 set -u
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -31,7 +35,7 @@ if [[ ${NFSQ_LAB:-} != 1 ]]; then
 	done
 	outdir=()
 	[[ -n ${NFSQ_SCRIPTS_OUT:-} ]] && { mkdir -p "$NFSQ_SCRIPTS_OUT"; outdir=(--out "$NFSQ_SCRIPTS_OUT"); }
-	"$lab/lab" "${kernel[@]}" "${outdir[@]}" -- "$here/run.sh" "$nfsq"
+	"$lab/lab" "${kernel[@]}" "${outdir[@]}" --timeout "${NFSQ_SCRIPTS_TIMEOUT:-3000}" -- "$here/run.sh" "$nfsq"
 	lrc=$?
 	((lrc == 77)) && exit 77
 	((lrc != 0)) && rc=1
@@ -52,7 +56,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; sed 's/^/    | /' "$out" | head 
 run() {
 	local name=$1 script=$2 args=$3 cmd=$4; shift 4
 	# shellcheck disable=SC2086
-	timeout -k 5 120 "$nfsq" -q "$@" -c "$cmd" "$scripts/$script" $args > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"
+	timeout -k 5 300 "$nfsq" -q "$@" -c "$cmd" "$scripts/$script" $args > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"
 	[[ -n $keep ]] && cp "$out" "$keep/$name.txt"
 }
 has() { grep -qE -- "$1" "$out"; }
@@ -96,10 +100,11 @@ else
 fi
 
 run nfshealth-retrans nfshealth.nfsq 0 'fault retrans'
-if has '^verdict: TRANSPORT/SERVER UNREACHABLE: [0-9]+ RPC timeouts \(READ'; then
+# as for rpcerrors: the RPC that meets the fault is READ, or GETATTR when the client revalidates first
+if has '^verdict: TRANSPORT/SERVER UNREACHABLE: [0-9]+ RPC timeouts \((READ|GETATTR)'; then
 	ok "nfshealth under 100% loss: $(line '^verdict: TRANSPORT/SERVER UNREACHABLE')"
 else
-	bad "nfshealth under 100% loss" "want verdict TRANSPORT/SERVER UNREACHABLE with READ timeouts"
+	bad "nfshealth under 100% loss" "want verdict TRANSPORT/SERVER UNREACHABLE with READ|GETATTR timeouts"
 fi
 
 # ---- server stopped: timeouts on READ
@@ -112,10 +117,10 @@ else
 fi
 
 run nfshealth-server-down nfshealth.nfsq 0 'fault server-down'
-if has '^verdict: (SERVER DOWN/NOT RESPONDING|TRANSPORT/SERVER UNREACHABLE): [0-9]+ RPC timeouts \(READ'; then
+if has '^verdict: (SERVER DOWN/NOT RESPONDING|TRANSPORT/SERVER UNREACHABLE): [0-9]+ RPC timeouts \((READ|GETATTR)'; then
 	ok "nfshealth with the server down: $(line '^verdict: (SERVER DOWN|TRANSPORT/SERVER)')"
 else
-	bad "nfshealth with the server down" "want a SERVER DOWN (or UNREACHABLE) verdict with READ timeouts"
+	bad "nfshealth with the server down" "want a SERVER DOWN (or UNREACHABLE) verdict with READ|GETATTR timeouts"
 fi
 
 # ---- export removed under a mount: ESTALE on the file / dir
@@ -142,6 +147,26 @@ if has '^verdict: SERVER SATURATED' && ! has '^verdict: TRANSPORT/NETWORK'; then
 else
 	bad "nfshealth with 1 nfsd thread" "want verdict SERVER SATURATED and not TRANSPORT/NETWORK"
 fi
+
+# ---- slow server disk (ext4 on dm-delay, 30 ms per I/O): nfshealth, with nfsdtop inside it
+top_json=$(mktemp)
+run nfshealth-slowdisk nfshealth.nfsq 0 "$nfsq -q -f json -o $top_json -c 'fault slowdisk' $scripts/nfsdtop.nfsq"
+[[ -n $keep ]] && cp "$top_json" "$keep/nfsdtop-slowdisk.json"
+if has '^verdict: SERVER STORAGE: (WRITE|COMMIT) is slow' && ! has '^verdict: TRANSPORT/NETWORK' && has '== fault slowdisk: seen'; then
+	ok "nfshealth on a slow server disk: $(line '^verdict: SERVER STORAGE')"
+else
+	bad "nfshealth on a slow server disk" "want verdict SERVER STORAGE naming WRITE or COMMIT, no TRANSPORT/NETWORK, and 'fault slowdisk: seen'"
+fi
+# storage times (nfsd.write/commit) and request times (WRITE/COMMIT) of 16 ms or more
+slow_sto=$(jq -r 'select(.type == "map" and .name == "@storage_us") | .data[] | select(.key[0] == "write" or .key[0] == "commit") | .value[] | select((.min // 0) >= 16384) | .count' "$top_json" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+slow_req=$(jq -r 'select(.type == "map" and .name == "@lat_us") | .data[] | select(.key[0] == "WRITE" or .key[0] == "COMMIT") | .value[] | select((.min // 0) >= 16384) | .count' "$top_json" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+if ((slow_sto >= 8 && slow_req >= 8)); then
+	ok "nfsdtop on a slow server disk (-f json): $slow_sto nfsd.write/commit storage times and $slow_req WRITE/COMMIT requests >= 16 ms"
+else
+	cp "$top_json" "$out"
+	bad "nfsdtop on a slow server disk (-f json)" "want >= 8 write/commit @storage_us and >= 8 WRITE/COMMIT @lat_us entries >= 16384 us (got $slow_sto, $slow_req)"
+fi
+rm -f "$top_json"
 
 # ---- plain workloads: nfsdist and nfstop
 d=/mnt/nfs4/scripts; mkdir -p $d

@@ -1,0 +1,80 @@
+/* ready.c - time from the exec of a tracer to the first line of its output that
+ * contains PATTERN (the line a tool prints once its probes are attached), for tools
+ * without a -c option (libbpf-tools' nfsdist: "Tracing ... Hit Ctrl-C to end.").
+ *
+ *   ready PATTERN FILE TRACER ARGS...
+ *
+ * Runs TRACER on a pseudo-terminal (so that its stdio is line-buffered, as in a shell:
+ * libbpf-tools print "Tracing ..." with a plain printf), prints "ready_ms maxrss_kb" once
+ * PATTERN has been seen, then sends SIGINT and waits for the tracer's exit; everything
+ * the tracer wrote goes to FILE. Exit 1 if the tracer ends without printing PATTERN.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <pty.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[1 << 16];
+	long long t0, t1 = 0;
+	size_t len = 0;
+	struct rusage ru;
+	int master, status;
+	FILE *log;
+	pid_t pid;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: ready PATTERN FILE TRACER ARGS...\n");
+		return 2;
+	}
+	log = fopen(argv[2], "w");
+	if (!log)
+		return 1;
+	t0 = now_ns();
+	pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		execvp(argv[3], argv + 3);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t n = read(master, buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			break;
+		fwrite(buf + len, 1, (size_t)n, log);
+		len += (size_t)n;
+		buf[len] = 0;
+		if (!t1 && strstr(buf, argv[1])) {
+			t1 = now_ns();
+			kill(pid, SIGINT);
+		}
+		if (len >= sizeof(buf) - 1)
+			len = 0;
+	}
+	if (wait4(pid, &status, 0, &ru) != pid)
+		return 1;
+	fclose(log);
+	if (!t1) {
+		fprintf(stderr, "ready: %s ended without printing '%s' (status %d)\n", argv[3], argv[1], status);
+		return 1;
+	}
+	printf("%.2f %ld\n", (t1 - t0) / 1e6, ru.ru_maxrss);
+	return 0;
+}

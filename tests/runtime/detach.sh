@@ -1,0 +1,81 @@
+#!/bin/bash
+# detach.sh NFSQ CALLS - nothing of nfsq stays in the kernel after it ends, however it ends.
+#
+# For each way of ending (SIGINT, SIGTERM, SIGKILL of nfsq; its -c command crashing;
+# exit() in the script), nfsq runs a probe on sys_enter_getppid; the BPF programs, maps
+# and links it holds are read from /proc/PID/fdinfo while it runs, and after it is gone
+# every one of them must have left the kernel (bpftool ... show id N fails) within 5 s.
+# nfsq must also exit within 1 s of SIGINT / SIGTERM. Exit 77 when not root.
+set -u
+nfsq=$1 calls=$2
+[[ $(id -u) == 0 ]] || { echo "SKIP: loads BPF programs, needs root"; exit 77; }
+command -v bpftool > /dev/null || { echo "SKIP: bpftool is not installed"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0 n=0
+prog='tracepoint:syscalls:sys_enter_getppid { @c = count(); }'
+
+held() { # PID: "prog N", "map N", "link N" for every BPF object PID holds
+	grep -h -E '^(prog|map|link)_id:' /proc/"$1"/fdinfo/* 2> /dev/null |
+		sed -E 's/^([a-z]+)_id:\s*([0-9]+)/\1 \2/' | sort -u
+}
+attached() { # PID: wait until it holds a link (its probes are attached)
+	for ((i = 0; i < 100; i++)); do
+		held "$1" | grep -q '^link ' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+gone() { # OBJECTS...: every object has left the kernel within 5 s
+	local left
+	for ((i = 0; i < 100; i++)); do
+		left=$(while read -r kind id; do bpftool "$kind" show id "$id" > /dev/null 2>&1 && echo "$kind $id"; done <<<"$1")
+		[[ -z $left ]] && return 0
+		sleep 0.05
+	done
+	echo "    still in the kernel: $(tr '\n' ' ' <<<"$left")"
+	return 1
+}
+check() { # NAME OBJECTS
+	n=$((n + 1))
+	if [[ -z $2 ]]; then
+		echo "FAIL $1: nfsq held no BPF objects while running"; fails=$((fails + 1))
+	elif gone "$2"; then
+		echo "PASS $1: $(wc -l <<<"$2") BPF objects (programs, maps, links) all gone"
+	else
+		echo "FAIL $1"; fails=$((fails + 1))
+	fi
+}
+
+for sig in INT TERM KILL; do
+	"$nfsq" -q -e "$prog" > "$tmp/out" 2>&1 &
+	pid=$!
+	if ! attached $pid; then echo "FAIL SIG$sig: nfsq did not attach"; fails=$((fails + 1)); kill -KILL $pid; wait $pid; continue; fi
+	objs=$(held $pid)
+	t0=$(date +%s%N)
+	kill -s $sig $pid
+	wait $pid
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [[ $sig != KILL ]] && ((ms > 1000)); then
+		echo "FAIL SIG$sig: nfsq took $ms ms to exit (want < 1000)"; fails=$((fails + 1))
+	fi
+	check "SIG$sig (nfsq exited in $ms ms)" "$objs"
+done
+
+# the -c command crashes (SIGSEGV) while probes are attached: nfsq ends normally
+"$nfsq" -q -e "$prog" -c "sh -c 'sleep 0.5; kill -SEGV \$\$'" > "$tmp/out" 2>&1 &
+pid=$!
+attached $pid; objs=$(held $pid)
+wait $pid
+check "-c command killed by SIGSEGV (nfsq exit $?)" "$objs"
+
+# exit() from a probe
+"$nfsq" -q -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @c = count(); exit(); }' \
+	-c "$calls delay-getppid 500 3" > "$tmp/out" 2>&1 &
+pid=$!
+attached $pid; objs=$(held $pid)
+wait $pid
+check "exit() in the script (nfsq exit $?, printed '$(tr '\n' ' ' < "$tmp/out")')" "$objs"
+
+echo "$((n - fails)) of $n passed"
+((fails == 0))
