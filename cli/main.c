@@ -20,6 +20,7 @@
 #include "lang/compile.h"
 #include "probes/probe.h"
 #include "runtime/run.h"
+#include "runtime/serve.h"
 
 #ifndef NFSQ_VERSION
 #define NFSQ_VERSION "dev"
@@ -51,6 +52,8 @@ static void usage(FILE *out)
 	      "  --check         parse and type-check only (exit 0 if fine, 1 if not)\n"
 	      "  --map-size N    entries per map (default 4096); updates to a full map are counted and reported\n"
 	      "  --no-fentry     attach kernel functions with kprobes even where fentry/fexit would do\n"
+	      "  --serve [ADDR:]PORT  serve the maps at http://ADDR:PORT/metrics for Prometheus\n"
+	      "                  (ADDR 127.0.0.1 unless given; no map printout at the end)\n"
 	      "  -q              quiet: no 'Attaching' line\n"
 	      "  -v              verbose: libbpf's log, timings\n"
 	      "  -h, --help      this help\n"
@@ -234,11 +237,12 @@ static int list_probes(char **pats, int npats, int verbose)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_NO_FENTRY };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_NO_FENTRY, OPT_SERVE };
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"map-size", required_argument, NULL, OPT_MAP_SIZE},
 		{"no-fentry", no_argument, NULL, OPT_NO_FENTRY},
+		{"serve", required_argument, NULL, OPT_SERVE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -293,6 +297,11 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_OK;
 		case OPT_CHECK: check = true; break;
 		case OPT_NO_FENTRY: probe_fentry = false; break;
+		case OPT_SERVE:
+			if (!serve_addr_ok(optarg))
+				return EXIT_USAGE;
+			ro.serve = optarg;
+			break;
 		case OPT_MAP_SIZE: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

@@ -20,20 +20,6 @@ static double rt_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* One map entry with its per-CPU values summed (see layout.h for v[]). */
-struct rt_ent {
-	const uint8_t *key;
-	int64_t v[4];
-	const uint8_t *str; /* AGG_NONE string value */
-};
-
-struct rt_map_data {
-	const struct map_layout *l;
-	uint8_t *keys, *vals;
-	struct rt_ent *ents;
-	unsigned n;
-	double t[3]; /* ms: reading started, read, summed and sorted (for -v) */
-};
 
 /* A growable text buffer for a JSON line or a formatted printf. */
 struct rt_buf {
@@ -147,7 +133,7 @@ static void rt_array_compact(const struct map_layout *l, uint32_t vs, struct rt_
 	d->n = n;
 }
 
-static int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct rt_map_data *d)
+int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct rt_map_data *d)
 {
 	uint32_t ks = l->array ? 4 : l->key_size, vs = rt_val_stride(r, l);
 	uint32_t cap = l->array ? l->max_entries : r->obj.map_size;
@@ -204,7 +190,7 @@ fallback:
 	return 0;
 }
 
-static void rt_sum(struct rt *r, const struct map_layout *l, const uint8_t *raw, struct rt_ent *e)
+void rt_sum(struct rt *r, const struct map_layout *l, const uint8_t *raw, struct rt_ent *e)
 {
 	uint32_t stride = layout_round8(l->value_size);
 	enum agg_kind agg = l->info->agg;
@@ -259,7 +245,7 @@ static int64_t rt_key_int(const uint8_t *k, uint32_t off)
 	return v;
 }
 
-static int rt_cmp_keys(const struct map_layout *l, const uint8_t *a, const uint8_t *b)
+int rt_cmp_keys(const struct map_layout *l, const uint8_t *a, const uint8_t *b)
 {
 	for (unsigned i = 0; i < l->nkeys; i++) {
 		const struct layout_key *k = &l->keys[i];

@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "../probes/probe.h"
+#include "serve.h"
 
 #define RT_LOG_SIZE (256 * 1024)
 #define EXIT_RUNTIME 3
@@ -628,6 +629,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 	struct rt_child ch = {.pid = 0, .pidfd = -1};
 	struct bpf_link **links = NULL;
 	struct ring_buffer *rb = NULL;
+	struct serve *srv = NULL;
 	struct bpf_map *rbmap;
 	sigset_t sigs, oldsigs;
 	int sigfd = -1, ret = EXIT_RUNTIME, nattached = 0;
@@ -740,23 +742,29 @@ int run_program(struct compilation *c, const struct run_options *o)
 		goto cleanup;
 	rt_run_kind(&r, rb, CG_PROG_BEGIN);
 	fflush(o->out);
+	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve, o->quiet)))
+		goto cleanup;
 	if (!r.exiting) {
 		rt_child_release(&ch);
 		if (rt_loop(&r, rb, &ch, sigfd))
 			goto cleanup;
 	}
+	serve_stop(srv);
+	srv = NULL;
 	rt_stop_probes(&r, links);
 	ring_buffer__consume(rb);
 	r.exiting = r.exit_called = false; /* END runs, and may print */
 	rt_run_kind(&r, rb, CG_PROG_END);
 	r.exiting = true;
-	rt_print_maps(&r);
+	if (!o->serve) /* --serve: the maps were the scrapes' */
+		rt_print_maps(&r);
 	rt_report_drops(&r);
 	fflush(o->out);
 	ret = r.errors || ferror(o->out) ? EXIT_RUNTIME : 0;
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);
 cleanup:
+	serve_stop(srv);
 	rt_child_reap(&ch, true);
 	for (unsigned i = 0; links && i < r.obj.nprogs; i++)
 		bpf_link__destroy(links[i]);

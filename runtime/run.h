@@ -29,6 +29,7 @@ struct run_options {
 	bool quiet;              /* -q: no "Attaching N probes..." line */
 	int verbose;             /* -v: libbpf's log, timings */
 	uint32_t map_size;       /* --map-size: entries per map (0 = the default, 4096) */
+	const char *serve;       /* --serve [ADDR:]PORT: maps at /metrics; no map printout at the end */
 };
 
 /* Compiles the checked program in c to BPF, loads, attaches and runs it until

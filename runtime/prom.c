@@ -1,0 +1,970 @@
+/* prom.c - the script's maps in the Prometheus text exposition format (0.0.4).
+ *
+ * Names (docs/DEPLOY.md has the rules for users):
+ * - metric family: "nfsq_" + the map's name ("@" alone: "nfsq_map"); count() and sum()
+ *   maps are counters named ..._total, avg/min/max and plain values gauges, stats() a
+ *   summary (_sum, _count) plus _min and _max gauges, hist/lhist histograms;
+ * - labels: a key written as a plain name (a probe field, a builtin or a $local) gives
+ *   its label that name ("@ops[op, server]" -> op="..",server=".."), any other key
+ *   expression "key<i>" (i from 0); the names of the map's first assignment count;
+ * - HELP: the comment ("//" lines or a block comment) ending on the line just above
+ *   the map's first assignment, else the one just above that clause when the map is
+ *   the first one the clause uses, else "nfsq map @name: agg() by keys".
+ *
+ * - units: a map named ..._ns, ..._us or ..._ms (other than a count()) holds a time in
+ *   that unit; it is exported in seconds, Prometheus' base unit: the name ends in
+ *   _seconds instead, and its values, le bounds and sums are divided accordingly
+ *   ("@rtt_us = hist(rtt / 1us)" -> nfsq_rtt_seconds_bucket{le="0.001023"}).
+ *
+ * hist buckets are powers of two over integers, so bucket [lo, hi] becomes le="hi"
+ * (the largest value it holds: 0, 1, 3, 7, ..., 2^k-1), cumulative, then le="+Inf".
+ * The kernel keeps no sum of the observations: _sum is estimated from the bucket
+ * midpoints. Each histogram emits every bucket between the lowest and the highest
+ * bucket any of its series ever used (remembered across scrapes), so bucket series
+ * never vanish and histogram_quantile sees the same buckets for every label set. */
+#define _GNU_SOURCE
+#include "prom.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "rt.h"
+
+#define PROM_HELP_MAX 400   /* bytes of a HELP text taken from a comment */
+#define PROM_BLOCK_LINES 50 /* lines searched upwards for the start of a block comment */
+
+struct prom_map {
+	const struct map_layout *l;
+	char *base;    /* "nfsq_ops" */
+	char *family;  /* the TYPE line's name: base, or base + "_total" for counters */
+	char **labels; /* nkeys label names */
+	double scale;  /* 1, or 1e-9 / 1e-6 / 1e-3 for a time in ns / us / ms (exported in s) */
+	char *help;    /* escaped for a HELP line */
+	bool skip;     /* left out: its names clash with another map's */
+	bool seen;     /* hist / lhist: lo..hi hold the bucket range seen so far */
+	unsigned lo, hi;
+};
+
+struct prom {
+	struct rt *r;
+	unsigned n;
+	struct prom_map *maps; /* in map name order */
+	uint64_t *cpuvals;     /* ncpus u64: the drop counters' per-CPU values */
+};
+
+/* ---- a growable output buffer ---- */
+
+struct pbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void pb_add(struct pbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *ns;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+static void pb_str(struct pbuf *b, const char *s)
+{
+	pb_add(b, s, strlen(s));
+}
+
+static void pb_int(struct pbuf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	pb_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* A value of map pm: an integer as it is, a time scaled to seconds. */
+static void pb_value(struct pbuf *b, double scale, int64_t v)
+{
+	char tmp[40];
+	int n;
+
+	if (scale == 1) {
+		pb_int(b, v);
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.15g", (double)v * scale);
+	pb_add(b, tmp, n > 0 ? (size_t)n : 0);
+}
+
+static void pb_double(struct pbuf *b, double v)
+{
+	char tmp[40];
+	int n;
+
+	if (fabs(v) < 9e15 && v == (double)(int64_t)v) {
+		pb_int(b, (int64_t)v);
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.15g", v); /* the shortest that reads back the same */
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	pb_add(b, tmp, n > 0 ? (size_t)n : 0);
+}
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (the
+ * rules of Go's utf8.Valid, which Prometheus applies to label values). */
+static size_t prom_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* Text escaped for a label value (\\ \" \n) or a HELP line (\\ \n); bytes that are
+ * not UTF-8 become U+FFFD, so one odd file name cannot make the scrape unparsable. */
+static void pb_escaped(struct pbuf *b, const char *s, size_t n, bool quote)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		size_t k = prom_utf8_len(u + i, n - i);
+		const char *esc = NULL;
+
+		if (k == 1 && u[i] == '\\')
+			esc = "\\\\";
+		else if (k == 1 && u[i] == '\n')
+			esc = "\\n";
+		else if (k == 1 && u[i] == '"' && quote)
+			esc = "\\\"";
+		else if (k == 0)
+			esc = "\xef\xbf\xbd";
+		if (!esc) {
+			i += k;
+			continue;
+		}
+		pb_add(b, s + run, i - run);
+		pb_str(b, esc);
+		i += k ? k : 1;
+		run = i;
+	}
+	pb_add(b, s + run, n - run);
+}
+
+/* ---- names, labels and HELP, from the script ---- */
+
+struct prom_use {
+	const struct expr *keyed;     /* first assignment with keys */
+	const struct expr *keyed_any; /* first use with keys */
+	struct loc first;             /* first assignment (else first use) */
+	bool have_first, first_assign;
+	const struct clause *cl;      /* the clause of first */
+};
+
+struct prom_walk {
+	struct prom_use *uses;   /* by map id */
+	unsigned nmaps;
+	unsigned *clause_first;  /* by clause id: the first map it uses (UINT_MAX: none) */
+	unsigned nclauses;
+	const struct clause *cl;
+};
+
+static void prom_walk_expr(struct prom_walk *w, const struct expr *e, bool assign);
+
+static void prom_walk_list(struct prom_walk *w, const struct expr *e)
+{
+	for (; e; e = e->next)
+		prom_walk_expr(w, e, false);
+}
+
+static void prom_walk_expr(struct prom_walk *w, const struct expr *e, bool assign)
+{
+	if (!e)
+		return;
+	switch (e->kind) {
+	case EXPR_MAP: {
+		const struct map_info *m = e->u.map.info;
+
+		if (m && m->id < w->nmaps) {
+			struct prom_use *u = &w->uses[m->id];
+
+			if (w->cl->id < w->nclauses && w->clause_first[w->cl->id] == UINT_MAX)
+				w->clause_first[w->cl->id] = m->id;
+			if (!u->have_first || (assign && !u->first_assign)) {
+				u->first = e->loc;
+				u->cl = w->cl;
+				u->have_first = true;
+				u->first_assign = assign;
+			}
+			if (e->u.map.keys && !u->keyed_any)
+				u->keyed_any = e;
+			if (e->u.map.keys && assign && !u->keyed)
+				u->keyed = e;
+		}
+		prom_walk_list(w, e->u.map.keys);
+		break;
+	}
+	case EXPR_UNARY:
+		prom_walk_expr(w, e->u.unary.arg, false);
+		break;
+	case EXPR_BINARY:
+		prom_walk_expr(w, e->u.binary.lhs, false);
+		prom_walk_expr(w, e->u.binary.rhs, false);
+		break;
+	case EXPR_TERNARY:
+		prom_walk_expr(w, e->u.ternary.cond, false);
+		prom_walk_expr(w, e->u.ternary.then, false);
+		prom_walk_expr(w, e->u.ternary.els, false);
+		break;
+	case EXPR_CALL:
+		prom_walk_list(w, e->u.call.args);
+		break;
+	default:
+		break;
+	}
+}
+
+static void prom_walk_stmts(struct prom_walk *w, const struct stmt *s)
+{
+	for (; s; s = s->next) {
+		switch (s->kind) {
+		case STMT_ASSIGN:
+		case STMT_MAP_AGG:
+		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
+		case STMT_LOCAL_SET:
+			prom_walk_expr(w, s->u.assign.lhs, true);
+			prom_walk_expr(w, s->u.assign.rhs, false);
+			break;
+		case STMT_IF:
+			prom_walk_expr(w, s->u.ifs.cond, false);
+			prom_walk_stmts(w, s->u.ifs.then);
+			prom_walk_stmts(w, s->u.ifs.els);
+			break;
+		default:
+			prom_walk_expr(w, s->u.call.call, false);
+			break;
+		}
+	}
+}
+
+/* Line i (0-based) of the script, without its end of line and surrounding blanks. */
+static const char *prom_line(const struct src *s, uint32_t i, size_t *n)
+{
+	uint32_t b = s->lines[i], e = i + 1 < s->nlines ? s->lines[i + 1] : s->len;
+
+	while (e > b && strchr("\r\n \t", s->text[e - 1]))
+		e--;
+	while (b < e && (s->text[b] == ' ' || s->text[b] == '\t'))
+		b++;
+	*n = e - b;
+	return s->text + b;
+}
+
+/* Appends comment text t[0..n) to b, blanks collapsed. */
+static void prom_help_add(struct pbuf *b, const char *t, size_t n)
+{
+	for (size_t i = 0; i < n && b->len < PROM_HELP_MAX; i++) {
+		char ch = t[i] == '\t' || t[i] == '\r' || t[i] == '\n' ? ' ' : t[i];
+
+		if (ch == ' ' && (!b->len || b->s[b->len - 1] == ' '))
+			continue;
+		pb_add(b, &ch, 1);
+	}
+	if (b->len && b->s[b->len - 1] != ' ')
+		pb_add(b, " ", 1);
+}
+
+/* The comment ending on the line above line `line` (0-based): its text, or NULL. */
+static char *prom_comment_above(const struct src *s, uint32_t line)
+{
+	struct pbuf b = {0};
+	const char *t;
+	size_t n;
+	uint32_t top;
+
+	if (line == 0 || line > s->nlines)
+		return NULL;
+	t = prom_line(s, line - 1, &n);
+	if (n >= 2 && t[0] == '/' && t[1] == '/') {
+		top = line - 1;
+		while (top > 0) {
+			t = prom_line(s, top - 1, &n);
+			if (n < 2 || t[0] != '/' || t[1] != '/')
+				break;
+			top--;
+		}
+		for (uint32_t i = top; i < line; i++) {
+			t = prom_line(s, i, &n);
+			while (n && *t == '/')
+				t++, n--;
+			prom_help_add(&b, t, n);
+		}
+	} else if (n >= 2 && t[n - 2] == '*' && t[n - 1] == '/') {
+		top = line - 1;
+		for (;;) {
+			t = prom_line(s, top, &n);
+			if (n >= 2 && t[0] == '/' && t[1] == '*')
+				break;
+			if (top == 0 || line - top > PROM_BLOCK_LINES || (top < line - 1 && strstr(t, "*/")))
+				return NULL;
+			top--;
+		}
+		for (uint32_t i = top; i < line; i++) {
+			t = prom_line(s, i, &n);
+			if (i == top)
+				t += 2, n -= 2;
+			if (i == line - 1)
+				n -= n >= 2 ? 2 : n;
+			while (n && (*t == '*' || *t == ' ' || *t == '\t'))
+				t++, n--;
+			prom_help_add(&b, t, n);
+		}
+	}
+	while (b.len && b.s[b.len - 1] == ' ')
+		b.s[--b.len] = 0;
+	if (!b.len || b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+static bool prom_name_ok(const char *s)
+{
+	if (!*s || (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+static char *prom_strcat(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *s = malloc(na + nb + 1);
+
+	if (s) {
+		memcpy(s, a, na);
+		memcpy(s + na, b, nb + 1);
+	}
+	return s;
+}
+
+/* Label names of m's keys (see the top of the file). */
+static int prom_label_names(struct prom_map *pm, const struct prom_use *u)
+{
+	const struct map_layout *l = pm->l;
+	const struct expr *k = u->keyed ? u->keyed->u.map.keys : u->keyed_any ? u->keyed_any->u.map.keys : NULL;
+	bool hist = l->info->agg == AGG_HIST || l->info->agg == AGG_LHIST;
+	bool strval = l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR;
+
+	pm->labels = calloc(l->nkeys + 1, sizeof(char *));
+	if (!pm->labels)
+		return -1;
+	for (unsigned i = 0; i < l->nkeys; i++, k = k ? k->next : NULL) {
+		const char *name = NULL;
+		char gen[32];
+
+		if (k && k->kind == EXPR_IDENT)
+			name = k->u.ident.name;
+		else if (k && k->kind == EXPR_LOCAL)
+			name = k->u.local.name + 1;
+		if (name && (!prom_name_ok(name) || !strncmp(name, "__", 2) || (hist && !strcmp(name, "le")) ||
+			     (strval && !strcmp(name, "value"))))
+			name = NULL;
+		for (unsigned j = 0; name && j < i; j++)
+			if (!strcmp(pm->labels[j], name))
+				name = NULL;
+		if (!name) {
+			snprintf(gen, sizeof(gen), "key%u", i);
+			name = gen;
+		}
+		pm->labels[i] = strdup(name);
+		if (!pm->labels[i])
+			return -1;
+	}
+	return 0;
+}
+
+static int prom_help(struct prom_map *pm, const struct compilation *c, const struct prom_use *u,
+		     const unsigned *clause_first)
+{
+	const struct map_info *m = pm->l->info;
+	char *text = NULL;
+	struct pbuf b = {0};
+
+	if (u->have_first) {
+		uint32_t line, col;
+
+		src_linecol(&c->src, u->first.begin, &line, &col);
+		text = prom_comment_above(&c->src, line - 1);
+		if (!text && u->cl && u->cl->id < c->prog->nclauses && clause_first[u->cl->id] == m->id) {
+			src_linecol(&c->src, u->cl->loc.begin, &line, &col);
+			text = prom_comment_above(&c->src, line - 1);
+		}
+	}
+	if (text) {
+		pb_escaped(&b, text, strlen(text), false);
+		free(text);
+	} else {
+		pb_str(&b, "nfsq map ");
+		pb_str(&b, m->name);
+		pb_str(&b, ": ");
+		pb_str(&b, m->agg == AGG_NONE ? "value" : agg_name(m->agg));
+		pb_str(&b, m->agg == AGG_NONE ? "" : "()");
+		for (unsigned i = 0; i < pm->l->nkeys; i++) {
+			pb_str(&b, i ? ", " : " by ");
+			pb_str(&b, pm->labels[i]);
+		}
+	}
+	pm->help = b.s;
+	return b.oom || !b.s ? -1 : 0;
+}
+
+/* The sample names a map produces (families and series), for the clash check. */
+static unsigned prom_names_of(const struct prom_map *pm, char out[4][160])
+{
+	static const char *const suffixes[][4] = {
+		[AGG_STATS] = {"_sum", "_count", "_min", "_max"},
+		[AGG_HIST] = {"_bucket", "_sum", "_count", ""},
+		[AGG_LHIST] = {"_bucket", "_sum", "_count", ""},
+	};
+	enum agg_kind agg = pm->l->info->agg;
+	unsigned n = 0;
+
+	snprintf(out[n++], 160, "%s", pm->family);
+	if (agg == AGG_STATS || agg == AGG_HIST || agg == AGG_LHIST) {
+		n = 0;
+		for (unsigned i = 0; i < 4 && suffixes[agg][i][0]; i++)
+			snprintf(out[n++], 160, "%s%s", pm->base, suffixes[agg][i]);
+	}
+	return n;
+}
+
+static int prom_cmp_names(const void *a, const void *b)
+{
+	const struct prom_map *x = a, *y = b;
+
+	return strcmp(x->l->info->name, y->l->info->name);
+}
+
+/* Names nfsq's own metrics use (prom_render_self). */
+static const char *const prom_self_names[] = {
+	"nfsq_exporter_dropped_updates_total", "nfsq_exporter_lost_events_total",
+	"nfsq_exporter_dropped_starts_total", "nfsq_exporter_map_entries",
+	"nfsq_exporter_scrape_duration_seconds",
+};
+
+struct prom *prom_new(struct rt *r)
+{
+	const struct program *prog = r->c->prog;
+	struct prom *p = calloc(1, sizeof(*p));
+	struct prom_walk w = {0};
+	int ret = -1;
+
+	if (!p)
+		return NULL;
+	p->r = r;
+	p->n = r->obj.nmaps;
+	p->maps = calloc(p->n + 1, sizeof(*p->maps));
+	p->cpuvals = calloc(r->ncpus > 0 ? r->ncpus : 1, sizeof(uint64_t));
+	w.nmaps = p->n;
+	w.uses = calloc(p->n + 1, sizeof(*w.uses));
+	w.nclauses = prog->nclauses;
+	w.clause_first = malloc((prog->nclauses + 1) * sizeof(unsigned));
+	if (!p->maps || !p->cpuvals || !w.uses || !w.clause_first)
+		goto cleanup;
+	for (unsigned i = 0; i <= prog->nclauses; i++)
+		w.clause_first[i] = UINT_MAX;
+	for (const struct clause *cl = prog->clauses; cl; cl = cl->next) {
+		w.cl = cl;
+		prom_walk_expr(&w, cl->pred, false);
+		prom_walk_stmts(&w, cl->body);
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		struct prom_map *pm = &p->maps[i];
+		const char *name = r->obj.maps[i].info->name;
+		enum agg_kind agg = r->obj.maps[i].info->agg;
+		size_t n;
+
+		pm->l = &r->obj.maps[i];
+		pm->base = prom_strcat("nfsq_", name[1] ? name + 1 : "map");
+		if (!pm->base)
+			goto cleanup;
+		pm->scale = 1;
+		n = strlen(pm->base);
+		if (agg != AGG_COUNT && !(agg == AGG_NONE && r->obj.maps[i].info->value.kind == TYPE_STR) &&
+		    n > 8 && pm->base[n - 3] == '_' && pm->base[n - 1] == 's' && strchr("num", pm->base[n - 2])) {
+			char *sec;
+
+			pm->scale = pm->base[n - 2] == 'n' ? 1e-9 : pm->base[n - 2] == 'u' ? 1e-6 : 1e-3;
+			pm->base[n - 3] = 0;
+			sec = prom_strcat(pm->base, "_seconds");
+			if (!sec)
+				goto cleanup;
+			free(pm->base);
+			pm->base = sec;
+		}
+		for (char *s = pm->base; *s; s++)
+			if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+			      (*s >= '0' && *s <= '9')))
+				*s = '_';
+		n = strlen(pm->base);
+		if ((agg == AGG_COUNT || agg == AGG_SUM) && !(n >= 6 && !strcmp(pm->base + n - 6, "_total")))
+			pm->family = prom_strcat(pm->base, "_total");
+		else
+			pm->family = strdup(pm->base);
+		if (!pm->family || prom_label_names(pm, &w.uses[i]) ||
+		    prom_help(pm, r->c, &w.uses[i], w.clause_first))
+			goto cleanup;
+	}
+	qsort(p->maps, p->n, sizeof(*p->maps), prom_cmp_names);
+	/* clashes: a later map (in name order) whose names are taken is left out */
+	for (unsigned i = 0; i < p->n; i++) {
+		char mine[4][160], theirs[4][160];
+		unsigned nm = prom_names_of(&p->maps[i], mine);
+
+		for (unsigned k = 0; k < nm && !p->maps[i].skip; k++) {
+			for (unsigned s = 0; s < sizeof(prom_self_names) / sizeof(*prom_self_names); s++)
+				if (!strcmp(mine[k], prom_self_names[s]) ||
+				    !strncmp(mine[k], "nfsq_exporter_", 14)) {
+					fprintf(stderr, "nfsq: --serve: map %s left out: nfsq_exporter_* names are "
+						"nfsq's own metrics\n", p->maps[i].l->info->name);
+					p->maps[i].skip = true;
+					break;
+				}
+			for (unsigned j = 0; j < i && !p->maps[i].skip; j++) {
+				unsigned nt = p->maps[j].skip ? 0 : prom_names_of(&p->maps[j], theirs);
+
+				for (unsigned t = 0; t < nt; t++)
+					if (!strcmp(mine[k], theirs[t]) || !strcmp(p->maps[i].family, theirs[t])) {
+						fprintf(stderr, "nfsq: --serve: map %s left out: its metric %s clashes "
+							"with map %s (rename one)\n", p->maps[i].l->info->name,
+							mine[k], p->maps[j].l->info->name);
+						p->maps[i].skip = true;
+						break;
+					}
+			}
+		}
+	}
+	ret = 0;
+cleanup:
+	free(w.uses);
+	free(w.clause_first);
+	if (ret) {
+		prom_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void prom_free(struct prom *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; p->maps && i < p->n; i++) {
+		struct prom_map *pm = &p->maps[i];
+
+		for (unsigned k = 0; pm->labels && k < pm->l->nkeys; k++)
+			free(pm->labels[k]);
+		free(pm->labels);
+		free(pm->base);
+		free(pm->family);
+		free(pm->help);
+	}
+	free(p->maps);
+	free(p->cpuvals);
+	free(p);
+}
+
+/* ---- rendering ---- */
+
+static int prom_cmp_ents(const void *a, const void *b, void *l)
+{
+	return rt_cmp_keys(l, ((const struct rt_ent *)a)->key, ((const struct rt_ent *)b)->key);
+}
+
+static int64_t prom_key_int(const uint8_t *k, uint32_t off)
+{
+	int64_t v;
+
+	memcpy(&v, k + off, 8);
+	return v;
+}
+
+/* Reads map pm, sums and sorts its entries by key into d (d->ents). */
+static int prom_read(struct prom *p, const struct prom_map *pm, struct rt_map_data *d)
+{
+	struct rt *r = p->r;
+	const struct map_layout *l = pm->l;
+	uint32_t vs = l->percpu ? layout_round8(l->value_size) * r->ncpus : l->value_size;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->l = l;
+	err = rt_read_raw(r, l, r->map_fds[l->info->id], d);
+	if (err)
+		return err;
+	d->ents = calloc(d->n ? d->n : 1, sizeof(*d->ents));
+	if (!d->ents)
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->n; i++) {
+		d->ents[i].key = d->keys + (size_t)i * l->key_size;
+		rt_sum(r, l, d->vals + (size_t)i * vs, &d->ents[i]);
+	}
+	qsort_r(d->ents, d->n, sizeof(*d->ents), prom_cmp_ents, (void *)l);
+	return 0;
+}
+
+/* name{labels} (extra: one more label, already formatted, e.g. le="3") */
+static void prom_series(struct pbuf *b, const char *name, const char *suffix, const struct pbuf *labels,
+			const char *extra)
+{
+	pb_str(b, name);
+	pb_str(b, suffix);
+	if (labels->len || extra) {
+		pb_add(b, "{", 1);
+		if (labels->len)
+			pb_add(b, labels->s, labels->len);
+		if (labels->len && extra)
+			pb_add(b, ",", 1);
+		if (extra)
+			pb_str(b, extra);
+		pb_add(b, "}", 1);
+	}
+	pb_add(b, " ", 1);
+}
+
+static void prom_labels(struct pbuf *b, const struct prom_map *pm, const uint8_t *key)
+{
+	b->len = 0;
+	for (unsigned i = 0; i < pm->l->nkeys; i++) {
+		const struct layout_key *k = &pm->l->keys[i];
+
+		if (i)
+			pb_add(b, ",", 1);
+		pb_str(b, pm->labels[i]);
+		pb_add(b, "=\"", 2);
+		if (k->type.kind == TYPE_STR) {
+			const char *s = (const char *)key + k->offset;
+
+			pb_escaped(b, s, strnlen(s, k->size), true);
+		} else {
+			int64_t v = prom_key_int(key, k->offset);
+			const char *name = k->type.kind == TYPE_ERRNO || k->type.kind == TYPE_NFSSTAT
+						   ? errname_of(k->type.kind, v)
+						   : NULL;
+
+			if (name)
+				pb_str(b, name);
+			else
+				pb_int(b, v);
+		}
+		pb_add(b, "\"", 1);
+	}
+}
+
+static void prom_head(struct pbuf *b, const char *family, const char *help, const char *type)
+{
+	pb_str(b, "# HELP ");
+	pb_str(b, family);
+	pb_add(b, " ", 1);
+	pb_str(b, help);
+	pb_str(b, "\n# TYPE ");
+	pb_str(b, family);
+	pb_add(b, " ", 1);
+	pb_str(b, type);
+	pb_add(b, "\n", 1);
+}
+
+static void prom_bounds(const struct map_layout *l, unsigned k, int64_t *lo, int64_t *hi)
+{
+	if (l->info->agg == AGG_HIST)
+		layout_hist_bounds(k, lo, hi);
+	else
+		layout_lhist_bounds(l, k, lo, hi);
+}
+
+static void prom_render_hist(struct pbuf *b, struct prom_map *pm, const struct rt_map_data *d,
+			     struct pbuf *lab)
+{
+	const struct map_layout *l = pm->l;
+	unsigned from = 0;
+
+	prom_head(b, pm->base, pm->help, "histogram");
+	for (unsigned i = 0; i < d->n; i++) {
+		unsigned k = (unsigned)prom_key_int(d->ents[i].key, l->bucket_offset);
+
+		if (!d->ents[i].v[0])
+			continue;
+		if (!pm->seen || k < pm->lo)
+			pm->lo = k;
+		if (!pm->seen || k > pm->hi)
+			pm->hi = k;
+		pm->seen = true;
+	}
+	for (unsigned i = 1; i <= d->n; i++) {
+		const struct map_layout keys_only = {.nkeys = l->nkeys, .keys = l->keys};
+		int64_t cum = 0;
+		double sum = 0;
+		unsigned j = from;
+
+		if (i < d->n && !rt_cmp_keys(&keys_only, d->ents[i - 1].key, d->ents[i].key))
+			continue;
+		prom_labels(lab, pm, d->ents[from].key);
+		for (unsigned k = pm->seen ? pm->lo : 1; pm->seen && k <= pm->hi; k++) {
+			int64_t lo, hi, c = 0;
+			char le[48];
+
+			while (j < i && (unsigned)prom_key_int(d->ents[j].key, l->bucket_offset) < k)
+				j++;
+			if (j < i && (unsigned)prom_key_int(d->ents[j].key, l->bucket_offset) == k)
+				c = d->ents[j].v[0];
+			prom_bounds(l, k, &lo, &hi);
+			cum += c;
+			sum += (double)c * (lo == INT64_MIN ? (double)hi : hi == INT64_MAX ? (double)lo
+										 : (double)lo / 2 + (double)hi / 2);
+			if (hi == INT64_MAX)
+				continue;
+			if (pm->scale == 1)
+				snprintf(le, sizeof(le), "le=\"%lld\"", (long long)hi);
+			else
+				snprintf(le, sizeof(le), "le=\"%.15g\"", (double)hi * pm->scale);
+			prom_series(b, pm->base, "_bucket", lab, le);
+			pb_int(b, cum);
+			pb_add(b, "\n", 1);
+		}
+		prom_series(b, pm->base, "_bucket", lab, "le=\"+Inf\"");
+		pb_int(b, cum);
+		pb_add(b, "\n", 1);
+		prom_series(b, pm->base, "_sum", lab, NULL);
+		pb_double(b, sum * pm->scale);
+		pb_add(b, "\n", 1);
+		prom_series(b, pm->base, "_count", lab, NULL);
+		pb_int(b, cum);
+		pb_add(b, "\n", 1);
+		from = i;
+	}
+}
+
+static void prom_render_map(struct pbuf *b, struct prom_map *pm, const struct rt_map_data *d,
+			    struct pbuf *lab)
+{
+	const struct map_info *m = pm->l->info;
+
+	switch (m->agg) {
+	case AGG_HIST:
+	case AGG_LHIST:
+		prom_render_hist(b, pm, d, lab);
+		return;
+	case AGG_STATS: {
+		static const char *const parts[] = {"_sum", "_count", "_min", "_max"};
+
+		prom_head(b, pm->base, pm->help, "summary");
+		for (unsigned part = 0; part < 4; part++) {
+			if (part >= 2) {
+				char fam[160];
+
+				snprintf(fam, sizeof(fam), "%s%s", pm->base, parts[part]);
+				prom_head(b, fam, pm->help, "gauge");
+			}
+			for (unsigned i = 0; i < d->n; i++) {
+				const struct rt_ent *e = &d->ents[i];
+
+				if (!e->v[0])
+					continue;
+				prom_labels(lab, pm, e->key);
+				prom_series(b, pm->base, parts[part], lab, NULL);
+				if (part == 1)
+					pb_int(b, e->v[0]);
+				else
+					pb_value(b, pm->scale, part == 0 ? e->v[1] : e->v[part]);
+				pb_add(b, "\n", 1);
+			}
+		}
+		return;
+	}
+	default:
+		break;
+	}
+	prom_head(b, pm->family, pm->help, m->agg == AGG_COUNT || m->agg == AGG_SUM ? "counter" : "gauge");
+	if (!d->n && !pm->l->nkeys && (m->agg == AGG_COUNT || m->agg == AGG_SUM)) {
+		pb_str(b, pm->family);
+		pb_str(b, " 0\n");
+		return;
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct rt_ent *e = &d->ents[i];
+
+		if ((m->agg == AGG_MIN || m->agg == AGG_MAX) && !e->v[1])
+			continue;
+		if (m->agg == AGG_AVG && !e->v[1])
+			continue;
+		prom_labels(lab, pm, e->key);
+		if (m->agg == AGG_NONE && m->value.kind == TYPE_STR) {
+			struct pbuf v = {0};
+
+			pb_str(&v, "value=\"");
+			pb_escaped(&v, (const char *)e->str, strnlen((const char *)e->str, pm->l->value_size), true);
+			pb_str(&v, "\"");
+			prom_series(b, pm->family, "", lab, v.s ? v.s : "value=\"\"");
+			free(v.s);
+			pb_str(b, "1\n");
+			continue;
+		}
+		prom_series(b, pm->family, "", lab, NULL);
+		if (m->agg == AGG_AVG)
+			pb_double(b, (double)e->v[0] / (double)e->v[1] * pm->scale);
+		else
+			pb_value(b, pm->scale, e->v[0]);
+		pb_add(b, "\n", 1);
+	}
+}
+
+static double prom_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static uint64_t prom_drops(struct prom *p, uint32_t key)
+{
+	uint64_t sum = 0;
+
+	if (p->r->drops_fd < 0 || bpf_map_lookup_elem(p->r->drops_fd, &key, p->cpuvals))
+		return 0;
+	for (int c = 0; c < p->r->ncpus; c++)
+		sum += p->cpuvals[c];
+	return sum;
+}
+
+/* nfsq's own metrics: map fill and lost data, the time this readout took. */
+static void prom_render_self(struct prom *p, struct pbuf *b, const unsigned *entries, double t0)
+{
+	unsigned nmaps = p->r->obj.nmaps;
+
+	prom_head(b, "nfsq_exporter_dropped_updates_total",
+		  "Map updates dropped because the map was full (raise with --map-size).", "counter");
+	for (unsigned i = 0; i < p->n; i++) {
+		pb_str(b, "nfsq_exporter_dropped_updates_total{map=\"");
+		pb_str(b, p->maps[i].l->info->name);
+		pb_str(b, "\"} ");
+		pb_int(b, (int64_t)prom_drops(p, p->maps[i].l->info->id));
+		pb_add(b, "\n", 1);
+	}
+	prom_head(b, "nfsq_exporter_map_entries", "Entries in the map at this scrape.", "gauge");
+	for (unsigned i = 0; i < p->n; i++) {
+		pb_str(b, "nfsq_exporter_map_entries{map=\"");
+		pb_str(b, p->maps[i].l->info->name);
+		pb_str(b, "\"} ");
+		pb_int(b, entries[i]);
+		pb_add(b, "\n", 1);
+	}
+	prom_head(b, "nfsq_exporter_lost_events_total",
+		  "printf events lost because the ring buffer was full.", "counter");
+	pb_str(b, "nfsq_exporter_lost_events_total ");
+	pb_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_RINGBUF(nmaps)));
+	pb_add(b, "\n", 1);
+	prom_head(b, "nfsq_exporter_dropped_starts_total",
+		  "Start events of start/end probes dropped: too many operations in flight.", "counter");
+	pb_str(b, "nfsq_exporter_dropped_starts_total ");
+	pb_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_START(nmaps)));
+	pb_add(b, "\n", 1);
+	prom_head(b, "nfsq_exporter_scrape_duration_seconds",
+		  "Time taken to read the maps and format this response.", "gauge");
+	pb_str(b, "nfsq_exporter_scrape_duration_seconds ");
+	{
+		char tmp[32];
+
+		snprintf(tmp, sizeof(tmp), "%.6f\n", prom_now() - t0);
+		pb_str(b, tmp);
+	}
+}
+
+char *prom_render(struct prom *p, size_t *len)
+{
+	struct pbuf b = {0}, lab = {0};
+	unsigned *entries = calloc(p->n + 1, sizeof(unsigned));
+	double t0 = prom_now();
+
+	if (!entries)
+		return NULL;
+	pb_add(&b, "", 0);
+	for (unsigned i = 0; i < p->n && !b.oom; i++) {
+		struct prom_map *pm = &p->maps[i];
+		struct rt_map_data d;
+		int err = prom_read(p, pm, &d);
+
+		if (err) {
+			fprintf(stderr, "nfsq: --serve: cannot read map %s: %s\n", pm->l->info->name,
+				strerror(-err));
+		} else {
+			entries[i] = d.n;
+			if (!pm->skip)
+				prom_render_map(&b, pm, &d, &lab);
+		}
+		free(d.keys);
+		free(d.vals);
+		free(d.ents);
+	}
+	prom_render_self(p, &b, entries, t0);
+	free(entries);
+	free(lab.s);
+	if (b.oom || lab.oom) {
+		free(b.s);
+		return NULL;
+	}
+	*len = b.len;
+	return b.s;
+}
