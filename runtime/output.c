@@ -22,19 +22,18 @@ static double rt_ms(void)
 
 
 /* A growable text buffer for a JSON line or a formatted printf. */
-struct rt_buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
+void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
 {
+	if (b->oom)
+		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = (b->cap + n + 1) * 2;
 		char *ns = realloc(b->s, cap);
 
-		if (!ns)
+		if (!ns) {
+			b->oom = true;
 			return;
+		}
 		b->s = ns;
 		b->cap = cap;
 	}
@@ -475,7 +474,7 @@ static void rt_free_map(struct rt_map_data *d)
 /* ---- formatting values ---- */
 
 /* "%lld" without printf (map read-out prints millions of them). */
-static void rt_buf_int(struct rt_buf *b, int64_t v)
+void rt_buf_int(struct rt_buf *b, int64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;

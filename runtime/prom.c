@@ -58,82 +58,40 @@ struct prom {
 	uint64_t *cpuvals;     /* ncpus u64: the drop counters' per-CPU values */
 };
 
-/* ---- a growable output buffer ---- */
+/* ---- output (struct rt_buf, runtime/output.c) ---- */
 
-struct pbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void pb_add(struct pbuf *b, const char *s, size_t n)
+static void pb_str(struct rt_buf *b, const char *s)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void pb_str(struct pbuf *b, const char *s)
-{
-	pb_add(b, s, strlen(s));
-}
-
-static void pb_int(struct pbuf *b, int64_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	pb_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	rt_buf_add(b, s, strlen(s));
 }
 
 /* A value of map pm: an integer as it is, a time scaled to seconds. */
-static void pb_value(struct pbuf *b, double scale, int64_t v)
+static void pb_value(struct rt_buf *b, double scale, int64_t v)
 {
 	char tmp[40];
 	int n;
 
 	if (scale == 1) {
-		pb_int(b, v);
+		rt_buf_int(b, v);
 		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", (double)v * scale);
-	pb_add(b, tmp, n > 0 ? (size_t)n : 0);
+	rt_buf_add(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
-static void pb_double(struct pbuf *b, double v)
+static void pb_double(struct rt_buf *b, double v)
 {
 	char tmp[40];
 	int n;
 
 	if (fabs(v) < 9e15 && v == (double)(int64_t)v) {
-		pb_int(b, (int64_t)v);
+		rt_buf_int(b, (int64_t)v);
 		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", v); /* the shortest that reads back the same */
 	if (strtod(tmp, NULL) != v)
 		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-	pb_add(b, tmp, n > 0 ? (size_t)n : 0);
+	rt_buf_add(b, tmp, n > 0 ? (size_t)n : 0);
 }
 
 /* The length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (the
@@ -168,7 +126,7 @@ static size_t prom_utf8_len(const unsigned char *s, size_t n)
 
 /* Text escaped for a label value (\\ \" \n) or a HELP line (\\ \n); bytes that are
  * not UTF-8 become U+FFFD, so one odd file name cannot make the scrape unparsable. */
-static void pb_escaped(struct pbuf *b, const char *s, size_t n, bool quote)
+static void pb_escaped(struct rt_buf *b, const char *s, size_t n, bool quote)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;
@@ -189,12 +147,12 @@ static void pb_escaped(struct pbuf *b, const char *s, size_t n, bool quote)
 			i += k;
 			continue;
 		}
-		pb_add(b, s + run, i - run);
+		rt_buf_add(b, s + run, i - run);
 		pb_str(b, esc);
 		i += k ? k : 1;
 		run = i;
 	}
-	pb_add(b, s + run, n - run);
+	rt_buf_add(b, s + run, n - run);
 }
 
 /* ---- names, labels and HELP, from the script ---- */
@@ -308,23 +266,23 @@ static const char *prom_line(const struct src *s, uint32_t i, size_t *n)
 }
 
 /* Appends comment text t[0..n) to b, blanks collapsed. */
-static void prom_help_add(struct pbuf *b, const char *t, size_t n)
+static void prom_help_add(struct rt_buf *b, const char *t, size_t n)
 {
 	for (size_t i = 0; i < n && b->len < PROM_HELP_MAX; i++) {
 		char ch = t[i] == '\t' || t[i] == '\r' || t[i] == '\n' ? ' ' : t[i];
 
 		if (ch == ' ' && (!b->len || b->s[b->len - 1] == ' '))
 			continue;
-		pb_add(b, &ch, 1);
+		rt_buf_add(b, &ch, 1);
 	}
 	if (b->len && b->s[b->len - 1] != ' ')
-		pb_add(b, " ", 1);
+		rt_buf_add(b, " ", 1);
 }
 
 /* The comment ending on the line above line `line` (0-based): its text, or NULL. */
 static char *prom_comment_above(const struct src *s, uint32_t line)
 {
-	struct pbuf b = {0};
+	struct rt_buf b = {0};
 	const char *t;
 	size_t n;
 	uint32_t top;
@@ -440,7 +398,7 @@ static int prom_help(struct prom_map *pm, const struct compilation *c, const str
 {
 	const struct map_info *m = pm->l->info;
 	char *text = NULL;
-	struct pbuf b = {0};
+	struct rt_buf b = {0};
 
 	if (u->have_first) {
 		uint32_t line, col;
@@ -666,34 +624,34 @@ static int prom_read(struct prom *p, const struct prom_map *pm, struct rt_map_da
 }
 
 /* name{labels} (extra: one more label, already formatted, e.g. le="3") */
-static void prom_series(struct pbuf *b, const char *name, const char *suffix, const struct pbuf *labels,
+static void prom_series(struct rt_buf *b, const char *name, const char *suffix, const struct rt_buf *labels,
 			const char *extra)
 {
 	pb_str(b, name);
 	pb_str(b, suffix);
 	if (labels->len || extra) {
-		pb_add(b, "{", 1);
+		rt_buf_add(b, "{", 1);
 		if (labels->len)
-			pb_add(b, labels->s, labels->len);
+			rt_buf_add(b, labels->s, labels->len);
 		if (labels->len && extra)
-			pb_add(b, ",", 1);
+			rt_buf_add(b, ",", 1);
 		if (extra)
 			pb_str(b, extra);
-		pb_add(b, "}", 1);
+		rt_buf_add(b, "}", 1);
 	}
-	pb_add(b, " ", 1);
+	rt_buf_add(b, " ", 1);
 }
 
-static void prom_labels(struct pbuf *b, const struct prom_map *pm, const uint8_t *key)
+static void prom_labels(struct rt_buf *b, const struct prom_map *pm, const uint8_t *key)
 {
 	b->len = 0;
 	for (unsigned i = 0; i < pm->l->nkeys; i++) {
 		const struct layout_key *k = &pm->l->keys[i];
 
 		if (i)
-			pb_add(b, ",", 1);
+			rt_buf_add(b, ",", 1);
 		pb_str(b, pm->labels[i]);
-		pb_add(b, "=\"", 2);
+		rt_buf_add(b, "=\"", 2);
 		if (k->type.kind == TYPE_STR) {
 			const char *s = (const char *)key + k->offset;
 
@@ -707,23 +665,23 @@ static void prom_labels(struct pbuf *b, const struct prom_map *pm, const uint8_t
 			if (name)
 				pb_str(b, name);
 			else
-				pb_int(b, v);
+				rt_buf_int(b, v);
 		}
-		pb_add(b, "\"", 1);
+		rt_buf_add(b, "\"", 1);
 	}
 }
 
-static void prom_head(struct pbuf *b, const char *family, const char *help, const char *type)
+static void prom_head(struct rt_buf *b, const char *family, const char *help, const char *type)
 {
 	pb_str(b, "# HELP ");
 	pb_str(b, family);
-	pb_add(b, " ", 1);
+	rt_buf_add(b, " ", 1);
 	pb_str(b, help);
 	pb_str(b, "\n# TYPE ");
 	pb_str(b, family);
-	pb_add(b, " ", 1);
+	rt_buf_add(b, " ", 1);
 	pb_str(b, type);
-	pb_add(b, "\n", 1);
+	rt_buf_add(b, "\n", 1);
 }
 
 static void prom_bounds(const struct map_layout *l, unsigned k, int64_t *lo, int64_t *hi)
@@ -734,8 +692,8 @@ static void prom_bounds(const struct map_layout *l, unsigned k, int64_t *lo, int
 		layout_lhist_bounds(l, k, lo, hi);
 }
 
-static void prom_render_hist(struct pbuf *b, struct prom_map *pm, const struct rt_map_data *d,
-			     struct pbuf *lab)
+static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct rt_map_data *d,
+			     struct rt_buf *lab)
 {
 	const struct map_layout *l = pm->l;
 	unsigned from = 0;
@@ -780,24 +738,24 @@ static void prom_render_hist(struct pbuf *b, struct prom_map *pm, const struct r
 			else
 				snprintf(le, sizeof(le), "le=\"%.15g\"", (double)hi * pm->scale);
 			prom_series(b, pm->base, "_bucket", lab, le);
-			pb_int(b, cum);
-			pb_add(b, "\n", 1);
+			rt_buf_int(b, cum);
+			rt_buf_add(b, "\n", 1);
 		}
 		prom_series(b, pm->base, "_bucket", lab, "le=\"+Inf\"");
-		pb_int(b, cum);
-		pb_add(b, "\n", 1);
+		rt_buf_int(b, cum);
+		rt_buf_add(b, "\n", 1);
 		prom_series(b, pm->base, "_sum", lab, NULL);
 		pb_double(b, sum * pm->scale);
-		pb_add(b, "\n", 1);
+		rt_buf_add(b, "\n", 1);
 		prom_series(b, pm->base, "_count", lab, NULL);
-		pb_int(b, cum);
-		pb_add(b, "\n", 1);
+		rt_buf_int(b, cum);
+		rt_buf_add(b, "\n", 1);
 		from = i;
 	}
 }
 
-static void prom_render_map(struct pbuf *b, struct prom_map *pm, const struct rt_map_data *d,
-			    struct pbuf *lab)
+static void prom_render_map(struct rt_buf *b, struct prom_map *pm, const struct rt_map_data *d,
+			    struct rt_buf *lab)
 {
 	const struct map_info *m = pm->l->info;
 
@@ -825,10 +783,10 @@ static void prom_render_map(struct pbuf *b, struct prom_map *pm, const struct rt
 				prom_labels(lab, pm, e->key);
 				prom_series(b, pm->base, parts[part], lab, NULL);
 				if (part == 1)
-					pb_int(b, e->v[0]);
+					rt_buf_int(b, e->v[0]);
 				else
 					pb_value(b, pm->scale, part == 0 ? e->v[1] : e->v[part]);
-				pb_add(b, "\n", 1);
+				rt_buf_add(b, "\n", 1);
 			}
 		}
 		return;
@@ -851,7 +809,7 @@ static void prom_render_map(struct pbuf *b, struct prom_map *pm, const struct rt
 			continue;
 		prom_labels(lab, pm, e->key);
 		if (m->agg == AGG_NONE && m->value.kind == TYPE_STR) {
-			struct pbuf v = {0};
+			struct rt_buf v = {0};
 
 			pb_str(&v, "value=\"");
 			pb_escaped(&v, (const char *)e->str, strnlen((const char *)e->str, pm->l->value_size), true);
@@ -866,7 +824,7 @@ static void prom_render_map(struct pbuf *b, struct prom_map *pm, const struct rt
 			pb_double(b, (double)e->v[0] / (double)e->v[1] * pm->scale);
 		else
 			pb_value(b, pm->scale, e->v[0]);
-		pb_add(b, "\n", 1);
+		rt_buf_add(b, "\n", 1);
 	}
 }
 
@@ -890,7 +848,7 @@ static uint64_t prom_drops(struct prom *p, uint32_t key)
 }
 
 /* nfsq's own metrics: map fill and lost data, the time this readout took. */
-static void prom_render_self(struct prom *p, struct pbuf *b, const unsigned *entries, double t0)
+static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *entries, double t0)
 {
 	unsigned nmaps = p->r->obj.nmaps;
 
@@ -900,27 +858,27 @@ static void prom_render_self(struct prom *p, struct pbuf *b, const unsigned *ent
 		pb_str(b, "nfsq_exporter_dropped_updates_total{map=\"");
 		pb_str(b, p->maps[i].l->info->name);
 		pb_str(b, "\"} ");
-		pb_int(b, (int64_t)prom_drops(p, p->maps[i].l->info->id));
-		pb_add(b, "\n", 1);
+		rt_buf_int(b, (int64_t)prom_drops(p, p->maps[i].l->info->id));
+		rt_buf_add(b, "\n", 1);
 	}
 	prom_head(b, "nfsq_exporter_map_entries", "Entries in the map at this scrape.", "gauge");
 	for (unsigned i = 0; i < p->n; i++) {
 		pb_str(b, "nfsq_exporter_map_entries{map=\"");
 		pb_str(b, p->maps[i].l->info->name);
 		pb_str(b, "\"} ");
-		pb_int(b, entries[i]);
-		pb_add(b, "\n", 1);
+		rt_buf_int(b, entries[i]);
+		rt_buf_add(b, "\n", 1);
 	}
 	prom_head(b, "nfsq_exporter_lost_events_total",
 		  "printf events lost because the ring buffer was full.", "counter");
 	pb_str(b, "nfsq_exporter_lost_events_total ");
-	pb_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_RINGBUF(nmaps)));
-	pb_add(b, "\n", 1);
+	rt_buf_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_RINGBUF(nmaps)));
+	rt_buf_add(b, "\n", 1);
 	prom_head(b, "nfsq_exporter_dropped_starts_total",
 		  "Start events of start/end probes dropped: too many operations in flight.", "counter");
 	pb_str(b, "nfsq_exporter_dropped_starts_total ");
-	pb_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_START(nmaps)));
-	pb_add(b, "\n", 1);
+	rt_buf_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_START(nmaps)));
+	rt_buf_add(b, "\n", 1);
 	prom_head(b, "nfsq_exporter_scrape_duration_seconds",
 		  "Time taken to read the maps and format this response.", "gauge");
 	pb_str(b, "nfsq_exporter_scrape_duration_seconds ");
@@ -934,13 +892,13 @@ static void prom_render_self(struct prom *p, struct pbuf *b, const unsigned *ent
 
 char *prom_render(struct prom *p, size_t *len)
 {
-	struct pbuf b = {0}, lab = {0};
+	struct rt_buf b = {0}, lab = {0};
 	unsigned *entries = calloc(p->n + 1, sizeof(unsigned));
 	double t0 = prom_now();
 
 	if (!entries)
 		return NULL;
-	pb_add(&b, "", 0);
+	rt_buf_add(&b, "", 0);
 	for (unsigned i = 0; i < p->n && !b.oom; i++) {
 		struct prom_map *pm = &p->maps[i];
 		struct rt_map_data d;

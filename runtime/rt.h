@@ -9,6 +9,16 @@
 #include "../codegen/codegen.h"
 #include "run.h"
 
+/* A growable output buffer (text, JSON, Prometheus); oom: an allocation failed and the
+ * rest was dropped. */
+struct rt_buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+void rt_buf_add(struct rt_buf *b, const char *s, size_t n);
+void rt_buf_int(struct rt_buf *b, int64_t v); /* "%lld" without printf */
+
 struct rt {
 	struct compilation *c;
 	const struct run_options *o;
