@@ -7,6 +7,9 @@
  *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
  *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls (-p tests)
  *   calls mixed N S1 S2 ...    N getppid() calls, then read(-1, NULL, S) for each S
+ *   calls spin-getppid MS      getppid() calls for MS milliseconds; prints how many
+ *   calls lateness MS N        N sleeps of MS milliseconds; prints the largest wake-up
+ *                              delay past the deadline, in microseconds
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N | mixed N S...\n");
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N | mixed N S... | spin-getppid MS | lateness MS N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
@@ -61,6 +72,31 @@ int main(int argc, char **argv)
 		long ms = strtol(argv[2], NULL, 0);
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
+		return 0;
+	}
+	if (!strcmp(argv[1], "spin-getppid") && argc == 3) {
+		long long end = now_ns() + strtol(argv[2], NULL, 0) * 1000000LL, n = 0;
+
+		while (now_ns() < end)
+			for (int i = 0; i < 1000; i++, n++)
+				syscall(SYS_getppid);
+		printf("%lld\n", n);
+		return 0;
+	}
+	if (!strcmp(argv[1], "lateness") && argc == 4) {
+		long ms = strtol(argv[2], NULL, 0), n = strtol(argv[3], NULL, 0);
+		long long worst = 0;
+
+		for (long i = 0; i < n; i++) {
+			long long deadline = now_ns() + ms * 1000000LL, late;
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+			late = now_ns() - deadline;
+			if (late > worst)
+				worst = late;
+		}
+		printf("%lld\n", worst / 1000);
 		return 0;
 	}
 	fprintf(stderr, "calls: unknown mode '%s'\n", argv[1]);
