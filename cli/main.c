@@ -235,6 +235,33 @@ static int list_probes(char **pats, int npats, int verbose)
 	return EXIT_OK;
 }
 
+/* -o FILE, opened for a root that may be writing into /tmp: no symbolic link is
+ * followed, and a file that another user owns (planted there to catch the output) is
+ * left alone, not truncated. Devices such as /dev/null are fine. */
+static FILE *open_output(const char *path)
+{
+	struct stat st;
+	FILE *f = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "nfsq: cannot write %s: %s%s\n", path, strerror(errno),
+			errno == ELOOP ? " (it is a symbolic link; nfsq does not follow them)" : "");
+		return NULL;
+	}
+	if (fstat(fd, &st))
+		fprintf(stderr, "nfsq: cannot write %s: %s\n", path, strerror(errno));
+	else if (st.st_uid != geteuid())
+		fprintf(stderr, "nfsq: will not write %s: it belongs to user %u, not to you "
+			"(remove it, or choose another path)\n", path, (unsigned)st.st_uid);
+	else if ((S_ISREG(st.st_mode) && ftruncate(fd, 0)) || fcntl(fd, F_SETFL, 0) ||
+		 !(f = fdopen(fd, "w")))
+		fprintf(stderr, "nfsq: cannot write %s: %s\n", path, strerror(errno));
+	if (!f)
+		close(fd);
+	return f;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_NO_FENTRY, OPT_SERVE };
@@ -369,17 +396,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	ro.dump = !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF;
-	if (outpath) {
-		/* no symlink following, no clobbering of special files */
-		int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 || !(ro.out = fdopen(fd, "w"))) {
-			fprintf(stderr, "nfsq: cannot write %s: %s%s\n", outpath, strerror(errno),
-				errno == ELOOP ? " (it is a symbolic link; nfsq does not follow them)" : "");
-			if (fd >= 0)
-				close(fd);
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
+	if (outpath && !(ro.out = open_output(outpath))) {
+		rc = EXIT_USAGE;
+		goto cleanup;
 	}
 	rc = run_program(&c, &ro);
 	if (outpath && fclose(ro.out) != 0) {

@@ -66,6 +66,10 @@ struct cg_object {
 /* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
 int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);
 void cg_object_free(struct cg_object *obj);
+/* 0 when every call in the program is to a read-only helper nfsq allows (safety.c);
+ * else -1 and why says which instruction calls what. */
+struct bpf_insn;
+int cg_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len);
 /* Writes the disassembly of every program section of an object (for -d bpf). */
 int cg_disasm(const void *elf, size_t size, FILE *out);
 

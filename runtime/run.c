@@ -322,6 +322,7 @@ static int rt_load(struct rt *r)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
 	char **logs = calloc(r->obj.nprogs + 1, sizeof(char *));
+	struct bpf_program *bp;
 	int ret = -1, err;
 
 	if (!logs)
@@ -332,9 +333,17 @@ static int rt_load(struct rt *r)
 			strerror(errno));
 		goto cleanup;
 	}
-	for (unsigned i = 0; i < r->obj.nprogs; i++) {
-		struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
+	bpf_object__for_each_program(bp, r->bobj) {
+		char why[160];
 
+		if (cg_check_calls(bpf_program__insns(bp), bpf_program__insn_cnt(bp), why, sizeof(why))) {
+			fprintf(stderr, "nfsq: refusing to load program %s: %s (an nfsq bug)\n",
+				bpf_program__name(bp), why);
+			goto cleanup;
+		}
+	}
+	for (unsigned i = 0; i < r->obj.nprogs; i++) {
+		bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
 		if (!bp || !(logs[i] = calloc(1, RT_LOG_SIZE)))
 			continue;
 		bpf_program__set_log_buf(bp, logs[i], RT_LOG_SIZE);
@@ -344,8 +353,6 @@ static int rt_load(struct rt *r)
 	if (bpf_object__load(r->bobj)) {
 		err = errno;
 		for (unsigned i = 0; i < r->obj.nprogs; i++) {
-			struct bpf_program *bp;
-
 			if (!logs[i] || !logs[i][0])
 				continue;
 			bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);

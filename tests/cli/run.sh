@@ -66,6 +66,16 @@ expect 1 's\.nfsq:2:21: error: the script uses \$1 but no arguments were given' 
 ln -s "$tmp/target" "$tmp/link"
 expect 2 'does not follow them' -- -o "$tmp/link" -e 'BEGIN { exit(); }'
 [[ -e $tmp/target ]] && { echo "FAIL: -o wrote through a symlink"; fails=$((fails + 1)); }
+# ... and leaves a file planted by another user alone (as root: chown), but writes devices
+if [[ $(id -u) == 0 ]]; then
+	echo planted > "$tmp/planted" && chown 65534 "$tmp/planted"
+	expect 2 'will not write .*planted: it belongs to user 65534' -- -o "$tmp/planted" -e 'BEGIN { exit(); }'
+	[[ $(cat "$tmp/planted") == planted ]] || { echo "FAIL: -o truncated another user's file"; fails=$((fails + 1)); }
+	expect 0 '^$' -- -q -o /dev/null -e 'BEGIN { printf("x\n"); exit(); }'
+	echo old > "$tmp/mine"
+	expect 0 '^$' -- -q -o "$tmp/mine" -e 'BEGIN { printf("new\n"); exit(); }'
+	[[ $(cat "$tmp/mine") == new ]] || { echo "FAIL: -o did not replace its own file: $(cat "$tmp/mine")"; fails=$((fails + 1)); }
+fi
 
 # big and hostile inputs never crash: exit 1 with errors, in bounded time
 head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
