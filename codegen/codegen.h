@@ -38,7 +38,7 @@ struct cg_options {
 	bool filter_pid;      /* -p: compile the tgid filter in (the pid itself is in the config map) */
 	const char *cache_dir; /* objects cached by IR hash here (NULL: no cache) */
 	uint32_t map_size;    /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
-	int opt_level;        /* 0: none, 1: light pipeline (default), 2: default<O2> */
+	int opt_level;        /* 0: none, 1: light pipeline (default), 2: more passes (cg_optimize) */
 	bool want_ir;         /* keep the IR text in cg_object.ir */
 	uint32_t test_reject_line; /* tests only: emit code the verifier rejects at this line */
 };
