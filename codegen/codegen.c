@@ -2092,8 +2092,8 @@ static void cg_license(struct cg *g)
 /* The passes, per function (each program is one function and calls none): level 1
  * (the default) is SROA, early CSE, instcombine and simplifycfg; level 2 adds GVN, SCCP,
  * DSE and ADCE. Run by the legacy pass manager on purpose: the new one's PassBuilder
- * parses pipelines by name and so links every pass LLVM has, 11.5 MB of text that
- * start-up maps in (bench/RESULTS.md: peak RSS 26.3 -> 18.5 MB when compiling). */
+ * parses pipelines by name and so links every pass LLVM has: 9.8 MB more text, which
+ * start-up maps in (bench/SUMMARY.md: peak RSS 26.3 -> 20.1 MB when compiling). */
 static void cg_optimize(struct cg *g)
 {
 	LLVMPassManagerRef fpm;
