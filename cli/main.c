@@ -51,6 +51,8 @@ static void usage(FILE *out)
 	      "  -d ast|ir|bpf   print the typed syntax tree, the LLVM IR or the BPF code, and stop\n"
 	      "  --check         parse and type-check only (exit 0 if fine, 1 if not)\n"
 	      "  --map-size N    entries per map (default 4096); updates to a full map are counted and reported\n"
+	      "  --ringbuf SIZE  printf/print/exit event buffer, bytes (k/m suffix; a power of 2, 4k to\n"
+	      "                  256m; default 256k); events it cannot hold are counted and reported\n"
 	      "  --no-fentry     attach kernel functions with kprobes even where fentry/fexit would do\n"
 	      "  --serve [ADDR:]PORT  serve the maps at http://ADDR:PORT/metrics for Prometheus\n"
 	      "                  (ADDR 127.0.0.1 unless given; no map printout at the end)\n"
@@ -235,6 +237,25 @@ static int list_probes(char **pats, int npats, int verbose)
 	return EXIT_OK;
 }
 
+/* --ringbuf SIZE: bytes with an optional k or m suffix, a power of 2 from 4 KiB (the
+ * page) to 256 MiB, as the kernel's ring buffer wants; 0 with a message if not. */
+static uint32_t parse_ringbuf(const char *arg)
+{
+	char *end;
+	unsigned long long n = strtoull(arg, &end, 10);
+
+	if (end != arg && (*end == 'k' || *end == 'K'))
+		n <<= 10, end++;
+	else if (end != arg && (*end == 'm' || *end == 'M'))
+		n <<= 20, end++;
+	if (end == arg || *end || *arg == '-' || n < 4096 || n > (256ull << 20) || (n & (n - 1))) {
+		fprintf(stderr, "nfsq: --ringbuf takes a power of 2 from 4k to 256m (e.g. 1m), not '%s'\n",
+			arg);
+		return 0;
+	}
+	return (uint32_t)n;
+}
+
 /* -o FILE, opened for a root that may be writing into /tmp: no symbolic link is
  * followed, and a file that another user owns (planted there to catch the output) is
  * left alone, not truncated. Devices such as /dev/null are fine. */
@@ -264,10 +285,11 @@ static FILE *open_output(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_NO_FENTRY, OPT_SERVE };
+	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_RINGBUF, OPT_NO_FENTRY, OPT_SERVE };
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"map-size", required_argument, NULL, OPT_MAP_SIZE},
+		{"ringbuf", required_argument, NULL, OPT_RINGBUF},
 		{"no-fentry", no_argument, NULL, OPT_NO_FENTRY},
 		{"serve", required_argument, NULL, OPT_SERVE},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -339,6 +361,10 @@ int main(int argc, char **argv)
 			ro.map_size = (uint32_t)n;
 			break;
 		}
+		case OPT_RINGBUF:
+			if (!(ro.ringbuf_size = parse_ringbuf(optarg)))
+				return EXIT_USAGE;
+			break;
 		case OPT_VERSION: printf("nfsq %s\n", NFSQ_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -930,7 +930,7 @@ void rt_report_drops(struct rt *r)
 			fprintf(stderr, "nfsq: %llu updates to %s dropped: map full (raise with --map-size)\n",
 				(unsigned long long)sums[i], r->obj.maps[i].info->name);
 		else if (i == LAYOUT_DROP_RINGBUF(nmaps))
-			fprintf(stderr, "nfsq: %llu events lost: ring buffer full (print less often, or filter with a predicate)\n",
+			fprintf(stderr, "nfsq: %llu events lost: ring buffer full (raise --ringbuf, print less often, or filter with a predicate)\n",
 				(unsigned long long)sums[i]);
 		else if (i == LAYOUT_DROP_CUT(nmaps))
 			fprintf(stderr, "nfsq: %llu strings cut to the size of their field (see nfsq -lv for "

@@ -323,6 +323,7 @@ static int rt_load(struct rt *r)
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
 	char **logs = calloc(r->obj.nprogs + 1, sizeof(char *));
 	struct bpf_program *bp;
+	struct bpf_map *rb;
 	int ret = -1, err;
 
 	if (!logs)
@@ -341,6 +342,11 @@ static int rt_load(struct rt *r)
 				bpf_program__name(bp), why);
 			goto cleanup;
 		}
+	}
+	rb = bpf_object__find_map_by_name(r->bobj, CG_RINGBUF_NAME);
+	if (rb && r->o->ringbuf_size && bpf_map__set_max_entries(rb, r->o->ringbuf_size)) {
+		fprintf(stderr, "nfsq: cannot size the event ring buffer: %s\n", strerror(errno));
+		goto cleanup;
 	}
 	for (unsigned i = 0; i < r->obj.nprogs; i++) {
 		bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);

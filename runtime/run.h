@@ -29,6 +29,7 @@ struct run_options {
 	bool quiet;              /* -q: no "Attaching N probes..." line */
 	int verbose;             /* -v: libbpf's log, timings */
 	uint32_t map_size;       /* --map-size: entries per map (0 = the default, 4096) */
+	uint32_t ringbuf_size;   /* --ringbuf: bytes of the event ring buffer (0 = the default) */
 	const char *serve;       /* --serve [ADDR:]PORT: maps at /metrics; no map printout at the end */
 };
 

@@ -30,4 +30,20 @@ if ! grep -q '"type":"limits"' "$tmp/out" && ! grep -q 'cut' "$tmp/err" && grep 
 else
 	echo "FAIL a run within every limit reported one:"; cat "$tmp/out" "$tmp/err"; fails=1
 fi
+# --ringbuf sizes the printf buffer: 100000 events through 4 KiB lose more than through
+# 64 MiB (which holds them all), and printed + lost is exact either way
+pprog='tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("%d %d\n", pid, nsecs); }'
+for size in 4k 64m; do
+	"$nfsq" -q --ringbuf $size -e "$pprog" -c "$calls getppid 100000" > "$tmp/out" 2> "$tmp/err"
+	printed=$(wc -l < "$tmp/out")
+	lost=$(sed -n 's/^nfsq: \([0-9]*\) events lost: ring buffer full.*/\1/p' "$tmp/err")
+	eval "lost_$size=${lost:-0}"
+	((printed + ${lost:-0} == 100000)) && echo "PASS --ringbuf $size: $printed printed + ${lost:-0} lost = 100000" ||
+		{ echo "FAIL --ringbuf $size: $printed printed + ${lost:-0} lost != 100000"; cat "$tmp/err"; fails=1; }
+done
+((lost_4k > lost_64m && lost_64m == 0)) && echo "PASS --ringbuf 4k lost $lost_4k, 64m lost none" ||
+	{ echo "FAIL --ringbuf 4k lost $lost_4k, 64m lost $lost_64m (want more with 4k, none with 64m)"; fails=1; }
+"$nfsq" --ringbuf 3000 -e 'BEGIN { exit(); }' 2> "$tmp/err"
+[[ $? == 2 ]] && grep -q 'takes a power of 2' "$tmp/err" && echo "PASS --ringbuf 3000 refused: $(cat "$tmp/err")" ||
+	{ echo "FAIL --ringbuf 3000 not refused: $(cat "$tmp/err")"; fails=1; }
 exit $fails
