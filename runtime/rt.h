@@ -29,6 +29,7 @@ struct rt {
 	int ncpus;
 	bool exiting;          /* stopping: exit(), a signal, or the -c / -p process ended */
 	bool exit_called;      /* exit() seen: the events after it are ignored */
+	unsigned burst;        /* events left before the ring buffer hands back (0: no limit) */
 	int errors;            /* output errors */
 };
 

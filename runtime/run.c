@@ -32,6 +32,7 @@
 #include "serve.h"
 
 #define RT_LOG_SIZE (256 * 1024)
+#define RT_BURST 4096 /* ring-buffer events handled before the event loop looks around */
 #define EXIT_RUNTIME 3
 
 struct rt_child {
@@ -213,7 +214,18 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 			rt_clear_map(r, id & 0xffffffff);
 		break;
 	}
-	return 0;
+	return r->burst && !--r->burst ? -EAGAIN : 0; /* libbpf stops after this event */
+}
+
+/* Handles at most RT_BURST queued events: when probes fire faster than nfsq can print,
+ * ring_buffer__consume() alone would not return while the flood lasts, and signals,
+ * timers and the -c command's end would wait for it. The rest stays queued (epoll
+ * reports it again), and after tracing stops the ring buffer is drained whole. */
+static void rt_consume_some(struct rt *r, struct ring_buffer *rb)
+{
+	r->burst = RT_BURST;
+	ring_buffer__consume(rb);
+	r->burst = 0;
 }
 
 static int rt_test_run(struct rt *r, const struct cg_prog *p)
@@ -235,7 +247,7 @@ static void rt_run_kind(struct rt *r, struct ring_buffer *rb, enum cg_prog_kind 
 		if (r->obj.progs[i].kind != kind)
 			continue;
 		rt_test_run(r, &r->obj.progs[i]);
-		ring_buffer__consume(rb);
+		rt_consume_some(r, rb);
 	}
 }
 
@@ -523,26 +535,26 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 			struct signalfd_siginfo si;
 
 			if (tag == TAG_RINGBUF) {
-				ring_buffer__consume(rb);
+				rt_consume_some(r, rb);
 			} else if (tag == TAG_SIGNAL) {
 				if (read(sigfd, &si, sizeof(si)) > 0)
 					r->exiting = true;
 			} else if (tag == TAG_CHILD) {
 				if (ch->pid <= 0) { /* the -p process exited */
-					ring_buffer__consume(rb);
+					rt_consume_some(r, rb);
 					r->exiting = true;
 				} else if (waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid) {
 					ch->exited = true;
-					ring_buffer__consume(rb);
+					rt_consume_some(r, rb);
 					r->exiting = true;
 				}
 			} else if (tag >= TAG_TIMER && tag < TAG_TIMER + r->obj.nprogs) {
 				unsigned pi = (unsigned)(tag - TAG_TIMER);
 
 				if (read(timers[pi], &ticks, sizeof(ticks)) > 0) {
-					ring_buffer__consume(rb);
+					rt_consume_some(r, rb);
 					rt_test_run(r, &r->obj.progs[pi]);
-					ring_buffer__consume(rb);
+					rt_consume_some(r, rb);
 					fflush(r->o->out);
 				}
 			}

@@ -15,6 +15,7 @@
 #include "serve.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -35,6 +36,51 @@ typedef int MHD_RESULT;
 #else
 typedef enum MHD_Result MHD_RESULT;
 #endif
+
+/* libmicrohttpd is opened when --serve asks for it, not linked: it brings GnuTLS, whose
+ * initialisation (ASN.1 trees, run in every process that links it) was about a third of
+ * the user-space time of a plain `nfsq --version` (bench/SUMMARY.md). */
+#define SERVE_MHD_LIB "libmicrohttpd.so.12"
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+
+static int serve_open_mhd(void)
+{
+#define SERVE_SYM(f) {"MHD_" #f, (void **)&mhd.f}
+	const struct { const char *name; void **fn; } syms[] = {
+		SERVE_SYM(start_daemon), SERVE_SYM(stop_daemon), SERVE_SYM(get_daemon_info),
+		SERVE_SYM(create_response_from_buffer), SERVE_SYM(add_response_header),
+		SERVE_SYM(queue_response), SERVE_SYM(destroy_response),
+	};
+#undef SERVE_SYM
+	void *h;
+
+	if (mhd.start_daemon)
+		return 0;
+	h = dlopen(SERVE_MHD_LIB, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		fprintf(stderr, "nfsq: --serve needs libmicrohttpd (apt install libmicrohttpd12): %s\n",
+			dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
+			fprintf(stderr, "nfsq: --serve: %s has no %s (libmicrohttpd 0.9.71 or later is needed)\n",
+				SERVE_MHD_LIB, syms[i].name);
+			memset(&mhd, 0, sizeof(mhd));
+			dlclose(h);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 #define SERVE_THREADS 2
 #define SERVE_MAX_CONN 64
@@ -65,16 +111,16 @@ static MHD_RESULT serve_reply(struct MHD_Connection *conn, unsigned code, const 
 			      const char *allow)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+		mhd.create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	MHD_RESULT ret;
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = mhd.queue_response(conn, code, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -100,14 +146,14 @@ static MHD_RESULT serve_answer(void *cls, struct MHD_Connection *conn, const cha
 	pthread_mutex_unlock(&s->lock);
 	if (!text)
 		return serve_reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", NULL);
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	resp = mhd.create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SERVE_CONTENT_TYPE);
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SERVE_CONTENT_TYPE);
+	ret = mhd.queue_response(conn, MHD_HTTP_OK, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -201,6 +247,10 @@ struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
 
 	if (!s)
 		return NULL;
+	if (serve_open_mhd()) {
+		free(s);
+		return NULL;
+	}
 	s->verbose = r->o->verbose > 0;
 	err = serve_parse(addr, &ss, &sslen, host, sizeof(host), &port);
 	if (err) {
@@ -221,7 +271,7 @@ struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
 	/* the pool threads inherit this mask: signals stay with run.c's signalfd */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, serve_answer, s,
+	s->d = mhd.start_daemon(flags, (uint16_t)port, NULL, NULL, serve_answer, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONN,
@@ -239,7 +289,7 @@ struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
 		serve_stop(s);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	info = mhd.get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info && info->port)
 		port = info->port;
 	if (!quiet)
@@ -253,7 +303,7 @@ void serve_stop(struct serve *s)
 	if (!s)
 		return;
 	if (s->d)
-		MHD_stop_daemon(s->d);
+		mhd.stop_daemon(s->d);
 	if (s->p) {
 		pthread_mutex_destroy(&s->lock);
 		prom_free(s->p);

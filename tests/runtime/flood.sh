@@ -11,7 +11,8 @@
 #     the spinners' calls, exactly (nothing dropped without being counted);
 #   - the sleeper was never more than 100 ms late;
 #   - nfsq exits 0 within 1 s of SIGINT, once after the flood and once in the middle of
-#     it (new events keep arriving while it detaches and drains the ring buffer).
+#     it (new events keep arriving while it detaches and drains the ring buffer), and
+#     within 1 s of its -c command ending in the middle of the flood.
 # Exit 77 when not root.
 set -u
 nfsq=$1 calls=$2 ms=3000
@@ -87,5 +88,16 @@ else
 	bad "mid-flood: nfsq did not attach: $(cat "$tmp/err")"
 	kill -KILL $pid
 fi
+# the -c command ends in the middle of the flood: nfsq follows it within 1 s
+"$calls" spin-getppid $ms >/dev/null &
+"$calls" spin-getppid $ms >/dev/null &
+sleep 0.3
+t0=$(date +%s%N)
+"$nfsq" -q -e "${progs[printf]}" -c "$calls sleep-ms 500" >/dev/null 2>"$tmp/err"
+st=$?
+total=$((($(date +%s%N) - t0) / 1000000))
+((st == 0 && total <= 1500)) && ok "printf, -c command ending mid-flood: nfsq exited $st, $total ms after it started (the command sleeps 500 ms)" ||
+	bad "printf, -c command ending mid-flood: nfsq exited $st after $total ms (want 0, <= 1500 ms): $(cat "$tmp/err")"
+wait
 echo "$fails failed"
 ((fails == 0))
