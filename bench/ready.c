@@ -7,7 +7,9 @@
  * Runs TRACER on a pseudo-terminal (so that its stdio is line-buffered, as in a shell:
  * libbpf-tools print "Tracing ..." with a plain printf), prints "ready_ms maxrss_kb" once
  * PATTERN has been seen, then sends SIGINT and waits for the tracer's exit; everything
- * the tracer wrote goes to FILE. Exit 1 if the tracer ends without printing PATTERN.
+ * the tracer wrote goes to FILE. Exit 1 if the tracer ends without printing PATTERN, or
+ * has not printed it after READY_TIMEOUT seconds (then it is killed: a tracer that hangs
+ * while attaching must not hang the benchmark with it).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,16 @@
 #include <time.h>
 #include <pty.h>
 #include <unistd.h>
+
+#define READY_TIMEOUT 300
+
+static pid_t child;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	kill(child, SIGKILL);
+}
 
 static long long now_ns(void)
 {
@@ -53,6 +65,9 @@ int main(int argc, char **argv)
 		execvp(argv[3], argv + 3);
 		_exit(127);
 	}
+	child = pid;
+	signal(SIGALRM, on_alarm);
+	alarm(READY_TIMEOUT);
 	for (;;) {
 		ssize_t n = read(master, buf + len, sizeof(buf) - 1 - len);
 
@@ -63,6 +78,7 @@ int main(int argc, char **argv)
 		buf[len] = 0;
 		if (!t1 && strstr(buf, argv[1])) {
 			t1 = now_ns();
+			alarm(0);
 			kill(pid, SIGINT);
 		}
 		if (len >= sizeof(buf) - 1)
@@ -72,7 +88,11 @@ int main(int argc, char **argv)
 		return 1;
 	fclose(log);
 	if (!t1) {
-		fprintf(stderr, "ready: %s ended without printing '%s' (status %d)\n", argv[3], argv[1], status);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			fprintf(stderr, "ready: %s printed no '%s' in %d s: killed\n", argv[3], argv[1],
+				READY_TIMEOUT);
+		else
+			fprintf(stderr, "ready: %s ended without printing '%s'\n", argv[3], argv[1]);
 		return 1;
 	}
 	printf("%.2f %ld\n", (t1 - t0) / 1e6, ru.ru_maxrss);
