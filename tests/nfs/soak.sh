@@ -73,12 +73,7 @@ fi
 
 secs=$2 nfsq=$3
 tmp=$(mktemp -d /tmp/soak.XXXXXX)
-fails=0
-t0=$(date +%s.%N)
-el() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%5.1f", b - a }'; }
-ok() { echo "[$(el) s] ok   $*"; }
-bad() { echo "[$(el) s] FAIL $*"; fails=$((fails + 1)); }
-expect() { if [[ $2 == "$3" ]]; then ok "$1 = $2"; else bad "$1 = $2, want $3"; fi; }
+source "$SRC/tests/lab/checks.sh"
 rss() { local v; v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null); echo "${v:--}"; }
 scrape() { curl -s --max-time 20 http://127.0.0.1:9464/metrics; }
 # metric FILE NAME LABEL=VALUE...: the sum of the series of NAME carrying those labels

@@ -42,12 +42,7 @@ cleanup() {
 	wait 2>/dev/null
 }
 trap cleanup EXIT
-fails=0
-t0=$(date +%s.%N)
-el() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%5.1f", b - a }'; }
-ok() { echo "[$(el) s] ok   $*"; }
-bad() { echo "[$(el) s] FAIL $*"; fails=$((fails + 1)); }
-expect() { if [[ $2 == "$3" ]]; then ok "$1 = $2"; else bad "$1 = $2, want $3"; fi; }
+source "$SRC/tests/lab/checks.sh"
 PROM=http://127.0.0.1:9090
 q() { # q PROMQL: the first value of an instant query, or "none"
 	curl -s --max-time 20 --data-urlencode "query=$1" "$PROM/api/v1/query" |
