@@ -1,0 +1,83 @@
+#!/bin/bash
+# same_bpf.sh OLD_NFSQ NEW_NFSQ [--lab KERNEL]
+#
+# For refactors of the compiler: proves that two nfsq builds emit the same BPF. Runs
+# `nfsq -d bpf` with both binaries on every program of the test suites (tests/golden,
+# tests/runtime/cases, tests/serve) and compares the output and exit status byte for
+# byte. With --lab, it also boots the NFS lab (tests/lab/lab) on KERNEL and compares,
+# inside it, every saved script (scripts/*.nfsq) and one program per field of every
+# built-in probe (`PROBE { @[FIELD] = count(); }`, field list from `nfsq -lv`), where
+# the NFS modules are loaded and the probes resolve.
+#
+# Prints one line per program that differs (and a diff), then "N programs, M differ";
+# exit 0 when none differs, 1 otherwise, 2 on usage errors. Golden LLVM IR is not
+# kept on purpose: the comparison is between two builds of the same LLVM, in one run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+[[ $# -ge 2 ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+old=$(readlink -f "$1") new=$(readlink -f "$2") kernel=
+[[ ${3:-} == --lab ]] && kernel=${4:?--lab needs a kernel, e.g. 6.1}
+[[ -x $old && -x $new ]] || { echo "same_bpf: $1 and $2 must be nfsq binaries" >&2; exit 2; }
+export NFSQ_NO_CACHE=1
+
+# one NAME PROGRAM-FILE OPTIONS...: compares both builds on one program
+n=0 ndiff=0
+one() {
+	local name=$1 file=$2 a b
+	shift 2
+	n=$((n + 1))
+	a=$(cd "$(dirname "$file")" && "$old" -d bpf "$@" 2>&1; echo "exit: $?")
+	b=$(cd "$(dirname "$file")" && "$new" -d bpf "$@" 2>&1; echo "exit: $?")
+	[[ $a == "$b" ]] && return
+	ndiff=$((ndiff + 1))
+	echo "DIFFERS: $name"
+	diff <(echo "$a") <(echo "$b") | head -20
+}
+
+# a golden case's options line: "// nfsq: OPTIONS [-- ARGS]" (-d and --check dropped)
+golden() {
+	local c=$1 first opts="" args=""
+	first=$(head -n1 "$c")
+	if [[ $first == "// nfsq: "* ]]; then
+		opts=${first#// nfsq: }
+		if [[ $opts == *" -- "* ]]; then args=${opts#* -- }; opts=${opts%% -- *}; fi
+		opts=$(sed -e 's/-d [a-z]*//g' -e 's/--check//g' <<<"$opts")
+	fi
+	eval "one \"golden/\$(basename \"\$c\")\" \"\$c\" $opts \"\$(basename \"\$c\")\" $args"
+}
+# a runtime case's "// args:" line, with its placeholders made harmless
+runtime_case() {
+	local c=$1 args
+	args=$(sed -n 's,^// args: ,,p' "$c" | head -1)
+	args=$(sed -e 's,@CALLS@,true,g' -e 's,@OUT@,/dev/null,g' -e 's,@PID@,1,g' <<<"$args")
+	eval "one \"runtime/\$(basename \"\$c\")\" \"\$c\" $args \"\$(basename \"\$c\")\""
+}
+
+if [[ -z $kernel || ${SAME_BPF_IN_LAB:-} != 1 ]]; then
+	for c in "$here"/golden/*.nfsq; do golden "$c"; done
+	for c in "$here"/runtime/cases/*.nfsq; do runtime_case "$c"; done
+	for c in "$here"/serve/*.nfsq; do one "serve/$(basename "$c")" "$c" "$(basename "$c")"; done
+fi
+if [[ -n $kernel && ${SAME_BPF_IN_LAB:-} != 1 ]]; then
+	# the same script again inside the lab, where the NFS probes resolve
+	out=$(SAME_BPF_IN_LAB=1 "$here/lab/lab" --kernel "$kernel" -- "$here/same_bpf.sh" "$old" "$new" --lab "$kernel")
+	st=$?
+	echo "$out" | grep -v '^[0-9]* programs'
+	labn=$(sed -n 's/^\([0-9]*\) programs, \([0-9]*\) differ$/\1 \2/p' <<<"$out")
+	[[ $st -le 1 && -n $labn ]] || { echo "same_bpf: the lab run failed (exit $st)"; exit 1; }
+	n=$((n + ${labn% *})) ndiff=$((ndiff + ${labn#* }))
+elif [[ -n $kernel ]]; then
+	for s in "$here"/../scripts/*.nfsq; do one "scripts/$(basename "$s")" "$s" "$(basename "$s")" 0; done
+	tmp=$(mktemp -d)
+	probe=
+	while read -r line; do
+		if [[ $line =~ ^([a-z]+\.[a-z_]+)\  ]]; then probe=${BASH_REMATCH[1]}; continue; fi
+		[[ -n $probe && $line =~ ^([a-z_]+)\ +(int|string\[[0-9]+\]|errno|nfsstat)\  ]] || continue
+		f=${BASH_REMATCH[1]}
+		echo "$probe { @[$f] = count(); }" >"$tmp/p.nfsq"
+		one "$probe.$f" "$tmp/p.nfsq" p.nfsq
+	done < <("$new" -lv)
+	rm -rf "$tmp"
+fi
+echo "$n programs, $ndiff differ"
+((ndiff == 0))
