@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/exitcode.h"
+#include "cli/driver.h"
 #include "lang/compile.h"
 #include "probes/probe.h"
 #include "runtime/run.h"
@@ -26,12 +28,6 @@
 #define NFSQ_VERSION "dev"
 #endif
 
-enum {
-	EXIT_OK = 0,
-	EXIT_SCRIPT = 1,
-	EXIT_USAGE = 2,
-	EXIT_RUNTIME = 3,
-};
 
 #define MAX_SCRIPT (16u << 20)
 
@@ -232,9 +228,9 @@ static int list_probes(char **pats, int npats, int verbose)
 	}
 	if (npats && !shown) {
 		fprintf(stderr, "nfsq: no probe matches '%s'%s\n", pats[0], npats > 1 ? " or the other patterns" : "");
-		return EXIT_USAGE;
+		return NFSQ_EXIT_USAGE;
 	}
-	return EXIT_OK;
+	return NFSQ_EXIT_OK;
 }
 
 /* --ringbuf SIZE: bytes with an optional k or m suffix, a power of 2 from 4 KiB (the
@@ -299,7 +295,7 @@ int main(int argc, char **argv)
 	struct run_options ro = {.out = stdout, .format = OUT_TEXT};
 	const char *program = NULL, *outpath = NULL, *dump = NULL;
 	bool check = false, list = false;
-	int opt, rc = EXIT_USAGE;
+	int opt, rc = NFSQ_EXIT_USAGE;
 	char *text = NULL;
 	struct compilation c;
 	bool have_c = false;
@@ -314,11 +310,11 @@ int main(int argc, char **argv)
 			long pid = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end || pid <= 0 || pid > 4194304) {
 				fprintf(stderr, "nfsq: -p needs a process id, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			}
 			if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
 				fprintf(stderr, "nfsq: -p %ld: no such process\n", pid);
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			}
 			ro.pid = (pid_t)pid;
 			break;
@@ -331,24 +327,24 @@ int main(int argc, char **argv)
 				ro.format = OUT_JSON;
 			else {
 				fprintf(stderr, "nfsq: -f takes text or json, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			}
 			break;
 		case 'd':
 			if (strcmp(optarg, "ast") != 0 && strcmp(optarg, "ir") != 0 && strcmp(optarg, "bpf") != 0) {
 				fprintf(stderr, "nfsq: -d takes ast, ir or bpf, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			}
 			dump = optarg;
 			break;
 		case 'q': ro.quiet = true; break;
 		case 'v': ro.verbose++; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'h': usage(stdout); return NFSQ_EXIT_OK;
 		case OPT_CHECK: check = true; break;
 		case OPT_NO_FENTRY: probe_fentry = false; break;
 		case OPT_SERVE:
 			if (!serve_addr_ok(optarg))
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			ro.serve = optarg;
 			break;
 		case OPT_MAP_SIZE: {
@@ -356,29 +352,29 @@ int main(int argc, char **argv)
 			long n = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end || n < 1 || n > (1L << 24)) {
 				fprintf(stderr, "nfsq: --map-size takes a number of entries from 1 to 16777216, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			}
 			ro.map_size = (uint32_t)n;
 			break;
 		}
 		case OPT_RINGBUF:
 			if (!(ro.ringbuf_size = parse_ringbuf(optarg)))
-				return EXIT_USAGE;
+				return NFSQ_EXIT_USAGE;
 			break;
-		case OPT_VERSION: printf("nfsq %s\n", NFSQ_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case OPT_VERSION: printf("nfsq %s\n", NFSQ_VERSION); return NFSQ_EXIT_OK;
+		default: usage(stderr); return NFSQ_EXIT_USAGE;
 		}
 	}
 	if (list) {
 		if (program) {
 			fprintf(stderr, "nfsq: -l lists probes and takes no program\n");
-			return EXIT_USAGE;
+			return NFSQ_EXIT_USAGE;
 		}
 		return list_probes(argv + optind, argc - optind, ro.verbose);
 	}
 	if (ro.cmd && ro.pid) {
 		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");
-		return EXIT_USAGE;
+		return NFSQ_EXIT_USAGE;
 	}
 	have_c = ro.cmd != NULL;
 
@@ -388,48 +384,47 @@ int main(int argc, char **argv)
 		len = strlen(program);
 		if (len > MAX_SCRIPT) {
 			fprintf(stderr, "nfsq: the program is %zu bytes; at most %u are allowed\n", len, MAX_SCRIPT);
-			return EXIT_USAGE;
+			return NFSQ_EXIT_USAGE;
 		}
 		text = strdup(program);
 	} else {
 		if (optind >= argc) {
 			usage(stderr);
-			return EXIT_USAGE;
+			return NFSQ_EXIT_USAGE;
 		}
 		name = argv[optind++];
 		text = read_script(name, &len);
 	}
 	if (!text)
-		return EXIT_USAGE;
+		return NFSQ_EXIT_USAGE;
 	if (compile_init(&c, name, text, len, argc - optind, argv + optind, stderr) != 0) {
 		fprintf(stderr, "nfsq: out of memory\n");
 		free(text);
-		return EXIT_USAGE;
+		return NFSQ_EXIT_USAGE;
 	}
 	c.have_cpid = have_c;
 	if (compile_parse(&c) != 0 || compile_check(&c) != 0) {
 		diag_finish(&c.diag);
-		rc = EXIT_SCRIPT;
+		rc = NFSQ_EXIT_SCRIPT;
 		goto cleanup;
 	}
 	if (check) {
-		rc = EXIT_OK;
+		rc = NFSQ_EXIT_OK;
 		goto cleanup;
 	}
 	if (dump && strcmp(dump, "ast") == 0) {
 		ast_dump(c.prog, stdout);
-		rc = EXIT_OK;
+		rc = NFSQ_EXIT_OK;
 		goto cleanup;
 	}
-	ro.dump = !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF;
 	if (outpath && !(ro.out = open_output(outpath))) {
-		rc = EXIT_USAGE;
+		rc = NFSQ_EXIT_USAGE;
 		goto cleanup;
 	}
-	rc = run_program(&c, &ro);
+	rc = driver_run(&c, !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF, &ro);
 	if (outpath && fclose(ro.out) != 0) {
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", outpath, strerror(errno));
-		rc = rc ? rc : EXIT_RUNTIME;
+		rc = rc ? rc : NFSQ_EXIT_RUNTIME;
 	}
 cleanup:
 	compile_free(&c);

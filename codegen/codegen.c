@@ -367,17 +367,17 @@ static void cg_maps(struct cg *g)
 					   cg_di_key(g, l), cg_di_value(g, l));
 	}
 	/* creating the ring buffer costs about 2.5 ms per MiB: small when no printf */
-	g->ringbuf = cg_map_global(g, CG_RINGBUF_NAME, LAYOUT_MAP_RINGBUF,
+	g->ringbuf = cg_map_global(g, CT_RINGBUF_NAME, LAYOUT_MAP_RINGBUF,
 				   p->nprintfs ? LAYOUT_RINGBUF_SIZE : LAYOUT_RINGBUF_SMALL, NULL, NULL);
-	g->drops = cg_map_global(g, CG_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
+	g->drops = cg_map_global(g, CT_DROPS_NAME, LAYOUT_MAP_PERCPU_ARRAY,
 				 LAYOUT_NDROPS(p->nmaps), g->di_int, g->di_u64);
-	g->state = cg_map_global(g, CG_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
+	g->state = cg_map_global(g, CT_STATE_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int, g->di_u64);
 	{
 		LLVMMetadataRef m[3] = {cg_di_member(g, "cpid", g->di_s64, 64, LAYOUT_CFG_CPID),
 					cg_di_member(g, "pid", g->di_s64, 64, LAYOUT_CFG_PID),
 					cg_di_member(g, "start_ns", g->di_u64, 64, LAYOUT_CFG_START)};
 
-		g->cfg = cg_map_global(g, CG_CFG_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int,
+		g->cfg = cg_map_global(g, CT_CFG_NAME, LAYOUT_MAP_ARRAY, 1, g->di_int,
 				       cg_di_struct(g, "nfsq_cfg", LAYOUT_CFG_SIZE, m, 3));
 	}
 }
@@ -1580,7 +1580,7 @@ static void cg_begin_function(struct cg *g, const struct cg_prog *p, const char 
 		LLVMBasicBlockRef ok = cg_block(g, "scratch.ok");
 
 		if (!g->scratch)
-			g->scratch = cg_map_new(g, CG_SCRATCH_NAME, true);
+			g->scratch = cg_map_new(g, CT_SCRATCH_NAME, true);
 		cg_store(g, cg_i32(g, g->nscratch), key, 0);
 		args[0] = g->scratch, args[1] = key;
 		v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "scratch");
@@ -1632,13 +1632,13 @@ static const char *cg_section(struct cg *g, enum attach_kind k, const char *targ
 	}
 }
 
-static enum cg_prog_kind cg_prog_kind_of(enum attach_kind k)
+static enum ct_prog_kind cg_prog_kind_of(enum attach_kind k)
 {
-	return k == ATTACH_KPROBE ? CG_PROG_KPROBE
-	       : k == ATTACH_KRETPROBE ? CG_PROG_KRETPROBE
-	       : k == ATTACH_RAW_TRACEPOINT ? CG_PROG_RAW_TRACEPOINT
-	       : k == ATTACH_FENTRY ? CG_PROG_FENTRY
-	       : k == ATTACH_FEXIT ? CG_PROG_FEXIT : CG_PROG_TRACEPOINT;
+	return k == ATTACH_KPROBE ? CT_PROG_KPROBE
+	       : k == ATTACH_KRETPROBE ? CT_PROG_KRETPROBE
+	       : k == ATTACH_RAW_TRACEPOINT ? CT_PROG_RAW_TRACEPOINT
+	       : k == ATTACH_FENTRY ? CT_PROG_FENTRY
+	       : k == ATTACH_FEXIT ? CT_PROG_FEXIT : CT_PROG_TRACEPOINT;
 }
 
 /* ---- start/end pairs ----
@@ -1828,7 +1828,7 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
 
 	cg_begin_function(g, p, section, cl->loc);
 	g->start_val = NULL;
-	if (p->kind != CG_PROG_BEGIN && p->kind != CG_PROG_END && p->kind != CG_PROG_INTERVAL) {
+	if (p->kind != CT_PROG_BEGIN && p->kind != CT_PROG_END && p->kind != CT_PROG_INTERVAL) {
 		cg_pid_filter(g);
 		cg_exit_check(g);
 	}
@@ -1919,21 +1919,21 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 	g->start_map = NULL;
 	switch (pr->kind) {
 	case PROBE_BEGIN:
-		p->kind = CG_PROG_BEGIN;
+		p->kind = CT_PROG_BEGIN;
 		section = "raw_tp/nfsq_begin";
 		break;
 	case PROBE_END:
-		p->kind = CG_PROG_END;
+		p->kind = CT_PROG_END;
 		section = "raw_tp/nfsq_end";
 		break;
 	case PROBE_INTERVAL:
-		p->kind = CG_PROG_INTERVAL;
+		p->kind = CT_PROG_INTERVAL;
 		p->interval_ns = pr->interval_ns;
 		section = "raw_tp/nfsq_interval";
 		break;
 	case PROBE_TRACEPOINT:
 		g->attach = ATTACH_TRACEPOINT;
-		p->kind = CG_PROG_TRACEPOINT;
+		p->kind = CT_PROG_TRACEPOINT;
 		p->target = pr->target;
 		break;
 	case PROBE_KPROBE:
@@ -2005,7 +2005,7 @@ static void cg_programs(struct cg *g)
 		}
 	}
 	if (g->scratch)
-		cg_map_describe(g, g->scratch, CG_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
+		cg_map_describe(g, g->scratch, CT_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
 				g->di_int, cg_di_array(g, g->di_u64, 64, layout_round8(g->scratch_size) / 8));
 }
 /* ---- driver ---- */
@@ -2206,7 +2206,7 @@ static void cg_cache_store(const char *dir, const char *key, const struct cg_obj
 		unlink(tmp);
 }
 
-int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj)
+static int cg_build(struct compilation *c, const struct cg_options *o, struct cg_object *obj)
 {
 	char key[40] = "";
 	struct cg g;
@@ -2307,11 +2307,63 @@ cleanup:
 	return ret;
 }
 
-void cg_object_free(struct cg_object *obj)
+static void cg_object_free(struct cg_object *obj)
 {
 	free(obj->elf);
 	if (obj->ir)
 		LLVMDisposeMessage(obj->ir);
 	obj->elf = NULL;
 	obj->ir = NULL;
+}
+
+/* The contract's view of a built object: the programs without their syntax. */
+static int cg_export(struct compilation *c, struct cg_object *in, struct ct_object *obj)
+{
+	obj->progs = arena_alloc(&c->arena, (in->nprogs + 1) * sizeof(*obj->progs));
+	for (unsigned i = 0; i < in->nprogs; i++) {
+		const struct cg_prog *p = &in->progs[i];
+		struct ct_prog *q = &obj->progs[i];
+
+		memcpy(q->name, p->name, sizeof(q->name));
+		q->kind = p->kind;
+		q->target = p->target;
+		q->interval_ns = p->interval_ns;
+		q->probe = p->probe ? p->probe->name : NULL;
+		q->def = p->def;
+		q->is_start = p->is_start;
+	}
+	obj->nprogs = in->nprogs;
+	obj->elf = in->elf;
+	obj->elf_size = in->elf_size;
+	in->elf = NULL;
+	if (in->ir && !(obj->ir = strdup(in->ir))) {
+		diag_error_noloc(&c->diag, "out of memory");
+		return -1;
+	}
+	obj->maps = in->maps;
+	obj->nmaps = in->nmaps;
+	obj->map_size = in->map_size;
+	obj->printfs = c->prog->printfs;
+	obj->nprintfs = c->prog->nprintfs;
+	obj->src = &c->src;
+	return 0;
+}
+
+int cg_compile(struct compilation *c, const struct cg_options *o, struct ct_object *obj,
+	       struct cg_info *info)
+{
+	struct cg_object built;
+	int ret;
+
+	memset(obj, 0, sizeof(*obj));
+	ret = cg_build(c, o, &built);
+	*info = (struct cg_info){.ms_ir = built.ms_ir, .ms_opt = built.ms_opt,
+				 .ms_emit = built.ms_emit, .cached = built.cached,
+				 .unavailable = built.unavailable};
+	if (!ret)
+		ret = cg_export(c, &built, obj);
+	cg_object_free(&built);
+	if (ret)
+		ct_object_free(obj);
+	return ret;
 }

@@ -7,25 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../contract/layout.h"
+#include "../contract/object.h"
 #include "../lang/ast.h"
-#include "layout.h"
-
-/* How a program of the object is run. */
-enum cg_prog_kind {
-	CG_PROG_TRACEPOINT, /* attached to tracepoint `target` ("category:event") */
-	CG_PROG_KPROBE,     /* attached to kernel function entry `target` */
-	CG_PROG_KRETPROBE,  /* attached to kernel function return `target` */
-	CG_PROG_RAW_TRACEPOINT, /* attached to raw tracepoint `target` ("event") */
-	CG_PROG_FENTRY,     /* attached to kernel function entry `target` through BTF */
-	CG_PROG_FEXIT,      /* attached to kernel function return `target` through BTF */
-	CG_PROG_BEGIN,      /* run once by the runtime before the probes fire */
-	CG_PROG_END,        /* run once by the runtime at the end */
-	CG_PROG_INTERVAL,   /* run by the runtime every interval_ns */
-};
 
 struct cg_prog {
 	char name[16];              /* program (function) name in the object */
-	enum cg_prog_kind kind;
+	enum ct_prog_kind kind;
 	const char *target;         /* TRACEPOINT/K(RET)PROBE */
 	int64_t interval_ns;        /* INTERVAL */
 	const struct clause *clause;
@@ -43,6 +31,7 @@ struct cg_options {
 	uint32_t test_reject_line; /* tests only: emit code the verifier rejects at this line */
 };
 
+/* The object as codegen builds it (codegen.c). */
 struct cg_object {
 	void *elf;            /* the BPF ELF object (malloc'd) */
 	size_t elf_size;
@@ -57,19 +46,17 @@ struct cg_object {
 	unsigned unavailable; /* errors that are facts of the kernel: probes it cannot give */
 };
 
-#define CG_RINGBUF_NAME "nfsq_events"
-#define CG_DROPS_NAME "nfsq_drops"
-#define CG_STATE_NAME "nfsq_state"
-#define CG_SCRATCH_NAME "nfsq_scratch"
-#define CG_CFG_NAME "nfsq_cfg"
+/* What compiling took and found, for -v and the exit code. */
+struct cg_info {
+	double ms_ir, ms_opt, ms_emit; /* timings */
+	bool cached;          /* the object came from the cache */
+	unsigned unavailable; /* errors that are facts of the kernel: probes it cannot give */
+};
 
-/* Compiles the checked program. Errors go to c->diag; returns 0 on success. */
-int cg_compile(struct compilation *c, const struct cg_options *o, struct cg_object *obj);
-void cg_object_free(struct cg_object *obj);
-/* 0 when every call in the program is to a read-only helper nfsq allows (safety.c);
- * else -1 and why says which instruction calls what. */
-struct bpf_insn;
-int cg_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len);
+/* Compiles the checked program into obj (free it with ct_object_free; its tables live
+ * in the compilation's arena). Errors go to c->diag; returns 0 on success. */
+int cg_compile(struct compilation *c, const struct cg_options *o, struct ct_object *obj,
+	       struct cg_info *info);
 /* Writes the disassembly of every program section of an object (for -d bpf). */
 int cg_disasm(const void *elf, size_t size, FILE *out);
 

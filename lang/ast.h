@@ -6,9 +6,10 @@
 #ifndef NFSQ_AST_H
 #define NFSQ_AST_H
 
-#include "arena.h"
-#include "diag.h"
-#include "types.h"
+#include "../base/arena.h"
+#include "../base/diag.h"
+#include "../base/types.h"
+#include "../contract/object.h"
 
 struct probe_def;
 
@@ -59,8 +60,6 @@ struct local_info {
 	unsigned id;      /* index within its clause */
 };
 
-struct map_info; /* below */
-
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
@@ -110,35 +109,6 @@ struct expr {
 	const char *errname;
 };
 
-enum agg_kind {
-	AGG_NONE,  /* not an aggregation: @m[k] = expr stores the last value */
-	AGG_COUNT, /* count() */
-	AGG_SUM,   /* sum(x) */
-	AGG_AVG,   /* avg(x) */
-	AGG_MIN,   /* min(x) */
-	AGG_MAX,   /* max(x) */
-	AGG_STATS, /* stats(x): count, avg, total (and min, max) */
-	AGG_HIST,  /* hist(x): power-of-two buckets */
-	AGG_LHIST, /* lhist(x, min, max, step): linear buckets */
-};
-const char *agg_name(enum agg_kind k); /* "count", ... */
-
-/* One map of the program; shared by every use of the same name. */
-struct map_info {
-	const char *name;     /* "@name" or "@" */
-	unsigned id;          /* 0..nmaps-1 in order of first use */
-	unsigned nkeys;
-	struct type *keys;    /* nkeys key types */
-	bool keys_known;      /* nkeys is set (a whole-map use like print(@m) does not say) */
-	enum agg_kind agg;
-	struct type value;    /* AGG_NONE: the stored value's type; else int */
-	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
-	struct loc def;       /* first assignment, for "defined here" notes */
-	bool assigned;        /* some statement writes it */
-	bool read_early;      /* read (as an int) before its first assignment */
-	struct loc read_loc;
-};
-
 enum stmt_kind {
 	STMT_ASSIGN,  /* parser: lhs = rhs (lhs is EXPR_MAP or EXPR_LOCAL); sema rewrites to one of: */
 	STMT_MAP_AGG,    /* (sema) @m[k] = agg(args): .assign.lhs map, .assign.rhs the EXPR_CALL */
@@ -153,8 +123,6 @@ enum stmt_kind {
 	STMT_EXIT,       /* (sema) exit() */
 	STMT_IF,      /* if (cond) { then } else { els } */
 };
-
-struct printf_info;
 
 struct stmt {
 	enum stmt_kind kind;
@@ -205,22 +173,8 @@ struct clause {
 	unsigned nlocals;         /* (sema) */
 	struct local_info **locals; /* (sema) */
 	unsigned id;              /* 0.. in source order */
-};
-
-/* One printf call site: the format split into pieces and the event layout. */
-struct printf_arg {
-	struct type type;
-	uint32_t offset;   /* in the event record */
-	char conv;         /* conversion: d u x X s c e (errno name) */
-	const char *spec;  /* the whole C-style spec as written, e.g. "%-8s" */
-};
-
-struct printf_info {
-	unsigned id;          /* event id written first in the record */
-	const char *fmt;      /* the format string as written (escapes applied) */
-	unsigned nargs;
-	struct printf_arg *args;
-	uint32_t size;        /* record size: 8-byte id + args, 8-byte aligned */
+	const char **fields;      /* (record.c) the probe fields it reads, each once */
+	unsigned nfields;
 };
 
 struct program {

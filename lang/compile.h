@@ -15,5 +15,8 @@ int compile_parse(struct compilation *c);
 /* Runs the semantic passes (names, types, maps, printf formats). 0 when no errors. */
 int compile_check(struct compilation *c);
 void compile_free(struct compilation *c);
+/* The last pass of compile_check (record.c): what codegen and the runtime need to know
+ * about uses, recorded in the clauses and map_info. */
+void record_uses(struct compilation *c);
 
 #endif

@@ -820,5 +820,8 @@ int compile_check(struct compilation *c)
 			diag_error(&c->diag, mi->read_loc, "%s is read here as an integer, but it holds %s",
 				   mi->name, mi->agg != AGG_NONE ? "an aggregation" : sema_kind_name(mi->value.kind));
 	}
-	return c->diag.nerrors ? -1 : 0;
+	if (c->diag.nerrors)
+		return -1;
+	record_uses(c);
+	return 0;
 }

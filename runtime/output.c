@@ -135,7 +135,7 @@ static void rt_array_compact(const struct map_layout *l, uint32_t vs, struct rt_
 int rt_read_raw(struct rt *r, const struct map_layout *l, int fd, struct rt_map_data *d)
 {
 	uint32_t ks = l->array ? 4 : l->key_size, vs = rt_val_stride(r, l);
-	uint32_t cap = l->array ? l->max_entries : r->obj.map_size;
+	uint32_t cap = l->array ? l->max_entries : r->obj->map_size;
 	uint8_t *tok_in = NULL, tokens[2][256];
 	unsigned total = 0, which = 0;
 	int err;
@@ -405,7 +405,7 @@ static int rt_sort(struct rt_sortrec *recs, unsigned n)
 
 static int rt_read_map(struct rt *r, unsigned id, struct rt_map_data *d)
 {
-	const struct map_layout *l = &r->obj.maps[id];
+	const struct map_layout *l = &r->obj->maps[id];
 	uint32_t vs = rt_val_stride(r, l);
 	struct rt_sortrec *recs;
 	int err;
@@ -623,7 +623,7 @@ static void rt_flush(struct rt *r, struct rt_buf *b)
 
 int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 {
-	const struct map_layout *l = &r->obj.maps[id];
+	const struct map_layout *l = &r->obj->maps[id];
 	const char *name = l->info->name;
 	size_t namelen = strlen(name);
 	bool json = r->o->format == OUT_JSON;
@@ -741,15 +741,15 @@ void rt_print_maps(struct rt *r)
 {
 	const struct map_layout **order;
 
-	if (!r->obj.nmaps)
+	if (!r->obj->nmaps)
 		return;
-	order = calloc(r->obj.nmaps, sizeof(*order));
+	order = calloc(r->obj->nmaps, sizeof(*order));
 	if (!order)
 		return;
-	for (unsigned i = 0; i < r->obj.nmaps; i++)
-		order[i] = &r->obj.maps[i];
-	qsort(order, r->obj.nmaps, sizeof(*order), rt_cmp_names);
-	for (unsigned i = 0; i < r->obj.nmaps; i++)
+	for (unsigned i = 0; i < r->obj->nmaps; i++)
+		order[i] = &r->obj->maps[i];
+	qsort(order, r->obj->nmaps, sizeof(*order), rt_cmp_names);
+	for (unsigned i = 0; i < r->obj->nmaps; i++)
 		rt_print_map(r, order[i]->info->id, 0);
 	free(order);
 	fflush(r->o->out);
@@ -757,7 +757,7 @@ void rt_print_maps(struct rt *r)
 
 int rt_clear_map(struct rt *r, unsigned id)
 {
-	const struct map_layout *l = &r->obj.maps[id];
+	const struct map_layout *l = &r->obj->maps[id];
 	uint8_t *key = malloc(l->key_size);
 	int fd = r->map_fds[id];
 
@@ -910,7 +910,7 @@ void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *
  * "strings_cut":2}. */
 void rt_report_drops(struct rt *r)
 {
-	unsigned n = LAYOUT_NDROPS(r->obj.nmaps), nmaps = r->obj.nmaps;
+	unsigned n = LAYOUT_NDROPS(r->obj->nmaps), nmaps = r->obj->nmaps;
 	uint64_t *vals = calloc(r->ncpus, sizeof(uint64_t)), *sums = calloc(n, sizeof(uint64_t));
 	bool any = false, first = true;
 
@@ -928,7 +928,7 @@ void rt_report_drops(struct rt *r)
 		any = true;
 		if (i < nmaps)
 			fprintf(stderr, "nfsq: %llu updates to %s dropped: map full (raise with --map-size)\n",
-				(unsigned long long)sums[i], r->obj.maps[i].info->name);
+				(unsigned long long)sums[i], r->obj->maps[i].info->name);
 		else if (i == LAYOUT_DROP_RINGBUF(nmaps))
 			fprintf(stderr, "nfsq: %llu events lost: ring buffer full (raise --ringbuf, print less often, or filter with a predicate)\n",
 				(unsigned long long)sums[i]);
@@ -945,7 +945,7 @@ void rt_report_drops(struct rt *r)
 	for (unsigned i = 0; i < nmaps; i++) {
 		if (!sums[i])
 			continue;
-		fprintf(r->o->out, "%s\"%s\":%llu", first ? "" : ",", r->obj.maps[i].info->name,
+		fprintf(r->o->out, "%s\"%s\":%llu", first ? "" : ",", r->obj->maps[i].info->name,
 			(unsigned long long)sums[i]);
 		first = false;
 	}

@@ -157,101 +157,6 @@ static void pb_escaped(struct rt_buf *b, const char *s, size_t n, bool quote)
 
 /* ---- names, labels and HELP, from the script ---- */
 
-struct prom_use {
-	const struct expr *keyed;     /* first assignment with keys */
-	const struct expr *keyed_any; /* first use with keys */
-	struct loc first;             /* first assignment (else first use) */
-	bool have_first, first_assign;
-	const struct clause *cl;      /* the clause of first */
-};
-
-struct prom_walk {
-	struct prom_use *uses;   /* by map id */
-	unsigned nmaps;
-	unsigned *clause_first;  /* by clause id: the first map it uses (UINT_MAX: none) */
-	unsigned nclauses;
-	const struct clause *cl;
-};
-
-static void prom_walk_expr(struct prom_walk *w, const struct expr *e, bool assign);
-
-static void prom_walk_list(struct prom_walk *w, const struct expr *e)
-{
-	for (; e; e = e->next)
-		prom_walk_expr(w, e, false);
-}
-
-static void prom_walk_expr(struct prom_walk *w, const struct expr *e, bool assign)
-{
-	if (!e)
-		return;
-	switch (e->kind) {
-	case EXPR_MAP: {
-		const struct map_info *m = e->u.map.info;
-
-		if (m && m->id < w->nmaps) {
-			struct prom_use *u = &w->uses[m->id];
-
-			if (w->cl->id < w->nclauses && w->clause_first[w->cl->id] == UINT_MAX)
-				w->clause_first[w->cl->id] = m->id;
-			if (!u->have_first || (assign && !u->first_assign)) {
-				u->first = e->loc;
-				u->cl = w->cl;
-				u->have_first = true;
-				u->first_assign = assign;
-			}
-			if (e->u.map.keys && !u->keyed_any)
-				u->keyed_any = e;
-			if (e->u.map.keys && assign && !u->keyed)
-				u->keyed = e;
-		}
-		prom_walk_list(w, e->u.map.keys);
-		break;
-	}
-	case EXPR_UNARY:
-		prom_walk_expr(w, e->u.unary.arg, false);
-		break;
-	case EXPR_BINARY:
-		prom_walk_expr(w, e->u.binary.lhs, false);
-		prom_walk_expr(w, e->u.binary.rhs, false);
-		break;
-	case EXPR_TERNARY:
-		prom_walk_expr(w, e->u.ternary.cond, false);
-		prom_walk_expr(w, e->u.ternary.then, false);
-		prom_walk_expr(w, e->u.ternary.els, false);
-		break;
-	case EXPR_CALL:
-		prom_walk_list(w, e->u.call.args);
-		break;
-	default:
-		break;
-	}
-}
-
-static void prom_walk_stmts(struct prom_walk *w, const struct stmt *s)
-{
-	for (; s; s = s->next) {
-		switch (s->kind) {
-		case STMT_ASSIGN:
-		case STMT_MAP_AGG:
-		case STMT_MAP_SET:
-		case STMT_MAP_ADD:
-		case STMT_LOCAL_SET:
-			prom_walk_expr(w, s->u.assign.lhs, true);
-			prom_walk_expr(w, s->u.assign.rhs, false);
-			break;
-		case STMT_IF:
-			prom_walk_expr(w, s->u.ifs.cond, false);
-			prom_walk_stmts(w, s->u.ifs.then);
-			prom_walk_stmts(w, s->u.ifs.els);
-			break;
-		default:
-			prom_walk_expr(w, s->u.call.call, false);
-			break;
-		}
-	}
-}
-
 /* Line i (0-based) of the script, without its end of line and surrounding blanks. */
 static const char *prom_line(const struct src *s, uint32_t i, size_t *n)
 {
@@ -358,24 +263,19 @@ static char *prom_strcat(const char *a, const char *b)
 }
 
 /* Label names of m's keys (see the top of the file). */
-static int prom_label_names(struct prom_map *pm, const struct prom_use *u)
+static int prom_label_names(struct prom_map *pm)
 {
 	const struct map_layout *l = pm->l;
-	const struct expr *k = u->keyed ? u->keyed->u.map.keys : u->keyed_any ? u->keyed_any->u.map.keys : NULL;
 	bool hist = l->info->agg == AGG_HIST || l->info->agg == AGG_LHIST;
 	bool strval = l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR;
 
 	pm->labels = calloc(l->nkeys + 1, sizeof(char *));
 	if (!pm->labels)
 		return -1;
-	for (unsigned i = 0; i < l->nkeys; i++, k = k ? k->next : NULL) {
-		const char *name = NULL;
+	for (unsigned i = 0; i < l->nkeys; i++) {
+		const char *name = l->info->key_names[i];
 		char gen[32];
 
-		if (k && k->kind == EXPR_IDENT)
-			name = k->u.ident.name;
-		else if (k && k->kind == EXPR_LOCAL)
-			name = k->u.local.name + 1;
 		if (name && (!prom_name_ok(name) || !strncmp(name, "__", 2) || (hist && !strcmp(name, "le")) ||
 			     (strval && !strcmp(name, "value"))))
 			name = NULL;
@@ -393,21 +293,20 @@ static int prom_label_names(struct prom_map *pm, const struct prom_use *u)
 	return 0;
 }
 
-static int prom_help(struct prom_map *pm, const struct compilation *c, const struct prom_use *u,
-		     const unsigned *clause_first)
+static int prom_help(struct prom_map *pm, const struct src *src)
 {
 	const struct map_info *m = pm->l->info;
 	char *text = NULL;
 	struct rt_buf b = {0};
 
-	if (u->have_first) {
+	if (m->have_first) {
 		uint32_t line, col;
 
-		src_linecol(&c->src, u->first.begin, &line, &col);
-		text = prom_comment_above(&c->src, line - 1);
-		if (!text && u->cl && u->cl->id < c->prog->nclauses && clause_first[u->cl->id] == m->id) {
-			src_linecol(&c->src, u->cl->loc.begin, &line, &col);
-			text = prom_comment_above(&c->src, line - 1);
+		src_linecol(src, m->first.begin, &line, &col);
+		text = prom_comment_above(src, line - 1);
+		if (!text && m->clause_first) {
+			src_linecol(src, m->clause_loc.begin, &line, &col);
+			text = prom_comment_above(src, line - 1);
 		}
 	}
 	if (text) {
@@ -464,43 +363,30 @@ static const char *const prom_self_names[] = {
 
 struct prom *prom_new(struct rt *r)
 {
-	const struct program *prog = r->c->prog;
 	struct prom *p = calloc(1, sizeof(*p));
-	struct prom_walk w = {0};
 	int ret = -1;
 
 	if (!p)
 		return NULL;
 	p->r = r;
-	p->n = r->obj.nmaps;
+	p->n = r->obj->nmaps;
 	p->maps = calloc(p->n + 1, sizeof(*p->maps));
 	p->cpuvals = calloc(r->ncpus > 0 ? r->ncpus : 1, sizeof(uint64_t));
-	w.nmaps = p->n;
-	w.uses = calloc(p->n + 1, sizeof(*w.uses));
-	w.nclauses = prog->nclauses;
-	w.clause_first = malloc((prog->nclauses + 1) * sizeof(unsigned));
-	if (!p->maps || !p->cpuvals || !w.uses || !w.clause_first)
+	if (!p->maps || !p->cpuvals)
 		goto cleanup;
-	for (unsigned i = 0; i <= prog->nclauses; i++)
-		w.clause_first[i] = UINT_MAX;
-	for (const struct clause *cl = prog->clauses; cl; cl = cl->next) {
-		w.cl = cl;
-		prom_walk_expr(&w, cl->pred, false);
-		prom_walk_stmts(&w, cl->body);
-	}
 	for (unsigned i = 0; i < p->n; i++) {
 		struct prom_map *pm = &p->maps[i];
-		const char *name = r->obj.maps[i].info->name;
-		enum agg_kind agg = r->obj.maps[i].info->agg;
+		const char *name = r->obj->maps[i].info->name;
+		enum agg_kind agg = r->obj->maps[i].info->agg;
 		size_t n;
 
-		pm->l = &r->obj.maps[i];
+		pm->l = &r->obj->maps[i];
 		pm->base = prom_strcat("nfsq_", name[1] ? name + 1 : "map");
 		if (!pm->base)
 			goto cleanup;
 		pm->scale = 1;
 		n = strlen(pm->base);
-		if (agg != AGG_COUNT && !(agg == AGG_NONE && r->obj.maps[i].info->value.kind == TYPE_STR) &&
+		if (agg != AGG_COUNT && !(agg == AGG_NONE && r->obj->maps[i].info->value.kind == TYPE_STR) &&
 		    n > 8 && pm->base[n - 3] == '_' && pm->base[n - 1] == 's' && strchr("num", pm->base[n - 2])) {
 			char *sec;
 
@@ -521,8 +407,7 @@ struct prom *prom_new(struct rt *r)
 			pm->family = prom_strcat(pm->base, "_total");
 		else
 			pm->family = strdup(pm->base);
-		if (!pm->family || prom_label_names(pm, &w.uses[i]) ||
-		    prom_help(pm, r->c, &w.uses[i], w.clause_first))
+		if (!pm->family || prom_label_names(pm) || prom_help(pm, r->obj->src))
 			goto cleanup;
 	}
 	qsort(p->maps, p->n, sizeof(*p->maps), prom_cmp_names);
@@ -556,8 +441,6 @@ struct prom *prom_new(struct rt *r)
 	}
 	ret = 0;
 cleanup:
-	free(w.uses);
-	free(w.clause_first);
 	if (ret) {
 		prom_free(p);
 		return NULL;
@@ -850,7 +733,7 @@ static uint64_t prom_drops(struct prom *p, uint32_t key)
 /* nfsq's own metrics: map fill and lost data, the time this readout took. */
 static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *entries, double t0)
 {
-	unsigned nmaps = p->r->obj.nmaps;
+	unsigned nmaps = p->r->obj->nmaps;
 
 	prom_head(b, "nfsq_exporter_dropped_updates_total",
 		  "Map updates dropped because the map was full (raise with --map-size).", "counter");

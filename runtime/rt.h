@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../codegen/codegen.h"
+#include "../contract/layout.h"
+#include "../contract/object.h"
 #include "run.h"
 
 /* A growable output buffer (text, JSON, Prometheus); oom: an allocation failed and the
@@ -20,9 +21,8 @@ void rt_buf_add(struct rt_buf *b, const char *s, size_t n);
 void rt_buf_int(struct rt_buf *b, int64_t v); /* "%lld" without printf */
 
 struct rt {
-	struct compilation *c;
+	const struct ct_object *obj;
 	const struct run_options *o;
-	struct cg_object obj;
 	struct bpf_object *bobj;
 	int *map_fds;          /* per program map (map_info.id) */
 	int drops_fd;
@@ -70,7 +70,7 @@ void rt_report_drops(struct rt *r);
 /* verifier.c */
 /* Explains a rejected program: the script line:col of the failing instruction
  * (from the object's BTF line info) and the last lines of the verifier log. */
-void rt_report_verifier(struct rt *r, const struct cg_prog *p, const char *section,
+void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *section,
 			const char *log);
 
 #endif

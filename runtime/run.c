@@ -28,12 +28,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../base/exitcode.h"
 #include "../probes/probe.h"
 #include "serve.h"
 
 #define RT_LOG_SIZE (256 * 1024)
 #define RT_BURST 4096 /* ring-buffer events handled before the event loop looks around */
-#define EXIT_RUNTIME 3
 
 struct rt_child {
 	pid_t pid;
@@ -186,7 +186,6 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 {
 	struct rt *r = ctx;
 	uint64_t id;
-	const struct program *p = r->c->prog;
 
 	if (r->exit_called || size < 8) /* events already queued when tracing stops for
 					     another reason are still handled */
@@ -194,8 +193,8 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 	memcpy(&id, data, 8);
 	switch (id & LAYOUT_EV_KIND_MASK) {
 	case 0:
-		if (id < p->nprintfs)
-			rt_printf_event(r, p->printfs[id], data, size);
+		if (id < r->obj->nprintfs)
+			rt_printf_event(r, r->obj->printfs[id], data, size);
 		break;
 	case LAYOUT_EV_EXIT:
 		r->exiting = r->exit_called = true;
@@ -205,12 +204,12 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 
 		if (size >= 16)
 			memcpy(&top, (uint8_t *)data + 8, 8);
-		if ((id & 0xffffffff) < r->obj.nmaps)
+		if ((id & 0xffffffff) < r->obj->nmaps)
 			rt_print_map(r, id & 0xffffffff, top);
 		break;
 	}
 	case LAYOUT_EV_CLEAR:
-		if ((id & 0xffffffff) < r->obj.nmaps)
+		if ((id & 0xffffffff) < r->obj->nmaps)
 			rt_clear_map(r, id & 0xffffffff);
 		break;
 	}
@@ -228,25 +227,25 @@ static void rt_consume_some(struct rt *r, struct ring_buffer *rb)
 	r->burst = 0;
 }
 
-static int rt_test_run(struct rt *r, const struct cg_prog *p)
+static int rt_test_run(struct rt *r, const struct ct_prog *p)
 {
 	struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, p->name);
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	if (!bp || bpf_prog_test_run_opts(bpf_program__fd(bp), &opts)) {
-		fprintf(stderr, "nfsq: cannot run %s: %s\n", p->probe ? p->probe->name : p->name,
+		fprintf(stderr, "nfsq: cannot run %s: %s\n", p->probe ? p->probe : p->name,
 			strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static void rt_run_kind(struct rt *r, struct ring_buffer *rb, enum cg_prog_kind kind)
+static void rt_run_kind(struct rt *r, struct ring_buffer *rb, enum ct_prog_kind kind)
 {
-	for (unsigned i = 0; i < r->obj.nprogs && !r->exiting; i++) {
-		if (r->obj.progs[i].kind != kind)
+	for (unsigned i = 0; i < r->obj->nprogs && !r->exiting; i++) {
+		if (r->obj->progs[i].kind != kind)
 			continue;
-		rt_test_run(r, &r->obj.progs[i]);
+		rt_test_run(r, &r->obj->progs[i]);
 		rt_consume_some(r, rb);
 	}
 }
@@ -271,19 +270,19 @@ static bool rt_can_bpf(void)
 	return (data[1].effective & (1u << (39 - 32))) || (data[0].effective & (1u << 21));
 }
 
-static int rt_attach_error(const struct cg_prog *p, int err)
+static int rt_attach_error(const struct ct_prog *p, int err)
 {
-	const char *what = p->probe ? p->probe->name : p->target;
+	const char *what = p->probe ? p->probe : p->target;
 
-	if ((p->kind == CG_PROG_TRACEPOINT || p->kind == CG_PROG_RAW_TRACEPOINT) &&
+	if ((p->kind == CT_PROG_TRACEPOINT || p->kind == CT_PROG_RAW_TRACEPOINT) &&
 	    (err == ENOENT || err == EINVAL))
 		fprintf(stderr, "nfsq: cannot attach %s: tracepoint %s does not exist on this kernel "
 			"(see /sys/kernel/tracing/events/)\n", what, p->target);
-	else if ((p->kind == CG_PROG_FENTRY || p->kind == CG_PROG_FEXIT) &&
+	else if ((p->kind == CT_PROG_FENTRY || p->kind == CT_PROG_FEXIT) &&
 		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */))
 		fprintf(stderr, "nfsq: cannot attach %s: no fentry/fexit on %s (the kernel has no BPF "
 			"trampoline here; try --no-fentry to use kprobes)\n", what, p->target);
-	else if (p->kind != CG_PROG_TRACEPOINT && p->kind != CG_PROG_RAW_TRACEPOINT &&
+	else if (p->kind != CT_PROG_TRACEPOINT && p->kind != CT_PROG_RAW_TRACEPOINT &&
 		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
 		fprintf(stderr, "nfsq: cannot attach %s: no kprobe on %s (the kernel has no kprobes, "
 			"or the function is not traceable: see /sys/kernel/tracing/available_filter_functions)\n",
@@ -296,14 +295,14 @@ static int rt_attach_error(const struct cg_prog *p, int err)
 	return -1;
 }
 
-static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *bp)
+static struct bpf_link *rt_attach(const struct ct_prog *p, struct bpf_program *bp)
 {
 	struct bpf_link *link = NULL;
 	char cat[256];
 	const char *colon;
 
 	switch (p->kind) {
-	case CG_PROG_TRACEPOINT:
+	case CT_PROG_TRACEPOINT:
 		colon = strchr(p->target, ':');
 		if (!colon || (size_t)(colon - p->target) >= sizeof(cat)) {
 			errno = EINVAL;
@@ -312,15 +311,15 @@ static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *b
 		snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
 		link = bpf_program__attach_tracepoint(bp, cat, colon + 1);
 		break;
-	case CG_PROG_KPROBE:
-	case CG_PROG_KRETPROBE:
-		link = bpf_program__attach_kprobe(bp, p->kind == CG_PROG_KRETPROBE, p->target);
+	case CT_PROG_KPROBE:
+	case CT_PROG_KRETPROBE:
+		link = bpf_program__attach_kprobe(bp, p->kind == CT_PROG_KRETPROBE, p->target);
 		break;
-	case CG_PROG_RAW_TRACEPOINT:
+	case CT_PROG_RAW_TRACEPOINT:
 		link = bpf_program__attach_raw_tracepoint(bp, p->target);
 		break;
-	case CG_PROG_FENTRY:
-	case CG_PROG_FEXIT: /* the target was found in the kernel's BTF when loading */
+	case CT_PROG_FENTRY:
+	case CT_PROG_FEXIT: /* the target was found in the kernel's BTF when loading */
 		link = bpf_program__attach_trace(bp);
 		break;
 	default:
@@ -333,14 +332,14 @@ static struct bpf_link *rt_attach(const struct cg_prog *p, struct bpf_program *b
 static int rt_load(struct rt *r)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
-	char **logs = calloc(r->obj.nprogs + 1, sizeof(char *));
+	char **logs = calloc(r->obj->nprogs + 1, sizeof(char *));
 	struct bpf_program *bp;
 	struct bpf_map *rb;
 	int ret = -1, err;
 
 	if (!logs)
 		return -1;
-	r->bobj = bpf_object__open_mem(r->obj.elf, r->obj.elf_size, &oo);
+	r->bobj = bpf_object__open_mem(r->obj->elf, r->obj->elf_size, &oo);
 	if (!r->bobj) {
 		fprintf(stderr, "nfsq: cannot open the generated BPF object: %s (an nfsq bug)\n",
 			strerror(errno));
@@ -349,19 +348,19 @@ static int rt_load(struct rt *r)
 	bpf_object__for_each_program(bp, r->bobj) {
 		char why[160];
 
-		if (cg_check_calls(bpf_program__insns(bp), bpf_program__insn_cnt(bp), why, sizeof(why))) {
+		if (ct_check_calls(bpf_program__insns(bp), bpf_program__insn_cnt(bp), why, sizeof(why))) {
 			fprintf(stderr, "nfsq: refusing to load program %s: %s (an nfsq bug)\n",
 				bpf_program__name(bp), why);
 			goto cleanup;
 		}
 	}
-	rb = bpf_object__find_map_by_name(r->bobj, CG_RINGBUF_NAME);
+	rb = bpf_object__find_map_by_name(r->bobj, CT_RINGBUF_NAME);
 	if (rb && r->o->ringbuf_size && bpf_map__set_max_entries(rb, r->o->ringbuf_size)) {
 		fprintf(stderr, "nfsq: cannot size the event ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	for (unsigned i = 0; i < r->obj.nprogs; i++) {
-		bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
+	for (unsigned i = 0; i < r->obj->nprogs; i++) {
+		bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
 		if (!bp || !(logs[i] = calloc(1, RT_LOG_SIZE)))
 			continue;
 		bpf_program__set_log_buf(bp, logs[i], RT_LOG_SIZE);
@@ -370,15 +369,15 @@ static int rt_load(struct rt *r)
 	}
 	if (bpf_object__load(r->bobj)) {
 		err = errno;
-		for (unsigned i = 0; i < r->obj.nprogs; i++) {
+		for (unsigned i = 0; i < r->obj->nprogs; i++) {
 			if (!logs[i] || !logs[i][0])
 				continue;
-			bp = bpf_object__find_program_by_name(r->bobj, r->obj.progs[i].name);
+			bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
 			if (r->o->verbose)
 				fprintf(stderr, "%s", logs[i]);
 			if (err == EPERM && !strstr(logs[i], "R0")) /* no verifier trace */
 				break;
-			rt_report_verifier(r, &r->obj.progs[i], bp ? bpf_program__section_name(bp) : "",
+			rt_report_verifier(r, &r->obj->progs[i], bp ? bpf_program__section_name(bp) : "",
 					   logs[i]);
 			goto cleanup;
 		}
@@ -392,7 +391,7 @@ static int rt_load(struct rt *r)
 	}
 	ret = 0;
 cleanup:
-	for (unsigned i = 0; i < r->obj.nprogs; i++)
+	for (unsigned i = 0; i < r->obj->nprogs; i++)
 		free(logs[i]);
 	free(logs);
 	return ret;
@@ -402,19 +401,19 @@ static int rt_find_maps(struct rt *r)
 {
 	struct bpf_map *m;
 
-	r->map_fds = calloc(r->obj.nmaps + 1, sizeof(int));
+	r->map_fds = calloc(r->obj->nmaps + 1, sizeof(int));
 	if (!r->map_fds)
 		return -1;
-	for (unsigned i = 0; i < r->obj.nmaps; i++) {
-		m = bpf_object__find_map_by_name(r->bobj, r->obj.maps[i].obj_name);
+	for (unsigned i = 0; i < r->obj->nmaps; i++) {
+		m = bpf_object__find_map_by_name(r->bobj, r->obj->maps[i].obj_name);
 		if (!m) {
 			fprintf(stderr, "nfsq: internal error: map %s missing from the object\n",
-				r->obj.maps[i].obj_name);
+				r->obj->maps[i].obj_name);
 			return -1;
 		}
 		r->map_fds[i] = bpf_map__fd(m);
 	}
-	m = bpf_object__find_map_by_name(r->bobj, CG_DROPS_NAME);
+	m = bpf_object__find_map_by_name(r->bobj, CT_DROPS_NAME);
 	r->drops_fd = m ? bpf_map__fd(m) : -1;
 	return 0;
 }
@@ -424,13 +423,13 @@ static int rt_find_maps(struct rt *r)
  * the output. Without the flag map, detach now. */
 static void rt_stop_probes(struct rt *r, struct bpf_link **links)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CG_STATE_NAME);
+	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CT_STATE_NAME);
 	uint32_t key = 0;
 	uint64_t one = 1;
 
 	if (m && !bpf_map_update_elem(bpf_map__fd(m), &key, &one, 0))
 		return;
-	for (unsigned i = 0; i < r->obj.nprogs; i++) {
+	for (unsigned i = 0; i < r->obj->nprogs; i++) {
 		bpf_link__destroy(links[i]);
 		links[i] = NULL;
 	}
@@ -448,7 +447,7 @@ static void rt_detach_in_background(struct rt *r, struct bpf_link **links)
 	int alive[2];
 	pid_t pid;
 
-	for (unsigned i = 0; i < r->obj.nprogs; i++)
+	for (unsigned i = 0; i < r->obj->nprogs; i++)
 		any |= links[i] != NULL;
 	if (!any || getenv("NFSQ_DETACH_NOW") || pipe2(alive, O_CLOEXEC))
 		return;
@@ -495,21 +494,21 @@ static int rt_epoll_add(int ep, int fd, uint64_t tag)
 static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, int sigfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), ret = -1;
-	int *timers = calloc(r->obj.nprogs + 1, sizeof(int));
+	int *timers = calloc(r->obj->nprogs + 1, sizeof(int));
 
 	if (ep < 0 || !timers)
 		goto cleanup;
-	for (unsigned i = 0; i < r->obj.nprogs; i++)
+	for (unsigned i = 0; i < r->obj->nprogs; i++)
 		timers[i] = -1;
 	rt_epoll_add(ep, ring_buffer__epoll_fd(rb), TAG_RINGBUF);
 	rt_epoll_add(ep, sigfd, TAG_SIGNAL);
 	if (ch->pidfd >= 0)
 		rt_epoll_add(ep, ch->pidfd, TAG_CHILD);
-	for (unsigned i = 0; i < r->obj.nprogs; i++) {
-		const struct cg_prog *p = &r->obj.progs[i];
+	for (unsigned i = 0; i < r->obj->nprogs; i++) {
+		const struct ct_prog *p = &r->obj->progs[i];
 		struct itimerspec its;
 
-		if (p->kind != CG_PROG_INTERVAL || p->interval_ns <= 0)
+		if (p->kind != CT_PROG_INTERVAL || p->interval_ns <= 0)
 			continue;
 		timers[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 		its.it_interval.tv_sec = p->interval_ns / 1000000000;
@@ -548,12 +547,12 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 					rt_consume_some(r, rb);
 					r->exiting = true;
 				}
-			} else if (tag >= TAG_TIMER && tag < TAG_TIMER + r->obj.nprogs) {
+			} else if (tag >= TAG_TIMER && tag < TAG_TIMER + r->obj->nprogs) {
 				unsigned pi = (unsigned)(tag - TAG_TIMER);
 
 				if (read(timers[pi], &ticks, sizeof(ticks)) > 0) {
 					rt_consume_some(r, rb);
-					rt_test_run(r, &r->obj.progs[pi]);
+					rt_test_run(r, &r->obj->progs[pi]);
 					rt_consume_some(r, rb);
 					fflush(r->o->out);
 				}
@@ -562,7 +561,7 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 	}
 	ret = 0;
 cleanup:
-	for (unsigned i = 0; timers && i < r->obj.nprogs; i++)
+	for (unsigned i = 0; timers && i < r->obj->nprogs; i++)
 		if (timers[i] >= 0)
 			close(timers[i]);
 	free(timers);
@@ -571,47 +570,10 @@ cleanup:
 	return ret;
 }
 
-/* Knobs for tests and measurements (not user options): NFSQ_OPT (0, 1, 2: the LLVM
- * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size) and
- * NFSQ_TEST_REJECT_LINE (emit code the verifier rejects at that script line). */
-static void rt_env_options(struct cg_options *co)
-{
-	const char *v;
-
-	if ((v = getenv("NFSQ_OPT")))
-		co->opt_level = atoi(v);
-	if ((v = getenv("NFSQ_MAP_SIZE")))
-		co->map_size = (uint32_t)strtoul(v, NULL, 0);
-	if ((v = getenv("NFSQ_TEST_REJECT_LINE")))
-		co->test_reject_line = (uint32_t)strtoul(v, NULL, 0);
-}
-
-/* Where compiled objects are cached: $NFSQ_CACHE_DIR, else /var/cache/nfsq for root,
- * else $XDG_CACHE_HOME/nfsq or ~/.cache/nfsq; NFSQ_NO_CACHE=1 turns it off. */
-static const char *rt_cache_dir(void)
-{
-	static char buf[4096];
-	const char *v;
-
-	if (getenv("NFSQ_NO_CACHE"))
-		return NULL;
-	if ((v = getenv("NFSQ_CACHE_DIR")))
-		return v;
-	if (geteuid() == 0)
-		return "/var/cache/nfsq";
-	if ((v = getenv("XDG_CACHE_HOME")) && *v)
-		snprintf(buf, sizeof(buf), "%s/nfsq", v);
-	else if ((v = getenv("HOME")) && *v)
-		snprintf(buf, sizeof(buf), "%s/.cache/nfsq", v);
-	else
-		return NULL;
-	return buf;
-}
-
 /* The run's values the programs read (cpid, -p pid, elapsed origin): layout.h. */
 static int rt_set_config(struct rt *r, pid_t cpid, pid_t pid, uint64_t start_ns)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CG_CFG_NAME);
+	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CT_CFG_NAME);
 	uint8_t val[LAYOUT_CFG_SIZE];
 	int64_t cp = cpid, p = pid;
 	uint32_t key = 0;
@@ -627,109 +589,72 @@ static int rt_set_config(struct rt *r, pid_t cpid, pid_t pid, uint64_t start_ns)
 	return 0;
 }
 
-static int rt_dump(struct compilation *c, const struct run_options *o)
-{
-	struct cg_options co = {.opt_level = 1, .want_ir = o->dump == DUMP_IR,
-				.map_size = o->map_size};
-	struct cg_object obj;
-	int ret = EXIT_RUNTIME;
-
-	rt_env_options(&co);
-	if (cg_compile(c, &co, &obj))
-		goto cleanup;
-	if (o->dump == DUMP_IR)
-		fputs(obj.ir, o->out);
-	else if (cg_disasm(obj.elf, obj.elf_size, o->out))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	cg_object_free(&obj);
-	return ret;
-}
-
-int run_program(struct compilation *c, const struct run_options *o)
+int run_object(const struct ct_object *obj, const struct run_options *o)
 {
 	struct rt r;
-	struct cg_options co = {.opt_level = 1, .map_size = o->map_size};
 	struct rt_child ch = {.pid = 0, .pidfd = -1};
 	struct bpf_link **links = NULL;
 	struct ring_buffer *rb = NULL;
 	struct serve *srv = NULL;
 	struct bpf_map *rbmap;
 	sigset_t sigs, oldsigs;
-	int sigfd = -1, ret = EXIT_RUNTIME, nattached = 0;
+	int sigfd = -1, ret = NFSQ_EXIT_RUNTIME, nattached = 0;
 	bool sigs_blocked = false, need_tracefs = false;
 	double t0 = rt_now_ms();
 	struct timespec ts;
 
 	memset(&r, 0, sizeof(r));
-	r.c = c;
+	r.obj = obj;
 	r.o = o;
 	r.drops_fd = -1;
 	rt_verbose = o->verbose;
 	libbpf_set_print(rt_libbpf_log);
-	if (o->dump != DUMP_NONE)
-		return rt_dump(c, o);
 	if (!rt_can_bpf()) {
 		fprintf(stderr, "nfsq: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): "
 			"run it with sudo\n");
-		return EXIT_RUNTIME;
+		return NFSQ_EXIT_RUNTIME;
 	}
-	rt_env_options(&co);
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0) {
 		fprintf(stderr, "nfsq: cannot count the CPUs: %s\n", strerror(-r.ncpus));
-		return EXIT_RUNTIME;
+		return NFSQ_EXIT_RUNTIME;
 	}
-	for (const struct clause *cl = c->prog->clauses; cl; cl = cl->next)
-		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next)
-			if (pr->kind == PROBE_TRACEPOINT || pr->kind == PROBE_BUILTIN)
-				need_tracefs = true;
+	for (unsigned i = 0; i < obj->nprogs; i++)
+		if (obj->progs[i].kind == CT_PROG_TRACEPOINT || obj->progs[i].def)
+			need_tracefs = true;
 	if (need_tracefs) {
 		char err[256];
 
 		if (!probe_tracefs(err, sizeof(err))) {
 			fprintf(stderr, "nfsq: %s\n", err);
-			return EXIT_RUNTIME;
+			return NFSQ_EXIT_RUNTIME;
 		}
 	}
 	if (o->pid > 0 && kill(o->pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "nfsq: -p %d: no such process\n", (int)o->pid);
-		return EXIT_RUNTIME;
+		return NFSQ_EXIT_RUNTIME;
 	}
 	if (o->cmd && rt_child_spawn(o->cmd, &ch))
-		return EXIT_RUNTIME;
+		return NFSQ_EXIT_RUNTIME;
 	if (!o->cmd && o->pid > 0) /* -p: stop when the process exits */
 		ch.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
-	co.filter_pid = o->pid > 0;
-	co.cache_dir = rt_cache_dir();
-	if (cg_compile(c, &co, &r.obj)) { /* only probes this kernel lacks: not the script's fault */
-		ret = r.obj.unavailable && (int)r.obj.unavailable == c->diag.nerrors ? EXIT_RUNTIME : 1;
-		goto cleanup;
-	}
-	if (o->verbose)
-		fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes%s\n",
-			r.obj.ms_ir, r.obj.ms_opt, r.obj.ms_emit, r.obj.elf_size,
-			r.obj.cached ? " (from the cache)" : "");
-	if (o->verbose)
-		fprintf(stderr, "nfsq: %.2f ms: compiled\n", rt_now_ms() - t0);
 	if (rt_load(&r) || rt_find_maps(&r))
 		goto cleanup;
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: loaded\n", rt_now_ms() - t0);
-	rbmap = bpf_object__find_map_by_name(r.bobj, CG_RINGBUF_NAME);
+	rbmap = bpf_object__find_map_by_name(r.bobj, CT_RINGBUF_NAME);
 	rb = rbmap ? ring_buffer__new(bpf_map__fd(rbmap), rt_on_event, &r, NULL) : NULL;
 	if (!rb) {
 		fprintf(stderr, "nfsq: cannot set up the event ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	links = calloc(r.obj.nprogs + 1, sizeof(*links));
+	links = calloc(r.obj->nprogs + 1, sizeof(*links));
 	if (!links)
 		goto cleanup;
-	for (unsigned i = 0; i < r.obj.nprogs; i++)
-		if (!r.obj.progs[i].is_start)
+	for (unsigned i = 0; i < r.obj->nprogs; i++)
+		if (!r.obj->progs[i].is_start)
 			nattached++;
 	if (!o->quiet && o->format == OUT_TEXT)
 		fprintf(stderr, "Attaching %d probe%s...\n", nattached, nattached == 1 ? "" : "s");
@@ -738,11 +663,11 @@ int run_program(struct compilation *c, const struct run_options *o)
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* elapsed counts from here */
 	if (rt_set_config(&r, ch.pid, o->pid, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec))
 		goto cleanup;
-	for (unsigned i = 0; i < r.obj.nprogs; i++) {
-		const struct cg_prog *p = &r.obj.progs[i];
+	for (unsigned i = 0; i < r.obj->nprogs; i++) {
+		const struct ct_prog *p = &r.obj->progs[i];
 		struct bpf_program *bp;
 
-		if (p->kind == CG_PROG_BEGIN || p->kind == CG_PROG_END || p->kind == CG_PROG_INTERVAL)
+		if (p->kind == CT_PROG_BEGIN || p->kind == CT_PROG_END || p->kind == CT_PROG_INTERVAL)
 			continue;
 		bp = bpf_object__find_program_by_name(r.bobj, p->name);
 		links[i] = bp ? rt_attach(p, bp) : NULL;
@@ -765,7 +690,7 @@ int run_program(struct compilation *c, const struct run_options *o)
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (sigfd < 0)
 		goto cleanup;
-	rt_run_kind(&r, rb, CG_PROG_BEGIN);
+	rt_run_kind(&r, rb, CT_PROG_BEGIN);
 	fflush(o->out);
 	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve, o->quiet)))
 		goto cleanup;
@@ -779,25 +704,24 @@ int run_program(struct compilation *c, const struct run_options *o)
 	rt_stop_probes(&r, links);
 	ring_buffer__consume(rb);
 	r.exiting = r.exit_called = false; /* END runs, and may print */
-	rt_run_kind(&r, rb, CG_PROG_END);
+	rt_run_kind(&r, rb, CT_PROG_END);
 	r.exiting = true;
 	if (!o->serve) /* --serve: the maps were the scrapes' */
 		rt_print_maps(&r);
 	rt_report_drops(&r);
 	fflush(o->out);
-	ret = r.errors || ferror(o->out) ? EXIT_RUNTIME : 0;
+	ret = r.errors || ferror(o->out) ? NFSQ_EXIT_RUNTIME : 0;
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);
 cleanup:
 	serve_stop(srv);
 	rt_child_reap(&ch, true);
-	for (unsigned i = 0; links && i < r.obj.nprogs; i++)
+	for (unsigned i = 0; links && i < r.obj->nprogs; i++)
 		bpf_link__destroy(links[i]);
 	free(links);
 	ring_buffer__free(rb);
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
-	cg_object_free(&r.obj);
 	if (sigfd >= 0)
 		close(sigfd);
 	if (sigs_blocked)

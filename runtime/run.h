@@ -1,4 +1,5 @@
-/* run.h - what the command line hands to the engine (codegen + runtime). */
+/* run.h - the runtime's entry: a compiled object (contract/object.h) and the options
+ * of the run. */
 #ifndef NFSQ_RUN_H
 #define NFSQ_RUN_H
 
@@ -7,23 +8,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../lang/ast.h"
+#include "../contract/object.h"
 
 enum out_format {
 	OUT_TEXT, /* bpftrace-like text */
 	OUT_JSON, /* NDJSON: one object per printf event and per map */
 };
 
-enum dump_kind {
-	DUMP_NONE,
-	DUMP_IR,  /* -d ir: the LLVM IR, then stop */
-	DUMP_BPF, /* -d bpf: the BPF disassembly, then stop */
-};
-
 struct run_options {
 	FILE *out;               /* where results go (stdout or the -o file) */
 	enum out_format format;
-	enum dump_kind dump;
 	const char *cmd;         /* -c: command to run, traced until it exits */
 	pid_t pid;               /* -p: only events of this process (0 = all) */
 	bool quiet;              /* -q: no "Attaching N probes..." line */
@@ -33,10 +27,9 @@ struct run_options {
 	const char *serve;       /* --serve [ADDR:]PORT: maps at /metrics; no map printout at the end */
 };
 
-/* Compiles the checked program in c to BPF, loads, attaches and runs it until
- * exit(), Ctrl-C / SIGTERM, or the -c command ends; prints the maps.
- * Errors are printed to stderr as one clear line. Returns the process exit code
- * (see the exit codes in cli/main.c). */
-int run_program(struct compilation *c, const struct run_options *o);
+/* Loads obj, attaches it and runs it until exit(), Ctrl-C / SIGTERM, or the -c command
+ * ends; prints the maps. Errors are printed to stderr as one clear line. Returns the
+ * process exit code (base/exitcode.h). */
+int run_object(const struct ct_object *obj, const struct run_options *o);
 
 #endif

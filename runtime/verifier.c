@@ -115,7 +115,7 @@ static int rt_last_insn(const char *log)
 	return last;
 }
 
-void rt_report_verifier(struct rt *r, const struct cg_prog *p, const char *section,
+void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *section,
 			const char *log)
 {
 	const char *lines[8];
@@ -124,7 +124,7 @@ void rt_report_verifier(struct rt *r, const struct cg_prog *p, const char *secti
 	size_t whylen = 0;
 	int insn = rt_last_insn(log);
 	uint32_t line = 0, col = 0;
-	const char *probe = p->probe ? p->probe->name : p->name;
+	const char *probe = p->probe ? p->probe : p->name;
 
 	/* the last non-empty lines; the first of them that is not an instruction or a
 	 * statistics line is the reason */
@@ -152,13 +152,15 @@ void rt_report_verifier(struct rt *r, const struct cg_prog *p, const char *secti
 		whylen = len;
 		break;
 	}
-	if (insn >= 0 && rt_insn_linecol(r->obj.elf, r->obj.elf_size, section, insn, &line, &col) &&
-	    line >= 1 && line <= r->c->src.nlines) {
+	if (insn >= 0 && rt_insn_linecol(r->obj->elf, r->obj->elf_size, section, insn, &line, &col) &&
+	    line >= 1 && line <= r->obj->src->nlines) {
 		struct loc at;
+		struct diag d;
 
-		at.begin = r->c->src.lines[line - 1] + (col ? col - 1 : 0);
+		diag_init(&d, r->obj->src, stderr);
+		at.begin = r->obj->src->lines[line - 1] + (col ? col - 1 : 0);
 		at.end = at.begin + 1;
-		diag_error(&r->c->diag, at,
+		diag_error(&d, at,
 			   "the kernel's BPF verifier rejected the code for probe %s here: %.*s",
 			   probe, (int)whylen, why);
 	} else {

@@ -14,15 +14,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *devnull;
 	static char *argv[] = {"1", "2", NULL};
 	struct cg_options co = {.opt_level = 1};
-	struct cg_object obj;
+	struct ct_object obj;
+	struct cg_info info;
 	struct compilation c;
 
 	if (!devnull && !(devnull = fopen("/dev/null", "w")))
 		return 0;
 	if (compile_init(&c, "fuzz.nfsq", (const char *)data, size, 2, argv, devnull) == 0 &&
 	    compile_parse(&c) == 0 && compile_check(&c) == 0) {
-		cg_compile(&c, &co, &obj);
-		cg_object_free(&obj);
+		cg_compile(&c, &co, &obj, &info);
+		ct_object_free(&obj);
 	}
 	compile_free(&c);
 	return 0;

@@ -13,7 +13,7 @@
 
 #include "lang/compile.h"
 #include "probes/probe.h"
-#include "runtime/run.h"
+#include "cli/driver.h"
 
 /* sys_enter_read: __syscall_nr@8 fd@16 buf@24 count@32; sys_exit_read: ret@16 */
 static const struct probe_field fields[] = {
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 		for (struct clause *cl = c.prog->clauses; cl; cl = cl->next)
 			for (struct probe_ref *pr = cl->probes; pr; pr = pr->next)
 				pr->def = &cases[i].def;
-		rc = run_program(&c, &o);
+		rc = driver_run(&c, DUMP_NONE, &o);
 		fclose(f);
 		if (rc != 0 || strcmp(out, cases[i].want)) {
 			fprintf(stderr, "FAIL: %s: exit %d, output:\n%s--- expected:\n%s", cases[i].what,

@@ -1,9 +1,9 @@
-/* check.c - cg_check_calls (codegen/safety.c), the check nfsq runs on every object
+/* check.c - ct_check_calls (contract/safety.c), the check nfsq runs on every object
  * before loading it: the allowed program of unsafe.bpf.o passes, and each program
  * calling a helper that writes memory, overrides a return or sends a signal is refused
  * with the instruction and the helper named.
  *   check OBJECT    exit 0 when every program got the expected answer */
-#include "codegen/codegen.h"
+#include "contract/object.h"
 
 #include <bpf/libbpf.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		const char *name = bpf_program__name(p);
 		bool want_safe = !strncmp(name, "safe_", 5);
 		char why[160] = "";
-		int r = cg_check_calls(bpf_program__insns(p), bpf_program__insn_cnt(p), why, sizeof(why));
+		int r = ct_check_calls(bpf_program__insns(p), bpf_program__insn_cnt(p), why, sizeof(why));
 
 		n++;
 		if ((r == 0) == want_safe && (want_safe || strstr(why, "calls BPF helper"))) {

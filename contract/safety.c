@@ -3,12 +3,12 @@
  * kernel or user memory, overrides a return value, sends a signal or runs anything, and
  * kernel functions (kfuncs) are not called at all. Checked on every object before it is
  * loaded, compiled now or taken from the cache (docs/LANGUAGE.md, "Safety"). */
-#include "codegen.h"
+#include "object.h"
 
 #include <linux/bpf.h>
 #include <stdio.h>
 
-static const int cg_safe_helpers[] = {
+static const int ct_safe_helpers[] = {
 	BPF_FUNC_map_lookup_elem,   BPF_FUNC_map_update_elem,   BPF_FUNC_map_delete_elem,
 	BPF_FUNC_ktime_get_ns,      BPF_FUNC_get_smp_processor_id,
 	BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid, BPF_FUNC_get_current_comm,
@@ -18,13 +18,13 @@ static const int cg_safe_helpers[] = {
 
 static bool cg_helper_safe(int id)
 {
-	for (size_t i = 0; i < sizeof(cg_safe_helpers) / sizeof(cg_safe_helpers[0]); i++)
-		if (cg_safe_helpers[i] == id)
+	for (size_t i = 0; i < sizeof(ct_safe_helpers) / sizeof(ct_safe_helpers[0]); i++)
+		if (ct_safe_helpers[i] == id)
 			return true;
 	return false;
 }
 
-int cg_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len)
+int ct_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct bpf_insn *in = &insns[i];

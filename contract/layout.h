@@ -26,8 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../lang/arena.h"
-#include "../lang/ast.h"
+#include "../base/arena.h"
+#include "object.h"
 
 /* BPF map types used (values of enum bpf_map_type). */
 #define LAYOUT_MAP_HASH 1

@@ -1,0 +1,97 @@
+/* driver.c - compile a checked script with the options of the run, then dump the
+ * result or hand it to the runtime. */
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/exitcode.h"
+#include "../codegen/codegen.h"
+
+/* Knobs for tests and measurements (not user options): NFSQ_OPT (0, 1, 2: the LLVM
+ * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size) and
+ * NFSQ_TEST_REJECT_LINE (emit code the verifier rejects at that script line). */
+static void driver_env_options(struct cg_options *co)
+{
+	const char *v;
+
+	if ((v = getenv("NFSQ_OPT")))
+		co->opt_level = atoi(v);
+	if ((v = getenv("NFSQ_MAP_SIZE")))
+		co->map_size = (uint32_t)strtoul(v, NULL, 0);
+	if ((v = getenv("NFSQ_TEST_REJECT_LINE")))
+		co->test_reject_line = (uint32_t)strtoul(v, NULL, 0);
+}
+
+/* Where compiled objects are cached: $NFSQ_CACHE_DIR, else /var/cache/nfsq for root,
+ * else $XDG_CACHE_HOME/nfsq or ~/.cache/nfsq; NFSQ_NO_CACHE=1 turns it off. */
+static const char *driver_cache_dir(void)
+{
+	static char buf[4096];
+	const char *v;
+
+	if (getenv("NFSQ_NO_CACHE"))
+		return NULL;
+	if ((v = getenv("NFSQ_CACHE_DIR")))
+		return v;
+	if (geteuid() == 0)
+		return "/var/cache/nfsq";
+	if ((v = getenv("XDG_CACHE_HOME")) && *v)
+		snprintf(buf, sizeof(buf), "%s/nfsq", v);
+	else if ((v = getenv("HOME")) && *v)
+		snprintf(buf, sizeof(buf), "%s/.cache/nfsq", v);
+	else
+		return NULL;
+	return buf;
+}
+
+static double driver_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int driver_run(struct compilation *c, enum dump_kind dump, const struct run_options *o)
+{
+	struct cg_options co = {.opt_level = 1, .map_size = o->map_size,
+				.want_ir = dump == DUMP_IR};
+	struct ct_object obj;
+	struct cg_info info;
+	struct timespec t0;
+	int ret = NFSQ_EXIT_RUNTIME;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	driver_env_options(&co);
+	if (dump == DUMP_NONE) {
+		co.filter_pid = o->pid > 0;
+		co.cache_dir = driver_cache_dir();
+	}
+	if (cg_compile(c, &co, &obj, &info)) {
+		/* only probes this kernel lacks: not the script's fault (and -d cannot
+		 * show what was not compiled) */
+		if (dump == DUMP_NONE && (!info.unavailable || (int)info.unavailable != c->diag.nerrors))
+			ret = NFSQ_EXIT_SCRIPT;
+		goto cleanup;
+	}
+	if (dump == DUMP_IR) {
+		fputs(obj.ir, o->out);
+	} else if (dump == DUMP_BPF) {
+		if (cg_disasm(obj.elf, obj.elf_size, o->out))
+			goto cleanup;
+	} else {
+		if (o->verbose)
+			fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes%s\n"
+				"nfsq: %.2f ms: compiled\n", info.ms_ir, info.ms_opt, info.ms_emit,
+				obj.elf_size, info.cached ? " (from the cache)" : "", driver_ms(&t0));
+		ret = run_object(&obj, o);
+		goto cleanup;
+	}
+	ret = NFSQ_EXIT_OK;
+cleanup:
+	ct_object_free(&obj);
+	return ret;
+}

@@ -1,0 +1,86 @@
+/* walk.c - the children of every node, listed once (see walk.h). */
+#include "walk.h"
+
+static void walk_node(struct walk *w, struct expr *e, bool lvalue)
+{
+	w->lvalue = lvalue;
+	if (!e || (w->expr && !w->expr(w, e)))
+		return;
+	switch (e->kind) {
+	case EXPR_INT:
+	case EXPR_STR:
+	case EXPR_ERRNO:
+	case EXPR_ARG:
+	case EXPR_IDENT:
+	case EXPR_LOCAL:
+		break;
+	case EXPR_MAP:
+		for (struct expr *k = e->u.map.keys; k; k = k->next)
+			walk_node(w, k, false);
+		break;
+	case EXPR_UNARY:
+		walk_node(w, e->u.unary.arg, false);
+		break;
+	case EXPR_BINARY:
+		walk_node(w, e->u.binary.lhs, false);
+		walk_node(w, e->u.binary.rhs, false);
+		break;
+	case EXPR_TERNARY:
+		walk_node(w, e->u.ternary.cond, false);
+		walk_node(w, e->u.ternary.then, false);
+		walk_node(w, e->u.ternary.els, false);
+		break;
+	case EXPR_CALL:
+		for (struct expr *a = e->u.call.args; a; a = a->next)
+			walk_node(w, a, false);
+		break;
+	}
+	if (w->expr_after)
+		w->expr_after(w, e);
+}
+
+void walk_expr(struct walk *w, struct expr *e)
+{
+	walk_node(w, e, false);
+}
+
+void walk_stmts(struct walk *w, struct stmt *s)
+{
+	for (; s; s = s->next) {
+		if (w->stmt && !w->stmt(w, s))
+			continue;
+		switch (s->kind) {
+		case STMT_ASSIGN:
+		case STMT_MAP_AGG:
+		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
+		case STMT_LOCAL_SET:
+			walk_node(w, s->u.assign.lhs, true);
+			walk_node(w, s->u.assign.rhs, false);
+			break;
+		case STMT_CALL:
+		case STMT_PRINTF:
+		case STMT_PRINT:
+		case STMT_CLEAR:
+		case STMT_DELETE:
+		case STMT_EXIT:
+			walk_node(w, s->u.call.call, false);
+			break;
+		case STMT_IF:
+			walk_node(w, s->u.ifs.cond, false);
+			walk_stmts(w, s->u.ifs.then);
+			walk_stmts(w, s->u.ifs.els);
+			break;
+		}
+	}
+}
+
+void walk_program(struct walk *w, struct program *p)
+{
+	for (struct clause *cl = p->clauses; cl; cl = cl->next) {
+		w->clause = cl;
+		walk_node(w, cl->pred, false);
+		walk_stmts(w, cl->body);
+	}
+	w->clause = NULL;
+}
