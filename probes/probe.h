@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lang/arena.h"
-#include "../lang/types.h"
+#include "../base/arena.h"
+#include "../base/types.h"
 
 enum field_src {
 	FIELD_TP,      /* tracepoint record: offset/size/is_signed; a string is a char
