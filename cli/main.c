@@ -111,8 +111,9 @@ static const char *layer_name(enum probe_layer l)
 	case LAYER_NFS_IO: return "NFS client page-cache I/O";
 	case LAYER_RPC: return "RPC client and transport";
 	case LAYER_NFSD: return "NFS server";
-	default: return "other";
+	case LAYER_NONE: return "other";
 	}
+	return "other";
 }
 
 /* Whether probe name is selected by the -l patterns (none: every visible probe). */

@@ -43,7 +43,10 @@ void layout_map(struct arena *a, const struct map_info *m, struct map_layout *l)
 	case AGG_STATS:
 		l->value_size = 32;
 		break;
-	default:
+	case AGG_COUNT:
+	case AGG_SUM:
+	case AGG_HIST:
+	case AGG_LHIST:
 		l->value_size = 8;
 		break;
 	}

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "../probes/probe.h"
+#include "walk.h"
 
 struct expr *ast_expr(struct compilation *c, enum expr_kind k, struct loc l)
 {
@@ -195,10 +195,18 @@ static void dump_string(FILE *out, const char *s, uint32_t len)
 	fputc('"', out);
 }
 
-static void dump_expr(FILE *out, const struct expr *e, int depth)
+struct dump {
+	FILE *out;
+	int depth;
+};
+
+static bool dump_node(struct walk *w, struct expr *e)
 {
 	static const char *const unops[] = {[UNOP_NEG] = "-", [UNOP_NOT] = "!", [UNOP_BNOT] = "~"};
-	dump_indent(out, depth);
+	struct dump *d = w->ctx;
+	FILE *out = d->out;
+
+	dump_indent(out, d->depth++);
 	switch (e->kind) {
 	case EXPR_INT:
 		fprintf(out, "int %lld", (long long)e->u.num);
@@ -237,33 +245,24 @@ static void dump_expr(FILE *out, const struct expr *e, int depth)
 	}
 	dump_type(out, e->type);
 	fputc('\n', out);
-	switch (e->kind) {
-	case EXPR_MAP:
-		for (const struct expr *k = e->u.map.keys; k; k = k->next)
-			dump_expr(out, k, depth + 1);
-		break;
-	case EXPR_UNARY:
-		dump_expr(out, e->u.unary.arg, depth + 1);
-		break;
-	case EXPR_BINARY:
-		dump_expr(out, e->u.binary.lhs, depth + 1);
-		dump_expr(out, e->u.binary.rhs, depth + 1);
-		break;
-	case EXPR_TERNARY:
-		dump_expr(out, e->u.ternary.cond, depth + 1);
-		dump_expr(out, e->u.ternary.then, depth + 1);
-		dump_expr(out, e->u.ternary.els, depth + 1);
-		break;
-	case EXPR_CALL:
-		for (const struct expr *a = e->u.call.args; a; a = a->next)
-			dump_expr(out, a, depth + 1);
-		break;
-	default:
-		break;
-	}
+	return true;
 }
 
-static void dump_stmts(FILE *out, const struct stmt *s, int depth)
+static void dump_node_after(struct walk *w, struct expr *e)
+{
+	(void)e;
+	((struct dump *)w->ctx)->depth--;
+}
+
+static void dump_expr(FILE *out, struct expr *e, int depth)
+{
+	struct dump d = {out, depth};
+	struct walk w = {.expr = dump_node, .expr_after = dump_node_after, .ctx = &d};
+
+	walk_expr(&w, e);
+}
+
+static void dump_stmts(FILE *out, struct stmt *s, int depth)
 {
 	static const char *const kinds[] = {
 		[STMT_ASSIGN] = "assign",     [STMT_MAP_AGG] = "aggregate", [STMT_MAP_SET] = "map-set",   [STMT_MAP_ADD] = "map-add",
@@ -296,9 +295,14 @@ static void dump_stmts(FILE *out, const struct stmt *s, int depth)
 				dump_stmts(out, s->u.ifs.els, depth + 1);
 			}
 			break;
-		default:
+		case STMT_CALL:
+		case STMT_PRINTF:
+		case STMT_PRINT:
+		case STMT_CLEAR:
+		case STMT_DELETE:
+		case STMT_EXIT:
 			fputc('\n', out);
-			for (const struct expr *a = s->u.call.call->u.call.args; a; a = a->next)
+			for (struct expr *a = s->u.call.call->u.call.args; a; a = a->next)
 				dump_expr(out, a, depth + 1);
 			break;
 		}
@@ -319,7 +323,7 @@ static void dump_probe(FILE *out, const struct probe_ref *p)
 	fputs("]\n", out);
 }
 
-void ast_dump(const struct program *p, FILE *out)
+void ast_dump(struct program *p, FILE *out)
 {
 	fputs("program\n", out);
 	for (unsigned i = 0; i < p->nmaps; i++) {
@@ -335,7 +339,7 @@ void ast_dump(const struct program *p, FILE *out)
 			fprintf(out, "%s%s", k ? ", " : "", type_name(m->keys[k]));
 		fputs("]\n", out);
 	}
-	for (const struct clause *c = p->clauses; c; c = c->next) {
+	for (struct clause *c = p->clauses; c; c = c->next) {
 		fprintf(out, " clause #%u\n", c->id);
 		for (const struct probe_ref *pr = c->probes; pr; pr = pr->next)
 			dump_probe(out, pr);

@@ -221,7 +221,7 @@ struct expr *ast_expr_reverse(struct expr *list);
 struct stmt *ast_stmt_reverse(struct stmt *list);
 
 /* Prints the tree, typed when sema has run (for -d ast and the golden tests). */
-void ast_dump(const struct program *p, FILE *out);
+void ast_dump(struct program *p, FILE *out);
 const char *binop_str(enum binop op);
 const char *builtin_name(enum builtin b);
 enum builtin builtin_lookup(const char *name);

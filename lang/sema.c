@@ -41,8 +41,9 @@ static const char *sema_kind_name(enum type_kind k)
 	case TYPE_ERRNO: return "an errno";
 	case TYPE_NFSSTAT: return "an NFS status";
 	case TYPE_NONE: return "no value";
-	default: return "an integer";
+	case TYPE_INT: return "an integer";
 	}
+	return "an integer";
 }
 
 /* ---- probes ---- */
@@ -146,7 +147,15 @@ static void sema_ident(struct sema *s, struct expr *e)
 			if (!s->c->have_cpid)
 				diag_error(s->d, e->loc, "'cpid' is the pid of the -c command; run with -c CMD");
 			break;
-		default: e->type = type_int(); break;
+		case BUILTIN_NONE:
+		case BUILTIN_PID:
+		case BUILTIN_TID:
+		case BUILTIN_UID:
+		case BUILTIN_CPU:
+		case BUILTIN_NSECS:
+		case BUILTIN_ELAPSED:
+			e->type = type_int();
+			break;
 		}
 		return;
 	}
@@ -773,8 +782,16 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 			sema_stmts(s, st->u.ifs.then);
 			sema_stmts(s, st->u.ifs.els);
 			break;
-		default:
-			break; /* already checked */
+		case STMT_MAP_AGG: /* the kinds sema rewrites to: already checked */
+		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
+		case STMT_LOCAL_SET:
+		case STMT_PRINTF:
+		case STMT_PRINT:
+		case STMT_CLEAR:
+		case STMT_DELETE:
+		case STMT_EXIT:
+			break;
 		}
 	}
 }
