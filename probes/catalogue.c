@@ -33,10 +33,12 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 
 /* Each attach alternative says how to compute each field (see struct field_recipe).
  * Arguments are found by type, not position, so prototypes may change between kernels. */
-#define KPAIR1(fn, rec, grp) {ATTACH_KPROBE, fn, ATTACH_KRETPROBE, fn, rec, ARRAY_LEN(rec), NULL, false, NULL, grp}
+#define KPAIR1(fn, rec, grp) {.kind = ATTACH_KPROBE, .target = fn, .end_kind = ATTACH_KRETPROBE, \
+	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}
 /* fentry/fexit first (a call through the BPF trampoline, cheaper than a kprobe's ftrace
  * handler and a kretprobe's return hook), the kprobe pair where it cannot be had */
-#define KPAIRG(fn, rec, grp) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false, NULL, grp}, KPAIR1(fn, rec, grp)
+#define KPAIRG(fn, rec, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, \
+	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}, KPAIR1(fn, rec, grp)
 #define KPAIR(fn, rec) KPAIRG(fn, rec, 0)
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
 #define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
@@ -84,7 +86,8 @@ static const struct field_recipe nfs_lookup_rec[] = { /* returns a dentry or an 
  * nfs_atomic_open(dir, dentry, file, open_flags, mode) sends the OPEN and finishes the
  * open itself (nfs4_file_open is not called). Only fexit sees the file afterwards,
  * and whether it was opened (f_op set). */
-#define FGUARD(fn, rec, guard, grp) {ATTACH_FENTRY, fn, ATTACH_FEXIT, fn, rec, ARRAY_LEN(rec), NULL, false, guard, grp}
+#define FGUARD(fn, rec, grd, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, \
+	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .guard = grd, .group = grp}
 static const struct field_recipe nfs_atomic_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct file)->f_inode->i_ino", false},
@@ -138,8 +141,9 @@ static const struct field_recipe nfs_reval_rec[] = {
 	{"error", "tp.error:abs", false}, /* these tracepoints record a positive errno */
 };
 static const struct probe_attach nfs_reval_at[] = {
-	{ATTACH_TRACEPOINT, "nfs:nfs_lookup_revalidate_enter", ATTACH_TRACEPOINT,
-	 "nfs:nfs_lookup_revalidate_exit", nfs_reval_rec, ARRAY_LEN(nfs_reval_rec), NULL, false, NULL, 0},
+	{.kind = ATTACH_TRACEPOINT, .target = "nfs:nfs_lookup_revalidate_enter",
+	 .end_kind = ATTACH_TRACEPOINT, .end_target = "nfs:nfs_lookup_revalidate_exit",
+	 .recipes = nfs_reval_rec, .nrecipes = ARRAY_LEN(nfs_reval_rec)},
 };
 
 /* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
@@ -183,7 +187,8 @@ static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
 };
-#define TPAIR(a, b, rec, key) {ATTACH_TRACEPOINT, a, ATTACH_TRACEPOINT, b, rec, ARRAY_LEN(rec), key, false, NULL, 0}
+#define TPAIR(a, b, rec, key) {.kind = ATTACH_TRACEPOINT, .target = a, .end_kind = ATTACH_TRACEPOINT, \
+	.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .pair_key = key}
 static const struct probe_attach nfs_rpc_read_at[] = {
 	TPAIR("nfs:nfs_initiate_read", "nfs:nfs_readpage_done", nfs_rpc_read_rec, nfs_io_pair),
 };
@@ -207,7 +212,7 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	F_ERRNO("status", "task status (0 or an errno)"),
 };
-#define RAW(tp, rec) {ATTACH_RAW_TRACEPOINT, tp, 0, NULL, rec, ARRAY_LEN(rec), NULL, false, NULL, 0}
+#define RAW(tp, rec) {.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec)}
 #define TASK "arg(struct rpc_task)"
 /* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
 static const struct field_recipe rpc_done_rec[] = {
@@ -308,8 +313,9 @@ static const struct field_recipe nfsd_op_rec[] = {
 	{"index", "arg1", false},
 };
 static const struct probe_attach nfsd_op_at[] = {
-	{ATTACH_RAW_TRACEPOINT, "nfsd_compound", ATTACH_RAW_TRACEPOINT, "nfsd_compound_status",
-	 nfsd_op_rec, ARRAY_LEN(nfsd_op_rec), NULL, true, NULL, 0},
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT,
+	 .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec),
+	 .chain = true},
 };
 
 static const struct probe_field nfsd_io_fields[] = {
@@ -326,7 +332,8 @@ static const struct field_recipe nfsd_io_rec[] = {
 	{"offset", "arg2", false},
 	{"bytes", "arg3", false},
 };
-#define RAWPAIR(a, b, rec) {ATTACH_RAW_TRACEPOINT, a, ATTACH_RAW_TRACEPOINT, b, rec, ARRAY_LEN(rec), NULL, false, NULL, 0}
+#define RAWPAIR(a, b, rec) {.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
+	.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)}
 static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
 static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
 
