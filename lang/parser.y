@@ -281,7 +281,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	return 0;
 }
 
-/* kprobe:fn | kretprobe:fn | interval:1s written as a two-part name */
+/* kprobe:fn | kretprobe:fn (and their short forms k:fn, kr:fn); interval:1s has its own rule */
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc)
 {
