@@ -198,6 +198,7 @@ static void dump_string(FILE *out, const char *s, uint32_t len)
 struct dump {
 	FILE *out;
 	int depth;
+	struct expr *call; /* the call of the statement being dumped: its arguments are shown */
 };
 
 static bool dump_node(struct walk *w, struct expr *e)
@@ -206,6 +207,8 @@ static bool dump_node(struct walk *w, struct expr *e)
 	struct dump *d = w->ctx;
 	FILE *out = d->out;
 
+	if (e == d->call)
+		return true;
 	dump_indent(out, d->depth++);
 	switch (e->kind) {
 	case EXPR_INT:
@@ -250,19 +253,13 @@ static bool dump_node(struct walk *w, struct expr *e)
 
 static void dump_node_after(struct walk *w, struct expr *e)
 {
-	(void)e;
-	((struct dump *)w->ctx)->depth--;
+	struct dump *d = w->ctx;
+
+	if (e != d->call)
+		d->depth--;
 }
 
-static void dump_expr(FILE *out, struct expr *e, int depth)
-{
-	struct dump d = {out, depth};
-	struct walk w = {.expr = dump_node, .expr_after = dump_node_after, .ctx = &d};
-
-	walk_expr(&w, e);
-}
-
-static void dump_stmts(FILE *out, struct stmt *s, int depth)
+static bool dump_stmt(struct walk *w, struct stmt *s)
 {
 	static const char *const kinds[] = {
 		[STMT_ASSIGN] = "assign",     [STMT_MAP_AGG] = "aggregate", [STMT_MAP_SET] = "map-set",   [STMT_MAP_ADD] = "map-add",
@@ -270,43 +267,38 @@ static void dump_stmts(FILE *out, struct stmt *s, int depth)
 		[STMT_PRINT] = "print",       [STMT_CLEAR] = "clear",     [STMT_DELETE] = "delete",
 		[STMT_EXIT] = "exit",         [STMT_IF] = "if",
 	};
-	for (; s; s = s->next) {
-		dump_indent(out, depth);
-		fputs(kinds[s->kind], out);
-		switch (s->kind) {
-		case STMT_ASSIGN:
-		case STMT_MAP_AGG:
-		case STMT_MAP_SET:
-		case STMT_MAP_ADD:
-		case STMT_LOCAL_SET:
-			fputc('\n', out);
-			dump_expr(out, s->u.assign.lhs, depth + 1);
-			dump_expr(out, s->u.assign.rhs, depth + 1);
-			break;
-		case STMT_IF:
-			fputc('\n', out);
-			dump_expr(out, s->u.ifs.cond, depth + 1);
-			dump_indent(out, depth);
-			fputs("then\n", out);
-			dump_stmts(out, s->u.ifs.then, depth + 1);
-			if (s->u.ifs.els) {
-				dump_indent(out, depth);
-				fputs("else\n", out);
-				dump_stmts(out, s->u.ifs.els, depth + 1);
-			}
-			break;
-		case STMT_CALL:
-		case STMT_PRINTF:
-		case STMT_PRINT:
-		case STMT_CLEAR:
-		case STMT_DELETE:
-		case STMT_EXIT:
-			fputc('\n', out);
-			for (struct expr *a = s->u.call.call->u.call.args; a; a = a->next)
-				dump_expr(out, a, depth + 1);
-			break;
-		}
-	}
+	struct dump *d = w->ctx;
+
+	dump_indent(d->out, d->depth++);
+	fprintf(d->out, "%s\n", kinds[s->kind]);
+	d->call = walk_stmt_call(s);
+	return true;
+}
+
+static void dump_stmt_after(struct walk *w, struct stmt *s)
+{
+	(void)s;
+	((struct dump *)w->ctx)->depth--;
+}
+
+static void dump_branch(struct walk *w, struct stmt *s, bool els)
+{
+	struct dump *d = w->ctx;
+
+	(void)s;
+	dump_indent(d->out, d->depth - 1);
+	fputs(els ? "else\n" : "then\n", d->out);
+}
+
+static void dump_walk(FILE *out, int depth, struct expr *e, struct stmt *s)
+{
+	struct dump d = {out, depth, NULL};
+	struct walk w = {.expr = dump_node, .expr_after = dump_node_after, .stmt = dump_stmt,
+			 .stmt_after = dump_stmt_after, .branch = dump_branch, .ctx = &d};
+
+	if (e)
+		walk_expr(&w, e);
+	walk_stmts(&w, s);
 }
 
 static void dump_probe(FILE *out, const struct probe_ref *p)
@@ -345,9 +337,9 @@ void ast_dump(struct program *p, FILE *out)
 			dump_probe(out, pr);
 		if (c->pred) {
 			fputs("  predicate\n", out);
-			dump_expr(out, c->pred, 2);
+			dump_walk(out, 2, c->pred, NULL);
 		}
 		fputs("  body\n", out);
-		dump_stmts(out, c->body, 2);
+		dump_walk(out, 2, NULL, c->body);
 	}
 }

@@ -44,34 +44,50 @@ void walk_expr(struct walk *w, struct expr *e)
 	walk_node(w, e, false);
 }
 
+struct expr *walk_stmt_call(struct stmt *s)
+{
+	switch (s->kind) {
+	case STMT_CALL:
+	case STMT_PRINTF:
+	case STMT_PRINT:
+	case STMT_CLEAR:
+	case STMT_DELETE:
+	case STMT_EXIT:
+		return s->u.call.call;
+	case STMT_ASSIGN:
+	case STMT_MAP_AGG:
+	case STMT_MAP_SET:
+	case STMT_MAP_ADD:
+	case STMT_LOCAL_SET:
+	case STMT_IF:
+		return NULL;
+	}
+	return NULL;
+}
+
 void walk_stmts(struct walk *w, struct stmt *s)
 {
 	for (; s; s = s->next) {
+		struct expr *call = walk_stmt_call(s);
+
 		if (w->stmt && !w->stmt(w, s))
 			continue;
-		switch (s->kind) {
-		case STMT_ASSIGN:
-		case STMT_MAP_AGG:
-		case STMT_MAP_SET:
-		case STMT_MAP_ADD:
-		case STMT_LOCAL_SET:
+		if (s->kind == STMT_IF) {
+			walk_node(w, s->u.ifs.cond, false);
+			if (w->branch)
+				w->branch(w, s, false);
+			walk_stmts(w, s->u.ifs.then);
+			if (w->branch && s->u.ifs.els)
+				w->branch(w, s, true);
+			walk_stmts(w, s->u.ifs.els);
+		} else if (call) {
+			walk_node(w, call, false);
+		} else { /* an assignment */
 			walk_node(w, s->u.assign.lhs, true);
 			walk_node(w, s->u.assign.rhs, false);
-			break;
-		case STMT_CALL:
-		case STMT_PRINTF:
-		case STMT_PRINT:
-		case STMT_CLEAR:
-		case STMT_DELETE:
-		case STMT_EXIT:
-			walk_node(w, s->u.call.call, false);
-			break;
-		case STMT_IF:
-			walk_node(w, s->u.ifs.cond, false);
-			walk_stmts(w, s->u.ifs.then);
-			walk_stmts(w, s->u.ifs.els);
-			break;
 		}
+		if (w->stmt_after)
+			w->stmt_after(w, s);
 	}
 }
 
