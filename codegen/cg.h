@@ -1,0 +1,160 @@
+/* cg.h - private to codegen/: the state the files of the code generator share (struct cg)
+ * and the functions one of them calls in another (each file says what it holds).
+ *
+ * One BPF program per (clause, probe); start/end probes add a start program that
+ * records the start time per thread. Every function gets a DISubprogram and a
+ * named ctx parameter, and every statement and expression a DILocation from its
+ * script position, so the BTF line info LLVM emits maps instructions back to the
+ * script (see runtime/verifier.c). Maps are BTF-defined globals in ".maps".
+ *
+ * Values: integers are i64; a string is a pointer to an 8-byte aligned stack
+ * buffer of layout_type_size() bytes, zero padded after its NUL (every producer
+ * keeps that invariant, so comparing and hashing strings is word-wise). */
+#ifndef NFSQ_CG_H
+#define NFSQ_CG_H
+
+#include "codegen.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "../probes/probe.h"
+
+/* BPF helper ids (enum bpf_func_id). */
+enum {
+	H_MAP_LOOKUP = 1,
+	H_MAP_UPDATE = 2,
+	H_MAP_DELETE = 3,
+	H_KTIME_GET_NS = 5,
+	H_GET_SMP_PROCESSOR_ID = 8,
+	H_GET_CURRENT_PID_TGID = 14,
+	H_GET_CURRENT_UID_GID = 15,
+	H_GET_CURRENT_COMM = 16,
+	H_PROBE_READ_KERNEL = 113,
+	H_PROBE_READ_KERNEL_STR = 115,
+	H_RINGBUF_OUTPUT = 130,
+	H_RINGBUF_RESERVE = 131,
+	H_RINGBUF_SUBMIT = 132,
+};
+
+#define BPF_ANY 0
+#define BPF_NOEXIST 1
+
+struct cg {
+	struct compilation *c;
+	const struct cg_options *o;
+	struct cg_object *obj;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMDIBuilderRef dib;
+	LLVMTargetMachineRef tm;
+	LLVMTypeRef i1, i8, i32, i64, ptr;
+	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
+	LLVMValueRef *maps;     /* per map_info.id */
+	LLVMValueRef ringbuf, drops, state, cfg;
+	LLVMValueRef scratch;     /* per-CPU array: one value per program that needs it */
+	uint32_t scratch_size;    /* its value size: the largest need */
+	unsigned nscratch;        /* programs using it */
+	bool scratch_mode;        /* the function being emitted keeps big buffers there */
+	LLVMValueRef scratch_base;
+	uint32_t scratch_used, stack_used;
+	/* the function being emitted */
+	LLVMValueRef fn, ctxarg;
+	LLVMMetadataRef sp;
+	LLVMBasicBlockRef entry, ret_bb;
+	LLVMValueRef *locals;
+	const struct cg_prog *prog;
+	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
+	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
+	LLVMValueRef start_map;  /* of the probe being emitted, or NULL */
+	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
+	uint32_t *start_off;     /* per field of the probe: offset in the start value, 0 = not saved */
+	uint32_t start_size;
+	int errors;
+};
+
+/* cg_build.c: builders and debug info */
+void cg_error(struct cg *g, struct loc l, const char *msg, const char *what);
+LLVMValueRef cg_i64(struct cg *g, int64_t v);
+LLVMValueRef cg_i32(struct cg *g, uint32_t v);
+void cg_setloc(struct cg *g, struct loc l);
+LLVMValueRef cg_alloca(struct cg *g, uint32_t size);
+LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off);
+LLVMValueRef cg_load(struct cg *g, LLVMTypeRef t, LLVMValueRef p, uint32_t off);
+void cg_store(struct cg *g, LLVMValueRef v, LLVMValueRef p, uint32_t off);
+void cg_zero(struct cg *g, LLVMValueRef p, uint32_t off, uint32_t size);
+LLVMValueRef cg_helper(struct cg *g, int id, LLVMValueRef *args, unsigned n);
+LLVMValueRef cg_helper0(struct cg *g, int id);
+LLVMBasicBlockRef cg_block(struct cg *g, const char *name);
+void cg_at(struct cg *g, LLVMBasicBlockRef bb);
+LLVMValueRef cg_bool64(struct cg *g, LLVMValueRef i1v);
+void cg_copy_str(struct cg *g, LLVMValueRef dst, uint32_t doff, uint32_t dsize,
+		 LLVMValueRef src, uint32_t ssize);
+LLVMMetadataRef cg_di_array(struct cg *g, LLVMMetadataRef elem, uint32_t elem_bits,
+			    uint32_t n);
+LLVMMetadataRef cg_di_ptr(struct cg *g, LLVMMetadataRef to);
+LLVMMetadataRef cg_di_member(struct cg *g, const char *name, LLVMMetadataRef t,
+			     uint64_t bits, uint64_t off_bytes);
+LLVMMetadataRef cg_di_struct(struct cg *g, const char *name, uint64_t size,
+			     LLVMMetadataRef *members, unsigned n);
+LLVMMetadataRef cg_di_of_type(struct cg *g, struct type t);
+LLVMValueRef cg_str_literal(struct cg *g, const char *s, uint32_t len, uint32_t size);
+void cg_debug_types(struct cg *g);
+
+/* cg_maps.c: maps, the exit flag, the configuration, drop counters */
+LLVMValueRef cg_map_new(struct cg *g, const char *name, bool with_key);
+void cg_map_describe(struct cg *g, LLVMValueRef gv, const char *name, uint32_t type,
+		     uint32_t max, LLVMMetadataRef key, LLVMMetadataRef value);
+LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type, uint32_t max,
+			   LLVMMetadataRef key, LLVMMetadataRef value);
+void cg_maps(struct cg *g);
+LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null);
+LLVMValueRef cg_cfg_load(struct cg *g, uint32_t off);
+void cg_exit_check(struct cg *g);
+void cg_count_drop(struct cg *g, unsigned idx);
+
+/* cg_read.c: kernel and field reads, builtins */
+LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name,
+		     const struct field_read *r);
+bool cg_field_at_start(const struct probe_field *f);
+LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
+			  const struct probe_field *f);
+LLVMValueRef cg_ident(struct cg *g, const struct expr *e);
+
+/* cg_expr.c: expressions */
+void cg_store_value(struct cg *g, const struct expr *e, LLVMValueRef v, struct type slot,
+		    LLVMValueRef dst, uint32_t off);
+LLVMValueRef cg_key(struct cg *g, const struct map_layout *l, const struct expr *keys,
+		    LLVMValueRef bucket);
+LLVMValueRef cg_lookup(struct cg *g, LLVMValueRef map, LLVMValueRef key);
+LLVMValueRef cg_truth(struct cg *g, const struct expr *e, LLVMValueRef v);
+LLVMValueRef cg_expr(struct cg *g, const struct expr *e);
+
+/* cg_stmt.c: statements */
+void cg_stmts(struct cg *g, const struct stmt *s);
+
+/* cg_prog.c: programs */
+void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *section,
+		       struct loc l);
+void cg_pid_filter(struct cg *g);
+const char *cg_section(struct cg *g, enum attach_kind k, const char *target);
+void cg_programs(struct cg *g);
+
+/* cg_pair.c: start/end pairs */
+void cg_start_layout(struct cg *g, const struct probe_def *def, const struct clause *cl);
+void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *at);
+void cg_end_pairing(struct cg *g, const struct probe_attach *at);
+
+/* codegen.c: the LLVM driver */
+LLVMCodeGenOptLevel cg_codegen_level(void);
+extern const char cg_cache_version[];
+
+/* cg_cache.c: the object cache */
+bool cg_cache_dir_ok(const char *dir);
+void cg_cache_key(const struct cg *g, char *key, size_t len);
+int cg_cache_load(const char *dir, const char *key, struct cg_object *obj);
+void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj);
+
+#endif

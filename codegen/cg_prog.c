@@ -1,0 +1,296 @@
+/* cg_prog.c - programs: one BPF function per (clause, probe) with its section, debug
+ * subprogram, pid filter, exit check, guard, locals and predicate; a program whose buffers
+ * would not fit the stack is emitted again with them in the scratch map. */
+#include "cg.h"
+
+#include <string.h>
+
+void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *section,
+		       struct loc l)
+{
+	LLVMTypeRef ft = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
+	LLVMMetadataRef params[2] = {g->di_int, g->di_voidp}, st;
+	uint32_t line = 1, col = 1;
+
+	g->prog = p;
+	g->fn = LLVMAddFunction(g->mod, p->name, ft);
+	LLVMSetSection(g->fn, section);
+	LLVMSetLinkage(g->fn, LLVMExternalLinkage);
+	g->ctxarg = LLVMGetParam(g->fn, 0);
+	LLVMSetValueName2(g->ctxarg, "ctx", 3);
+	if (g->c->src.text)
+		src_linecol(&g->c->src, l.begin, &line, &col);
+	st = LLVMDIBuilderCreateSubroutineType(g->dib, g->difile, params, 2, LLVMDIFlagZero);
+	g->sp = LLVMDIBuilderCreateFunction(g->dib, g->difile, p->name, strlen(p->name), p->name,
+					    strlen(p->name), g->difile, line, st, 0, 1, line,
+					    LLVMDIFlagPrototyped, 1);
+	LLVMSetSubprogram(g->fn, g->sp);
+	/* the named, always preserved ctx parameter: without it the kernel rejects the BTF
+	 * and libbpf silently drops it (and with it the line info) */
+	LLVMDIBuilderCreateParameterVariable(g->dib, g->sp, "ctx", 3, 1, g->difile, line,
+					     g->di_voidp, 1, LLVMDIFlagZero);
+	g->entry = cg_block(g, "entry");
+	g->ret_bb = cg_block(g, "ret");
+	cg_at(g, g->ret_bb);
+	cg_setloc(g, l);
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	cg_at(g, g->entry);
+	cg_setloc(g, l);
+	g->latency = NULL;
+	g->scratch_base = NULL;
+	g->scratch_used = 0;
+	g->stack_used = 0;
+	if (g->scratch_mode) {
+		LLVMValueRef key = cg_alloca(g, 8), args[2], v;
+		LLVMBasicBlockRef ok = cg_block(g, "scratch.ok");
+
+		if (!g->scratch)
+			g->scratch = cg_map_new(g, CT_SCRATCH_NAME, true);
+		cg_store(g, cg_i32(g, g->nscratch), key, 0);
+		args[0] = g->scratch, args[1] = key;
+		v = LLVMBuildIntToPtr(g->b, cg_helper(g, H_MAP_LOOKUP, args, 2), g->ptr, "scratch");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""),
+				g->ret_bb, ok);
+		cg_at(g, ok);
+		g->scratch_base = v;
+	}
+}
+
+void cg_pid_filter(struct cg *g)
+{
+	LLVMValueRef pid;
+	LLVMBasicBlockRef go;
+
+	if (!g->o->filter_pid)
+		return;
+	go = cg_block(g, "pid.ok");
+	pid = LLVMBuildLShr(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 32), "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, cg_cfg_load(g, LAYOUT_CFG_PID), ""),
+			go, g->ret_bb);
+	cg_at(g, go);
+}
+
+const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
+{
+	const char *prefix = "tracepoint/";
+	char *s, *p;
+
+	switch (k) {
+	case ATTACH_TRACEPOINT:
+		s = arena_printf(&g->c->arena, "%s%s", prefix, target);
+		for (p = s + strlen(prefix); *p; p++)
+			if (*p == ':')
+				*p = '/';
+		return s;
+	case ATTACH_KPROBE:
+		return arena_printf(&g->c->arena, "kprobe/%s", target);
+	case ATTACH_KRETPROBE:
+		return arena_printf(&g->c->arena, "kretprobe/%s", target);
+	case ATTACH_RAW_TRACEPOINT:
+		return arena_printf(&g->c->arena, "raw_tp/%s", target);
+	case ATTACH_FENTRY:
+		return arena_printf(&g->c->arena, "fentry/%s", target);
+	case ATTACH_FEXIT:
+		return arena_printf(&g->c->arena, "fexit/%s", target);
+	default:
+		return NULL;
+	}
+}
+
+static enum ct_prog_kind cg_prog_kind_of(enum attach_kind k)
+{
+	return k == ATTACH_KPROBE ? CT_PROG_KPROBE
+	       : k == ATTACH_KRETPROBE ? CT_PROG_KRETPROBE
+	       : k == ATTACH_RAW_TRACEPOINT ? CT_PROG_RAW_TRACEPOINT
+	       : k == ATTACH_FENTRY ? CT_PROG_FENTRY
+	       : k == ATTACH_FEXIT ? CT_PROG_FEXIT : CT_PROG_TRACEPOINT;
+}
+
+static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
+			   const struct probe_attach *at)
+{
+	const struct clause *cl = p->clause;
+	LLVMBasicBlockRef body;
+
+	cg_begin_function(g, p, section, cl->loc);
+	g->start_val = NULL;
+	if (p->kind != CT_PROG_BEGIN && p->kind != CT_PROG_END && p->kind != CT_PROG_INTERVAL) {
+		cg_pid_filter(g);
+		cg_exit_check(g);
+	}
+	if (g->start_map)
+		cg_end_pairing(g, at);
+	if (p->def && p->def->guard) { /* this attach point counts only some of its events */
+		LLVMBasicBlockRef go = cg_block(g, "guard.ok");
+		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", p->def->guard);
+
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), go, g->ret_bb);
+		cg_at(g, go);
+	}
+	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
+	for (unsigned i = 0; i < cl->nlocals; i++) {
+		const struct local_info *li = cl->locals[i];
+
+		g->locals[li->id < cl->nlocals ? li->id : i] = cg_alloca(g, layout_type_size(li->type));
+	}
+	for (unsigned i = 0; i < cl->nlocals; i++)
+		cg_zero(g, g->locals[i], 0, layout_type_size(cl->locals[i]->type));
+	if (cl->pred) {
+		body = cg_block(g, "body");
+		LLVMBuildCondBr(g->b, cg_truth(g, cl->pred, cg_expr(g, cl->pred)), body, g->ret_bb);
+		cg_at(g, body);
+	}
+	cg_stmts(g, cl->body);
+	LLVMBuildBr(g->b, g->ret_bb);
+}
+
+/* Emits a program; when its buffers (before optimisation) would not fit the 512-byte
+ * BPF stack comfortably, it is emitted again with its big buffers in a per-CPU
+ * scratch map value of its own. */
+#define CG_STACK_BUDGET 448
+
+static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
+		    const struct probe_attach *at, bool start)
+{
+	int errors = g->errors;
+
+	g->scratch_mode = false;
+	if (start)
+		cg_start_prog(g, p, at);
+	else
+		cg_clause_prog(g, p, section, at);
+	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
+		return;
+	LLVMDeleteFunction(g->fn);
+	g->scratch_mode = true;
+	if (start)
+		cg_start_prog(g, p, at);
+	else
+		cg_clause_prog(g, p, section, at);
+	g->scratch_mode = false;
+	if (g->scratch_used > g->scratch_size)
+		g->scratch_size = g->scratch_used;
+	g->nscratch++;
+}
+
+static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
+{
+	struct cg_object *obj = g->obj;
+
+	if (obj->nprogs == *cap) {
+		struct cg_prog *n = arena_alloc(&g->c->arena, (*cap * 2 + 8) * sizeof(*n));
+
+		if (obj->nprogs)
+			memcpy(n, obj->progs, obj->nprogs * sizeof(*n));
+		obj->progs = n;
+		*cap = *cap * 2 + 8;
+	}
+	memset(&obj->progs[obj->nprogs], 0, sizeof(obj->progs[0]));
+	return &obj->progs[obj->nprogs++];
+}
+
+/* The program(s) of one probe of a clause: for a built-in probe, `resolved` is one of
+ * its attach alternatives made concrete for this kernel (start and end programs for a pair). */
+static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
+		     const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
+{
+	struct cg_prog *p = cg_new_prog(g, cap), *sp;
+	const struct probe_attach *at = NULL;
+	const char *section = NULL;
+
+	p->clause = cl;
+	p->probe = pr;
+	p->def = pr->def;
+	snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
+	g->start_map = NULL;
+	switch (pr->kind) {
+	case PROBE_BEGIN:
+		p->kind = CT_PROG_BEGIN;
+		section = "raw_tp/nfsq_begin";
+		break;
+	case PROBE_END:
+		p->kind = CT_PROG_END;
+		section = "raw_tp/nfsq_end";
+		break;
+	case PROBE_INTERVAL:
+		p->kind = CT_PROG_INTERVAL;
+		p->interval_ns = pr->interval_ns;
+		section = "raw_tp/nfsq_interval";
+		break;
+	case PROBE_TRACEPOINT:
+		g->attach = ATTACH_TRACEPOINT;
+		p->kind = CT_PROG_TRACEPOINT;
+		p->target = pr->target;
+		break;
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+		g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
+		p->kind = cg_prog_kind_of(g->attach);
+		p->target = pr->target;
+		break;
+	case PROBE_BUILTIN: {
+		p->def = resolved;
+		at = &p->def->attach[0];
+		if (at->end_target) {
+			char name[24];
+
+			snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
+			cg_start_layout(g, p->def, cl);
+			g->start_map = cg_map_global(
+				g, name, LAYOUT_MAP_HASH, g->obj->map_size, cg_di_array(g, g->di_u64, 64, 2),
+				cg_di_array(g, g->di_u64, 64, g->start_size / 8));
+			g->attach = at->end_kind;
+			p->target = at->end_target;
+		} else {
+			g->attach = at->kind;
+			p->target = at->target;
+		}
+		p->kind = cg_prog_kind_of(g->attach);
+		break;
+	}
+	}
+	if (!section)
+		section = cg_section(g, g->attach, p->target);
+	cg_emit(g, p, section, at, false);
+	if (at && at->end_target) {
+		const struct probe_def *def = p->def;
+
+		sp = cg_new_prog(g, cap); /* may move the array: p is stale */
+		sp->clause = cl;
+		sp->probe = pr;
+		sp->def = def;
+		sp->is_start = true;
+		sp->kind = cg_prog_kind_of(at->kind);
+		sp->target = at->target;
+		snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
+		cg_emit(g, sp, NULL, at, true);
+	}
+}
+
+void cg_programs(struct cg *g)
+{
+	unsigned cap = 0, idx;
+
+	for (const struct clause *cl = g->c->prog->clauses; cl; cl = cl->next) {
+		idx = 0;
+		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next) {
+			if (pr->kind != PROBE_BUILTIN) {
+				cg_probe(g, &cap, cl, pr, idx++, NULL);
+				continue;
+			}
+			char err[300];
+			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
+							     : NULL;
+			if (!d || !d->nattach) {
+				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
+				g->obj->unavailable++;
+				continue;
+			}
+			for (; d; d = d->also) /* every alternative, for probes that attach to all */
+				cg_probe(g, &cap, cl, pr, idx++, d);
+		}
+	}
+	if (g->scratch)
+		cg_map_describe(g, g->scratch, CT_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
+				g->di_int, cg_di_array(g, g->di_u64, 64, layout_round8(g->scratch_size) / 8));
+}
