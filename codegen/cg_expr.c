@@ -83,7 +83,13 @@ static LLVMValueRef cg_map_read(struct cg *g, const struct expr *e)
 		case AGG_STATS:
 			res = cg_load(g, g->i64, v, LAYOUT_STATS_COUNT);
 			break;
-		default:
+		case AGG_NONE:
+		case AGG_COUNT:
+		case AGG_SUM:
+		case AGG_MIN:
+		case AGG_MAX:
+		case AGG_HIST:
+		case AGG_LHIST:
 			res = cg_load(g, g->i64, v, 0);
 			break;
 		}
@@ -179,7 +185,7 @@ static LLVMValueRef cg_binary(struct cg *g, const struct expr *e)
 {
 	const struct expr *a = e->u.binary.lhs, *b = e->u.binary.rhs;
 	LLVMValueRef l, r, m;
-	LLVMIntPredicate pred;
+	LLVMIntPredicate pred = LLVMIntEQ;
 
 	if (e->u.binary.op == BINOP_LAND || e->u.binary.op == BINOP_LOR)
 		return cg_logical(g, e);
@@ -216,7 +222,8 @@ static LLVMValueRef cg_binary(struct cg *g, const struct expr *e)
 	case BINOP_LE: pred = LLVMIntSLE; break;
 	case BINOP_GT: pred = LLVMIntSGT; break;
 	case BINOP_GE: pred = LLVMIntSGE; break;
-	default:
+	case BINOP_LAND: /* cg_logical */
+	case BINOP_LOR:
 		cg_error(g, e->loc, "unsupported operator", binop_str(e->u.binary.op));
 		return cg_i64(g, 0);
 	}

@@ -94,8 +94,12 @@ static LLVMMetadataRef cg_di_value(struct cg *g, const struct map_layout *l)
 	case AGG_STATS:
 		names[0] = "count", names[1] = "sum", names[2] = "min", names[3] = "max", n = 4;
 		break;
-	default:
-		return l->info->agg == AGG_SUM ? g->di_s64 : g->di_u64;
+	case AGG_SUM:
+		return g->di_s64;
+	case AGG_COUNT:
+	case AGG_HIST:
+	case AGG_LHIST:
+		return g->di_u64;
 	}
 	for (unsigned i = 0; i < n; i++)
 		m[i] = cg_di_member(g, names[i], g->di_s64, 64, i * 8);

@@ -10,77 +10,17 @@
  * end program finds it, computes latency = now - start, reads the saved fields from
  * it, and deletes it when the program ends, whatever path it takes. */
 
-static void cg_mark_stmts(const struct probe_def *def, const struct stmt *s, bool *used);
-
-static void cg_mark_exprs(const struct probe_def *def, const struct expr *e, bool *used)
-{
-	const struct probe_field *f;
-
-	for (; e; e = e->next) {
-		switch (e->kind) {
-		case EXPR_IDENT:
-			if (e->u.ident.builtin == BUILTIN_NONE &&
-			    (f = probe_field_find(def, e->u.ident.name)))
-				used[f - def->fields] = true;
-			break;
-		case EXPR_MAP:
-			cg_mark_exprs(def, e->u.map.keys, used);
-			break;
-		case EXPR_UNARY:
-			cg_mark_exprs(def, e->u.unary.arg, used);
-			break;
-		case EXPR_BINARY:
-			cg_mark_exprs(def, e->u.binary.lhs, used);
-			cg_mark_exprs(def, e->u.binary.rhs, used);
-			break;
-		case EXPR_TERNARY:
-			cg_mark_exprs(def, e->u.ternary.cond, used);
-			cg_mark_exprs(def, e->u.ternary.then, used);
-			cg_mark_exprs(def, e->u.ternary.els, used);
-			break;
-		case EXPR_CALL:
-			cg_mark_exprs(def, e->u.call.args, used);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static void cg_mark_stmts(const struct probe_def *def, const struct stmt *s, bool *used)
-{
-	for (; s; s = s->next) {
-		switch (s->kind) {
-		case STMT_IF:
-			cg_mark_exprs(def, s->u.ifs.cond, used);
-			cg_mark_stmts(def, s->u.ifs.then, used);
-			cg_mark_stmts(def, s->u.ifs.els, used);
-			break;
-		case STMT_ASSIGN:
-		case STMT_MAP_AGG:
-		case STMT_MAP_SET:
-		case STMT_MAP_ADD:
-		case STMT_LOCAL_SET:
-			cg_mark_exprs(def, s->u.assign.lhs, used);
-			cg_mark_exprs(def, s->u.assign.rhs, used);
-			break;
-		default:
-			if (s->u.call.call)
-				cg_mark_exprs(def, s->u.call.call, used);
-			break;
-		}
-	}
-}
-
 /* Lays out the start value for clause cl of probe def: which at-start fields it saves. */
 void cg_start_layout(struct cg *g, const struct probe_def *def, const struct clause *cl)
 {
 	bool *used = arena_alloc(&g->c->arena, def->nfields + 1);
+	const struct probe_field *f;
 	uint32_t off = 8;
 
 	g->start_off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
-	cg_mark_exprs(def, cl->pred, used);
-	cg_mark_stmts(def, cl->body, used);
+	for (unsigned i = 0; i < cl->nfields; i++) /* the fields it reads (lang/record.c) */
+		if ((f = probe_field_find(def, cl->fields[i])))
+			used[f - def->fields] = true;
 	for (unsigned i = 0; i < def->nfields; i++) {
 		if (!used[i] || !cg_field_at_start(&def->fields[i]))
 			continue;

@@ -166,7 +166,7 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		     const struct field_read *r)
 {
 	bool ok = true;
-	LLVMValueRef p, v;
+	LLVMValueRef p, v = NULL;
 	uint32_t n;
 
 	if (r->final == READ_CONST)
@@ -207,7 +207,8 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		return cg_kread_str(g, cg_strip(g, cg_kread(g, p, r->off, 8), r->strip), t.size);
 	case READ_STR_AT:
 		return cg_kread_str(g, cg_strip(g, p, r->strip), t.size);
-	default:
+	case READ_CONST:
+	case READ_SELECT:
 		v = p;
 		break;
 	}
