@@ -72,38 +72,13 @@ void cg_pid_filter(struct cg *g)
 
 const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
 {
-	const char *prefix = "tracepoint/";
-	char *s, *p;
+	const char *prefix = attach_ops(k)->section;
+	char *s = arena_printf(&g->c->arena, "%s%s", prefix, target);
 
-	switch (k) {
-	case ATTACH_TRACEPOINT:
-		s = arena_printf(&g->c->arena, "%s%s", prefix, target);
-		for (p = s + strlen(prefix); *p; p++)
-			if (*p == ':')
-				*p = '/';
-		return s;
-	case ATTACH_KPROBE:
-		return arena_printf(&g->c->arena, "kprobe/%s", target);
-	case ATTACH_KRETPROBE:
-		return arena_printf(&g->c->arena, "kretprobe/%s", target);
-	case ATTACH_RAW_TRACEPOINT:
-		return arena_printf(&g->c->arena, "raw_tp/%s", target);
-	case ATTACH_FENTRY:
-		return arena_printf(&g->c->arena, "fentry/%s", target);
-	case ATTACH_FEXIT:
-		return arena_printf(&g->c->arena, "fexit/%s", target);
-	default:
-		return NULL;
-	}
-}
-
-static enum ct_prog_kind cg_prog_kind_of(enum attach_kind k)
-{
-	return k == ATTACH_KPROBE ? CT_PROG_KPROBE
-	       : k == ATTACH_KRETPROBE ? CT_PROG_KRETPROBE
-	       : k == ATTACH_RAW_TRACEPOINT ? CT_PROG_RAW_TRACEPOINT
-	       : k == ATTACH_FENTRY ? CT_PROG_FENTRY
-	       : k == ATTACH_FEXIT ? CT_PROG_FEXIT : CT_PROG_TRACEPOINT;
+	for (char *p = s + strlen(prefix); *p; p++) /* tracepoint/category/event */
+		if (*p == ':')
+			*p = '/';
+	return s;
 }
 
 static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
@@ -219,13 +194,15 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 		break;
 	case PROBE_TRACEPOINT:
 		g->attach = ATTACH_TRACEPOINT;
-		p->kind = CT_PROG_TRACEPOINT;
+		p->kind = CT_PROG_ATTACH;
+		p->attach = g->attach;
 		p->target = pr->target;
 		break;
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
 		g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
-		p->kind = cg_prog_kind_of(g->attach);
+		p->kind = CT_PROG_ATTACH;
+		p->attach = g->attach;
 		p->target = pr->target;
 		break;
 	case PROBE_BUILTIN: {
@@ -245,7 +222,8 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 			g->attach = at->kind;
 			p->target = at->target;
 		}
-		p->kind = cg_prog_kind_of(g->attach);
+		p->kind = CT_PROG_ATTACH;
+		p->attach = g->attach;
 		break;
 	}
 	}
@@ -260,7 +238,8 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 		sp->probe = pr;
 		sp->def = def;
 		sp->is_start = true;
-		sp->kind = cg_prog_kind_of(at->kind);
+		sp->kind = CT_PROG_ATTACH;
+		sp->attach = at->kind;
 		sp->target = at->target;
 		snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
 		cg_emit(g, sp, NULL, at, true);

@@ -137,23 +137,24 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 /* The base value of a resolved read: an argument, the return value or the record. */
 static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool *ok)
 {
+	const struct attach_ops *at = attach_ops(g->attach);
+
 	*ok = true;
 	switch (r->base) {
 	case READ_BASE_ARG:
-		if (g->attach == ATTACH_RAW_TRACEPOINT || g->attach == ATTACH_FENTRY ||
-		    g->attach == ATTACH_FEXIT) /* ctx is the array of u64 arguments */
+		if (at->args == ATTACH_ARGS_ARRAY)
 			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
-		if (g->attach == ATTACH_KPROBE && r->index < 6)
+		if (at->args == ATTACH_ARGS_REGS && r->index < 6)
 			return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[r->index]);
 		break;
 	case READ_BASE_RET:
-		if (g->attach == ATTACH_KRETPROBE)
+		if (at->ret == ATTACH_RET_REG)
 			return cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
-		if (g->attach == ATTACH_FEXIT) /* after the arguments */
+		if (at->ret == ATTACH_RET_AFTER_ARGS)
 			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
 		break;
 	case READ_BASE_TP:
-		if (g->attach == ATTACH_TRACEPOINT)
+		if (at->record)
 			return LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");
 		break;
 	}
@@ -226,11 +227,12 @@ bool cg_field_at_start(const struct probe_field *f)
 LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			  const struct probe_field *f)
 {
+	const struct attach_ops *at = attach_ops(g->attach);
 	LLVMValueRef v, args[3], buf;
 
 	switch (f->src) {
 	case FIELD_TP:
-		if (g->attach != ATTACH_TRACEPOINT)
+		if (!at->record)
 			break;
 		if (t.kind == TYPE_STR) {
 			buf = cg_alloca(g, t.size);
@@ -271,14 +273,14 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
 		return v;
-	case FIELD_ARG:
-		if (g->attach == ATTACH_RAW_TRACEPOINT)
+	case FIELD_ARG: /* argN of a kprobe or a raw tracepoint */
+		if (at->args == ATTACH_ARGS_ARRAY && !at->btf)
 			return cg_load(g, g->i64, g->ctxarg, 8 * f->index);
-		if (g->attach != ATTACH_KPROBE || f->index >= 6)
+		if (at->args != ATTACH_ARGS_REGS || f->index >= 6)
 			break;
 		return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[f->index]);
-	case FIELD_RETVAL:
-		if (g->attach != ATTACH_KRETPROBE)
+	case FIELD_RETVAL: /* retval of a kretprobe */
+		if (at->ret != ATTACH_RET_REG)
 			break;
 		v = cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
 		if (t.kind == TYPE_ERRNO)

@@ -228,6 +228,7 @@ static int cg_export(struct compilation *c, struct cg_object *in, struct ct_obje
 
 		memcpy(q->name, p->name, sizeof(q->name));
 		q->kind = p->kind;
+		q->attach = p->attach;
 		q->target = p->target;
 		q->interval_ns = p->interval_ns;
 		q->probe = p->probe ? p->probe->name : NULL;

@@ -10,11 +10,13 @@
 #include "../contract/layout.h"
 #include "../contract/object.h"
 #include "../lang/ast.h"
+#include "../probes/probe.h"
 
 struct cg_prog {
 	char name[16];              /* program (function) name in the object */
 	enum ct_prog_kind kind;
-	const char *target;         /* TRACEPOINT/K(RET)PROBE */
+	enum attach_kind attach;    /* CT_PROG_ATTACH: how */
+	const char *target;         /* CT_PROG_ATTACH: to what */
 	int64_t interval_ns;        /* INTERVAL */
 	const struct clause *clause;
 	const struct probe_ref *probe;

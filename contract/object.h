@@ -71,21 +71,17 @@ struct printf_info {
 
 /* How a program of the object is run. */
 enum ct_prog_kind {
-	CT_PROG_TRACEPOINT,     /* attached to tracepoint `target` ("category:event") */
-	CT_PROG_KPROBE,         /* attached to kernel function entry `target` */
-	CT_PROG_KRETPROBE,      /* attached to kernel function return `target` */
-	CT_PROG_RAW_TRACEPOINT, /* attached to raw tracepoint `target` ("event") */
-	CT_PROG_FENTRY,         /* attached to kernel function entry `target` through BTF */
-	CT_PROG_FEXIT,          /* attached to kernel function return `target` through BTF */
-	CT_PROG_BEGIN,          /* run once by the runtime before the probes fire */
-	CT_PROG_END,            /* run once by the runtime at the end */
-	CT_PROG_INTERVAL,       /* run by the runtime every interval_ns */
+	CT_PROG_ATTACH,   /* attached to `target` the way its attach kind says */
+	CT_PROG_BEGIN,    /* run once by the runtime before the probes fire */
+	CT_PROG_END,      /* run once by the runtime at the end */
+	CT_PROG_INTERVAL, /* run by the runtime every interval_ns */
 };
 
 struct ct_prog {
 	char name[16];               /* program (function) name in the object */
 	enum ct_prog_kind kind;
-	const char *target;          /* what it attaches to (see the kinds) */
+	unsigned attach;             /* ATTACH: an enum attach_kind (probes/probe.h, attach.c) */
+	const char *target;          /* ATTACH: "category:event", a function, a raw tracepoint */
 	int64_t interval_ns;         /* INTERVAL */
 	const char *probe;           /* the probe as the script names it (NULL: none) */
 	const struct probe_def *def; /* a built-in probe's definition, resolved for this kernel */

@@ -1,4 +1,5 @@
-/* avail.c - which attach points exist on the running kernel. */
+/* avail.c - which attach points exist on the running kernel (the checks of the kinds
+ * of attach point, attach.c, and the probes made of them). */
 #include "probe.h"
 
 #include <stdio.h>
@@ -81,7 +82,7 @@ static bool avail_path(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static bool avail_tracepoint(const char *tracefs, const char *target)
+static bool avail_tracepoint_dir(const char *tracefs, const char *target)
 {
 	char path[512];
 	const char *colon = strchr(target, ':');
@@ -93,7 +94,7 @@ static bool avail_tracepoint(const char *tracefs, const char *target)
 }
 
 /* A kernel function can be kprobed when kprobes exist and it is traceable. */
-static bool avail_function(const char *tracefs, const char *fn, char *why, size_t whylen)
+bool avail_function(const char *tracefs, const char *fn, char *why, size_t whylen)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs);
@@ -114,47 +115,42 @@ static bool avail_function(const char *tracefs, const char *fn, char *why, size_
 	return found;
 }
 
-static bool avail_one(const char *tracefs, enum attach_kind k, const char *target, char *why,
-		      size_t whylen)
+bool avail_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen)
 {
-	switch (k) {
-	case ATTACH_TRACEPOINT:
-		if (avail_tracepoint(tracefs, target))
-			return true;
-		snprintf(why, whylen, "tracepoint %s does not exist", target);
-		return false;
-	case ATTACH_KPROBE:
-	case ATTACH_KRETPROBE:
-		return avail_function(tracefs, target, why, whylen);
-	case ATTACH_RAW_TRACEPOINT: {
-		static struct avail_set events;
-		if (!events.loaded) {
-			char path[512];
-			snprintf(path, sizeof(path), "%s/available_events", tracefs);
-			avail_load(&events, path, true);
-		}
-		bool found = events.ok && avail_has(&events, target);
-		if (!found)
-			snprintf(why, whylen, "tracepoint %s does not exist", target);
-		return found;
-	}
-	case ATTACH_FENTRY:
-	case ATTACH_FEXIT: {
-		unsigned nargs;
-		if (!probe_fentry) {
-			snprintf(why, whylen, "fentry/fexit not used (--no-fentry)");
-			return false;
-		}
-		if (!avail_function(tracefs, target, why, whylen))
-			return false;
-		if (!probe_btf_func(target, &nargs) || nargs > 6) { /* the x86 trampoline's limit before 6.6 */
-			snprintf(why, whylen, "kernel function %s has no BTF prototype of at most 6 arguments", target);
-			return false;
-		}
+	if (avail_tracepoint_dir(tracefs, target))
 		return true;
-	}
-	}
+	snprintf(why, whylen, "tracepoint %s does not exist", target);
 	return false;
+}
+
+bool avail_raw_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen)
+{
+	static struct avail_set events;
+	if (!events.loaded) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/available_events", tracefs);
+		avail_load(&events, path, true);
+	}
+	bool found = events.ok && avail_has(&events, target);
+	if (!found)
+		snprintf(why, whylen, "tracepoint %s does not exist", target);
+	return found;
+}
+
+bool avail_btf_function(const char *tracefs, const char *target, char *why, size_t whylen)
+{
+	unsigned nargs;
+	if (!probe_fentry) {
+		snprintf(why, whylen, "fentry/fexit not used (--no-fentry)");
+		return false;
+	}
+	if (!avail_function(tracefs, target, why, whylen))
+		return false;
+	if (!probe_btf_func(target, &nargs) || nargs > 6) { /* the x86 trampoline's limit before 6.6 */
+		snprintf(why, whylen, "kernel function %s has no BTF prototype of at most 6 arguments", target);
+		return false;
+	}
+	return true;
 }
 
 int probe_available(const struct probe_def *p, char *why, size_t whylen)
@@ -177,9 +173,9 @@ int probe_available(const struct probe_def *p, char *why, size_t whylen)
 	why[0] = '\0';
 	for (unsigned i = 0; i < p->nattach; i++) {
 		const struct probe_attach *a = &p->attach[i];
-		if (!avail_one(tracefs, a->kind, a->target, why, whylen))
+		if (!attach_ops(a->kind)->available(tracefs, a->target, why, whylen))
 			continue;
-		if (a->end_target && !avail_one(tracefs, a->end_kind, a->end_target, why, whylen))
+		if (a->end_target && !attach_ops(a->end_kind)->available(tracefs, a->end_target, why, whylen))
 			continue;
 		return (int)i;
 	}

@@ -114,6 +114,42 @@ enum attach_kind {
 	ATTACH_RAW_TRACEPOINT, /* "event": the tracepoint's C arguments (BTF typed) */
 };
 
+/* Everything that depends on the kind of an attach point, in one row per kind (attach.c):
+ * a new kind of probe (a uprobe, a classic tracepoint fallback) is one more row. */
+enum attach_args {
+	ATTACH_ARGS_NONE,  /* the C arguments cannot be read here */
+	ATTACH_ARGS_REGS,  /* in the pt_regs registers (the first six) */
+	ATTACH_ARGS_ARRAY, /* ctx is the array of u64 arguments */
+};
+enum attach_ret {
+	ATTACH_RET_NONE,       /* no return value here */
+	ATTACH_RET_REG,        /* in pt_regs' ax */
+	ATTACH_RET_AFTER_ARGS, /* in the u64 array, after the arguments */
+};
+struct bpf_program;
+struct bpf_link;
+struct attach_ops {
+	const char *name;      /* "tracepoint", "kprobe", ... */
+	const char *section;   /* the program's ELF section: this, then the target (':' as '/') */
+	bool record;           /* ctx is the tracepoint's record (fields at its format's offsets) */
+	enum attach_args args; /* where the function's (or raw tracepoint's) arguments are */
+	bool btf;              /* the target is typed by the kernel's BTF (fentry, fexit) */
+	enum attach_ret ret;   /* where the return value is */
+	/* whether target exists on this kernel (tracefs is where tracefs is mounted); else why */
+	bool (*available)(const char *tracefs, const char *target, char *why, size_t whylen);
+	/* attaches a loaded program to target (libbpf); NULL with errno on failure */
+	struct bpf_link *(*attach)(struct bpf_program *bp, const char *target);
+	int missing[5];        /* errnos of a failed attach that mean "not on this kernel" (0 ends) */
+	const char *missing_hint; /* then the reason, with %s for the target */
+};
+const struct attach_ops *attach_ops(enum attach_kind k);
+
+/* The availability checks of the rows (avail.c). */
+bool avail_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen);
+bool avail_raw_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen);
+bool avail_function(const char *tracefs, const char *fn, char *why, size_t whylen);
+bool avail_btf_function(const char *tracefs, const char *target, char *why, size_t whylen);
+
 /* One way of attaching: a single event, or a start/end pair that gives latency. */
 struct probe_attach {
 	enum attach_kind kind;

@@ -272,61 +272,22 @@ static bool rt_can_bpf(void)
 
 static int rt_attach_error(const struct ct_prog *p, int err)
 {
+	const struct attach_ops *at = attach_ops(p->attach);
 	const char *what = p->probe ? p->probe : p->target;
 
-	if ((p->kind == CT_PROG_TRACEPOINT || p->kind == CT_PROG_RAW_TRACEPOINT) &&
-	    (err == ENOENT || err == EINVAL))
-		fprintf(stderr, "nfsq: cannot attach %s: tracepoint %s does not exist on this kernel "
-			"(see /sys/kernel/tracing/events/)\n", what, p->target);
-	else if ((p->kind == CT_PROG_FENTRY || p->kind == CT_PROG_FEXIT) &&
-		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */))
-		fprintf(stderr, "nfsq: cannot attach %s: no fentry/fexit on %s (the kernel has no BPF "
-			"trampoline here; try --no-fentry to use kprobes)\n", what, p->target);
-	else if (p->kind != CT_PROG_TRACEPOINT && p->kind != CT_PROG_RAW_TRACEPOINT &&
-		 (err == ENOENT || err == EINVAL || err == EOPNOTSUPP))
-		fprintf(stderr, "nfsq: cannot attach %s: no kprobe on %s (the kernel has no kprobes, "
-			"or the function is not traceable: see /sys/kernel/tracing/available_filter_functions)\n",
-			what, p->target);
-	else if (err == EPERM || err == EACCES)
+	for (const int *e = at->missing; *e; e++)
+		if (err == *e) {
+			fprintf(stderr, "nfsq: cannot attach %s: ", what);
+			fprintf(stderr, at->missing_hint, p->target);
+			fputc('\n', stderr);
+			return -1;
+		}
+	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
 			"CAP_BPF and CAP_PERFMON)\n", what);
 	else
 		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
 	return -1;
-}
-
-static struct bpf_link *rt_attach(const struct ct_prog *p, struct bpf_program *bp)
-{
-	struct bpf_link *link = NULL;
-	char cat[256];
-	const char *colon;
-
-	switch (p->kind) {
-	case CT_PROG_TRACEPOINT:
-		colon = strchr(p->target, ':');
-		if (!colon || (size_t)(colon - p->target) >= sizeof(cat)) {
-			errno = EINVAL;
-			return NULL;
-		}
-		snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
-		link = bpf_program__attach_tracepoint(bp, cat, colon + 1);
-		break;
-	case CT_PROG_KPROBE:
-	case CT_PROG_KRETPROBE:
-		link = bpf_program__attach_kprobe(bp, p->kind == CT_PROG_KRETPROBE, p->target);
-		break;
-	case CT_PROG_RAW_TRACEPOINT:
-		link = bpf_program__attach_raw_tracepoint(bp, p->target);
-		break;
-	case CT_PROG_FENTRY:
-	case CT_PROG_FEXIT: /* the target was found in the kernel's BTF when loading */
-		link = bpf_program__attach_trace(bp);
-		break;
-	default:
-		errno = EINVAL;
-		break;
-	}
-	return link;
 }
 
 static int rt_load(struct rt *r)
@@ -620,7 +581,8 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		return NFSQ_EXIT_RUNTIME;
 	}
 	for (unsigned i = 0; i < obj->nprogs; i++)
-		if (obj->progs[i].kind == CT_PROG_TRACEPOINT || obj->progs[i].def)
+		if (obj->progs[i].kind == CT_PROG_ATTACH &&
+		    (obj->progs[i].attach == ATTACH_TRACEPOINT || obj->progs[i].def))
 			need_tracefs = true;
 	if (need_tracefs) {
 		char err[256];
@@ -670,7 +632,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		if (p->kind == CT_PROG_BEGIN || p->kind == CT_PROG_END || p->kind == CT_PROG_INTERVAL)
 			continue;
 		bp = bpf_object__find_program_by_name(r.bobj, p->name);
-		links[i] = bp ? rt_attach(p, bp) : NULL;
+		links[i] = bp ? attach_ops(p->attach)->attach(bp, p->target) : NULL;
 		if (!links[i]) {
 			rt_attach_error(p, errno);
 			goto cleanup;
