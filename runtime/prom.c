@@ -32,9 +32,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <bpf/bpf.h>
-
 #include "rt.h"
+#include "snapshot.h"
 
 #define PROM_HELP_MAX 400   /* bytes of a HELP text taken from a comment */
 #define PROM_BLOCK_LINES 50 /* lines searched upwards for the start of a block comment */
@@ -469,43 +468,6 @@ void prom_free(struct prom *p)
 
 /* ---- rendering ---- */
 
-static int prom_cmp_ents(const void *a, const void *b, void *l)
-{
-	return rt_cmp_keys(l, ((const struct rt_ent *)a)->key, ((const struct rt_ent *)b)->key);
-}
-
-static int64_t prom_key_int(const uint8_t *k, uint32_t off)
-{
-	int64_t v;
-
-	memcpy(&v, k + off, 8);
-	return v;
-}
-
-/* Reads map pm, sums and sorts its entries by key into d (d->ents). */
-static int prom_read(struct prom *p, const struct prom_map *pm, struct rt_map_data *d)
-{
-	struct rt *r = p->r;
-	const struct map_layout *l = pm->l;
-	uint32_t vs = l->percpu ? layout_round8(l->value_size) * r->ncpus : l->value_size;
-	int err;
-
-	memset(d, 0, sizeof(*d));
-	d->l = l;
-	err = rt_read_raw(r, l, r->map_fds[l->info->id], d);
-	if (err)
-		return err;
-	d->ents = calloc(d->n ? d->n : 1, sizeof(*d->ents));
-	if (!d->ents)
-		return -ENOMEM;
-	for (unsigned i = 0; i < d->n; i++) {
-		d->ents[i].key = d->keys + (size_t)i * l->key_size;
-		rt_sum(r, l, d->vals + (size_t)i * vs, &d->ents[i]);
-	}
-	qsort_r(d->ents, d->n, sizeof(*d->ents), prom_cmp_ents, (void *)l);
-	return 0;
-}
-
 /* name{labels} (extra: one more label, already formatted, e.g. le="3") */
 static void prom_series(struct rt_buf *b, const char *name, const char *suffix, const struct rt_buf *labels,
 			const char *extra)
@@ -540,7 +502,7 @@ static void prom_labels(struct rt_buf *b, const struct prom_map *pm, const uint8
 
 			pb_escaped(b, s, strnlen(s, k->size), true);
 		} else {
-			int64_t v = prom_key_int(key, k->offset);
+			int64_t v = rt_snap_key_int(key, k->offset);
 			const char *name = k->type.kind == TYPE_ERRNO || k->type.kind == TYPE_NFSSTAT
 						   ? errname_of(k->type.kind, v)
 						   : NULL;
@@ -575,15 +537,14 @@ static void prom_bounds(const struct map_layout *l, unsigned k, int64_t *lo, int
 		layout_lhist_bounds(l, k, lo, hi);
 }
 
-static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct rt_map_data *d,
+static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct rt_snap *d,
 			     struct rt_buf *lab)
 {
 	const struct map_layout *l = pm->l;
-	unsigned from = 0;
 
 	prom_head(b, pm->base, pm->help, "histogram");
 	for (unsigned i = 0; i < d->n; i++) {
-		unsigned k = (unsigned)prom_key_int(d->ents[i].key, l->bucket_offset);
+		unsigned k = rt_snap_bucket(l, &d->ents[i]);
 
 		if (!d->ents[i].v[0])
 			continue;
@@ -593,22 +554,20 @@ static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct
 			pm->hi = k;
 		pm->seen = true;
 	}
-	for (unsigned i = 1; i <= d->n; i++) {
-		const struct map_layout keys_only = {.nkeys = l->nkeys, .keys = l->keys};
+	for (unsigned from = 0, i; from < d->n; from = i) {
 		int64_t cum = 0;
 		double sum = 0;
 		unsigned j = from;
 
-		if (i < d->n && !rt_cmp_keys(&keys_only, d->ents[i - 1].key, d->ents[i].key))
-			continue;
+		i = rt_snap_group_end(d, from);
 		prom_labels(lab, pm, d->ents[from].key);
 		for (unsigned k = pm->seen ? pm->lo : 1; pm->seen && k <= pm->hi; k++) {
 			int64_t lo, hi, c = 0;
 			char le[48];
 
-			while (j < i && (unsigned)prom_key_int(d->ents[j].key, l->bucket_offset) < k)
+			while (j < i && rt_snap_bucket(l, &d->ents[j]) < k)
 				j++;
-			if (j < i && (unsigned)prom_key_int(d->ents[j].key, l->bucket_offset) == k)
+			if (j < i && rt_snap_bucket(l, &d->ents[j]) == k)
 				c = d->ents[j].v[0];
 			prom_bounds(l, k, &lo, &hi);
 			cum += c;
@@ -633,11 +592,10 @@ static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct
 		prom_series(b, pm->base, "_count", lab, NULL);
 		rt_buf_int(b, cum);
 		rt_buf_add(b, "\n", 1);
-		from = i;
 	}
 }
 
-static void prom_render_map(struct rt_buf *b, struct prom_map *pm, const struct rt_map_data *d,
+static void prom_render_map(struct rt_buf *b, struct prom_map *pm, const struct rt_snap *d,
 			    struct rt_buf *lab)
 {
 	const struct map_info *m = pm->l->info;
@@ -719,17 +677,6 @@ static double prom_now(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static uint64_t prom_drops(struct prom *p, uint32_t key)
-{
-	uint64_t sum = 0;
-
-	if (p->r->drops_fd < 0 || bpf_map_lookup_elem(p->r->drops_fd, &key, p->cpuvals))
-		return 0;
-	for (int c = 0; c < p->r->ncpus; c++)
-		sum += p->cpuvals[c];
-	return sum;
-}
-
 /* nfsq's own metrics: map fill and lost data, the time this readout took. */
 static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *entries, double t0)
 {
@@ -741,7 +688,7 @@ static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *e
 		pb_str(b, "nfsq_exporter_dropped_updates_total{map=\"");
 		pb_str(b, p->maps[i].l->info->name);
 		pb_str(b, "\"} ");
-		rt_buf_int(b, (int64_t)prom_drops(p, p->maps[i].l->info->id));
+		rt_buf_int(b, (int64_t)rt_snap_drop(p->r, p->maps[i].l->info->id, p->cpuvals));
 		rt_buf_add(b, "\n", 1);
 	}
 	prom_head(b, "nfsq_exporter_map_entries", "Entries in the map at this scrape.", "gauge");
@@ -755,12 +702,12 @@ static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *e
 	prom_head(b, "nfsq_exporter_lost_events_total",
 		  "printf events lost because the ring buffer was full.", "counter");
 	pb_str(b, "nfsq_exporter_lost_events_total ");
-	rt_buf_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_RINGBUF(nmaps)));
+	rt_buf_int(b, (int64_t)rt_snap_drop(p->r, LAYOUT_DROP_RINGBUF(nmaps), p->cpuvals));
 	rt_buf_add(b, "\n", 1);
 	prom_head(b, "nfsq_exporter_dropped_starts_total",
 		  "Start events of start/end probes dropped: too many operations in flight.", "counter");
 	pb_str(b, "nfsq_exporter_dropped_starts_total ");
-	rt_buf_int(b, (int64_t)prom_drops(p, LAYOUT_DROP_START(nmaps)));
+	rt_buf_int(b, (int64_t)rt_snap_drop(p->r, LAYOUT_DROP_START(nmaps), p->cpuvals));
 	rt_buf_add(b, "\n", 1);
 	prom_head(b, "nfsq_exporter_scrape_duration_seconds",
 		  "Time taken to read the maps and format this response.", "gauge");
@@ -784,8 +731,8 @@ char *prom_render(struct prom *p, size_t *len)
 	rt_buf_add(&b, "", 0);
 	for (unsigned i = 0; i < p->n && !b.oom; i++) {
 		struct prom_map *pm = &p->maps[i];
-		struct rt_map_data d;
-		int err = prom_read(p, pm, &d);
+		struct rt_snap d;
+		int err = rt_snap_read(p->r, pm->l->info->id, RT_SNAP_BY_KEY, &d);
 
 		if (err) {
 			fprintf(stderr, "nfsq: --serve: cannot read map %s: %s\n", pm->l->info->name,
@@ -795,9 +742,7 @@ char *prom_render(struct prom *p, size_t *len)
 			if (!pm->skip)
 				prom_render_map(&b, pm, &d, &lab);
 		}
-		free(d.keys);
-		free(d.vals);
-		free(d.ents);
+		rt_snap_free(&d);
 	}
 	prom_render_self(p, &b, entries, t0);
 	free(entries);
