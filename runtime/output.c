@@ -159,7 +159,12 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 			rt_buf_printf(b, "count %lld, average %lld, total %lld", (long long)e->v[0],
 				      (long long)(e->v[0] ? e->v[1] / e->v[0] : 0), (long long)e->v[1]);
 		break;
-	default:
+	case AGG_COUNT:
+	case AGG_SUM:
+	case AGG_MIN:
+	case AGG_MAX:
+	case AGG_HIST:
+	case AGG_LHIST:
 		rt_buf_int(b, e->v[0]);
 		break;
 	}

@@ -632,7 +632,12 @@ static void prom_render_map(struct rt_buf *b, struct prom_map *pm, const struct 
 		}
 		return;
 	}
-	default:
+	case AGG_NONE:
+	case AGG_COUNT:
+	case AGG_SUM:
+	case AGG_AVG:
+	case AGG_MIN:
+	case AGG_MAX:
 		break;
 	}
 	prom_head(b, pm->family, pm->help, m->agg == AGG_COUNT || m->agg == AGG_SUM ? "counter" : "gauge");

@@ -165,7 +165,11 @@ static void rt_snap_fold(enum agg_kind agg, const int64_t c[4], struct rt_ent *e
 		e->v[0] += c[0];
 		e->v[1] += c[1];
 		break;
-	default:
+	case AGG_NONE:
+	case AGG_COUNT:
+	case AGG_SUM:
+	case AGG_HIST:
+	case AGG_LHIST:
 		e->v[0] += c[0];
 		break;
 	}
