@@ -1,4 +1,4 @@
-/* compile.c - the front end's driver: scan + parse, then the semantic pass. */
+/* compile.c - the front end's driver: scan + parse (then sema.c and record.c check it). */
 #include "compile.h"
 
 #include <string.h>

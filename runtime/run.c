@@ -1,6 +1,7 @@
-/* run.c - the engine's driver: compile, open -> load -> attach, run BEGIN, poll the
- * ring buffer (printf, print, clear, exit events), interval timers, signals and the
- * -c command, then detach, run END and print the maps. One cleanup path.
+/* run.c - the runtime's driver: a compiled object (contract/object.h) opened -> loaded ->
+ * attached, BEGIN run, then the ring buffer (printf, print, clear, exit events), interval
+ * timers, signals and the -c command, then detach, run END and print the maps. One
+ * cleanup path.
  *
  * BEGIN, END and interval bodies are raw_tp programs that are never attached: the
  * runtime runs them with BPF_PROG_TEST_RUN on its own thread, exactly when it wants
