@@ -654,7 +654,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		goto cleanup;
 	rt_run_kind(&r, rb, CT_PROG_BEGIN);
 	fflush(o->out);
-	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve, o->quiet)))
+	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve)))
 		goto cleanup;
 	if (!r.exiting) {
 		rt_child_release(&ch);
