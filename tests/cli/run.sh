@@ -62,6 +62,29 @@ printf '#!/usr/bin/env nfsq\nnfs.read /latency > $1/ { @[comm] = count(); }\n' >
 expect 0 '^$' -- --check "$tmp/s.nfsq" 10ms
 expect 1 's\.nfsq:2:21: error: the script uses \$1 but no arguments were given' -- --check "$tmp/s.nfsq"
 
+# a script from a pipe (process substitution) is read to its end, like bpftrace; a FIFO
+# without a writer does not hang silently: nfsq says that it waits, then reads the writer's
+expect 0 '^$' -- --check <(echo 'BEGIN { exit(); }')
+expect 0 '^$' -- --check <(sleep 0.5; echo 'BEGIN { exit(); }')
+expect 1 '^/dev/fd/[0-9]+:1:11: error: syntax error' -- --check <(echo 'BEGIN { x }')
+mkfifo "$tmp/fifo"
+timeout 20 "$nfsq" --check "$tmp/fifo" >"$tmp/fifo.out" 2>&1 &
+fpid=$!
+for _ in $(seq 100); do grep -q . "$tmp/fifo.out" && break; sleep 0.1; done
+n=$((n + 1))
+if ! grep -qx "nfsq: waiting for a writer on FIFO $tmp/fifo" "$tmp/fifo.out"; then
+	echo "FAIL: nfsq on a FIFO without a writer: no 'waiting for a writer' line: $(cat "$tmp/fifo.out")"
+	fails=$((fails + 1))
+fi
+timeout 10 sh -c "echo 'BEGIN { exit(); }' >'$tmp/fifo'"
+wait "$fpid"
+rc=$?
+n=$((n + 1))
+if [[ $rc != 0 ]] || [[ $(grep -vc 'waiting for a writer' "$tmp/fifo.out") != 0 ]]; then
+	echo "FAIL: nfsq on a FIFO: exit $rc (want 0), output: $(cat "$tmp/fifo.out")"
+	fails=$((fails + 1))
+fi
+
 # -o refuses to follow a symbolic link
 ln -s "$tmp/target" "$tmp/link"
 expect 2 'does not follow them' -- -o "$tmp/link" -e 'BEGIN { exit(); }'
