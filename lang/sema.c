@@ -614,6 +614,28 @@ static void sema_expr(struct sema *s, struct expr *e)
 
 /* ---- printf ---- */
 
+/* Where the first NUL byte of the string literal at l is written: "\0", "\x0", "\x00" or
+ * the byte itself; the whole literal if not found. */
+static struct loc sema_nul_loc(const struct sema *s, struct loc l)
+{
+	const char *t = s->c->src.text;
+	for (uint32_t i = l.begin + 1; i + 1 < l.end && l.end <= s->c->src.len; i++) {
+		if (!t[i])
+			return (struct loc){i, i + 1};
+		if (t[i] != '\\')
+			continue;
+		if (t[i + 1] == '0')
+			return (struct loc){i, i + 2};
+		uint32_t k = i + 2;
+		while (t[i + 1] == 'x' && k < i + 4 && k + 1 < l.end && t[k] == '0')
+			k++;
+		if (k > i + 2 && (k == i + 4 || k + 1 >= l.end || !strchr("0123456789abcdefABCDEF", t[k]) || !t[k]))
+			return (struct loc){i, k};
+		i++; /* the escaped character */
+	}
+	return l;
+}
+
 /* Splits fmt into conversions and checks them against the arguments. */
 static void sema_printf(struct sema *s, struct stmt *st)
 {
@@ -625,6 +647,11 @@ static void sema_printf(struct sema *s, struct stmt *st)
 			sema_expr(s, a);
 	if (!fmt || fmt->kind != EXPR_STR) {
 		diag_error(s->d, fmt ? fmt->loc : call->loc, "printf needs a format string literal first: printf(\"%%d\\n\", x)");
+		return;
+	}
+	if (memchr(fmt->u.str.text, '\0', fmt->u.str.len)) { /* the format would end there */
+		diag_error(s->d, sema_nul_loc(s, fmt->loc),
+			   "printf: a NUL byte in the format would cut it short; remove it");
 		return;
 	}
 	unsigned nargs = call->u.call.nargs - 1;
