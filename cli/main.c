@@ -486,7 +486,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = driver_run(&c, !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF, &ro);
-	if (outpath && fclose(ro.out) != 0) {
+	if (outpath && fclose(ro.out) != 0 && !rc) { /* else driver_run said why */
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", outpath, strerror(errno));
 		rc = rc ? rc : NFSQ_EXIT_RUNTIME;
 	}

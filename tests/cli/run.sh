@@ -98,6 +98,21 @@ if [[ $(id -u) == 0 ]]; then
 	echo old > "$tmp/mine"
 	expect 0 '^$' -- -q -o "$tmp/mine" -e 'BEGIN { printf("new\n"); exit(); }'
 	[[ $(cat "$tmp/mine") == new ]] || { echo "FAIL: -o did not replace its own file: $(cat "$tmp/mine")"; fails=$((fails + 1)); }
+	# output that cannot be written: exit 3 and one stderr line with the cause
+	for how in printf map json -o; do
+		args=(-q -e 'BEGIN { printf("x\n"); exit(); }')
+		case $how in
+		map) args=(-q -e 'BEGIN { @x = count(); exit(); }') ;;
+		json) args=(-q -f json -e 'BEGIN { @x = count(); exit(); }') ;;
+		-o) args=(-q -o /dev/full -e 'BEGIN { printf("x\n"); exit(); }') ;;
+		esac
+		err=$("$nfsq" "${args[@]}" 2>&1 >/dev/full); rc=$?
+		n=$((n + 1))
+		if [[ $rc != 3 || $err != "nfsq: writing the output failed: No space left on device" ]]; then
+			echo "FAIL: nfsq ${args[*]} >/dev/full -> exit $rc (want 3), stderr: '$err'"
+			fails=$((fails + 1))
+		fi
+	done
 fi
 
 # big and hostile inputs never crash: exit 1 with errors, in bounded time
