@@ -23,6 +23,8 @@ struct sema {
 	struct local_info *locals[MAX_LOCALS];
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
+	struct map_info **map_tab;    /* the maps by name: open addressing, a power of 2 */
+	unsigned map_tab_cap;         /* slots; at most half of them used */
 	int max_arg;                  /* the highest $N the script uses */
 };
 
@@ -212,12 +214,29 @@ static void *sema_grow(struct sema *s, void *v, unsigned n, unsigned *cap)
 
 /* ---- maps ---- */
 
+/* The slot of name in s->map_tab: the map's, or the empty one where it would go. */
+static struct map_info **sema_map_slot(struct sema *s, const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (unsigned i = h & (s->map_tab_cap - 1);; i = (i + 1) & (s->map_tab_cap - 1))
+		if (!s->map_tab[i] || strcmp(s->map_tab[i]->name, name) == 0)
+			return &s->map_tab[i];
+}
+
 static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 {
 	struct program *prog = s->c->prog;
-	for (unsigned i = 0; i < prog->nmaps; i++)
-		if (strcmp(prog->maps[i]->name, m->u.map.name) == 0)
-			return prog->maps[i];
+	if (2 * (prog->nmaps + 1) > s->map_tab_cap) { /* grow: the old table stays in the arena */
+		s->map_tab_cap = s->map_tab_cap ? 2 * s->map_tab_cap : 64;
+		s->map_tab = arena_alloc(&s->c->arena, sizeof(*s->map_tab) * s->map_tab_cap); /* zeroed */
+		for (unsigned i = 0; i < prog->nmaps; i++)
+			*sema_map_slot(s, prog->maps[i]->name) = prog->maps[i];
+	}
+	struct map_info **slot = sema_map_slot(s, m->u.map.name);
+	if (*slot)
+		return *slot;
 	prog->maps = sema_grow(s, prog->maps, prog->nmaps, &s->map_cap);
 	struct map_info *mi = arena_alloc(&s->c->arena, sizeof(*mi));
 	mi->name = m->u.map.name;
@@ -225,6 +244,7 @@ static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 	mi->def = m->loc;
 	mi->value = type_int();
 	prog->maps[prog->nmaps++] = mi;
+	*slot = mi;
 	return mi;
 }
 

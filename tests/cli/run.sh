@@ -120,6 +120,22 @@ head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
 expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"
 python3 -c "print('BEGIN { @x = count(); }\n' * 40000)" > "$tmp/big.nfsq"
 expect 0 '^$' -- --check "$tmp/big.nfsq"
+# many maps: --check looks map names up in a hash table, so 10^5 maps take at most 15
+# times as long as 10^4 (measured here, no absolute bound; it was quadratic: 31 s)
+for m in 10000 100000; do
+	python3 -c "import sys; n = int(sys.argv[1]); print('BEGIN {\n' + ''.join('  @m%d = 1; @m%d = 2;\n' % (i, i // 2) for i in range(n)) + '}')" $m >"$tmp/maps$m.nfsq"
+done
+t0=$(date +%s%N)
+"$nfsq" --check "$tmp/maps10000.nfsq"
+t10k=$(($(date +%s%N) - t0))
+t0=$(date +%s%N)
+timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 15 * t / 1e9 }')" "$nfsq" --check "$tmp/maps100000.nfsq"
+rc=$? t100k=$(($(date +%s%N) - t0))
+n=$((n + 1))
+if [[ $rc != 0 ]] || ((t100k > 15 * t10k)); then
+	echo "FAIL: --check of 10^5 maps: exit $rc, $((t100k / 1000000)) ms; 10^4 maps: $((t10k / 1000000)) ms (want at most 15 times)"
+	fails=$((fails + 1))
+fi
 printf 'BEGIN { printf("\\0"); }\0\0\0' > "$tmp/nul.nfsq"
 expect 1 'unexpected character' -- --check "$tmp/nul.nfsq"
 head -c 17000000 /dev/zero > "$tmp/huge.nfsq"
