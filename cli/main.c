@@ -10,11 +10,13 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "base/exitcode.h"
@@ -62,18 +64,78 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Reads a whole script file; NULL with a message on failure. */
+/* Reads a pipe (nfsq <(...)) or a FIFO to its end into a new buffer; NULL with a message
+ * on failure. *fd was opened with O_NONBLOCK, so that open() did not wait for a writer. A
+ * named FIFO that nobody writes reads as empty at once: then nfsq says that it waits and
+ * opens it again, blocking until a writer comes. */
+static char *read_pipe(int *fd, const char *path, size_t *len)
+{
+	size_t got = 0, cap = 64u << 10;
+	char *buf = malloc(cap + 1), *more;
+	bool waited = false;
+	struct statfs sfs;
+	bool anonymous = fstatfs(*fd, &sfs) == 0 && sfs.f_type == PIPEFS_MAGIC;
+
+	while (buf) {
+		if (got == cap) {
+			if (cap > MAX_SCRIPT) {
+				fprintf(stderr, "nfsq: %s is more than %u bytes; scripts may be at most %u bytes\n",
+					path, MAX_SCRIPT, MAX_SCRIPT);
+				break;
+			}
+			cap = cap * 2 > MAX_SCRIPT ? MAX_SCRIPT + 1 : cap * 2;
+			if (!(more = realloc(buf, cap + 1)))
+				break;
+			buf = more;
+		}
+		ssize_t n = read(*fd, buf + got, cap - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && fcntl(*fd, F_SETFL, 0) == 0)
+			continue; /* a writer, no data yet: wait for it */
+		if (n < 0) {
+			fprintf(stderr, "nfsq: cannot read %s: %s\n", path, strerror(errno));
+			break;
+		}
+		if (got == 0 && !anonymous && !waited) { /* no writer on the FIFO */
+			fprintf(stderr, "nfsq: waiting for a writer on FIFO %s\n", path);
+			close(*fd);
+			*fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (*fd < 0) {
+				fprintf(stderr, "nfsq: cannot open script %s: %s\n", path, strerror(errno));
+				break;
+			}
+			waited = true;
+			continue;
+		}
+		buf[got] = '\0';
+		*len = got;
+		return buf;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Reads a whole script file, pipe or FIFO; NULL with a message on failure. */
 static char *read_script(const char *path, size_t *len)
 {
 	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		fprintf(stderr, "nfsq: cannot open script %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		buf = read_pipe(&fd, path, len);
+		goto cleanup;
+	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "nfsq: %s is not a regular file\n", path);
+		fprintf(stderr, "nfsq: %s is not a regular file or a pipe\n", path);
 		goto cleanup;
 	}
 	if ((size_t)st.st_size > MAX_SCRIPT) {
@@ -100,7 +162,8 @@ static char *read_script(const char *path, size_t *len)
 	buf[got] = '\0';
 	*len = got;
 cleanup:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return buf;
 }
 
@@ -423,7 +486,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rc = driver_run(&c, !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF, &ro);
-	if (outpath && fclose(ro.out) != 0) {
+	if (outpath && fclose(ro.out) != 0 && !rc) { /* else driver_run said why */
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", outpath, strerror(errno));
 		rc = rc ? rc : NFSQ_EXIT_RUNTIME;
 	}

@@ -13,8 +13,17 @@
  * version and nfsq's pipeline, and nothing of the run is compiled in (see cg_cfg_load).
  * So objects are kept in cache_dir under a 128-bit hash of the unoptimised IR: a repeated
  * script skips the passes and the BPF back end (about 3 ms of a 5 ms start). The directory
- * must belong to the user and be writable by nobody else, or the cache is not used. */
+ * must belong to the user and be writable by nobody else, or the cache is not used.
+ * Each file is the ELF object followed by a trailer with its size and hash: a truncated
+ * or damaged file (a full disk, a crash) is not loaded but compiled again and rewritten. */
 #define CG_CACHE_MAX (16u << 20)
+#define CG_CACHE_MAGIC "nfsqobj2"
+
+struct cg_cache_trailer {
+	uint64_t size;	/* of the object before the trailer */
+	uint64_t hash[2]; /* cg_hash of the object */
+	char magic[8];	/* CG_CACHE_MAGIC, without its NUL */
+};
 
 static void cg_hash(const char *s, size_t n, uint64_t h[2])
 {
@@ -49,26 +58,45 @@ void cg_cache_key(const struct cg *g, char *key, size_t len)
 	snprintf(key, len, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
 }
 
+static void cg_cache_trailer(const char *elf, size_t size, struct cg_cache_trailer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = size;
+	t->hash[0] = 0xcbf29ce484222325ull;
+	t->hash[1] = 0x84222325cbf29ce4ull;
+	cg_hash(elf, size, t->hash);
+	memcpy(t->magic, CG_CACHE_MAGIC, sizeof(t->magic));
+}
+
 int cg_cache_load(const char *dir, const char *key, struct cg_object *obj)
 {
 	char path[4096];
 	struct stat st;
+	struct cg_cache_trailer want, got;
+	size_t size;
 	int fd, ret = -1;
 
 	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022) || st.st_size < 64 ||
-	    st.st_size > CG_CACHE_MAX || !(obj->elf = malloc(st.st_size)))
+	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022) ||
+	    st.st_size < 64 + (off_t)sizeof(got) || st.st_size > CG_CACHE_MAX ||
+	    !(obj->elf = malloc(st.st_size)))
 		goto cleanup;
-	if (read(fd, obj->elf, st.st_size) != st.st_size || memcmp(obj->elf, "\177ELF", 4)) {
-		free(obj->elf);
-		obj->elf = NULL;
-		goto cleanup;
-	}
-	obj->elf_size = st.st_size;
+	size = (size_t)st.st_size - sizeof(got);
+	if (read(fd, obj->elf, st.st_size) != st.st_size || memcmp(obj->elf, "\177ELF", 4))
+		goto bad;
+	memcpy(&got, (char *)obj->elf + size, sizeof(got));
+	cg_cache_trailer(obj->elf, size, &want);
+	if (memcmp(&got, &want, sizeof(got)))
+		goto bad;
+	obj->elf_size = size;
 	ret = 0;
+	goto cleanup;
+bad:
+	free(obj->elf);
+	obj->elf = NULL;
 cleanup:
 	close(fd);
 	return ret;
@@ -77,6 +105,7 @@ cleanup:
 void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj)
 {
 	char path[4096], tmp[4096];
+	struct cg_cache_trailer t;
 	int fd;
 	bool ok;
 
@@ -85,7 +114,9 @@ void cg_cache_store(const char *dir, const char *key, const struct cg_object *ob
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	ok = write(fd, obj->elf, obj->elf_size) == (ssize_t)obj->elf_size;
+	cg_cache_trailer(obj->elf, obj->elf_size, &t);
+	ok = write(fd, obj->elf, obj->elf_size) == (ssize_t)obj->elf_size &&
+	     write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
 	ok = !close(fd) && ok;
 	if (!ok || rename(tmp, path))
 		unlink(tmp);

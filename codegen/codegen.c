@@ -15,7 +15,7 @@
 
 /* The salt of the object cache's keys (cg_cache.c): this file holds nfsq's pipeline (the
  * passes, the target machine), so its build time goes into the salt. */
-const char cg_cache_version[] = "nfsq-cg-1 " __DATE__ " " __TIME__;
+const char cg_cache_version[] = "nfsq-cg-2 " __DATE__ " " __TIME__;
 
 static double cg_ms_since(const struct timespec *t0)
 {

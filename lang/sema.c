@@ -23,6 +23,8 @@ struct sema {
 	struct local_info *locals[MAX_LOCALS];
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
+	struct map_info **map_tab;    /* the maps by name: open addressing, a power of 2 */
+	unsigned map_tab_cap;         /* slots; at most half of them used */
 	int max_arg;                  /* the highest $N the script uses */
 };
 
@@ -212,12 +214,29 @@ static void *sema_grow(struct sema *s, void *v, unsigned n, unsigned *cap)
 
 /* ---- maps ---- */
 
+/* The slot of name in s->map_tab: the map's, or the empty one where it would go. */
+static struct map_info **sema_map_slot(struct sema *s, const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (unsigned i = h & (s->map_tab_cap - 1);; i = (i + 1) & (s->map_tab_cap - 1))
+		if (!s->map_tab[i] || strcmp(s->map_tab[i]->name, name) == 0)
+			return &s->map_tab[i];
+}
+
 static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 {
 	struct program *prog = s->c->prog;
-	for (unsigned i = 0; i < prog->nmaps; i++)
-		if (strcmp(prog->maps[i]->name, m->u.map.name) == 0)
-			return prog->maps[i];
+	if (2 * (prog->nmaps + 1) > s->map_tab_cap) { /* grow: the old table stays in the arena */
+		s->map_tab_cap = s->map_tab_cap ? 2 * s->map_tab_cap : 64;
+		s->map_tab = arena_alloc(&s->c->arena, sizeof(*s->map_tab) * s->map_tab_cap); /* zeroed */
+		for (unsigned i = 0; i < prog->nmaps; i++)
+			*sema_map_slot(s, prog->maps[i]->name) = prog->maps[i];
+	}
+	struct map_info **slot = sema_map_slot(s, m->u.map.name);
+	if (*slot)
+		return *slot;
 	prog->maps = sema_grow(s, prog->maps, prog->nmaps, &s->map_cap);
 	struct map_info *mi = arena_alloc(&s->c->arena, sizeof(*mi));
 	mi->name = m->u.map.name;
@@ -225,6 +244,7 @@ static struct map_info *sema_map_info(struct sema *s, struct expr *m)
 	mi->def = m->loc;
 	mi->value = type_int();
 	prog->maps[prog->nmaps++] = mi;
+	*slot = mi;
 	return mi;
 }
 
@@ -614,6 +634,28 @@ static void sema_expr(struct sema *s, struct expr *e)
 
 /* ---- printf ---- */
 
+/* Where the first NUL byte of the string literal at l is written: "\0", "\x0", "\x00" or
+ * the byte itself; the whole literal if not found. */
+static struct loc sema_nul_loc(const struct sema *s, struct loc l)
+{
+	const char *t = s->c->src.text;
+	for (uint32_t i = l.begin + 1; i + 1 < l.end && l.end <= s->c->src.len; i++) {
+		if (!t[i])
+			return (struct loc){i, i + 1};
+		if (t[i] != '\\')
+			continue;
+		if (t[i + 1] == '0')
+			return (struct loc){i, i + 2};
+		uint32_t k = i + 2;
+		while (t[i + 1] == 'x' && k < i + 4 && k + 1 < l.end && t[k] == '0')
+			k++;
+		if (k > i + 2 && (k == i + 4 || k + 1 >= l.end || !strchr("0123456789abcdefABCDEF", t[k]) || !t[k]))
+			return (struct loc){i, k};
+		i++; /* the escaped character */
+	}
+	return l;
+}
+
 /* Splits fmt into conversions and checks them against the arguments. */
 static void sema_printf(struct sema *s, struct stmt *st)
 {
@@ -625,6 +667,11 @@ static void sema_printf(struct sema *s, struct stmt *st)
 			sema_expr(s, a);
 	if (!fmt || fmt->kind != EXPR_STR) {
 		diag_error(s->d, fmt ? fmt->loc : call->loc, "printf needs a format string literal first: printf(\"%%d\\n\", x)");
+		return;
+	}
+	if (memchr(fmt->u.str.text, '\0', fmt->u.str.len)) { /* the format would end there */
+		diag_error(s->d, sema_nul_loc(s, fmt->loc),
+			   "printf: a NUL byte in the format would cut it short; remove it");
 		return;
 	}
 	unsigned nargs = call->u.call.nargs - 1;

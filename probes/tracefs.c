@@ -9,22 +9,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool tracefs_has_events(const char *dir)
+/* Whether dir/events is a directory; *denied is set to dir when the answer was "permission denied". */
+static bool tracefs_has_events(const char *dir, const char **denied)
 {
 	char path[256];
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/events", dir);
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode);
+	if (errno == EACCES || errno == EPERM)
+		*denied = dir;
+	return false;
 }
 
 const char *probe_tracefs(char *err, size_t errlen)
 {
 	static const char *const dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	const char *denied = NULL;
 	for (unsigned i = 0; i < 2; i++)
-		if (tracefs_has_events(dirs[i]))
+		if (tracefs_has_events(dirs[i], &denied))
 			return dirs[i];
+	if (denied) { /* mounted, but only root may look (tracefs is mode 0700) */
+		snprintf(err, errlen,
+			 "cannot read tracefs (%s: permission denied): nfsq needs root, or CAP_BPF and "
+			 "CAP_PERFMON",
+			 denied);
+		return NULL;
+	}
 	if (geteuid() == 0 && mount("nodev", dirs[0], "tracefs", 0, NULL) == 0 &&
-	    tracefs_has_events(dirs[0]))
+	    tracefs_has_events(dirs[0], &denied))
 		return dirs[0];
 	snprintf(err, errlen,
 		 "tracefs is not mounted%s; mount it with: mount -t tracefs nodev /sys/kernel/tracing",

@@ -221,10 +221,19 @@ static void rt_fmt_hist(struct rt_buf *b, const struct map_layout *l, const stru
 		rt_buf_add(b, "]", 1);
 }
 
+void rt_out_flush(struct rt *r)
+{
+	if (fflush(r->o->out) && !r->out_errno)
+		r->out_errno = errno ? errno : EIO;
+}
+
 static void rt_flush(struct rt *r, struct rt_buf *b)
 {
-	if (b->len && fwrite(b->s, 1, b->len, r->o->out) != b->len)
+	if (b->len && fwrite(b->s, 1, b->len, r->o->out) != b->len) {
+		if (!r->out_errno)
+			r->out_errno = errno ? errno : EIO;
 		r->errors++;
+	}
 	b->len = 0;
 	if (b->s)
 		b->s[0] = 0;
@@ -381,7 +390,7 @@ void rt_print_maps(struct rt *r)
 	for (unsigned i = 0; i < r->obj->nmaps; i++)
 		rt_print_map(r, order[i]->info->id, 0);
 	free(order);
-	fflush(r->o->out);
+	rt_out_flush(r);
 }
 
 /* ---- printf ---- */

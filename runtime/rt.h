@@ -31,7 +31,12 @@ struct rt {
 	bool exit_called;      /* exit() seen: the events after it are ignored */
 	unsigned burst;        /* events left before the ring buffer hands back (0: no limit) */
 	int errors;            /* output errors */
+	int out_errno;         /* why the first write to the output failed (0: none failed) */
 };
+
+/* fflush(r->o->out), noting why it failed in r->out_errno (glibc drops the data and
+ * keeps only the error flag: errno must be taken at once). */
+void rt_out_flush(struct rt *r);
 
 /* output.c (maps are read by snapshot.c: snapshot.h) */
 /* Prints @m (the top entries when top > 0). 0 on success. */

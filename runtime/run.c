@@ -516,7 +516,7 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 					rt_consume_some(r, rb);
 					rt_test_run(r, &r->obj->progs[pi]);
 					rt_consume_some(r, rb);
-					fflush(r->o->out);
+					rt_out_flush(r);
 				}
 			}
 		}
@@ -654,8 +654,8 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	if (sigfd < 0)
 		goto cleanup;
 	rt_run_kind(&r, rb, CT_PROG_BEGIN);
-	fflush(o->out);
-	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve, o->quiet)))
+	rt_out_flush(&r);
+	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve)))
 		goto cleanup;
 	if (!r.exiting) {
 		rt_child_release(&ch);
@@ -672,7 +672,10 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	if (!o->serve) /* --serve: the maps were the scrapes' */
 		rt_print_maps(&r);
 	rt_report_drops(&r);
-	fflush(o->out);
+	rt_out_flush(&r);
+	if (r.errors || ferror(o->out))
+		fprintf(stderr, "nfsq: writing the output failed: %s\n",
+			strerror(r.out_errno ? r.out_errno : EIO));
 	ret = r.errors || ferror(o->out) ? NFSQ_EXIT_RUNTIME : 0;
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);

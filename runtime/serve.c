@@ -233,7 +233,7 @@ static int serve_parse(const char *spec, struct sockaddr_storage *ss, socklen_t 
 	return 0;
 }
 
-struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
+struct serve *serve_start(struct rt *r, const char *addr)
 {
 	struct serve *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
@@ -292,9 +292,8 @@ struct serve *serve_start(struct rt *r, const char *addr, bool quiet)
 	info = mhd.get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info && info->port)
 		port = info->port;
-	if (!quiet)
-		fprintf(stderr, "Serving metrics at http://%s%s%s:%ld%s\n", ss.ss_family == AF_INET6 ? "[" : "",
-			host, ss.ss_family == AF_INET6 ? "]" : "", port, SERVE_PATH);
+	fprintf(stderr, "Serving metrics at http://%s%s%s:%ld%s\n", ss.ss_family == AF_INET6 ? "[" : "",
+		host, ss.ss_family == AF_INET6 ? "]" : "", port, SERVE_PATH);
 	return s;
 }
 

@@ -62,6 +62,29 @@ printf '#!/usr/bin/env nfsq\nnfs.read /latency > $1/ { @[comm] = count(); }\n' >
 expect 0 '^$' -- --check "$tmp/s.nfsq" 10ms
 expect 1 's\.nfsq:2:21: error: the script uses \$1 but no arguments were given' -- --check "$tmp/s.nfsq"
 
+# a script from a pipe (process substitution) is read to its end, like bpftrace; a FIFO
+# without a writer does not hang silently: nfsq says that it waits, then reads the writer's
+expect 0 '^$' -- --check <(echo 'BEGIN { exit(); }')
+expect 0 '^$' -- --check <(sleep 0.5; echo 'BEGIN { exit(); }')
+expect 1 '^/dev/fd/[0-9]+:1:11: error: syntax error' -- --check <(echo 'BEGIN { x }')
+mkfifo "$tmp/fifo"
+timeout 20 "$nfsq" --check "$tmp/fifo" >"$tmp/fifo.out" 2>&1 &
+fpid=$!
+for _ in $(seq 100); do grep -q . "$tmp/fifo.out" && break; sleep 0.1; done
+n=$((n + 1))
+if ! grep -qx "nfsq: waiting for a writer on FIFO $tmp/fifo" "$tmp/fifo.out"; then
+	echo "FAIL: nfsq on a FIFO without a writer: no 'waiting for a writer' line: $(cat "$tmp/fifo.out")"
+	fails=$((fails + 1))
+fi
+timeout 10 sh -c "echo 'BEGIN { exit(); }' >'$tmp/fifo'"
+wait "$fpid"
+rc=$?
+n=$((n + 1))
+if [[ $rc != 0 ]] || [[ $(grep -vc 'waiting for a writer' "$tmp/fifo.out") != 0 ]]; then
+	echo "FAIL: nfsq on a FIFO: exit $rc (want 0), output: $(cat "$tmp/fifo.out")"
+	fails=$((fails + 1))
+fi
+
 # -o refuses to follow a symbolic link
 ln -s "$tmp/target" "$tmp/link"
 expect 2 'does not follow them' -- -o "$tmp/link" -e 'BEGIN { exit(); }'
@@ -75,6 +98,21 @@ if [[ $(id -u) == 0 ]]; then
 	echo old > "$tmp/mine"
 	expect 0 '^$' -- -q -o "$tmp/mine" -e 'BEGIN { printf("new\n"); exit(); }'
 	[[ $(cat "$tmp/mine") == new ]] || { echo "FAIL: -o did not replace its own file: $(cat "$tmp/mine")"; fails=$((fails + 1)); }
+	# output that cannot be written: exit 3 and one stderr line with the cause
+	for how in printf map json -o; do
+		args=(-q -e 'BEGIN { printf("x\n"); exit(); }')
+		case $how in
+		map) args=(-q -e 'BEGIN { @x = count(); exit(); }') ;;
+		json) args=(-q -f json -e 'BEGIN { @x = count(); exit(); }') ;;
+		-o) args=(-q -o /dev/full -e 'BEGIN { printf("x\n"); exit(); }') ;;
+		esac
+		err=$("$nfsq" "${args[@]}" 2>&1 >/dev/full); rc=$?
+		n=$((n + 1))
+		if [[ $rc != 3 || $err != "nfsq: writing the output failed: No space left on device" ]]; then
+			echo "FAIL: nfsq ${args[*]} >/dev/full -> exit $rc (want 3), stderr: '$err'"
+			fails=$((fails + 1))
+		fi
+	done
 fi
 
 # big and hostile inputs never crash: exit 1 with errors, in bounded time
@@ -82,6 +120,22 @@ head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
 expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"
 python3 -c "print('BEGIN { @x = count(); }\n' * 40000)" > "$tmp/big.nfsq"
 expect 0 '^$' -- --check "$tmp/big.nfsq"
+# many maps: --check looks map names up in a hash table, so 10^5 maps take at most 15
+# times as long as 10^4 (measured here, no absolute bound; it was quadratic: 31 s)
+for m in 10000 100000; do
+	python3 -c "import sys; n = int(sys.argv[1]); print('BEGIN {\n' + ''.join('  @m%d = 1; @m%d = 2;\n' % (i, i // 2) for i in range(n)) + '}')" $m >"$tmp/maps$m.nfsq"
+done
+t0=$(date +%s%N)
+"$nfsq" --check "$tmp/maps10000.nfsq"
+t10k=$(($(date +%s%N) - t0))
+t0=$(date +%s%N)
+timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 15 * t / 1e9 }')" "$nfsq" --check "$tmp/maps100000.nfsq"
+rc=$? t100k=$(($(date +%s%N) - t0))
+n=$((n + 1))
+if [[ $rc != 0 ]] || ((t100k > 15 * t10k)); then
+	echo "FAIL: --check of 10^5 maps: exit $rc, $((t100k / 1000000)) ms; 10^4 maps: $((t10k / 1000000)) ms (want at most 15 times)"
+	fails=$((fails + 1))
+fi
 printf 'BEGIN { printf("\\0"); }\0\0\0' > "$tmp/nul.nfsq"
 expect 1 'unexpected character' -- --check "$tmp/nul.nfsq"
 head -c 17000000 /dev/zero > "$tmp/huge.nfsq"

@@ -148,6 +148,13 @@ kill -INT "$pid"
 wait "$pid"
 expect "exit status after SIGINT" "$?" 0
 
+# ---- -q keeps the "Serving metrics at" line: with port 0 it is the only way to the port ----
+if serve quiet -q -e 'tracepoint:syscalls:sys_enter_getppid { @c = count(); }'; then
+	expect "-q: port announced and served" "$(scrape | grep -c '^nfsq_c_total ')" 1
+	kill -TERM "$pid"
+	wait "$pid"
+fi
+
 # ---- 10^5 series ----
 serve big --map-size 200000 "$here/big.nfsq" "$cname" || exit 1
 # a per-CPU hash allocates each new entry; a few percent of the first updates can be
