@@ -8,9 +8,21 @@
  * with every signal blocked, so SIGINT / SIGTERM keep going to run.c's signalfd.
  *
  * Limits, so that many connections or huge requests get errors and never a crash or a
- * stall: SERVE_MAX_CONN connections in all, SERVE_MAX_PER_IP per client address (more
- * are refused at once), SERVE_TIMEOUT s of inactivity, SERVE_MEM bytes per connection
- * for the request (a larger request line or header gets 431/414 and is closed). */
+ * stall: SERVE_MAX_CONN connections in all (more are refused at once), SERVE_TIMEOUT s
+ * of inactivity, SERVE_MEM bytes per connection for the request (a larger request line
+ * or header gets 431/414 and is closed).
+ *
+ * Slow or idle clients cannot starve a scraper (a slowloris trickling header lines resets
+ * the inactivity timeout, and a per-address limit would let one local user take the
+ * whole loopback): a connection waiting for a complete request (a new one, or a kept-
+ * alive one between requests) is "pending"; each new connection first closes the pending
+ * ones older than SERVE_HEADER_DEADLINE s, then the oldest pending ones beyond
+ * SERVE_MAX_PENDING. A connection that has sent its request does not count against that
+ * budget and is never closed for it; a new one always gets in (SERVE_MAX_CONN is well
+ * above the budget) and keeps its place until SERVE_MAX_PENDING newer ones have come.
+ * Closing is shutdown() on the socket under s->conn_lock, which MHD's CLOSED
+ * notification (it comes before MHD closes the fd) also takes: the fd is still the
+ * connection's. */
 #define _GNU_SOURCE
 #include "serve.h"
 
@@ -25,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -49,6 +62,7 @@ static struct {
 	__typeof__(MHD_add_response_header) *add_response_header;
 	__typeof__(MHD_queue_response) *queue_response;
 	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
 } mhd;
 
 static int serve_open_mhd(void)
@@ -57,7 +71,7 @@ static int serve_open_mhd(void)
 	const struct { const char *name; void **fn; } syms[] = {
 		SERVE_SYM(start_daemon), SERVE_SYM(stop_daemon), SERVE_SYM(get_daemon_info),
 		SERVE_SYM(create_response_from_buffer), SERVE_SYM(add_response_header),
-		SERVE_SYM(queue_response), SERVE_SYM(destroy_response),
+		SERVE_SYM(queue_response), SERVE_SYM(destroy_response), SERVE_SYM(get_connection_info),
 	};
 #undef SERVE_SYM
 	void *h;
@@ -83,19 +97,142 @@ static int serve_open_mhd(void)
 }
 
 #define SERVE_THREADS 2
-#define SERVE_MAX_CONN 64
-#define SERVE_MAX_PER_IP 16
+#define SERVE_MAX_CONN 512
+#define SERVE_MAX_PENDING 256     /* connections without a complete request */
+#define SERVE_HEADER_DEADLINE 3   /* seconds from connect (or the last answer) to a request */
 #define SERVE_TIMEOUT 10          /* seconds */
 #define SERVE_MEM (32u << 10)     /* bytes per connection for the request */
 #define SERVE_PATH "/metrics"
 #define SERVE_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* one per connection (its MHD socket context), in s->conns, oldest pending first */
+struct serve_conn {
+	struct serve_conn *prev, *next;
+	int fd;
+	bool pending, closing;
+	double since; /* CLOCK_MONOTONIC s: connected, or answered last */
+};
+
 struct serve {
 	struct MHD_Daemon *d;
 	struct prom *p;
 	pthread_mutex_t lock;
+	pthread_mutex_t conn_lock; /* conns, npending */
+	struct serve_conn conns;   /* list head */
+	unsigned npending;
 	bool verbose;
 };
+
+static double serve_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void serve_unlink(struct serve_conn *c)
+{
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+}
+
+static void serve_append(struct serve *s, struct serve_conn *c)
+{
+	c->prev = s->conns.prev;
+	c->next = &s->conns;
+	c->prev->next = c;
+	s->conns.prev = c;
+}
+
+/* under conn_lock: c waits for a request (again) from now on */
+static void serve_set_pending(struct serve *s, struct serve_conn *c, bool pending)
+{
+	if (c->closing || c->pending == pending)
+		return;
+	c->pending = pending;
+	if (pending) {
+		s->npending++;
+		c->since = serve_now();
+		serve_unlink(c);
+		serve_append(s, c);
+	} else {
+		s->npending--;
+	}
+}
+
+/* under conn_lock: closes the pending connections past the deadline, then the oldest
+ * beyond the budget; keep is the new one */
+static void serve_evict(struct serve *s, const struct serve_conn *keep)
+{
+	double old = serve_now() - SERVE_HEADER_DEADLINE;
+
+	for (struct serve_conn *c = s->conns.next; c != &s->conns; c = c->next) {
+		if (!c->pending || c == keep)
+			continue;
+		if (c->since > old && s->npending <= SERVE_MAX_PENDING)
+			break;
+		serve_set_pending(s, c, false);
+		c->closing = true;
+		shutdown(c->fd, SHUT_RDWR);
+	}
+}
+
+static struct serve_conn *serve_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void serve_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+			 enum MHD_ConnectionNotificationCode toe)
+{
+	struct serve *s = cls;
+	struct serve_conn *c = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	switch (toe) {
+	case MHD_CONNECTION_NOTIFY_STARTED:
+		ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(c = calloc(1, sizeof(*c))))
+			return; /* untracked: only the inactivity timeout applies */
+		c->fd = ci->connect_fd;
+		pthread_mutex_lock(&s->conn_lock);
+		serve_append(s, c);
+		serve_set_pending(s, c, true);
+		serve_evict(s, c);
+		pthread_mutex_unlock(&s->conn_lock);
+		*socket_context = c;
+		break;
+	case MHD_CONNECTION_NOTIFY_CLOSED:
+		if (!c)
+			return;
+		pthread_mutex_lock(&s->conn_lock);
+		serve_set_pending(s, c, false);
+		serve_unlink(c);
+		pthread_mutex_unlock(&s->conn_lock);
+		free(c);
+		*socket_context = NULL;
+		break;
+	}
+}
+
+/* a request has been answered (or failed): a kept-alive connection waits again */
+static void serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			    enum MHD_RequestTerminationCode toe)
+{
+	struct serve *s = cls;
+	struct serve_conn *c = serve_conn_of(conn);
+
+	(void)con_cls, (void)toe;
+	if (!c)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	serve_set_pending(s, c, true);
+	pthread_mutex_unlock(&s->conn_lock);
+}
 
 static void serve_log(void *cls, const char *fmt, va_list ap)
 {
@@ -130,11 +267,18 @@ static MHD_RESULT serve_answer(void *cls, struct MHD_Connection *conn, const cha
 {
 	struct serve *s = cls;
 	struct MHD_Response *resp;
+	struct serve_conn *c;
 	MHD_RESULT ret;
 	size_t len = 0;
 	char *text;
 
 	(void)version, (void)upload_data, (void)upload_size, (void)con_cls;
+	c = serve_conn_of(conn); /* a complete request: out of the pending budget */
+	if (c) {
+		pthread_mutex_lock(&s->conn_lock);
+		serve_set_pending(s, c, false);
+		pthread_mutex_unlock(&s->conn_lock);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return serve_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: use GET\n",
 				   "GET, HEAD");
@@ -266,6 +410,8 @@ struct serve *serve_start(struct rt *r, const char *addr)
 		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	s->conns.prev = s->conns.next = &s->conns;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* the pool threads inherit this mask: signals stay with run.c's signalfd */
@@ -275,7 +421,8 @@ struct serve *serve_start(struct rt *r, const char *addr)
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONN,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_IP,
+				MHD_OPTION_NOTIFY_CONNECTION, serve_notify, s,
+				MHD_OPTION_NOTIFY_COMPLETED, serve_completed, s,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEM,
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)SERVE_MAX_CONN,
@@ -305,6 +452,7 @@ void serve_stop(struct serve *s)
 		mhd.stop_daemon(s->d);
 	if (s->p) {
 		pthread_mutex_destroy(&s->lock);
+		pthread_mutex_destroy(&s->conn_lock);
 		prom_free(s->p);
 	}
 	free(s);

@@ -7,6 +7,8 @@
 # - 404 for another path, 405 for POST / PUT / DELETE, HEAD answered;
 # - 10 concurrent scrapes agree; 200 parallel held connections, a 1 MB header and a
 #   100 KB request line get errors, and tracing still counts exactly afterwards;
+# - 64 slowloris connections from 127.0.0.1 (a header line every 2 s, never the end)
+#   do not keep any of 20 scrapes from being answered;
 # - interval + print still print; SIGTERM and SIGINT stop it cleanly (exit 0, no map
 #   printout); a taken port or a bad address is an error;
 # - a scrape of 10^5 series takes under 1 s (best of 5).
@@ -128,6 +130,23 @@ kill -0 "$main_pid" 2>/dev/null && ok "nfsq alive after the flood" || bad "nfsq 
 sleep 0.2
 scrape >"$tmp/m3"
 expect "counter after the flood and 100000 more" "$(value nfsq_getppid_calls_total "$tmp/m3")" 200000
+
+# ---- slowloris: 64 connections from 127.0.0.1 trickling a header line every 2 s ----
+python3 "$here/slowloris.py" "$port" 64 120 >"$tmp/slow" 2>&1 &
+slow_pid=$!
+pids+=("$slow_pid")
+sleep 3
+answered=0
+for i in $(seq 20); do
+	curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" >"$tmp/s$i" 2>"$tmp/s$i.err" &&
+		grep -q '^nfsq_getppid_calls_total 200000$' "$tmp/s$i" && answered=$((answered + 1))
+	sleep 0.5
+done
+kill -TERM "$slow_pid"
+wait "$slow_pid"
+cat "$tmp/slow"
+expect "scrapes answered during a slowloris" "$answered of 20" "20 of 20"
+((answered == 20)) || cat "$tmp"/s*.err
 
 # ---- interval + print, then SIGTERM ----
 sleep 1.2
