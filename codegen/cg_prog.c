@@ -282,6 +282,26 @@ void cg_programs(struct cg *g)
 				cg_probe(g, &cap, cl, pr, idx++, d);
 		}
 	}
+	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */
+		const char **targets = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*targets));
+		unsigned *ix = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*ix)), *over, n = 0, nover;
+
+		for (unsigned i = 0; i < g->obj->nprogs; i++)
+			if (g->obj->progs[i].kind == CT_PROG_ATTACH &&
+			    g->obj->progs[i].attach == ATTACH_TRACEPOINT)
+				ix[n] = i, targets[n++] = g->obj->progs[i].target;
+		over = arena_alloc(&g->c->arena, (n ? n : 1) * sizeof(*over));
+		nover = probe_tracepoint_excess(targets, n, over);
+		for (unsigned i = 0; i < nover; i++) {
+			const struct cg_prog *p = &g->obj->progs[ix[over[i]]];
+
+			if (i && g->obj->progs[ix[over[i - 1]]].probe == p->probe)
+				continue; /* the start and end programs of one pair: said once */
+			diag_error(&g->c->diag, p->probe->loc, PROBE_TRACEPOINT_MAX_MSG, p->target,
+				   PROBE_TRACEPOINT_MAX_PROGS);
+			g->errors++;
+		}
+	}
 	if (g->scratch)
 		cg_map_describe(g, g->scratch, CT_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
 				g->di_int, cg_di_array(g, g->di_u64, 64,

@@ -286,6 +286,10 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
 			"CAP_BPF and CAP_PERFMON)\n", what);
+	else if (err == E2BIG && p->attach == ATTACH_TRACEPOINT)
+		fprintf(stderr, "nfsq: cannot attach %s to %s: the kernel attaches at most %d BPF "
+			"programs to one tracepoint, other tracers' included; put fewer clauses on "
+			"this probe, or merge them\n", what, p->target, PROBE_TRACEPOINT_MAX_PROGS);
 	else
 		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
 	return -1;
