@@ -64,9 +64,50 @@ static double rt_now_ms(void)
 
 /* ---- the -c command ---- */
 
+/* Run without a shell (split into words at blanks) unless the command has characters
+ * the shell would interpret; '=' only matters in the first word (an assignment). */
 static bool rt_needs_shell(const char *cmd)
 {
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}!\n") != NULL;
+	const char *w = cmd + strspn(cmd, " \t");
+
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~{}!\n") != NULL || memchr(w, '=', strcspn(w, " \t"));
+}
+
+/* A shell command that is one simple command (words, quotes, expansions, redirections;
+ * no list, pipeline, background, subshell or compound command) can be run as
+ * `exec CMD` (`exec env CMD` when it begins with an assignment), so that the shell's
+ * process becomes the command and cpid is its pid: that prefix, else NULL. */
+static const char *rt_exec_prefix(const char *cmd)
+{
+	const char *w = cmd + strspn(cmd, " \t");
+	char q = 0;
+
+	if (*w == '!' || *w == '{' || (!strncmp(w, "exec", 4) && strchr(" \t", w[4])))
+		return NULL; /* negation, a group, exec already */
+	for (const char *c = cmd; *c; c++) {
+		if (q) { /* in quotes */
+			if (*c == q)
+				q = 0;
+			else if (q == '"' && *c == '\\' && c[1])
+				c++;
+			else if (q == '"' && *c == '`')
+				return false;
+			continue;
+		}
+		if (*c == '\\' && c[1])
+			c++;
+		else if (*c == '\'' || *c == '"')
+			q = *c;
+		else if (*c == '&' && c > cmd && (c[-1] == '>' || c[-1] == '<'))
+			continue; /* 2>&1 */
+		else if (strchr(";&|()`\n", *c))
+			return false;
+		else if (*c == '#' && (c == cmd || c[-1] == ' ' || c[-1] == '\t'))
+			break; /* a comment */
+	}
+	if (q)
+		return NULL;
+	return memchr(w, '=', strcspn(w, " \t\"'")) ? "exec env " : "exec ";
 }
 
 static bool rt_in_path(const char *prog)
@@ -104,7 +145,16 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 	ch->pidfd = -1;
 	if (!copy)
 		return -1;
-	if (shell) {
+	if (shell) { /* exec'd by the shell when simple: cpid is then the command, not sh */
+		const char *pre = rt_exec_prefix(cmd);
+		char *ex = pre ? malloc(strlen(pre) + strlen(cmd) + 1) : NULL;
+
+		if (ex) {
+			strcpy(ex, pre);
+			strcat(ex, cmd);
+			free(copy);
+			copy = ex;
+		}
 		argv[0] = "/bin/sh", argv[1] = "-c", argv[2] = copy, argv[3] = NULL;
 	} else {
 		for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t"))
