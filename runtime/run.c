@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -140,6 +141,7 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 	char *copy = strdup(cmd), *argv[256];
 	int argc = 0;
 	bool shell = rt_needs_shell(cmd);
+	pid_t parent;
 
 	memset(ch, 0, sizeof(*ch));
 	ch->pidfd = -1;
@@ -173,6 +175,7 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		}
 	}
 	fflush(NULL);
+	parent = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		fprintf(stderr, "nfsq: -c: fork: %s\n", strerror(errno));
@@ -180,12 +183,18 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		return -1;
 	}
 	if (ch->pid == 0) {
+		/* its own process group (killed as one at the end), and dead with nfsq even
+		 * when nfsq is SIGKILLed (the death signal survives exec) */
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		fprintf(stderr, "nfsq: -c: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	free(copy);
+	setpgid(ch->pid, ch->pid); /* also here: no window where it is in nfsq's group */
 	ch->held = true;
 	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
 	return 0;
@@ -215,16 +224,32 @@ static void rt_child_release(struct rt_child *ch)
 	}
 }
 
+/* One line on stderr when the command, having exited by itself, did not succeed. */
+static void rt_child_report(const struct rt_child *ch)
+{
+	const char *name;
+
+	if (ch->pid <= 0 || !ch->exited)
+		return;
+	if (WIFEXITED(ch->status) && WEXITSTATUS(ch->status))
+		fprintf(stderr, "nfsq: the -c command exited with status %d\n", WEXITSTATUS(ch->status));
+	else if (WIFSIGNALED(ch->status) && (name = sigabbrev_np(WTERMSIG(ch->status))))
+		fprintf(stderr, "nfsq: the -c command was killed by SIG%s\n", name);
+	else if (WIFSIGNALED(ch->status))
+		fprintf(stderr, "nfsq: the -c command was killed by signal %d\n", WTERMSIG(ch->status));
+}
+
 static void rt_child_reap(struct rt_child *ch, bool kill_it)
 {
-	if (ch->pid <= 0 || ch->exited)
+	if (ch->pid <= 0)
 		goto cleanup;
 	if (ch->held) /* never released: it must not run at all */
-		kill(ch->pid, SIGKILL);
-	else if (kill_it)
-		kill(ch->pid, SIGTERM);
-	if (waitpid(ch->pid, &ch->status, 0) == ch->pid)
+		kill(-ch->pid, SIGKILL);
+	else if (kill_it) /* its group: what it started too, also after it exited */
+		kill(-ch->pid, SIGTERM);
+	if (!ch->exited && waitpid(ch->pid, &ch->status, 0) == ch->pid)
 		ch->exited = true;
+	ch->pid = 0;
 cleanup:
 	if (ch->pidfd >= 0)
 		close(ch->pidfd);
@@ -731,6 +756,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		fprintf(stderr, "nfsq: writing the output failed: %s\n",
 			strerror(r.out_errno ? r.out_errno : EIO));
 	ret = r.errors || ferror(o->out) ? NFSQ_EXIT_RUNTIME : 0;
+	rt_child_report(&ch);
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);
 cleanup:
