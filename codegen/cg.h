@@ -58,6 +58,7 @@ struct cg {
 	uint32_t scratch_size;    /* its value size: the largest need */
 	unsigned nscratch;        /* programs using it */
 	bool scratch_mode;        /* the function being emitted keeps big buffers there */
+	bool scratch_all;         /* ... and the small (8-byte) ones too */
 	LLVMValueRef scratch_base;
 	uint32_t scratch_used, stack_used;
 	/* the function being emitted */

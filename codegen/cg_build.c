@@ -38,7 +38,7 @@ LLVMValueRef cg_alloca(struct cg *g, uint32_t size)
 	LLVMBuilderRef eb;
 	LLVMValueRef first, a;
 
-	if (g->scratch_mode && g->scratch_base && size > 8) {
+	if (g->scratch_mode && g->scratch_base && (size > 8 || g->scratch_all)) {
 		a = cg_gep(g, g->scratch_base, g->scratch_used);
 		g->scratch_used += layout_round8(size);
 		return a;

@@ -123,6 +123,7 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
  * BPF stack comfortably, it is emitted again with its big buffers in a per-CPU
  * scratch map value of its own. */
 #define CG_STACK_BUDGET 448
+#define CG_SCRATCH_MAX 32768 /* a per-CPU map value's limit (PCPU_MIN_UNIT_SIZE) */
 
 static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 		    const struct probe_attach *at, bool start)
@@ -136,16 +137,28 @@ static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 		cg_clause_prog(g, p, section, at);
 	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
 		return;
-	LLVMDeleteFunction(g->fn);
-	g->scratch_mode = true;
-	if (start)
-		cg_start_prog(g, p, at);
-	else
-		cg_clause_prog(g, p, section, at);
-	g->scratch_mode = false;
+	/* again with the big buffers in the scratch map; when the small ones alone are
+	 * still too many (the 8-byte keys and values of many map updates), with all of them */
+	for (int all = 0; all < 2; all++) {
+		LLVMDeleteFunction(g->fn);
+		g->scratch_mode = true;
+		g->scratch_all = all;
+		if (start)
+			cg_start_prog(g, p, at);
+		else
+			cg_clause_prog(g, p, section, at);
+		g->scratch_mode = g->scratch_all = false;
+		if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
+			break;
+	}
 	if (g->scratch_used > g->scratch_size)
 		g->scratch_size = g->scratch_used;
 	g->nscratch++;
+	if (g->scratch_used > CG_SCRATCH_MAX && g->errors == errors)
+		cg_error(g, p->clause->loc,
+			 "the buffers of this clause's program are too big for BPF (more than 32 KiB): "
+			 "use fewer or shorter strings and keys in one clause, or split it",
+			 NULL);
 }
 
 static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
@@ -269,7 +282,28 @@ void cg_programs(struct cg *g)
 				cg_probe(g, &cap, cl, pr, idx++, d);
 		}
 	}
+	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */
+		const char **targets = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*targets));
+		unsigned *ix = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*ix)), *over, n = 0, nover;
+
+		for (unsigned i = 0; i < g->obj->nprogs; i++)
+			if (g->obj->progs[i].kind == CT_PROG_ATTACH &&
+			    g->obj->progs[i].attach == ATTACH_TRACEPOINT)
+				ix[n] = i, targets[n++] = g->obj->progs[i].target;
+		over = arena_alloc(&g->c->arena, (n ? n : 1) * sizeof(*over));
+		nover = probe_tracepoint_excess(targets, n, over);
+		for (unsigned i = 0; i < nover; i++) {
+			const struct cg_prog *p = &g->obj->progs[ix[over[i]]];
+
+			if (i && g->obj->progs[ix[over[i - 1]]].probe == p->probe)
+				continue; /* the start and end programs of one pair: said once */
+			diag_error(&g->c->diag, p->probe->loc, PROBE_TRACEPOINT_MAX_MSG, p->target,
+				   PROBE_TRACEPOINT_MAX_PROGS);
+			g->errors++;
+		}
+	}
 	if (g->scratch)
 		cg_map_describe(g, g->scratch, CT_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
-				g->di_int, cg_di_array(g, g->di_u64, 64, layout_round8(g->scratch_size) / 8));
+				g->di_int, cg_di_array(g, g->di_u64, 64,
+					    layout_round8(g->scratch_size ? g->scratch_size : 8) / 8));
 }

@@ -59,7 +59,7 @@ static void cg_llvm_diag(LLVMDiagnosticInfoRef di, void *ctx)
 	msg = LLVMGetDiagInfoDescription(di);
 	if (!g->errors)
 		diag_error_noloc(&g->c->diag, "cannot compile the program for BPF: %s%s", msg,
-				 strstr(msg, "stack") ? " (use fewer or shorter strings in one probe)"
+				 strstr(msg, "stack") ? " (a clause's program needs more than the 512 bytes of BPF stack: split the clause)"
 						      : "");
 	g->errors++;
 	LLVMDisposeMessage(msg);

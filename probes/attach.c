@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -91,4 +92,44 @@ static const struct attach_ops attach_table[] = {
 const struct attach_ops *attach_ops(enum attach_kind k)
 {
 	return &attach_table[k];
+}
+
+struct tp_ix {
+	const char *target;
+	unsigned i;
+};
+
+static int tp_ix_cmp(const void *a, const void *b)
+{
+	const struct tp_ix *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int uint_cmp(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigned *over)
+{
+	struct tp_ix *v = n ? malloc(n * sizeof(*v)) : NULL;
+	unsigned nover = 0, run = 0;
+
+	if (!v)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		v[i].target = targets[i], v[i].i = i;
+	qsort(v, n, sizeof(*v), tp_ix_cmp);
+	for (unsigned i = 0; i < n; i++) {
+		run = i && !strcmp(v[i].target, v[i - 1].target) ? run + 1 : 0;
+		if (run == PROBE_TRACEPOINT_MAX_PROGS)
+			over[nover++] = v[i].i;
+	}
+	free(v);
+	qsort(over, nover, sizeof(*over), uint_cmp);
+	return nover;
 }

@@ -105,6 +105,13 @@ struct field_recipe {
 	bool at_start;
 };
 
+/* The kernel attaches at most this many BPF programs to one tracepoint
+ * (BPF_TRACE_MAX_PROGS; one more fails with E2BIG): checked before loading. */
+#define PROBE_TRACEPOINT_MAX_PROGS 64
+#define PROBE_TRACEPOINT_MAX_MSG \
+	"too many programs on tracepoint %s: the kernel attaches at most %d BPF programs to " \
+	"one tracepoint and this clause's is one more; put fewer clauses on this probe, or merge them"
+
 enum attach_kind {
 	ATTACH_TRACEPOINT, /* "category:event" */
 	ATTACH_KPROBE,     /* kernel function entry */
@@ -206,6 +213,10 @@ const char *probe_tracefs(char *err, size_t errlen);
  * NULL with a message in err when it does not exist or cannot be read. */
 const struct probe_def *probe_tracepoint(struct arena *a, const char *target, char *err,
 					 size_t errlen);
+/* Of n programs on the tracepoints targets[0..n-1] (in order), the indexes of those
+ * that are one too many for their tracepoint (the 65th) go to over[] (room for n),
+ * ascending; returns how many. O(n log n). */
+unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigned *over);
 /* A definition for kprobe:fn (arg0..arg5) or kretprobe:fn (retval). */
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
 

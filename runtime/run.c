@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -64,9 +65,50 @@ static double rt_now_ms(void)
 
 /* ---- the -c command ---- */
 
+/* Run without a shell (split into words at blanks) unless the command has characters
+ * the shell would interpret; '=' only matters in the first word (an assignment). */
 static bool rt_needs_shell(const char *cmd)
 {
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~=%{}!\n") != NULL;
+	const char *w = cmd + strspn(cmd, " \t");
+
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[]#~{}!\n") != NULL || memchr(w, '=', strcspn(w, " \t"));
+}
+
+/* A shell command that is one simple command (words, quotes, expansions, redirections;
+ * no list, pipeline, background, subshell or compound command) can be run as
+ * `exec CMD` (`exec env CMD` when it begins with an assignment), so that the shell's
+ * process becomes the command and cpid is its pid: that prefix, else NULL. */
+static const char *rt_exec_prefix(const char *cmd)
+{
+	const char *w = cmd + strspn(cmd, " \t");
+	char q = 0;
+
+	if (*w == '!' || *w == '{' || (!strncmp(w, "exec", 4) && strchr(" \t", w[4])))
+		return NULL; /* negation, a group, exec already */
+	for (const char *c = cmd; *c; c++) {
+		if (q) { /* in quotes */
+			if (*c == q)
+				q = 0;
+			else if (q == '"' && *c == '\\' && c[1])
+				c++;
+			else if (q == '"' && *c == '`')
+				return false;
+			continue;
+		}
+		if (*c == '\\' && c[1])
+			c++;
+		else if (*c == '\'' || *c == '"')
+			q = *c;
+		else if (*c == '&' && c > cmd && (c[-1] == '>' || c[-1] == '<'))
+			continue; /* 2>&1 */
+		else if (strchr(";&|()`\n", *c))
+			return false;
+		else if (*c == '#' && (c == cmd || c[-1] == ' ' || c[-1] == '\t'))
+			break; /* a comment */
+	}
+	if (q)
+		return NULL;
+	return memchr(w, '=', strcspn(w, " \t\"'")) ? "exec env " : "exec ";
 }
 
 static bool rt_in_path(const char *prog)
@@ -99,12 +141,22 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 	char *copy = strdup(cmd), *argv[256];
 	int argc = 0;
 	bool shell = rt_needs_shell(cmd);
+	pid_t parent;
 
 	memset(ch, 0, sizeof(*ch));
 	ch->pidfd = -1;
 	if (!copy)
 		return -1;
-	if (shell) {
+	if (shell) { /* exec'd by the shell when simple: cpid is then the command, not sh */
+		const char *pre = rt_exec_prefix(cmd);
+		char *ex = pre ? malloc(strlen(pre) + strlen(cmd) + 1) : NULL;
+
+		if (ex) {
+			strcpy(ex, pre);
+			strcat(ex, cmd);
+			free(copy);
+			copy = ex;
+		}
 		argv[0] = "/bin/sh", argv[1] = "-c", argv[2] = copy, argv[3] = NULL;
 	} else {
 		for (char *t = strtok(copy, " \t"); t && argc < 255; t = strtok(NULL, " \t"))
@@ -123,6 +175,7 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		}
 	}
 	fflush(NULL);
+	parent = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		fprintf(stderr, "nfsq: -c: fork: %s\n", strerror(errno));
@@ -130,12 +183,18 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		return -1;
 	}
 	if (ch->pid == 0) {
+		/* its own process group (killed as one at the end), and dead with nfsq even
+		 * when nfsq is SIGKILLed (the death signal survives exec) */
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		fprintf(stderr, "nfsq: -c: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	free(copy);
+	setpgid(ch->pid, ch->pid); /* also here: no window where it is in nfsq's group */
 	ch->held = true;
 	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
 	return 0;
@@ -165,16 +224,32 @@ static void rt_child_release(struct rt_child *ch)
 	}
 }
 
+/* One line on stderr when the command, having exited by itself, did not succeed. */
+static void rt_child_report(const struct rt_child *ch)
+{
+	const char *name;
+
+	if (ch->pid <= 0 || !ch->exited)
+		return;
+	if (WIFEXITED(ch->status) && WEXITSTATUS(ch->status))
+		fprintf(stderr, "nfsq: the -c command exited with status %d\n", WEXITSTATUS(ch->status));
+	else if (WIFSIGNALED(ch->status) && (name = sigabbrev_np(WTERMSIG(ch->status))))
+		fprintf(stderr, "nfsq: the -c command was killed by SIG%s\n", name);
+	else if (WIFSIGNALED(ch->status))
+		fprintf(stderr, "nfsq: the -c command was killed by signal %d\n", WTERMSIG(ch->status));
+}
+
 static void rt_child_reap(struct rt_child *ch, bool kill_it)
 {
-	if (ch->pid <= 0 || ch->exited)
+	if (ch->pid <= 0)
 		goto cleanup;
 	if (ch->held) /* never released: it must not run at all */
-		kill(ch->pid, SIGKILL);
-	else if (kill_it)
-		kill(ch->pid, SIGTERM);
-	if (waitpid(ch->pid, &ch->status, 0) == ch->pid)
+		kill(-ch->pid, SIGKILL);
+	else if (kill_it) /* its group: what it started too, also after it exited */
+		kill(-ch->pid, SIGTERM);
+	if (!ch->exited && waitpid(ch->pid, &ch->status, 0) == ch->pid)
 		ch->exited = true;
+	ch->pid = 0;
 cleanup:
 	if (ch->pidfd >= 0)
 		close(ch->pidfd);
@@ -286,6 +361,10 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
 			"CAP_BPF and CAP_PERFMON)\n", what);
+	else if (err == E2BIG && p->attach == ATTACH_TRACEPOINT)
+		fprintf(stderr, "nfsq: cannot attach %s to %s: the kernel attaches at most %d BPF "
+			"programs to one tracepoint, other tracers' included; put fewer clauses on "
+			"this probe, or merge them\n", what, p->target, PROBE_TRACEPOINT_MAX_PROGS);
 	else
 		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
 	return -1;
@@ -677,6 +756,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		fprintf(stderr, "nfsq: writing the output failed: %s\n",
 			strerror(r.out_errno ? r.out_errno : EIO));
 	ret = r.errors || ferror(o->out) ? NFSQ_EXIT_RUNTIME : 0;
+	rt_child_report(&ch);
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);
 cleanup:

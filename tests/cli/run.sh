@@ -115,6 +115,12 @@ if [[ $(id -u) == 0 ]]; then
 	done
 fi
 
+# the kernel attaches at most 64 programs to one tracepoint: --check says so at the 65th
+python3 -c "print('tracepoint:syscalls:sys_enter_getppid { @a = count(); }\n' * 64)" > "$tmp/tp64.nfsq"
+expect 0 '^$' -- --check "$tmp/tp64.nfsq"
+python3 -c "print('tracepoint:syscalls:sys_enter_getppid { @a = count(); }\n' * 65)" > "$tmp/tp65.nfsq"
+expect 1 '^/.*/tp65\.nfsq:65:1: error: too many programs on tracepoint syscalls:sys_enter_getppid: the kernel attaches at most 64 BPF programs to one tracepoint and this clause.s is one more; put fewer clauses on this probe, or merge them$' -- --check "$tmp/tp65.nfsq"
+
 # big and hostile inputs never crash: exit 1 with errors, in bounded time
 head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
 expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"

@@ -77,5 +77,42 @@ attached $pid; objs=$(held $pid)
 wait $pid
 check "exit() in the script (nfsq exit $?, printed '$(tr '\n' ' ' < "$tmp/out")')" "$objs"
 
+# the -c command dies with nfsq, even when nfsq is SIGKILLed (PR_SET_PDEATHSIG), and
+# what it started in its process group is killed when nfsq ends
+dead() { # PID: it is gone (or a zombie) within 5 s
+	for ((i = 0; i < 100; i++)); do
+		[[ ! -e /proc/$1 ]] || grep -q '^State:.*Z' /proc/"$1"/status 2> /dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+"$nfsq" -q -e "$prog" -c "$calls sleep-ms 60000" > "$tmp/out" 2>&1 &
+pid=$!
+attached $pid
+child=$(cat /proc/$pid/task/*/children 2> /dev/null | awk '{print $1}')
+n=$((n + 1))
+if [[ -z $child ]]; then
+	echo "FAIL -c command and SIGKILL of nfsq: no child found"; fails=$((fails + 1))
+elif [[ $(awk '{print $5}' /proc/"$child"/stat) != "$child" ]]; then
+	echo "FAIL -c command and SIGKILL of nfsq: the command is not in its own process group"; fails=$((fails + 1))
+	kill -KILL $pid $child
+else
+	kill -KILL $pid
+	if dead "$child"; then
+		echo "PASS -c command died with nfsq (SIGKILL)"
+	else
+		echo "FAIL -c command still runs after nfsq was SIGKILLed"; fails=$((fails + 1)); kill -KILL "$child"
+	fi
+fi
+wait $pid 2> /dev/null
+"$nfsq" -q -e "$prog" -c "sh -c '$calls sleep-ms 60000 & echo \$! > $tmp/bg; sleep 0.3'" > "$tmp/out" 2>&1
+bg=$(cat "$tmp/bg" 2> /dev/null)
+n=$((n + 1))
+if [[ -n $bg ]] && dead "$bg"; then
+	echo "PASS what the -c command left running in its group was killed when nfsq ended"
+else
+	echo "FAIL the -c command's background process ${bg:-?} outlived nfsq"; fails=$((fails + 1)); [[ -n $bg ]] && kill -KILL "$bg"
+fi
+
 echo "$((n - fails)) of $n passed"
 ((fails == 0))
