@@ -43,6 +43,7 @@ struct rt_child {
 	int pidfd;
 	bool exited;
 	int status;
+	bool group;  /* in a process group of its own (killed as one at the end) */
 };
 
 static int rt_verbose;
@@ -176,6 +177,10 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 	}
 	fflush(NULL);
 	parent = getpid();
+	/* A process group of its own, unless nfsq runs in the foreground of a terminal: there
+	 * the command stays in nfsq's group, so that it can read the terminal and Ctrl-C
+	 * reaches both (as with bpftrace). */
+	ch->group = !(isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp());
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		fprintf(stderr, "nfsq: -c: fork: %s\n", strerror(errno));
@@ -185,7 +190,8 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 	if (ch->pid == 0) {
 		/* its own process group (killed as one at the end), and dead with nfsq even
 		 * when nfsq is SIGKILLed (the death signal survives exec) */
-		setpgid(0, 0);
+		if (ch->group)
+			setpgid(0, 0);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 			_exit(127);
 		raise(SIGSTOP);
@@ -194,7 +200,8 @@ static int rt_child_spawn(const char *cmd, struct rt_child *ch)
 		_exit(127);
 	}
 	free(copy);
-	setpgid(ch->pid, ch->pid); /* also here: no window where it is in nfsq's group */
+	if (ch->group)
+		setpgid(ch->pid, ch->pid); /* also here: no window where it is in nfsq's group */
 	ch->held = true;
 	ch->pidfd = (int)syscall(SYS_pidfd_open, ch->pid, 0);
 	return 0;
@@ -244,9 +251,11 @@ static void rt_child_reap(struct rt_child *ch, bool kill_it)
 	if (ch->pid <= 0)
 		goto cleanup;
 	if (ch->held) /* never released: it must not run at all */
-		kill(-ch->pid, SIGKILL);
-	else if (kill_it) /* its group: what it started too, also after it exited */
+		kill(ch->group ? -ch->pid : ch->pid, SIGKILL);
+	else if (kill_it && ch->group) /* its group: what it started too, also after it exited */
 		kill(-ch->pid, SIGTERM);
+	else if (kill_it && !ch->exited) /* (an exited pid may be reused) */
+		kill(ch->pid, SIGTERM);
 	if (!ch->exited && waitpid(ch->pid, &ch->status, 0) == ch->pid)
 		ch->exited = true;
 	ch->pid = 0;
