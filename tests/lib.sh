@@ -19,8 +19,13 @@
 # every few ms; W0 is the value at T0, see cpu_wait). On an idle machine the two are the
 # same; on a loaded one a 1 s promise is checked on own_ms and the wall-clock time is
 # printed beside it. `took` says both: "N ms of its own (M ms on the clock)".
-#   cpu_wait PID         sets cpu_wait to the ns PID has waited for a CPU so far (left as
-#                        it was once PID is gone)
+#   cpu_wait PID         sets cpu_wait to the ns PID (its main thread) has waited for a
+#                        CPU so far (left as it was once PID is gone)
+#   thread_times PID     prints "TID RUN_NS WAIT_NS" for each thread of PID: for a
+#                        multi-threaded nfsq (--serve), take one before and one after a
+#                        timed request and use own_ms_busiest
+#   own_ms_busiest BEFORE AFTER WALL_MS   prints WALL_MS less the CPU wait of the thread
+#                        that ran the most between the two thread_times
 #   timed_env            an env(1) prefix for timed runs of a sanitized nfsq: without
 #                        LeakSanitizer's scan at exit (the sanitizer's work, not nfsq's:
 #                        hundreds of ms on a busy machine); leaks are checked by the
@@ -52,6 +57,20 @@ nfsq_ready() {
 cpu_wait() {
 	local w
 	{ read -r _ w _ <"/proc/$1/schedstat"; } 2>/dev/null && cpu_wait=$w
+}
+
+thread_times() {
+	local f r w t
+	for f in /proc/"$1"/task/*/schedstat; do
+		t=${f%/schedstat}
+		{ read -r r w _ <"$f"; } 2>/dev/null && echo "${t##*/} $r $w"
+	done
+}
+
+own_ms_busiest() {
+	awk -v wall="$3" 'NR == FNR { r[$1] = $2; w[$1] = $3; next }
+		($1 in r) && (best == "" || $2 - r[$1] > run) { best = $1; run = $2 - r[$1]; wait = $3 - w[$1] }
+		END { printf "%d\n", wall - wait / 1000000 }' <(echo "$1") <(echo "$2")
 }
 
 until_exit() {
