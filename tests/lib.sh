@@ -21,11 +21,11 @@
 # printed beside it. `took` says both: "N ms of its own (M ms on the clock)".
 #   cpu_wait PID         sets cpu_wait to the ns PID (its main thread) has waited for a
 #                        CPU so far (left as it was once PID is gone)
-#   thread_times PID     prints "TID RUN_NS WAIT_NS" for each thread of PID: for a
-#                        multi-threaded nfsq (--serve), take one before and one after a
-#                        timed request and use own_ms_busiest
-#   own_ms_busiest BEFORE AFTER WALL_MS   prints WALL_MS less the CPU wait of the thread
-#                        that ran the most between the two thread_times
+#   thread_times PID     prints "TID RUN_NS WAIT_NS" for each thread of PID (schedstat)
+#   cpu_ms_between BEFORE AFTER   prints the CPU time (ms) PID's threads used between two
+#                        thread_times: what a request to a multi-threaded nfsq (--serve)
+#                        cost it, whatever the load (its wall-clock time also has the
+#                        client's waits for a CPU in it)
 #   timed_env            an env(1) prefix for timed runs of a sanitized nfsq: without
 #                        LeakSanitizer's scan at exit (the sanitizer's work, not nfsq's:
 #                        hundreds of ms on a busy machine); leaks are checked by the
@@ -67,10 +67,9 @@ thread_times() {
 	done
 }
 
-own_ms_busiest() {
-	awk -v wall="$3" 'NR == FNR { r[$1] = $2; w[$1] = $3; next }
-		($1 in r) && (best == "" || $2 - r[$1] > run) { best = $1; run = $2 - r[$1]; wait = $3 - w[$1] }
-		END { printf "%d\n", wall - wait / 1000000 }' <(echo "$1") <(echo "$2")
+cpu_ms_between() {
+	awk 'NR == FNR { r[$1] = $2; next } { s += $2 - r[$1] } END { printf "%d\n", s / 1000000 }' \
+		<(echo "$1") <(echo "$2")
 }
 
 until_exit() {

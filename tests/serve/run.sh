@@ -9,9 +9,9 @@
 #   100 KB request line get errors, and tracing still counts exactly afterwards;
 # - interval + print still print; SIGTERM and SIGINT stop it cleanly (exit 0, no map
 #   printout); a taken port or a bad address is an error;
-# - a scrape of 10^5 series takes under 1 s of nfsq's own time (best of 5; tests/lib.sh:
-#   the wall-clock time less the time the thread that answered waited for a CPU that the
-#   machine gave to other processes; the wall-clock time is printed beside it).
+# - a scrape of 10^5 series costs nfsq under 1 s of CPU (best of 5; its threads' CPU
+#   time, tests/lib.sh: the same on an idle machine and a loaded one, where the
+#   wall-clock time, printed beside it, is mostly nfsq and curl waiting for a CPU).
 # No fixed sleep stands for "long enough" (issue #14): each wait is for a condition.
 # Needs root (exit 77 otherwise), curl, promtool (Debian's prometheus) and python3.
 set -u
@@ -175,13 +175,13 @@ for i in 1 2 3 4 5; do
 	curl -sS -o "$tmp/big" --max-time 60 "http://127.0.0.1:$port/metrics"
 	t1=${EPOCHREALTIME/./} after=$(thread_times "$pid")
 	wall=$(((t1 - t0) / 1000))
-	own=$(own_ms_busiest "$before" "$after" "$wall")
-	echo "scrape of 10^5 series: $own ms of nfsq's own time ($wall ms on the clock), $(wc -c <"$tmp/big") bytes"
-	[[ -z $best ]] || ((own < best)) && best=$own best_wall=$wall
+	cpu=$(cpu_ms_between "$before" "$after")
+	echo "scrape of 10^5 series: $cpu ms of nfsq's CPU ($wall ms on the clock), $(wc -c <"$tmp/big") bytes"
+	[[ -z $best ]] || ((cpu < best)) && best=$cpu best_wall=$wall
 done
 expect "series in the scrape (at least 10^5)" "$(grep -c '^nfsq_series_total{key0="[0-9]*"} 1$' "$tmp/big")" "$entries"
 ((entries >= 100000)) || bad "only $entries series after 5 rounds of calls"
-expect "10^5 series scraped in under 1 s of nfsq's own time (best of 5: $best ms, $best_wall ms on the clock)" \
+expect "10^5 series scraped with under 1 s of nfsq's CPU (best of 5: $best ms, $best_wall ms on the clock)" \
 	"$( ((best < 1000)) && echo yes || echo no)" yes
 kill -TERM "$pid"
 wait "$pid"
