@@ -5,13 +5,19 @@
 # this machine's 2 CPUs, 8 loops are four per CPU. The loops end with COMMAND however it
 # ends: killed when this script exits, and by their parent-death signal when this script
 # is itself killed (a ctest timeout, SIGKILL). Exit status: COMMAND's. N = 0 runs COMMAND
-# alone. Used by `NFSQ_TEST_LOAD=N ./dev test` and by the ctest entry host_under_load
-# (label "load"), e.g. by hand from a build directory:
+# alone; nested inside another load.sh it adds none (NFSQ_TEST_LOAD_RUNNING). Used by
+# `NFSQ_TEST_LOAD=N ./dev test` and by the ctest entry host_under_load (label "load"),
+# e.g. by hand from a build directory:
 #     ../tests/load.sh 8 ctest --output-on-failure -L 'runtime|serve'
 set -u
 n=${1:-}
 [[ $n =~ ^[0-9]+$ && $# -ge 2 ]] || { echo "usage: load.sh N COMMAND [ARGS...]" >&2; exit 2; }
 shift
+if ((n)) && [[ ${NFSQ_TEST_LOAD_RUNNING:-0} != 0 ]]; then # nested: the load is already there
+	echo "load.sh: already beside $NFSQ_TEST_LOAD_RUNNING busy loops; adding none" >&2
+	n=0
+fi
+((n)) && export NFSQ_TEST_LOAD_RUNNING=$n
 loops=()
 # shellcheck disable=SC2317 # (called by the EXIT trap)
 stop_loops() { ((${#loops[@]})) && kill -KILL "${loops[@]}" 2>/dev/null; loops=(); }
