@@ -277,10 +277,24 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(&id, data, 8);
 	switch (id & LAYOUT_EV_KIND_MASK) {
-	case 0:
+	case 0: {
+		/* test-only faults for tests/runtime/flood.sh --selftest, never for use:
+		 * NFSQ_TEST_DROP_EVENTS=N drops every Nth printf event without counting it,
+		 * NFSQ_TEST_SLOW_EVENTS=US spends US microseconds on each one */
+		static long drop = -1, slow, seen;
+
+		if (drop < 0) {
+			drop = getenv("NFSQ_TEST_DROP_EVENTS") ? atol(getenv("NFSQ_TEST_DROP_EVENTS")) : 0;
+			slow = getenv("NFSQ_TEST_SLOW_EVENTS") ? atol(getenv("NFSQ_TEST_SLOW_EVENTS")) : 0;
+		}
+		if (slow > 0)
+			usleep(slow);
+		if (drop > 0 && ++seen % drop == 0)
+			break;
 		if (id < r->obj->nprintfs)
 			rt_printf_event(r, r->obj->printfs[id], data, size);
 		break;
+	}
 	case LAYOUT_EV_EXIT:
 		r->exiting = r->exit_called = true;
 		break;

@@ -195,7 +195,12 @@ if command -v fsslower >/dev/null; then
 	for ((i = 0; i < 100; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
 	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
 		"wl write $d/cmp.dat 20 65536"
-	sleep 0.5; kill -INT $fpid; wait $fpid 2>/dev/null
+	# until nfsslower has printed the 20 writes (it polls its buffer; 20 s at most), not a fixed sleep
+	for ((i = 0; i < 200; i++)); do
+		(($(awk '$4 == "W" && $8 == "cmp.dat"' /tmp/fsslower.txt 2>/dev/null | wc -l) >= 20)) && break
+		sleep 0.1
+	done
+	kill -INT $fpid; wait $fpid 2>/dev/null
 	# TIME COMM PID T BYTES OFF_KB LAT(ms) FILENAME
 	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
 	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')

@@ -122,10 +122,17 @@ while kill -0 "$health" 2>/dev/null; do
 done
 wait "$health"
 expect "nfshealth (-c load) exit status" "$?" 0
-sleep 1
-for m in nfs3 nfs4; do
-	wl ops /mnt/$m >"$tmp/ops1.$m"
-	bytes_of /mnt/$m >"$tmp/bytes1.$m"
+# the totals once the clients' counters have settled (two reads 1 s apart agree; 30 s at
+# most), not after a fixed second that a slow VM may need more than
+for _ in $(seq 30); do
+	for m in nfs3 nfs4; do
+		wl ops /mnt/$m >"$tmp/ops1.$m"
+		bytes_of /mnt/$m >"$tmp/bytes1.$m"
+	done
+	cat "$tmp"/ops1.* "$tmp"/bytes1.* >"$tmp/settled.now"
+	cmp -s "$tmp/settled.now" "$tmp/settled.last" 2>/dev/null && break
+	mv "$tmp/settled.now" "$tmp/settled.last"
+	sleep 1
 done
 scrape >"$tmp/scrape1"
 

@@ -3,13 +3,18 @@
  *
  *   calls getppid N            N getppid() calls
  *   calls read-sizes S1 S2 ... read(-1, NULL, S) for each S (fails with EBADF)
- *   calls sleep-ms MS          sleeps MS milliseconds (for interval / exit tests)
+ *   calls sleep-ms MS [FILE]   sleeps MS milliseconds (for interval / exit tests); then
+ *                              writes the time it woke to FILE (us since the epoch)
  *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
- *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls (-p tests)
+ *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls
+ *   calls wait-getppid FILE N  waits until FILE exists (the test's go: its tracer is
+ *                              ready), makes N getppid() calls, creates FILE.done, and
+ *                              exits once FILE is gone (-p tests)
  *   calls mixed N S1 S2 ...    N getppid() calls, then read(-1, NULL, S) for each S
  *   calls spin-getppid MS      getppid() calls for MS milliseconds; prints how many
- *   calls lateness MS N        N sleeps of MS milliseconds; prints the largest wake-up
- *                              delay past the deadline, in microseconds
+ *   calls lateness MS N        N sleeps of MS milliseconds; prints the wake-up delays past
+ *                              the deadline, in microseconds: the largest, the 90th
+ *                              percentile and the median
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +31,17 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS | write-fds FD... | delay-getppid MS N | mixed N S... | spin-getppid MS | lateness MS N\n");
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS [FILE] | write-fds FD... | delay-getppid MS N | wait-getppid FILE N | mixed N S... | spin-getppid MS | lateness MS N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
@@ -68,10 +80,40 @@ int main(int argc, char **argv)
 			syscall(SYS_getppid);
 		return 0;
 	}
-	if (!strcmp(argv[1], "sleep-ms") && argc == 3) {
+	if (!strcmp(argv[1], "wait-getppid") && argc == 4) {
+		long n = strtol(argv[3], NULL, 0);
+		struct timespec ts = {0, 1000000L};
+		char done[4096];
+		FILE *f;
+
+		for (long i = 0; access(argv[2], F_OK); i++) {
+			if (i == 600000) /* 10 minutes: nobody will say go */
+				return 1;
+			nanosleep(&ts, NULL);
+		}
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		snprintf(done, sizeof(done), "%s.done", argv[2]);
+		if (!(f = fopen(done, "w")))
+			return 1;
+		fclose(f);
+		for (long i = 0; !access(argv[2], F_OK) && i < 600000; i++)
+			nanosleep(&ts, NULL);
+		return 0;
+	}
+	if (!strcmp(argv[1], "sleep-ms") && (argc == 3 || argc == 4)) {
 		long ms = strtol(argv[2], NULL, 0);
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+		FILE *f;
+
 		nanosleep(&ts, NULL);
+		if (argc == 4) { /* when it woke: CLOCK_REALTIME in us, as bash's $EPOCHREALTIME */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if (!(f = fopen(argv[3], "w")))
+				return 1;
+			fprintf(f, "%lld\n", ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
+			fclose(f);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "spin-getppid") && argc == 3) {
@@ -85,18 +127,20 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "lateness") && argc == 4) {
 		long ms = strtol(argv[2], NULL, 0), n = strtol(argv[3], NULL, 0);
-		long long worst = 0;
+		long long *late = calloc(n > 0 ? n : 1, sizeof(*late));
 
+		if (!late || n <= 0)
+			return 2;
 		for (long i = 0; i < n; i++) {
-			long long deadline = now_ns() + ms * 1000000LL, late;
+			long long deadline = now_ns() + ms * 1000000LL;
 			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 			nanosleep(&ts, NULL);
-			late = now_ns() - deadline;
-			if (late > worst)
-				worst = late;
+			late[i] = now_ns() - deadline;
 		}
-		printf("%lld\n", worst / 1000);
+		qsort(late, n, sizeof(*late), cmp_ll);
+		printf("%lld %lld %lld\n", late[n - 1] / 1000, late[n * 9 / 10] / 1000, late[n / 2] / 1000);
+		free(late);
 		return 0;
 	}
 	fprintf(stderr, "calls: unknown mode '%s'\n", argv[1]);

@@ -5,11 +5,16 @@
 #   // env: VAR=value ...   environment for nfsq
 #   // exit: N             expected exit status (default 0)
 #   // wrap: CMD ...       run nfsq under CMD (e.g. setpriv to drop root)
-#   // signal: SIG MS      send SIG to nfsq after MS milliseconds
+#   // signal: SIG MS      send SIG to nfsq MS milliseconds after it is ready (probes
+#                          attached, signalfd open) and the @PID@ helper has finished
 # Substitutions in args: @CALLS@ the calls helper, @OUT@ a temporary output file
-# (its content is appended to stdout), @PID@ the pid of `calls delay-getppid 500 777`
-# started in the background. Expected stdout: CASE.out; when CASE.err exists, stderr
-# must begin with its lines. Exit 77 (skip) when not root.
+# (its content is appended to stdout), @PID@ the pid of `calls wait-getppid GO 777`
+# started in the background: it makes its 777 calls once nfsq is ready (GO is a file
+# this script creates then), however long nfsq takes to start on a loaded machine, and
+# exits when GO is removed: at once without a signal: line (nfsq -p follows it), after
+# nfsq has exited with one (so that the signal is what stops nfsq).
+# Expected stdout: CASE.out; when CASE.err exists, stderr must begin with its lines.
+# Exit 77 (skip) when not root.
 set -u
 nfsq=$1 calls=$2 case=$3 update=${4:-}
 base=${case%.nfsq}
@@ -18,35 +23,57 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+bgpid=
+trap 'if [ -n "$bgpid" ]; then kill "$bgpid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+# ready PID: waits (60 s at most) until nfsq has its signalfd (probes attached; from then
+# on SIGINT stops it cleanly) or has exited
+ready() {
+	i=0
+	while [ $i -lt 600 ] && [ -d /proc/"$1" ]; do
+		grep -qs '^sigmask:' /proc/"$1"/fdinfo/* && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 args=$(sed -n 's,^// args: ,,p' "$case" | head -1)
 envs=$(sed -n 's,^// env: ,,p' "$case" | head -1)
 want_exit=$(sed -n 's,^// exit: ,,p' "$case" | head -1)
 want_exit=${want_exit:-0}
 wrap=$(sed -n 's,^// wrap: ,,p' "$case" | head -1)
 sig=$(sed -n 's,^// signal: ,,p' "$case" | head -1)
-bgpid=
 case "$args" in *@PID@*)
-	"$calls" delay-getppid 500 777 &
+	"$calls" wait-getppid "$tmp/go" 777 &
 	bgpid=$!
 	args=$(printf '%s' "$args" | sed "s,@PID@,$bgpid,g");;
 esac
 args=$(printf '%s' "$args" | sed -e "s,@CALLS@,$calls,g" -e "s,@OUT@,$tmp/out,g")
 # from the case's directory, so that messages name the script as NAME.nfsq
 cd "$(dirname "$case")" || exit 1
-if [ -n "$sig" ]; then
-	set -- $sig
+if [ -n "$sig" ] || [ -n "$bgpid" ]; then
 	eval "exec $wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr" &
 	pid=$!
-	sleep "$(echo "$2" | awk '{print $1 / 1000}')"
-	kill -s "$1" "$pid"
+	ready "$pid"
+	: >"$tmp/go"
+	i=0
+	while [ -n "$bgpid" ] && [ ! -e "$tmp/go.done" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -z "$sig" ] && rm -f "$tmp/go"
+	if [ -n "$sig" ]; then
+		set -- $sig
+		sleep "$(echo "$2" | awk '{print $1 / 1000}')"
+		kill -s "$1" "$pid"
+	fi
 	wait "$pid"
 	rc=$?
+	rm -f "$tmp/go"
+	[ -n "$bgpid" ] && wait "$bgpid"
 else
 	eval "$wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr"
 	rc=$?
 fi
-[ -n "$bgpid" ] && wait "$bgpid"
 [ -f "$tmp/out" ] && cat "$tmp/out" >>"$tmp/stdout"
 if [ "$update" = --update ]; then
 	cp "$tmp/stdout" "$base.out"
