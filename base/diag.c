@@ -197,7 +197,8 @@ const char *diag_suggest(const char *name, const char *const *cands, unsigned n)
 	const char *best = NULL;
 	unsigned bestd = 255;
 	size_t len = strlen(name);
-	unsigned limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+	unsigned limit = len <= 3 ? 1 : len <= 6 ? 2
+						 : 3;
 	for (unsigned i = 0; i < n; i++) {
 		if (!cands[i])
 			continue;

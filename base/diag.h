@@ -13,10 +13,10 @@ struct loc {
 };
 
 struct src {
-	const char *name;   /* "script.nfsq", or "-e" for a command-line program */
-	const char *text;   /* the script, NUL-terminated (may contain NULs) */
+	const char *name; /* "script.nfsq", or "-e" for a command-line program */
+	const char *text; /* the script, NUL-terminated (may contain NULs) */
 	uint32_t len;
-	uint32_t *lines;    /* offset of the first byte of each line */
+	uint32_t *lines; /* offset of the first byte of each line */
 	uint32_t nlines;
 };
 

@@ -21,8 +21,14 @@ struct type {
 #define NFSQ_STR_DEFAULT 64 /* string literal / field size when nothing says otherwise */
 #define NFSQ_STR_MAX 256    /* longest string a probe field or key may hold */
 
-static inline struct type type_int(void) { return (struct type){TYPE_INT, 8}; }
-static inline struct type type_str(uint32_t size) { return (struct type){TYPE_STR, size}; }
+static inline struct type type_int(void)
+{
+	return (struct type){TYPE_INT, 8};
+}
+static inline struct type type_str(uint32_t size)
+{
+	return (struct type){TYPE_STR, size};
+}
 static inline bool type_is_integer(struct type t)
 {
 	return t.kind == TYPE_INT || t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT;

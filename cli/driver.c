@@ -57,8 +57,7 @@ static double driver_ms(const struct timespec *t0)
 
 int driver_run(struct compilation *c, enum dump_kind dump, const struct run_options *o)
 {
-	struct cg_options co = {.opt_level = 1, .map_size = o->map_size,
-				.want_ir = dump == DUMP_IR};
+	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .want_ir = dump == DUMP_IR};
 	struct ct_object obj;
 	struct cg_info info;
 	struct timespec t0;
@@ -85,7 +84,8 @@ int driver_run(struct compilation *c, enum dump_kind dump, const struct run_opti
 	} else {
 		if (o->verbose)
 			fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes%s\n"
-				"nfsq: %.2f ms: compiled\n", info.ms_ir, info.ms_opt, info.ms_emit,
+					"nfsq: %.2f ms: compiled\n",
+				info.ms_ir, info.ms_opt, info.ms_emit,
 				obj.elf_size, info.cached ? " (from the cache)" : "", driver_ms(&t0));
 		ret = run_object(&obj, o);
 		goto cleanup;

@@ -30,7 +30,6 @@
 #define NFSQ_VERSION "dev"
 #endif
 
-
 #define MAX_SCRIPT (16u << 20)
 
 static void usage(FILE *out)
@@ -276,7 +275,8 @@ static int list_probes(char **pats, int npats, int verbose)
 				printf("        only events where: %s\n", a->guard);
 		}
 		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
-		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0] : NULL;
+		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0]
+											: NULL;
 		for (unsigned f = 0; f < p->nfields; f++) {
 			printf("      %-10s %-12s %s\n", p->fields[f].name, type_name(p->fields[f].type),
 			       p->fields[f].doc);
@@ -334,7 +334,8 @@ static FILE *open_output(const char *path)
 		fprintf(stderr, "nfsq: cannot write %s: %s\n", path, strerror(errno));
 	else if (st.st_uid != geteuid())
 		fprintf(stderr, "nfsq: will not write %s: it belongs to user %u, not to you "
-			"(remove it, or choose another path)\n", path, (unsigned)st.st_uid);
+				"(remove it, or choose another path)\n",
+			path, (unsigned)st.st_uid);
 	else if ((S_ISREG(st.st_mode) && ftruncate(fd, 0)) || fcntl(fd, F_SETFL, 0) ||
 		 !(f = fdopen(fd, "w")))
 		fprintf(stderr, "nfsq: cannot write %s: %s\n", path, strerror(errno));
@@ -345,7 +346,12 @@ static FILE *open_output(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_VERSION, OPT_MAP_SIZE, OPT_RINGBUF, OPT_NO_FENTRY, OPT_SERVE };
+	enum { OPT_CHECK = 256,
+	       OPT_VERSION,
+	       OPT_MAP_SIZE,
+	       OPT_RINGBUF,
+	       OPT_NO_FENTRY,
+	       OPT_SERVE };
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"map-size", required_argument, NULL, OPT_MAP_SIZE},
@@ -485,7 +491,9 @@ int main(int argc, char **argv)
 		rc = NFSQ_EXIT_USAGE;
 		goto cleanup;
 	}
-	rc = driver_run(&c, !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR : DUMP_BPF, &ro);
+	rc = driver_run(&c, !dump ? DUMP_NONE : strcmp(dump, "ir") == 0 ? DUMP_IR
+									: DUMP_BPF,
+			&ro);
 	if (outpath && fclose(ro.out) != 0 && !rc) { /* else driver_run said why */
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", outpath, strerror(errno));
 		rc = rc ? rc : NFSQ_EXIT_RUNTIME;

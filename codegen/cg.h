@@ -52,13 +52,13 @@ struct cg {
 	LLVMTargetMachineRef tm;
 	LLVMTypeRef i1, i8, i32, i64, ptr;
 	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
-	LLVMValueRef *maps;     /* per map_info.id */
+	LLVMValueRef *maps; /* per map_info.id */
 	LLVMValueRef ringbuf, drops, state, cfg;
-	LLVMValueRef scratch;     /* per-CPU array: one value per program that needs it */
-	uint32_t scratch_size;    /* its value size: the largest need */
-	unsigned nscratch;        /* programs using it */
-	bool scratch_mode;        /* the function being emitted keeps big buffers there */
-	bool scratch_all;         /* ... and the small (8-byte) ones too */
+	LLVMValueRef scratch;  /* per-CPU array: one value per program that needs it */
+	uint32_t scratch_size; /* its value size: the largest need */
+	unsigned nscratch;     /* programs using it */
+	bool scratch_mode;     /* the function being emitted keeps big buffers there */
+	bool scratch_all;      /* ... and the small (8-byte) ones too */
 	LLVMValueRef scratch_base;
 	uint32_t scratch_used, stack_used;
 	/* the function being emitted */

@@ -20,9 +20,9 @@
 #define CG_CACHE_MAGIC "nfsqobj2"
 
 struct cg_cache_trailer {
-	uint64_t size;	/* of the object before the trailer */
+	uint64_t size;    /* of the object before the trailer */
 	uint64_t hash[2]; /* cg_hash of the object */
-	char magic[8];	/* CG_CACHE_MAGIC, without its NUL */
+	char magic[8];    /* CG_CACHE_MAGIC, without its NUL */
 };
 
 static void cg_hash(const char *s, size_t n, uint64_t h[2])
@@ -116,7 +116,7 @@ void cg_cache_store(const char *dir, const char *key, const struct cg_object *ob
 		return;
 	cg_cache_trailer(obj->elf, obj->elf_size, &t);
 	ok = write(fd, obj->elf, obj->elf_size) == (ssize_t)obj->elf_size &&
-	     write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
+		write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
 	ok = !close(fd) && ok;
 	if (!ok || rename(tmp, path))
 		unlink(tmp);

@@ -275,7 +275,7 @@ LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 	case EXPR_STR:
 		return cg_str_literal(g, e->u.str.text, e->u.str.len,
 				      e->type.kind == TYPE_STR && e->type.size ? e->type.size
-									 : e->u.str.len + 1);
+									       : e->u.str.len + 1);
 	case EXPR_IDENT:
 		return cg_ident(g, e);
 	case EXPR_LOCAL:

@@ -53,8 +53,7 @@ static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, boo
 			cg_store(g, cg_field_now(g, type_int(), l, f), key, 8 * i);
 		}
 	} else {
-		cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID),
-					 cg_i64(g, 0xffffffff), ""), key, 0);
+		cg_store(g, LLVMBuildAnd(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 0xffffffff), ""), key, 0);
 	}
 	return key;
 }

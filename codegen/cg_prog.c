@@ -272,7 +272,7 @@ void cg_programs(struct cg *g)
 			}
 			char err[300];
 			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
-							     : NULL;
+							    : NULL;
 			if (!d || !d->nattach) {
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
 				g->obj->unavailable++;
@@ -304,6 +304,5 @@ void cg_programs(struct cg *g)
 	}
 	if (g->scratch)
 		cg_map_describe(g, g->scratch, CT_SCRATCH_NAME, LAYOUT_MAP_PERCPU_ARRAY, g->nscratch,
-				g->di_int, cg_di_array(g, g->di_u64, 64,
-					    layout_round8(g->scratch_size ? g->scratch_size : 8) / 8));
+				g->di_int, cg_di_array(g, g->di_u64, 64, layout_round8(g->scratch_size ? g->scratch_size : 8) / 8));
 }

@@ -17,7 +17,8 @@ static LLVMValueRef cg_ctx_ptr(struct cg *g, LLVMValueRef off)
 static LLVMValueRef cg_int_of(struct cg *g, LLVMValueRef v, uint32_t size, bool is_signed)
 {
 	LLVMTypeRef t = size == 1 ? g->i8 : size == 2 ? LLVMInt16TypeInContext(g->ctx)
-					  : size == 4 ? g->i32 : g->i64;
+		: size == 4                           ? g->i32
+						      : g->i64;
 
 	if (size < 8) {
 		v = LLVMBuildTrunc(g->b, v, t, "");
@@ -176,8 +177,7 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		LLVMValueRef sel = cg_read(g, type_int(), l, name, r->sel);
 		LLVMValueRef a = cg_read(g, t, l, name, r->then), b = cg_read(g, t, l, name, r->els);
 
-		return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, r->negate ? LLVMIntNE : LLVMIntEQ, sel,
-							   cg_i64(g, r->value), ""), a, b, "");
+		return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, r->negate ? LLVMIntNE : LLVMIntEQ, sel, cg_i64(g, r->value), ""), a, b, "");
 	}
 	p = cg_read_base(g, r, &ok);
 	if (!ok) {

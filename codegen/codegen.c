@@ -260,9 +260,7 @@ int cg_compile(struct compilation *c, const struct cg_options *o, struct ct_obje
 
 	memset(obj, 0, sizeof(*obj));
 	ret = cg_build(c, o, &built);
-	*info = (struct cg_info){.ms_ir = built.ms_ir, .ms_opt = built.ms_opt,
-				 .ms_emit = built.ms_emit, .cached = built.cached,
-				 .unavailable = built.unavailable};
+	*info = (struct cg_info){.ms_ir = built.ms_ir, .ms_opt = built.ms_opt, .ms_emit = built.ms_emit, .cached = built.cached, .unavailable = built.unavailable};
 	if (!ret)
 		ret = cg_export(c, &built, obj);
 	cg_object_free(&built);

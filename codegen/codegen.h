@@ -13,46 +13,46 @@
 #include "../probes/probe.h"
 
 struct cg_prog {
-	char name[16];              /* program (function) name in the object */
+	char name[16]; /* program (function) name in the object */
 	enum ct_prog_kind kind;
-	enum attach_kind attach;    /* CT_PROG_ATTACH: how */
-	const char *target;         /* CT_PROG_ATTACH: to what */
-	int64_t interval_ns;        /* INTERVAL */
+	enum attach_kind attach; /* CT_PROG_ATTACH: how */
+	const char *target;      /* CT_PROG_ATTACH: to what */
+	int64_t interval_ns;     /* INTERVAL */
 	const struct clause *clause;
 	const struct probe_ref *probe;
 	const struct probe_def *def; /* the probe's definition (built-in: resolved for this kernel) */
-	bool is_start;              /* start half of a start/end pair (no clause body) */
+	bool is_start;               /* start half of a start/end pair (no clause body) */
 };
 
 struct cg_options {
-	bool filter_pid;      /* -p: compile the tgid filter in (the pid itself is in the config map) */
-	const char *cache_dir; /* objects cached by IR hash here (NULL: no cache) */
-	uint32_t map_size;    /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
-	int opt_level;        /* 0: none, 1: light pipeline (default), 2: more passes (cg_optimize) */
-	bool want_ir;         /* keep the IR text in cg_object.ir */
+	bool filter_pid;           /* -p: compile the tgid filter in (the pid itself is in the config map) */
+	const char *cache_dir;     /* objects cached by IR hash here (NULL: no cache) */
+	uint32_t map_size;         /* entries per map (0 = LAYOUT_MAP_SIZE_DEFAULT) */
+	int opt_level;             /* 0: none, 1: light pipeline (default), 2: more passes (cg_optimize) */
+	bool want_ir;              /* keep the IR text in cg_object.ir */
 	uint32_t test_reject_line; /* tests only: emit code the verifier rejects at this line */
 };
 
 /* The object as codegen builds it (codegen.c). */
 struct cg_object {
-	void *elf;            /* the BPF ELF object (malloc'd) */
+	void *elf; /* the BPF ELF object (malloc'd) */
 	size_t elf_size;
-	char *ir;             /* LLVM IR text when want_ir (malloc'd) */
+	char *ir;              /* LLVM IR text when want_ir (malloc'd) */
 	struct cg_prog *progs; /* from the compilation's arena */
 	unsigned nprogs;
 	struct map_layout *maps; /* program maps, indexed by map_info.id (arena) */
 	unsigned nmaps;
 	uint32_t map_size;
 	double ms_ir, ms_opt, ms_emit; /* timings for -v */
-	bool cached;          /* the object came from the cache */
-	unsigned unavailable; /* errors that are facts of the kernel: probes it cannot give */
+	bool cached;                   /* the object came from the cache */
+	unsigned unavailable;          /* errors that are facts of the kernel: probes it cannot give */
 };
 
 /* What compiling took and found, for -v and the exit code. */
 struct cg_info {
 	double ms_ir, ms_opt, ms_emit; /* timings */
-	bool cached;          /* the object came from the cache */
-	unsigned unavailable; /* errors that are facts of the kernel: probes it cannot give */
+	bool cached;                   /* the object came from the cache */
+	unsigned unavailable;          /* errors that are facts of the kernel: probes it cannot give */
 };
 
 /* Compiles the checked program into obj (free it with ct_object_free; its tables live

@@ -54,14 +54,15 @@ void layout_map(struct arena *a, const struct map_info *m, struct map_layout *l)
 	l->map_type = l->percpu ? LAYOUT_MAP_PERCPU_HASH : LAYOUT_MAP_HASH;
 	if (m->agg == AGG_LHIST && m->lhist_step > 0 && m->lhist_max > m->lhist_min)
 		l->nbuckets = (uint32_t)((m->lhist_max - m->lhist_min + m->lhist_step - 1) /
-					 m->lhist_step) + 2;
+					 m->lhist_step) +
+			2;
 	if (l->percpu && !l->nkeys && m->agg != AGG_SUM &&
 	    (m->agg != AGG_LHIST || (l->nbuckets && l->nbuckets <= LAYOUT_ARRAY_MAX))) {
 		l->array = true;
 		l->map_type = LAYOUT_MAP_PERCPU_ARRAY;
-		l->max_entries = m->agg == AGG_HIST    ? LAYOUT_HIST_NBUCKETS
-				 : m->agg == AGG_LHIST ? l->nbuckets
-						       : 1;
+		l->max_entries = m->agg == AGG_HIST ? LAYOUT_HIST_NBUCKETS
+			: m->agg == AGG_LHIST       ? l->nbuckets
+						    : 1;
 	}
 }
 

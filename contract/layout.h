@@ -83,21 +83,24 @@ struct layout_key {
 
 struct map_layout {
 	const struct map_info *info;
-	char obj_name[16];     /* name of the map in the BPF object, e.g. "m0_bytes" */
+	char obj_name[16]; /* name of the map in the BPF object, e.g. "m0_bytes" */
 	unsigned nkeys;
 	struct layout_key *keys;
-	bool has_bucket;       /* hist / lhist */
+	bool has_bucket; /* hist / lhist */
 	uint32_t bucket_offset;
 	uint32_t key_size;
 	uint32_t value_size;
-	uint32_t map_type;     /* LAYOUT_MAP_HASH, LAYOUT_MAP_PERCPU_HASH or _PERCPU_ARRAY */
+	uint32_t map_type; /* LAYOUT_MAP_HASH, LAYOUT_MAP_PERCPU_HASH or _PERCPU_ARRAY */
 	bool percpu;
-	bool array;            /* a per-CPU array indexed by a u32 (see above) */
-	uint32_t max_entries;  /* array: its entries (hash maps: the run's map size) */
-	uint32_t nbuckets;     /* lhist: buckets including the under/overflow ones */
+	bool array;           /* a per-CPU array indexed by a u32 (see above) */
+	uint32_t max_entries; /* array: its entries (hash maps: the run's map size) */
+	uint32_t nbuckets;    /* lhist: buckets including the under/overflow ones */
 };
 
-static inline uint32_t layout_round8(uint32_t n) { return (n + 7) & ~7u; }
+static inline uint32_t layout_round8(uint32_t n)
+{
+	return (n + 7) & ~7u;
+}
 /* Bytes a value of type t takes in a key, record or buffer. */
 static inline uint32_t layout_type_size(struct type t)
 {

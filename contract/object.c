@@ -6,9 +6,15 @@
 const char *agg_name(enum agg_kind k)
 {
 	static const char *const names[] = {
-		[AGG_NONE] = "value", [AGG_COUNT] = "count", [AGG_SUM] = "sum",
-		[AGG_AVG] = "avg",    [AGG_MIN] = "min",     [AGG_MAX] = "max",
-		[AGG_STATS] = "stats", [AGG_HIST] = "hist",  [AGG_LHIST] = "lhist",
+		[AGG_NONE] = "value",
+		[AGG_COUNT] = "count",
+		[AGG_SUM] = "sum",
+		[AGG_AVG] = "avg",
+		[AGG_MIN] = "min",
+		[AGG_MAX] = "max",
+		[AGG_STATS] = "stats",
+		[AGG_HIST] = "hist",
+		[AGG_LHIST] = "lhist",
 	};
 	return names[k];
 }

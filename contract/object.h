@@ -30,43 +30,43 @@ const char *agg_name(enum agg_kind k); /* "count", ... */
 
 /* One map of the program; shared by every use of the same name. */
 struct map_info {
-	const char *name;     /* "@name" or "@" */
-	unsigned id;          /* 0..nmaps-1 in order of first use */
+	const char *name; /* "@name" or "@" */
+	unsigned id;      /* 0..nmaps-1 in order of first use */
 	unsigned nkeys;
-	struct type *keys;    /* nkeys key types */
+	struct type *keys; /* nkeys key types */
 	enum agg_kind agg;
-	struct type value;    /* AGG_NONE: the stored value's type; else int */
+	struct type value;                        /* AGG_NONE: the stored value's type; else int */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
 	/* where it is used (lang/record.c), for names and help texts (the exporter) */
 	const char **key_names; /* nkeys: each key's name as written (a field, a builtin or a
 				 * $local without '$') in the first keyed assignment, else the
 				 * first keyed use; NULL where the key is an expression */
-	bool have_first;      /* first: the first assignment, else the first use */
+	bool have_first;        /* first: the first assignment, else the first use */
 	struct loc first;
-	bool clause_first;    /* it is the first map its clause uses: clause_loc is the clause */
+	bool clause_first; /* it is the first map its clause uses: clause_loc is the clause */
 	struct loc clause_loc;
 	/* front end only (lang/sema.c) */
-	bool keys_known;      /* nkeys is set (a whole-map use like print(@m) does not say) */
-	struct loc def;       /* first assignment, for "defined here" notes */
-	bool assigned;        /* some statement writes it */
-	bool read_early;      /* read (as an int) before its first assignment */
+	bool keys_known; /* nkeys is set (a whole-map use like print(@m) does not say) */
+	struct loc def;  /* first assignment, for "defined here" notes */
+	bool assigned;   /* some statement writes it */
+	bool read_early; /* read (as an int) before its first assignment */
 	struct loc read_loc;
 };
 
 /* One printf call site: the format split into pieces and the event layout. */
 struct printf_arg {
 	struct type type;
-	uint32_t offset;   /* in the event record */
-	char conv;         /* conversion: d u x X s c e (errno name) */
-	const char *spec;  /* the whole C-style spec as written, e.g. "%-8s" */
+	uint32_t offset;  /* in the event record */
+	char conv;        /* conversion: d u x X s c e (errno name) */
+	const char *spec; /* the whole C-style spec as written, e.g. "%-8s" */
 };
 
 struct printf_info {
-	unsigned id;          /* event id written first in the record */
-	const char *fmt;      /* the format string as written (escapes applied) */
+	unsigned id;     /* event id written first in the record */
+	const char *fmt; /* the format string as written (escapes applied) */
 	unsigned nargs;
 	struct printf_arg *args;
-	uint32_t size;        /* record size: 8-byte id + args, 8-byte aligned */
+	uint32_t size; /* record size: 8-byte id + args, 8-byte aligned */
 };
 
 /* How a program of the object is run. */
@@ -78,7 +78,7 @@ enum ct_prog_kind {
 };
 
 struct ct_prog {
-	char name[16];               /* program (function) name in the object */
+	char name[16]; /* program (function) name in the object */
 	enum ct_prog_kind kind;
 	unsigned attach;             /* ATTACH: an enum attach_kind (probes/probe.h, attach.c) */
 	const char *target;          /* ATTACH: "category:event", a function, a raw tracepoint */
@@ -90,17 +90,17 @@ struct ct_prog {
 
 /* A compiled program. Its tables live as long as the compilation that made it. */
 struct ct_object {
-	void *elf;               /* the BPF ELF object (malloc'd) */
+	void *elf; /* the BPF ELF object (malloc'd) */
 	size_t elf_size;
-	char *ir;                /* LLVM IR text when asked for (malloc'd) */
+	char *ir; /* LLVM IR text when asked for (malloc'd) */
 	struct ct_prog *progs;
 	unsigned nprogs;
 	struct map_layout *maps; /* program maps, indexed by map_info.id */
 	unsigned nmaps;
-	uint32_t map_size;       /* entries per hash map */
+	uint32_t map_size;            /* entries per hash map */
 	struct printf_info **printfs; /* by printf id */
 	unsigned nprintfs;
-	const struct src *src;   /* the script, for messages that point into it */
+	const struct src *src; /* the script, for messages that point into it */
 };
 void ct_object_free(struct ct_object *obj); /* the malloc'd parts */
 

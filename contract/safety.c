@@ -9,11 +9,19 @@
 #include <stdio.h>
 
 static const int ct_safe_helpers[] = {
-	BPF_FUNC_map_lookup_elem,   BPF_FUNC_map_update_elem,   BPF_FUNC_map_delete_elem,
-	BPF_FUNC_ktime_get_ns,      BPF_FUNC_get_smp_processor_id,
-	BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid, BPF_FUNC_get_current_comm,
-	BPF_FUNC_probe_read_kernel, BPF_FUNC_probe_read_kernel_str,
-	BPF_FUNC_ringbuf_output,    BPF_FUNC_ringbuf_reserve,   BPF_FUNC_ringbuf_submit,
+	BPF_FUNC_map_lookup_elem,
+	BPF_FUNC_map_update_elem,
+	BPF_FUNC_map_delete_elem,
+	BPF_FUNC_ktime_get_ns,
+	BPF_FUNC_get_smp_processor_id,
+	BPF_FUNC_get_current_pid_tgid,
+	BPF_FUNC_get_current_uid_gid,
+	BPF_FUNC_get_current_comm,
+	BPF_FUNC_probe_read_kernel,
+	BPF_FUNC_probe_read_kernel_str,
+	BPF_FUNC_ringbuf_output,
+	BPF_FUNC_ringbuf_reserve,
+	BPF_FUNC_ringbuf_submit,
 };
 
 static bool cg_helper_safe(int id)
@@ -35,10 +43,12 @@ int ct_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len
 			continue;
 		if (in->src_reg == 0)
 			snprintf(why, len, "instruction %zu calls BPF helper %d, which is not one of the "
-				 "read-only helpers nfsq allows", i, in->imm);
+					   "read-only helpers nfsq allows",
+				 i, in->imm);
 		else
 			snprintf(why, len, "instruction %zu calls a kernel function (kfunc %d); nfsq "
-				 "calls none", i, in->imm);
+					   "calls none",
+				 i, in->imm);
 		return -1;
 	}
 	return 0;

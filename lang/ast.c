@@ -133,19 +133,38 @@ struct stmt *ast_stmt_reverse(struct stmt *list)
 const char *binop_str(enum binop op)
 {
 	static const char *const names[] = {
-		[BINOP_ADD] = "+",  [BINOP_SUB] = "-",  [BINOP_MUL] = "*",   [BINOP_DIV] = "/",
-		[BINOP_MOD] = "%",  [BINOP_AND] = "&",  [BINOP_OR] = "|",    [BINOP_XOR] = "^",
-		[BINOP_SHL] = "<<", [BINOP_SHR] = ">>", [BINOP_EQ] = "==",   [BINOP_NE] = "!=",
-		[BINOP_LT] = "<",   [BINOP_LE] = "<=",  [BINOP_GT] = ">",    [BINOP_GE] = ">=",
-		[BINOP_LAND] = "&&", [BINOP_LOR] = "||",
+		[BINOP_ADD] = "+",
+		[BINOP_SUB] = "-",
+		[BINOP_MUL] = "*",
+		[BINOP_DIV] = "/",
+		[BINOP_MOD] = "%",
+		[BINOP_AND] = "&",
+		[BINOP_OR] = "|",
+		[BINOP_XOR] = "^",
+		[BINOP_SHL] = "<<",
+		[BINOP_SHR] = ">>",
+		[BINOP_EQ] = "==",
+		[BINOP_NE] = "!=",
+		[BINOP_LT] = "<",
+		[BINOP_LE] = "<=",
+		[BINOP_GT] = ">",
+		[BINOP_GE] = ">=",
+		[BINOP_LAND] = "&&",
+		[BINOP_LOR] = "||",
 	};
 	return names[op];
 }
 
 static const char *const builtin_names[] = {
-	[BUILTIN_NONE] = NULL,        [BUILTIN_PID] = "pid",     [BUILTIN_TID] = "tid",
-	[BUILTIN_UID] = "uid",        [BUILTIN_COMM] = "comm",   [BUILTIN_CPU] = "cpu",
-	[BUILTIN_NSECS] = "nsecs",    [BUILTIN_ELAPSED] = "elapsed", [BUILTIN_PROBE] = "probe",
+	[BUILTIN_NONE] = NULL,
+	[BUILTIN_PID] = "pid",
+	[BUILTIN_TID] = "tid",
+	[BUILTIN_UID] = "uid",
+	[BUILTIN_COMM] = "comm",
+	[BUILTIN_CPU] = "cpu",
+	[BUILTIN_NSECS] = "nsecs",
+	[BUILTIN_ELAPSED] = "elapsed",
+	[BUILTIN_PROBE] = "probe",
 	[BUILTIN_CPID] = "cpid",
 };
 
@@ -262,10 +281,18 @@ static void dump_node_after(struct walk *w, struct expr *e)
 static bool dump_stmt(struct walk *w, struct stmt *s)
 {
 	static const char *const kinds[] = {
-		[STMT_ASSIGN] = "assign",     [STMT_MAP_AGG] = "aggregate", [STMT_MAP_SET] = "map-set",   [STMT_MAP_ADD] = "map-add",
-		[STMT_LOCAL_SET] = "local-set", [STMT_CALL] = "call",     [STMT_PRINTF] = "printf",
-		[STMT_PRINT] = "print",       [STMT_CLEAR] = "clear",     [STMT_DELETE] = "delete",
-		[STMT_EXIT] = "exit",         [STMT_IF] = "if",
+		[STMT_ASSIGN] = "assign",
+		[STMT_MAP_AGG] = "aggregate",
+		[STMT_MAP_SET] = "map-set",
+		[STMT_MAP_ADD] = "map-add",
+		[STMT_LOCAL_SET] = "local-set",
+		[STMT_CALL] = "call",
+		[STMT_PRINTF] = "printf",
+		[STMT_PRINT] = "print",
+		[STMT_CLEAR] = "clear",
+		[STMT_DELETE] = "delete",
+		[STMT_EXIT] = "exit",
+		[STMT_IF] = "if",
 	};
 	struct dump *d = w->ctx;
 
@@ -293,8 +320,7 @@ static void dump_branch(struct walk *w, struct stmt *s, bool els)
 static void dump_walk(FILE *out, int depth, struct expr *e, struct stmt *s)
 {
 	struct dump d = {out, depth, NULL};
-	struct walk w = {.expr = dump_node, .expr_after = dump_node_after, .stmt = dump_stmt,
-			 .stmt_after = dump_stmt_after, .branch = dump_branch, .ctx = &d};
+	struct walk w = {.expr = dump_node, .expr_after = dump_node_after, .stmt = dump_stmt, .stmt_after = dump_stmt_after, .branch = dump_branch, .ctx = &d};
 
 	if (e)
 		walk_expr(&w, e);
@@ -304,9 +330,12 @@ static void dump_walk(FILE *out, int depth, struct expr *e, struct stmt *s)
 static void dump_probe(FILE *out, const struct probe_ref *p)
 {
 	static const char *const kinds[] = {
-		[PROBE_BUILTIN] = "builtin",  [PROBE_TRACEPOINT] = "tracepoint",
-		[PROBE_KPROBE] = "kprobe",    [PROBE_KRETPROBE] = "kretprobe",
-		[PROBE_BEGIN] = "begin",      [PROBE_END] = "end",
+		[PROBE_BUILTIN] = "builtin",
+		[PROBE_TRACEPOINT] = "tracepoint",
+		[PROBE_KPROBE] = "kprobe",
+		[PROBE_KRETPROBE] = "kretprobe",
+		[PROBE_BEGIN] = "begin",
+		[PROBE_END] = "end",
 		[PROBE_INTERVAL] = "interval",
 	};
 	fprintf(out, "  probe %s [%s", p->name, kinds[p->kind]);

@@ -34,10 +34,24 @@ enum unop {
 };
 
 enum binop {
-	BINOP_ADD, BINOP_SUB, BINOP_MUL, BINOP_DIV, BINOP_MOD, /* int only; / and % by 0 give 0 */
-	BINOP_AND, BINOP_OR, BINOP_XOR, BINOP_SHL, BINOP_SHR,  /* bitwise, int only */
-	BINOP_EQ, BINOP_NE, BINOP_LT, BINOP_LE, BINOP_GT, BINOP_GE, /* int or str (EQ/NE only for str) */
-	BINOP_LAND, BINOP_LOR, /* short-circuit, result 0/1 */
+	BINOP_ADD,
+	BINOP_SUB,
+	BINOP_MUL,
+	BINOP_DIV,
+	BINOP_MOD, /* int only; / and % by 0 give 0 */
+	BINOP_AND,
+	BINOP_OR,
+	BINOP_XOR,
+	BINOP_SHL,
+	BINOP_SHR, /* bitwise, int only */
+	BINOP_EQ,
+	BINOP_NE,
+	BINOP_LT,
+	BINOP_LE,
+	BINOP_GT,
+	BINOP_GE, /* int or str (EQ/NE only for str) */
+	BINOP_LAND,
+	BINOP_LOR, /* short-circuit, result 0/1 */
 };
 
 /* Builtin variables, valid in every probe (cpid only with -c). */
@@ -57,14 +71,14 @@ enum builtin {
 struct local_info {
 	const char *name; /* "$x" */
 	struct type type;
-	unsigned id;      /* index within its clause */
+	unsigned id; /* index within its clause */
 };
 
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
-	struct type type; /* (sema) */
-	unsigned depth;   /* nesting depth, for the parser's limit */
+	struct type type;  /* (sema) */
+	unsigned depth;    /* nesting depth, for the parser's limit */
 	struct expr *next; /* next in an argument or key list */
 	union {
 		int64_t num;
@@ -74,18 +88,18 @@ struct expr {
 		} str;
 		const char *name; /* EXPR_IDENT, EXPR_LOCAL */
 		struct {
-			const char *name;       /* as written, e.g. "latency" */
-			enum builtin builtin;   /* (sema) BUILTIN_NONE for a probe field */
+			const char *name;     /* as written, e.g. "latency" */
+			enum builtin builtin; /* (sema) BUILTIN_NONE for a probe field */
 		} ident;
 		struct {
-			const char *name;       /* "$x" */
+			const char *name;        /* "$x" */
 			struct local_info *info; /* (sema) */
 		} local;
 		struct {
-			const char *name;       /* "@name" or "@" */
-			struct expr *keys;      /* list; NULL for a scalar map */
+			const char *name;  /* "@name" or "@" */
+			struct expr *keys; /* list; NULL for a scalar map */
 			unsigned nkeys;
-			struct map_info *info;  /* (sema) */
+			struct map_info *info; /* (sema) */
 		} map;
 		struct {
 			enum unop op;
@@ -110,18 +124,18 @@ struct expr {
 };
 
 enum stmt_kind {
-	STMT_ASSIGN,  /* parser: lhs = rhs (lhs is EXPR_MAP or EXPR_LOCAL); sema rewrites to one of: */
-	STMT_MAP_AGG,    /* (sema) @m[k] = agg(args): .assign.lhs map, .assign.rhs the EXPR_CALL */
-	STMT_MAP_SET,    /* (sema) @m[k] = expr */
-	STMT_MAP_ADD,    /* (sema) @m[k] += expr: an atomic add to a plain integer map */
-	STMT_LOCAL_SET,  /* (sema) $x = expr */
-	STMT_CALL,    /* parser: f(args); sema rewrites to one of: */
-	STMT_PRINTF,     /* (sema) printf("fmt", args): .call, .printf */
-	STMT_PRINT,      /* (sema) print(@m[, top]): .call args[0] the EXPR_MAP, args[1] top */
-	STMT_CLEAR,      /* (sema) clear(@m) */
-	STMT_DELETE,     /* (sema) delete(@m[k]) */
-	STMT_EXIT,       /* (sema) exit() */
-	STMT_IF,      /* if (cond) { then } else { els } */
+	STMT_ASSIGN,    /* parser: lhs = rhs (lhs is EXPR_MAP or EXPR_LOCAL); sema rewrites to one of: */
+	STMT_MAP_AGG,   /* (sema) @m[k] = agg(args): .assign.lhs map, .assign.rhs the EXPR_CALL */
+	STMT_MAP_SET,   /* (sema) @m[k] = expr */
+	STMT_MAP_ADD,   /* (sema) @m[k] += expr: an atomic add to a plain integer map */
+	STMT_LOCAL_SET, /* (sema) $x = expr */
+	STMT_CALL,      /* parser: f(args); sema rewrites to one of: */
+	STMT_PRINTF,    /* (sema) printf("fmt", args): .call, .printf */
+	STMT_PRINT,     /* (sema) print(@m[, top]): .call args[0] the EXPR_MAP, args[1] top */
+	STMT_CLEAR,     /* (sema) clear(@m) */
+	STMT_DELETE,    /* (sema) delete(@m[k]) */
+	STMT_EXIT,      /* (sema) exit() */
+	STMT_IF,        /* if (cond) { then } else { els } */
 };
 
 struct stmt {
@@ -134,7 +148,7 @@ struct stmt {
 			bool add; /* parser: written with += */
 		} assign;
 		struct {
-			struct expr *call; /* EXPR_CALL */
+			struct expr *call;          /* EXPR_CALL */
 			struct printf_info *printf; /* (sema) STMT_PRINTF */
 		} call;
 		struct {
@@ -158,22 +172,22 @@ struct probe_ref {
 	enum probe_kind kind;
 	struct loc loc;
 	struct probe_ref *next;
-	const char *name;    /* as written: "nfs.read", "tracepoint:syscalls:sys_enter_read" */
-	const char *target;  /* TRACEPOINT: "syscalls:sys_enter_read"; K(RET)PROBE: function */
-	int64_t interval_ns; /* PROBE_INTERVAL */
+	const char *name;            /* as written: "nfs.read", "tracepoint:syscalls:sys_enter_read" */
+	const char *target;          /* TRACEPOINT: "syscalls:sys_enter_read"; K(RET)PROBE: function */
+	int64_t interval_ns;         /* PROBE_INTERVAL */
 	const struct probe_def *def; /* (sema) fields and attach points */
 };
 
 struct clause {
 	struct loc loc;
 	struct clause *next;
-	struct probe_ref *probes; /* list */
-	struct expr *pred;        /* may be NULL */
-	struct stmt *body;        /* list */
-	unsigned nlocals;         /* (sema) */
+	struct probe_ref *probes;   /* list */
+	struct expr *pred;          /* may be NULL */
+	struct stmt *body;          /* list */
+	unsigned nlocals;           /* (sema) */
 	struct local_info **locals; /* (sema) */
-	unsigned id;              /* 0.. in source order */
-	const char **fields;      /* (record.c) the probe fields it reads, each once */
+	unsigned id;                /* 0.. in source order */
+	const char **fields;        /* (record.c) the probe fields it reads, each once */
 	unsigned nfields;
 };
 
@@ -196,9 +210,9 @@ struct compilation {
 	struct src src;
 	struct diag diag;
 	struct program *prog;
-	int argc;            /* script arguments $1.. */
+	int argc; /* script arguments $1.. */
 	char **argv;
-	bool have_cpid;      /* -c given */
+	bool have_cpid; /* -c given */
 };
 
 /* Constructors used by the grammar actions (ast.c). */

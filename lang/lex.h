@@ -8,10 +8,10 @@
 
 struct lex_state {
 	struct compilation *c;
-	uint32_t offset;                       /* byte offset of the next character */
-	struct loc braces[LEX_MAX_BRACES];     /* open '{' for "block opened here" notes */
-	unsigned nbraces;                      /* depth, may exceed LEX_MAX_BRACES */
-	uint32_t bad_end;                      /* end of the last reported bad character run */
+	uint32_t offset;                   /* byte offset of the next character */
+	struct loc braces[LEX_MAX_BRACES]; /* open '{' for "block opened here" notes */
+	unsigned nbraces;                  /* depth, may exceed LEX_MAX_BRACES */
+	uint32_t bad_end;                  /* end of the last reported bad character run */
 };
 
 #endif

@@ -10,12 +10,12 @@
 
 struct record {
 	struct arena *arena;
-	struct expr **keyed;      /* per map id: first assignment with keys */
-	struct expr **keyed_any;  /* per map id: first use with keys */
-	bool *first_assign;       /* per map id: map_info.first is an assignment */
-	struct clause **first_cl; /* per map id: the clause of map_info.first */
+	struct expr **keyed;          /* per map id: first assignment with keys */
+	struct expr **keyed_any;      /* per map id: first use with keys */
+	bool *first_assign;           /* per map id: map_info.first is an assignment */
+	struct clause **first_cl;     /* per map id: the clause of map_info.first */
 	struct map_info **clause_map; /* per clause id: the first map it uses */
-	unsigned *cap;            /* per clause id: room in clause.fields */
+	unsigned *cap;                /* per clause id: room in clause.fields */
 };
 
 /* a probe field the clause reads, once */

@@ -19,13 +19,13 @@
 struct sema {
 	struct compilation *c;
 	struct diag *d;
-	struct clause *clause;        /* the clause being checked */
+	struct clause *clause; /* the clause being checked */
 	struct local_info *locals[MAX_LOCALS];
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
-	struct map_info **map_tab;    /* the maps by name: open addressing, a power of 2 */
-	unsigned map_tab_cap;         /* slots; at most half of them used */
-	int max_arg;                  /* the highest $N the script uses */
+	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
+	unsigned map_tab_cap;      /* slots; at most half of them used */
+	int max_arg;               /* the highest $N the script uses */
 };
 
 static void sema_expr(struct sema *s, struct expr *e);
@@ -313,7 +313,8 @@ static enum agg_kind sema_agg_kind(const char *name)
 static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi, enum agg_kind agg)
 {
 	struct expr *call = st->u.assign.rhs;
-	unsigned want = agg == AGG_COUNT ? 0 : agg == AGG_LHIST ? 4 : 1;
+	unsigned want = agg == AGG_COUNT ? 0 : agg == AGG_LHIST ? 4
+								: 1;
 	st->kind = STMT_MAP_AGG;
 	bool first = !mi->assigned;
 	if (first) { /* the first use defines the map, even when it has errors */
@@ -325,9 +326,14 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 		sema_expr(s, a);
 	if (call->u.call.nargs != want) {
 		static const char *const usage[] = {
-			[AGG_COUNT] = "count()", [AGG_SUM] = "sum(x)", [AGG_AVG] = "avg(x)",
-			[AGG_MIN] = "min(x)", [AGG_MAX] = "max(x)", [AGG_STATS] = "stats(x)",
-			[AGG_HIST] = "hist(x)", [AGG_LHIST] = "lhist(x, min, max, step)",
+			[AGG_COUNT] = "count()",
+			[AGG_SUM] = "sum(x)",
+			[AGG_AVG] = "avg(x)",
+			[AGG_MIN] = "min(x)",
+			[AGG_MAX] = "max(x)",
+			[AGG_STATS] = "stats(x)",
+			[AGG_HIST] = "hist(x)",
+			[AGG_LHIST] = "lhist(x, min, max, step)",
 		};
 		diag_error(s->d, call->loc, "%s() takes %u argument%s, not %u: %s", call->u.call.name,
 			   want, want == 1 ? "" : "s", call->u.call.nargs, usage[agg]);
@@ -368,8 +374,7 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 	}
 	if (mi->agg != agg) {
 		diag_error(s->d, st->loc, "map %s is used with %s() here but %s elsewhere; one map holds one kind of value",
-			   mi->name, agg_name(agg), mi->agg == AGG_NONE ? "assigned a plain value" :
-			   arena_printf(&s->c->arena, "%s()", agg_name(mi->agg)));
+			   mi->name, agg_name(agg), mi->agg == AGG_NONE ? "assigned a plain value" : arena_printf(&s->c->arena, "%s()", agg_name(mi->agg)));
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	} else if (agg == AGG_LHIST && (mi->lhist_min != lmin || mi->lhist_max != lmax || mi->lhist_step != lstep)) {
 		diag_error(s->d, st->loc, "map %s is used with different lhist() bounds", mi->name);
@@ -476,7 +481,8 @@ static void sema_arg(struct sema *s, struct expr *e)
 		s->max_arg = idx;
 	if (idx > s->c->argc) {
 		diag_error(s->d, e->loc, "the script uses $%d but %s given; pass it after the script: nfsq script.nfsq ARG...",
-			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was" : "fewer arguments were");
+			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was"
+											: "fewer arguments were");
 		e->kind = EXPR_INT;
 		e->u.num = 0;
 		return; /* untyped: no follow-on errors */
@@ -545,7 +551,7 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 			return;
 		}
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
-					     "lhist", "printf", "print", "clear", "delete", "exit"};
+					    "lhist", "printf", "print", "clear", "delete", "exit"};
 	const char *hint = diag_suggest(name, known, 13);
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
@@ -603,7 +609,8 @@ static void sema_expr(struct sema *s, struct expr *e)
 		e->type = type_int();
 		if (e->u.unary.arg->type.kind == TYPE_STR)
 			diag_error(s->d, e->loc, "operator '%s' needs an integer, but this is a string",
-				   e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!" : "~");
+				   e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!"
+											       : "~");
 		break;
 	case EXPR_BINARY:
 		sema_binary(s, e);
@@ -622,8 +629,9 @@ static void sema_expr(struct sema *s, struct expr *e)
 				   sema_kind_name(a->type.kind), sema_kind_name(b->type.kind));
 			break;
 		}
-		e->type = a->type.kind == TYPE_STR ? sema_unify_str(a->type, b->type)
-			  : a->type.kind == b->type.kind ? a->type : type_int();
+		e->type = a->type.kind == TYPE_STR     ? sema_unify_str(a->type, b->type)
+			: a->type.kind == b->type.kind ? a->type
+						       : type_int();
 		break;
 	}
 	case EXPR_CALL:
@@ -771,11 +779,12 @@ static void sema_call_stmt(struct sema *s, struct stmt *st)
 			sema_call_expr(s, call);
 		return;
 	}
-	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR : STMT_DELETE;
+	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR
+					      : STMT_DELETE;
 	unsigned maxargs = print ? 2 : 1;
 	if (n < 1 || n > maxargs || a0->kind != EXPR_MAP || (del && !a0->u.map.nkeys)) {
-		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map) or print(@map, top_n)"
-			   : clear ? "clear(@map)" : "delete(@map[key]) (clear(@map) empties a whole map)");
+		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map) or print(@map, top_n)" : clear ? "clear(@map)"
+													     : "delete(@map[key]) (clear(@map) empties a whole map)");
 		return;
 	}
 	sema_map(s, a0, !del);

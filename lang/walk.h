@@ -23,7 +23,7 @@ struct walk {
 void walk_program(struct walk *w, struct program *p);
 /* The call a function-call statement is made of (printf(...), print(@m), ...), or NULL. */
 struct expr *walk_stmt_call(struct stmt *s);
-void walk_stmts(struct walk *w, struct stmt *s);   /* a list */
-void walk_expr(struct walk *w, struct expr *e);    /* one expression and its children */
+void walk_stmts(struct walk *w, struct stmt *s); /* a list */
+void walk_expr(struct walk *w, struct expr *e);  /* one expression and its children */
 
 #endif

@@ -49,7 +49,7 @@ static struct bpf_link *attach_trace(struct bpf_program *bp, const char *target)
 }
 
 #define NO_TRACEPOINT "tracepoint %s does not exist on this kernel (see /sys/kernel/tracing/events/)"
-#define NO_KPROBE                                                                          \
+#define NO_KPROBE                                                                            \
 	"no kprobe on %s (the kernel has no kprobes, or the function is not traceable: see " \
 	"/sys/kernel/tracing/available_filter_functions)"
 #define NO_TRAMPOLINE \
@@ -57,35 +57,61 @@ static struct bpf_link *attach_trace(struct bpf_program *bp, const char *target)
 
 static const struct attach_ops attach_table[] = {
 	[ATTACH_TRACEPOINT] = {
-		.name = "tracepoint", .section = "tracepoint/", .record = true,
-		.available = avail_tracepoint, .attach = attach_tracepoint,
-		.missing = {ENOENT, EINVAL}, .missing_hint = NO_TRACEPOINT,
+		.name = "tracepoint",
+		.section = "tracepoint/",
+		.record = true,
+		.available = avail_tracepoint,
+		.attach = attach_tracepoint,
+		.missing = {ENOENT, EINVAL},
+		.missing_hint = NO_TRACEPOINT,
 	},
 	[ATTACH_KPROBE] = {
-		.name = "kprobe", .section = "kprobe/", .args = ATTACH_ARGS_REGS,
-		.available = avail_function, .attach = attach_kprobe,
-		.missing = {ENOENT, EINVAL, EOPNOTSUPP}, .missing_hint = NO_KPROBE,
+		.name = "kprobe",
+		.section = "kprobe/",
+		.args = ATTACH_ARGS_REGS,
+		.available = avail_function,
+		.attach = attach_kprobe,
+		.missing = {ENOENT, EINVAL, EOPNOTSUPP},
+		.missing_hint = NO_KPROBE,
 	},
 	[ATTACH_KRETPROBE] = {
-		.name = "kretprobe", .section = "kretprobe/", .ret = ATTACH_RET_REG,
-		.available = avail_function, .attach = attach_kretprobe,
-		.missing = {ENOENT, EINVAL, EOPNOTSUPP}, .missing_hint = NO_KPROBE,
+		.name = "kretprobe",
+		.section = "kretprobe/",
+		.ret = ATTACH_RET_REG,
+		.available = avail_function,
+		.attach = attach_kretprobe,
+		.missing = {ENOENT, EINVAL, EOPNOTSUPP},
+		.missing_hint = NO_KPROBE,
 	},
 	[ATTACH_FENTRY] = {
-		.name = "fentry", .section = "fentry/", .args = ATTACH_ARGS_ARRAY, .btf = true,
-		.available = avail_btf_function, .attach = attach_trace,
-		.missing = {ENOENT, EINVAL, EOPNOTSUPP, ENOTSUPP}, .missing_hint = NO_TRAMPOLINE,
+		.name = "fentry",
+		.section = "fentry/",
+		.args = ATTACH_ARGS_ARRAY,
+		.btf = true,
+		.available = avail_btf_function,
+		.attach = attach_trace,
+		.missing = {ENOENT, EINVAL, EOPNOTSUPP, ENOTSUPP},
+		.missing_hint = NO_TRAMPOLINE,
 	},
 	[ATTACH_FEXIT] = {
-		.name = "fexit", .section = "fexit/", .args = ATTACH_ARGS_ARRAY, .btf = true,
+		.name = "fexit",
+		.section = "fexit/",
+		.args = ATTACH_ARGS_ARRAY,
+		.btf = true,
 		.ret = ATTACH_RET_AFTER_ARGS,
-		.available = avail_btf_function, .attach = attach_trace,
-		.missing = {ENOENT, EINVAL, EOPNOTSUPP, ENOTSUPP}, .missing_hint = NO_TRAMPOLINE,
+		.available = avail_btf_function,
+		.attach = attach_trace,
+		.missing = {ENOENT, EINVAL, EOPNOTSUPP, ENOTSUPP},
+		.missing_hint = NO_TRAMPOLINE,
 	},
 	[ATTACH_RAW_TRACEPOINT] = {
-		.name = "raw_tp", .section = "raw_tp/", .args = ATTACH_ARGS_ARRAY,
-		.available = avail_raw_tracepoint, .attach = attach_raw_tracepoint,
-		.missing = {ENOENT, EINVAL}, .missing_hint = NO_TRACEPOINT,
+		.name = "raw_tp",
+		.section = "raw_tp/",
+		.args = ATTACH_ARGS_ARRAY,
+		.available = avail_raw_tracepoint,
+		.attach = attach_raw_tracepoint,
+		.missing = {ENOENT, EINVAL},
+		.missing_hint = NO_TRACEPOINT,
 	},
 };
 

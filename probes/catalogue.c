@@ -8,37 +8,57 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define F_INT(n, d)        {.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_KERNEL}
-#define F_STR(n, sz, d)    {.name = n, .type = {TYPE_STR, sz}, .doc = d, .src = FIELD_KERNEL}
-#define F_ERRNO(n, d)      {.name = n, .type = {TYPE_ERRNO, 8}, .doc = d, .src = FIELD_KERNEL}
-#define F_NFSSTAT(n, d)    {.name = n, .type = {TYPE_NFSSTAT, 8}, .doc = d, .src = FIELD_KERNEL}
-#define F_LATENCY(n, d)    {.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_LATENCY}
+#define F_INT(n, d)                                                             \
+	{                                                                       \
+		.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_KERNEL \
+	}
+#define F_STR(n, sz, d)                                                          \
+	{                                                                        \
+		.name = n, .type = {TYPE_STR, sz}, .doc = d, .src = FIELD_KERNEL \
+	}
+#define F_ERRNO(n, d)                                                             \
+	{                                                                         \
+		.name = n, .type = {TYPE_ERRNO, 8}, .doc = d, .src = FIELD_KERNEL \
+	}
+#define F_NFSSTAT(n, d)                                                             \
+	{                                                                           \
+		.name = n, .type = {TYPE_NFSSTAT, 8}, .doc = d, .src = FIELD_KERNEL \
+	}
+#define F_LATENCY(n, d)                                                          \
+	{                                                                        \
+		.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_LATENCY \
+	}
 
-#define FILE_F   F_STR("file", 64, "name of the file (last path component)")
-#define INODE_F  F_INT("inode", "inode number (NFS fileid)")
-#define MOUNT_F  F_STR("mount", 64, "the mount, as server:/export")
-#define ERROR_F  F_ERRNO("error", "errno returned to the caller (0 = success)")
-#define LAT_F    F_LATENCY("latency", "ns from entry to return")
+#define FILE_F F_STR("file", 64, "name of the file (last path component)")
+#define INODE_F F_INT("inode", "inode number (NFS fileid)")
+#define MOUNT_F F_STR("mount", 64, "the mount, as server:/export")
+#define ERROR_F F_ERRNO("error", "errno returned to the caller (0 = success)")
+#define LAT_F F_LATENCY("latency", "ns from entry to return")
 
 /* ---- NFS client, VFS entry points ---- */
 
 static const struct probe_field nfs_rw_fields[] = {
-	FILE_F, INODE_F, MOUNT_F,
+	FILE_F,
+	INODE_F,
+	MOUNT_F,
 	F_INT("offset", "file offset of the operation, bytes"),
 	F_INT("bytes", "bytes actually moved (the return value when positive)"),
-	ERROR_F, LAT_F,
+	ERROR_F,
+	LAT_F,
 };
 
 static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERROR_F, LAT_F};
 
 /* Each attach alternative says how to compute each field (see struct field_recipe).
  * Arguments are found by type, not position, so prototypes may change between kernels. */
-#define KPAIR1(fn, rec, grp) {.kind = ATTACH_KPROBE, .target = fn, .end_kind = ATTACH_KRETPROBE, \
-	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}
+#define KPAIR1(fn, rec, grp)                                                               \
+	{                                                                                  \
+		.kind = ATTACH_KPROBE, .target = fn, .end_kind = ATTACH_KRETPROBE,         \
+		.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp \
+	}
 /* fentry/fexit first (a call through the BPF trampoline, cheaper than a kprobe's ftrace
  * handler and a kretprobe's return hook), the kprobe pair where it cannot be had */
-#define KPAIRG(fn, rec, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, \
-	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}, KPAIR1(fn, rec, grp)
+#define KPAIRG(fn, rec, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, .end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}, KPAIR1(fn, rec, grp)
 #define KPAIR(fn, rec) KPAIRG(fn, rec, 0)
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
 #define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
@@ -51,31 +71,36 @@ static const struct field_recipe nfs_rw_rec[] = {
 	{"bytes", "ret:positive", false},
 	{"error", "ret:errno", false},
 };
-static const struct field_recipe nfs_file_rec[] = { /* f(struct inode *, struct file *) and f(struct file *, ...) */
+static const struct field_recipe nfs_file_rec[] = {
+	/* f(struct inode *, struct file *) and f(struct file *, ...) */
 	{"file", "arg(struct file)->f_path.dentry->d_name.name", true},
 	{"inode", "arg(struct file)->f_inode->i_ino", true},
 	{"mount", MNT_FROM_FILE("arg(struct file)"), true},
 	{"error", "ret:errno", false},
 };
-static const struct field_recipe nfs_path_rec[] = { /* nfs_getattr(idmap, const struct path *, ...) */
+static const struct field_recipe nfs_path_rec[] = {
+	/* nfs_getattr(idmap, const struct path *, ...) */
 	{"file", "arg(struct path)->dentry->d_name.name", true},
 	{"inode", "arg(struct path)->dentry->d_inode->i_ino", true},
 	{"mount", "arg(struct path)->mnt:container(struct mount, mnt).mnt_devname", true},
 	{"error", "ret:errno", false},
 };
-static const struct field_recipe nfs_dentry_rec[] = { /* f(..., struct dentry *, ...): the dentry's own inode */
+static const struct field_recipe nfs_dentry_rec[] = {
+	/* f(..., struct dentry *, ...): the dentry's own inode */
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct dentry)->d_inode->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
 	{"error", "ret:errno", false},
 };
-static const struct field_recipe nfs_dir_rec[] = { /* f(struct inode *dir, struct dentry *, ...): the directory's inode */
+static const struct field_recipe nfs_dir_rec[] = {
+	/* f(struct inode *dir, struct dentry *, ...): the directory's inode */
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
 	{"error", "ret:errno", false},
 };
-static const struct field_recipe nfs_lookup_rec[] = { /* returns a dentry or an ERR_PTR */
+static const struct field_recipe nfs_lookup_rec[] = {
+	/* returns a dentry or an ERR_PTR */
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
@@ -86,8 +111,11 @@ static const struct field_recipe nfs_lookup_rec[] = { /* returns a dentry or an 
  * nfs_atomic_open(dir, dentry, file, open_flags, mode) sends the OPEN and finishes the
  * open itself (nfs4_file_open is not called). Only fexit sees the file afterwards,
  * and whether it was opened (f_op set). */
-#define FGUARD(fn, rec, grd, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, \
-	.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .guard = grd, .group = grp}
+#define FGUARD(fn, rec, grd, grp)                                                                        \
+	{                                                                                                \
+		.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT,                           \
+		.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .guard = grd, .group = grp \
+	}
 static const struct field_recipe nfs_atomic_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct file)->f_inode->i_ino", false},
@@ -133,7 +161,8 @@ static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dent
 static const struct probe_field nfs_reval_fields[] = {
 	FILE_F,
 	F_INT("inode", "inode number of the directory"),
-	ERROR_F, LAT_F,
+	ERROR_F,
+	LAT_F,
 };
 static const struct field_recipe nfs_reval_rec[] = {
 	{"file", "tp.name", false},
@@ -141,13 +170,12 @@ static const struct field_recipe nfs_reval_rec[] = {
 	{"error", "tp.error:abs", false}, /* these tracepoints record a positive errno */
 };
 static const struct probe_attach nfs_reval_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "nfs:nfs_lookup_revalidate_enter",
-	 .end_kind = ATTACH_TRACEPOINT, .end_target = "nfs:nfs_lookup_revalidate_exit",
-	 .recipes = nfs_reval_rec, .nrecipes = ARRAY_LEN(nfs_reval_rec)},
+	{.kind = ATTACH_TRACEPOINT, .target = "nfs:nfs_lookup_revalidate_enter", .end_kind = ATTACH_TRACEPOINT, .end_target = "nfs:nfs_lookup_revalidate_exit", .recipes = nfs_reval_rec, .nrecipes = ARRAY_LEN(nfs_reval_rec)},
 };
 
 /* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
-static const struct field_recipe nfs_access_rec[] = { /* nfs_permission(idmap, struct inode *, mask) */
+static const struct field_recipe nfs_access_rec[] = {
+	/* nfs_permission(idmap, struct inode *, mask) */
 	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_u).d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", true},
@@ -162,7 +190,8 @@ static const struct probe_field nfs_io_fields[] = {
 	F_INT("offset", "file offset of the RPC, bytes"),
 	F_INT("bytes", "bytes the server reported moved"),
 	F_INT("stable", "write stability: 0 unstable, 1 data sync, 2 file sync"),
-	ERROR_F, LAT_F,
+	ERROR_F,
+	LAT_F,
 };
 /* started by one task, completed by another (rpciod): paired by file and offset */
 static const char *const nfs_io_pair[] = {"fileid", "offset"};
@@ -187,8 +216,11 @@ static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
 };
-#define TPAIR(a, b, rec, key) {.kind = ATTACH_TRACEPOINT, .target = a, .end_kind = ATTACH_TRACEPOINT, \
-	.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .pair_key = key}
+#define TPAIR(a, b, rec, key)                                                                \
+	{                                                                                    \
+		.kind = ATTACH_TRACEPOINT, .target = a, .end_kind = ATTACH_TRACEPOINT,       \
+		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .pair_key = key \
+	}
 static const struct probe_attach nfs_rpc_read_at[] = {
 	TPAIR("nfs:nfs_initiate_read", "nfs:nfs_readpage_done", nfs_rpc_read_rec, nfs_io_pair),
 };
@@ -212,7 +244,10 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	F_ERRNO("status", "task status (0 or an errno)"),
 };
-#define RAW(tp, rec) {.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec)}
+#define RAW(tp, rec)                                                                                    \
+	{                                                                                               \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec) \
+	}
 #define TASK "arg(struct rpc_task)"
 /* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
 static const struct field_recipe rpc_done_rec[] = {
@@ -236,14 +271,16 @@ static const struct probe_field rpc_trouble_fields[] = {
 	F_ERRNO("status", "task status (an errno)"),
 };
 #define RQST "arg(struct rpc_rqst)"
-static const struct field_recipe rpc_retransmit_rec[] = { /* xprt_retransmit(rqst) */
+static const struct field_recipe rpc_retransmit_rec[] = {
+	/* xprt_retransmit(rqst) */
 	{"op", RQST "->rq_task->tk_msg.rpc_proc->p_name", false},
 	{"xid", RQST "->rq_xid:be32", false},
 	{"server", RQST "->rq_xprt->address_strings[0]", false},
 	{"ntrans", RQST "->rq_ntrans", false},
 	{"status", RQST "->rq_task->tk_status:errno", false},
 };
-static const struct field_recipe rpc_task_rec[] = { /* f(task, ...) */
+static const struct field_recipe rpc_task_rec[] = {
+	/* f(task, ...) */
 	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
 	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
 	{"server", TASK "->tk_xprt->address_strings[0]", false},
@@ -253,7 +290,8 @@ static const struct field_recipe rpc_task_rec[] = { /* f(task, ...) */
 static const struct probe_attach rpc_retransmit_at[] = {RAW("xprt_retransmit", rpc_retransmit_rec)};
 /* a major timeout: "server not responding" on hard mounts, the end of the task on soft ones */
 static const struct probe_attach rpc_timeout_at[] = {RAW("rpc_timeout_status", rpc_task_rec)};
-static const struct field_recipe rpc_error_rec[] = { /* rpc_call_rpcerror(task, tk_status, rpc_status) */
+static const struct field_recipe rpc_error_rec[] = {
+	/* rpc_call_rpcerror(task, tk_status, rpc_status) */
 	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
 	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
 	{"server", TASK "->tk_xprt->address_strings[0]", false},
@@ -279,12 +317,13 @@ static const struct probe_field nfsd_request_fields[] = {
 /* The status the reply carries: every NFSv2/v3 (and NFS ACL) result struct starts with it;
  * an NFSv4 COMPOUND keeps it in cstate.status; NULL and other programs (lockd, the
  * client's callback service) have none here. */
-#define NFSD_STATUS                                                                            \
-	SVC "->rq_proc == 0 ? 0 : " SVC "->rq_prog == 100227 ? " NFSD_STATUS3 " : " SVC           \
-	"->rq_prog != 100003 ? 0 : " SVC "->rq_vers == 4 ? " NFSD_STATUS4 " : " NFSD_STATUS3
+#define NFSD_STATUS                                                                     \
+	SVC "->rq_proc == 0 ? 0 : " SVC "->rq_prog == 100227 ? " NFSD_STATUS3 " : " SVC \
+	    "->rq_prog != 100003 ? 0 : " SVC "->rq_vers == 4 ? " NFSD_STATUS4 " : " NFSD_STATUS3
 #define NFSD_STATUS3 SVC "->rq_resp:container(struct nfsd3_attrstat, status).status:be32"
 #define NFSD_STATUS4 SVC "->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.status:be32"
-static const struct field_recipe nfsd_request_rec[] = { /* svc_stats_latency(rqst): at the reply */
+static const struct field_recipe nfsd_request_rec[] = {
+	/* svc_stats_latency(rqst): at the reply */
 	{"client", SVC_CLIENT, false},
 	{"prog", SVC "->rq_prog", false},
 	{"version", SVC "->rq_vers", false},
@@ -313,9 +352,7 @@ static const struct field_recipe nfsd_op_rec[] = {
 	{"index", "arg1", false},
 };
 static const struct probe_attach nfsd_op_at[] = {
-	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT,
-	 .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec),
-	 .chain = true},
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true},
 };
 
 static const struct probe_field nfsd_io_fields[] = {
@@ -332,8 +369,11 @@ static const struct field_recipe nfsd_io_rec[] = {
 	{"offset", "arg2", false},
 	{"bytes", "arg3", false},
 };
-#define RAWPAIR(a, b, rec) {.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
-	.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)}
+#define RAWPAIR(a, b, rec)                                                                     \
+	{                                                                                      \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
+		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)                    \
+	}
 static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
 static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
 
@@ -345,7 +385,8 @@ static const struct probe_field nfsd_commit_fields[] = {
 	F_NFSSTAT("status", "status of the commit"),
 	LAT_F,
 };
-static const struct field_recipe nfsd_commit_rec[] = { /* nfsd_commit(rqst, fhp, nf, offset, count) */
+static const struct field_recipe nfsd_commit_rec[] = {
+	/* nfsd_commit(rqst, fhp, nf, offset, count) */
 	{"client", SVC_CLIENT, true},
 	{"xid", SVC "->rq_xid:be32", true},
 	{"offset", "arg3", true},
@@ -357,20 +398,18 @@ static const struct probe_attach nfsd_commit_at[] = {KPAIR("nfsd_commit", nfsd_c
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 
 static const struct probe_field test_getppid_fields[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .doc = "ns from sys_enter to sys_exit",
-	 .src = FIELD_LATENCY},
-	{.name = "ret", .type = {TYPE_INT, 8}, .doc = "return value (read at the end)",
-	 .src = FIELD_TP, .offset = 16, .size = 8, .is_signed = true},
+	{.name = "latency", .type = {TYPE_INT, 8}, .doc = "ns from sys_enter to sys_exit", .src = FIELD_LATENCY},
+	{.name = "ret", .type = {TYPE_INT, 8}, .doc = "return value (read at the end)", .src = FIELD_TP, .offset = 16, .size = 8, .is_signed = true},
 };
 static const struct probe_attach test_getppid_at[] = {
-	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_getppid",
-	 .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_getppid"},
+	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_getppid", .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_getppid"},
 };
 
-#define PROBE(n, lay, mod, fs, at, sum, d)                                              \
-	{.name = n, .layer = lay, .module = mod, .summary = sum, .doc = d,              \
-	 .fields = fs, .nfields = ARRAY_LEN(fs), .attach = at, .nattach = ARRAY_LEN(at)}
-
+#define PROBE(n, lay, mod, fs, at, sum, d)                                                     \
+	{                                                                                      \
+		.name = n, .layer = lay, .module = mod, .summary = sum, .doc = d,              \
+		.fields = fs, .nfields = ARRAY_LEN(fs), .attach = at, .nattach = ARRAY_LEN(at) \
+	}
 
 static const struct probe_def probes[] = {
 	PROBE("nfs.read", LAYER_NFS, "nfs", nfs_rw_fields, nfs_read_at,
@@ -383,24 +422,26 @@ static const struct probe_def probes[] = {
 	      "A write system call entering the NFS client (nfs_file_write), from entry to return. "
 	      "Writes usually land in the page cache and return; WRITE RPCs happen later in "
 	      "writeback (nfs.rpc_write), unless the file is opened O_SYNC or the cache is full."),
-	{.name = "nfs.open", .layer = LAYER_NFS, .module = "nfs", .summary = "open(2) of an NFS file",
-	 .doc = "Opening a file on NFS: nfs_file_open for NFSv2/3 files; on NFSv4, nfs4_file_open "
-		"for names in the client's cache and nfs_atomic_open (the open done during the "
-		"lookup, with an OPEN RPC; fexit only) for the others and for creates. All are "
-		"attached. Close-to-open consistency revalidates attributes.",
-	 .fields = nfs_op_fields, .nfields = ARRAY_LEN(nfs_op_fields), .attach = nfs_open_at,
-	 .nattach = ARRAY_LEN(nfs_open_at), .attach_all = true},
+	{.name = "nfs.open", .layer = LAYER_NFS, .module = "nfs", .summary = "open(2) of an NFS file", .doc = "Opening a file on NFS: nfs_file_open for NFSv2/3 files; on NFSv4, nfs4_file_open "
+													      "for names in the client's cache and nfs_atomic_open (the open done during the "
+													      "lookup, with an OPEN RPC; fexit only) for the others and for creates. All are "
+													      "attached. Close-to-open consistency revalidates attributes.",
+	 .fields = nfs_op_fields,
+	 .nfields = ARRAY_LEN(nfs_op_fields),
+	 .attach = nfs_open_at,
+	 .nattach = ARRAY_LEN(nfs_open_at),
+	 .attach_all = true},
 	PROBE("nfs.fsync", LAYER_NFS, "nfs", nfs_op_fields, nfs_fsync_at,
 	      "fsync(2) of an NFS file", "fsync on NFS (nfs_file_fsync): flushes dirty pages as "
-	      "WRITE RPCs and sends a COMMIT; its latency is the time to stable storage on the server."),
+					 "WRITE RPCs and sends a COMMIT; its latency is the time to stable storage on the server."),
 	PROBE("nfs.getattr", LAYER_NFS, "nfs", nfs_op_fields, nfs_getattr_at,
 	      "stat(2)/attribute revalidation", "Attribute lookups (nfs_getattr): served from the "
-	      "attribute cache or by a GETATTR RPC."),
+						"attribute cache or by a GETATTR RPC."),
 	PROBE("nfs.setattr", LAYER_NFS, "nfs", nfs_op_fields, nfs_setattr_at,
 	      "chmod/chown/truncate/utimes", "Attribute changes (nfs_setattr), one SETATTR RPC."),
 	PROBE("nfs.lookup", LAYER_NFS, "nfs", nfs_op_fields, nfs_lookup_at,
 	      "name lookup in a directory", "Path walk misses in the dentry cache (nfs_lookup): a "
-	      "LOOKUP RPC."),
+					    "LOOKUP RPC."),
 	PROBE("nfs.revalidate", LAYER_NFS, "nfs", nfs_reval_fields, nfs_reval_at,
 	      "a cached name checked against the server",
 	      "Path walks that find a cached dentry ask the server whether it is still valid "
@@ -415,13 +456,15 @@ static const struct probe_def probes[] = {
 	      "lock-free path walk, not failures."),
 	PROBE("nfs.readdir", LAYER_NFS, "nfs", nfs_op_fields, nfs_readdir_at,
 	      "directory listing", "Directory reads (nfs_readdir): READDIR/READDIRPLUS RPCs unless cached."),
-	{.name = "nfs.create", .layer = LAYER_NFS, .module = "nfs", .summary = "file creation",
-	 .doc = "File creation requests: on NFSv2/3 a CREATE RPC (nfs_do_create, or nfs_create "
-		"before Linux 6.4); on NFSv4 an open with O_CREAT of a name not in the client's "
-		"cache, an OPEN that creates the file unless the server has it (nfs_atomic_open; "
-		"fexit only). inode is the directory's.",
-	 .fields = nfs_op_fields, .nfields = ARRAY_LEN(nfs_op_fields), .attach = nfs_create_at,
-	 .nattach = ARRAY_LEN(nfs_create_at), .attach_all = true},
+	{.name = "nfs.create", .layer = LAYER_NFS, .module = "nfs", .summary = "file creation", .doc = "File creation requests: on NFSv2/3 a CREATE RPC (nfs_do_create, or nfs_create "
+												       "before Linux 6.4); on NFSv4 an open with O_CREAT of a name not in the client's "
+												       "cache, an OPEN that creates the file unless the server has it (nfs_atomic_open; "
+												       "fexit only). inode is the directory's.",
+	 .fields = nfs_op_fields,
+	 .nfields = ARRAY_LEN(nfs_op_fields),
+	 .attach = nfs_create_at,
+	 .nattach = ARRAY_LEN(nfs_create_at),
+	 .attach_all = true},
 	PROBE("nfs.remove", LAYER_NFS, "nfs", nfs_op_fields, nfs_remove_at,
 	      "unlink(2)", "File removal (nfs_unlink): a REMOVE RPC."),
 	PROBE("nfs.rename", LAYER_NFS, "nfs", nfs_op_fields, nfs_rename_at,
@@ -462,10 +505,7 @@ static const struct probe_def probes[] = {
 	      "server data path: WRITE", "[server nfsd] -> local file system: writing file data."),
 	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
-	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)",
-	 .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.",
-	 .fields = test_getppid_fields, .nfields = ARRAY_LEN(test_getppid_fields),
-	 .attach = test_getppid_at, .nattach = ARRAY_LEN(test_getppid_at), .hidden = true},
+	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)", .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.", .fields = test_getppid_fields, .nfields = ARRAY_LEN(test_getppid_fields), .attach = test_getppid_at, .nattach = ARRAY_LEN(test_getppid_at), .hidden = true},
 };
 
 #define NPROBES ARRAY_LEN(probes)

@@ -59,19 +59,19 @@ enum read_xform {
  * then `final`. Integers are then transformed and scaled. */
 struct field_read {
 	enum read_base base;
-	unsigned index;          /* READ_BASE_ARG */
+	unsigned index; /* READ_BASE_ARG */
 	unsigned nderef;
 	int32_t deref[READ_MAX_DEREF];
 	enum read_final final;
-	int32_t off;             /* READ_INT, READ_STR, READ_STRPTR */
-	uint32_t size;           /* READ_INT: 1, 2, 4, 8; READ_STR: array size */
+	int32_t off;   /* READ_INT, READ_STR, READ_STRPTR */
+	uint32_t size; /* READ_INT: 1, 2, 4, 8; READ_STR: array size */
 	bool is_signed;
 	enum read_xform xform;
-	int64_t scale;           /* multiply integers by this (0 = 1) */
-	bool at_start;           /* read at the start event of a pair, carried to the end */
-	char strip[9];           /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
-	int64_t value;           /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
-	bool negate;             /* READ_SELECT: != rather than == */
+	int64_t scale;                             /* multiply integers by this (0 = 1) */
+	bool at_start;                             /* read at the start event of a pair, carried to the end */
+	char strip[9];                             /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
+	int64_t value;                             /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
+	bool negate;                               /* READ_SELECT: != rather than == */
 	const struct field_read *sel, *then, *els; /* READ_SELECT */
 };
 
@@ -80,12 +80,12 @@ struct probe_field {
 	struct type type;
 	const char *doc;
 	enum field_src src;
-	uint32_t offset, size; /* FIELD_TP */
-	bool is_signed;        /* FIELD_TP */
-	bool data_loc;         /* FIELD_TP string stored as __data_loc */
-	unsigned index;        /* FIELD_ARG */
+	uint32_t offset, size;  /* FIELD_TP */
+	bool is_signed;         /* FIELD_TP */
+	bool data_loc;          /* FIELD_TP string stored as __data_loc */
+	unsigned index;         /* FIELD_ARG */
 	struct field_read read; /* FIELD_READ */
-	bool at_start;         /* FIELD_TP of a pair: read from the start event's record */
+	bool at_start;          /* FIELD_TP of a pair: read from the start event's record */
 };
 
 /* How a built-in probe's field is computed for one attach alternative:
@@ -108,16 +108,16 @@ struct field_recipe {
 /* The kernel attaches at most this many BPF programs to one tracepoint
  * (BPF_TRACE_MAX_PROGS; one more fails with E2BIG): checked before loading. */
 #define PROBE_TRACEPOINT_MAX_PROGS 64
-#define PROBE_TRACEPOINT_MAX_MSG \
+#define PROBE_TRACEPOINT_MAX_MSG                                                              \
 	"too many programs on tracepoint %s: the kernel attaches at most %d BPF programs to " \
 	"one tracepoint and this clause's is one more; put fewer clauses on this probe, or merge them"
 
 enum attach_kind {
-	ATTACH_TRACEPOINT, /* "category:event" */
-	ATTACH_KPROBE,     /* kernel function entry */
-	ATTACH_KRETPROBE,  /* kernel function return */
-	ATTACH_FENTRY,     /* BTF-typed entry (where the kernel supports it) */
-	ATTACH_FEXIT,      /* BTF-typed return */
+	ATTACH_TRACEPOINT,     /* "category:event" */
+	ATTACH_KPROBE,         /* kernel function entry */
+	ATTACH_KRETPROBE,      /* kernel function return */
+	ATTACH_FENTRY,         /* BTF-typed entry (where the kernel supports it) */
+	ATTACH_FEXIT,          /* BTF-typed return */
 	ATTACH_RAW_TRACEPOINT, /* "event": the tracepoint's C arguments (BTF typed) */
 };
 
@@ -146,7 +146,7 @@ struct attach_ops {
 	bool (*available)(const char *tracefs, const char *target, char *why, size_t whylen);
 	/* attaches a loaded program to target (libbpf); NULL with errno on failure */
 	struct bpf_link *(*attach)(struct bpf_program *bp, const char *target);
-	int missing[5];        /* errnos of a failed attach that mean "not on this kernel" (0 ends) */
+	int missing[5];           /* errnos of a failed attach that mean "not on this kernel" (0 ends) */
 	const char *missing_hint; /* then the reason, with %s for the target */
 };
 const struct attach_ops *attach_ops(enum attach_kind k);
@@ -160,41 +160,41 @@ bool avail_btf_function(const char *tracefs, const char *target, char *why, size
 /* One way of attaching: a single event, or a start/end pair that gives latency. */
 struct probe_attach {
 	enum attach_kind kind;
-	const char *target;     /* the event (or the start event of a pair) */
+	const char *target; /* the event (or the start event of a pair) */
 	enum attach_kind end_kind;
-	const char *end_target; /* NULL unless the probe spans start to end */
+	const char *end_target;             /* NULL unless the probe spans start to end */
 	const struct field_recipe *recipes; /* one per FIELD_KERNEL field */
 	unsigned nrecipes;
 	const char *const *pair_key; /* two tracepoint fields that pair start and end (else the thread) */
-	bool chain; /* the end event may repeat: each one measures from the previous (or the start)
+	bool chain;                  /* the end event may repeat: each one measures from the previous (or the start)
 		       and the at-start fields stay for the next (e.g. the ops of one compound) */
-	const char *guard; /* a recipe read at the end: the event counts only when it is not 0 */
-	unsigned group;    /* attach_all: the first usable alternative of each group is attached */
+	const char *guard;           /* a recipe read at the end: the event counts only when it is not 0 */
+	unsigned group;              /* attach_all: the first usable alternative of each group is attached */
 };
 
 enum probe_layer {
-	LAYER_NONE,      /* not an NFS probe (raw, BEGIN/END, tests) */
-	LAYER_NFS,       /* NFS client, VFS entry points */
-	LAYER_NFS_IO,    /* NFS client page-cache I/O */
-	LAYER_RPC,       /* sunrpc client and transport */
-	LAYER_NFSD,      /* NFS server */
+	LAYER_NONE,   /* not an NFS probe (raw, BEGIN/END, tests) */
+	LAYER_NFS,    /* NFS client, VFS entry points */
+	LAYER_NFS_IO, /* NFS client page-cache I/O */
+	LAYER_RPC,    /* sunrpc client and transport */
+	LAYER_NFSD,   /* NFS server */
 };
 
 struct probe_def {
-	const char *name;       /* "nfs.read" */
+	const char *name; /* "nfs.read" */
 	enum probe_layer layer;
-	const char *module;     /* kernel module it needs: "nfs", "sunrpc", "nfsd", or NULL */
-	const char *summary;    /* one line, for -l */
-	const char *doc;        /* where it sits in the NFS stack and what latency covers, for -lv */
+	const char *module;  /* kernel module it needs: "nfs", "sunrpc", "nfsd", or NULL */
+	const char *summary; /* one line, for -l */
+	const char *doc;     /* where it sits in the NFS stack and what latency covers, for -lv */
 	const struct probe_field *fields;
 	unsigned nfields;
 	const struct probe_attach *attach; /* alternatives, most preferred first */
 	unsigned nattach;
-	bool hidden;            /* test-only probes, not listed by -l */
-	bool attach_all;        /* attach the first available alternative of every group, not just
+	bool hidden;                    /* test-only probes, not listed by -l */
+	bool attach_all;                /* attach the first available alternative of every group, not just
 				   the first (e.g. nfs.open: v4 files open through nfs4_file_open or
 				   nfs_atomic_open, v3 through nfs_file_open) */
-	const struct probe_def *also; /* probe_resolve: the next resolved alternative (attach_all) */
+	const struct probe_def *also;   /* probe_resolve: the next resolved alternative (attach_all) */
 	const struct field_read *guard; /* probe_resolve: the attach alternative's guard, resolved */
 };
 
@@ -219,8 +219,6 @@ const struct probe_def *probe_tracepoint(struct arena *a, const char *target, ch
 unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigned *over);
 /* A definition for kprobe:fn (arg0..arg5) or kretprobe:fn (retval). */
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
-
-
 
 /* The definition of built-in probe p for the running kernel: its first
  * usable attach alternative, every field resolved (FIELD_READ / FIELD_TP /

@@ -116,8 +116,7 @@ bool probe_fentry = true;
 static __u32 resolve_strip(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
-	while (t && (btf_is_typedef(t) || btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) ||
-		     btf_is_type_tag(t))) {
+	while (t && (btf_is_typedef(t) || btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) || btf_is_type_tag(t))) {
 		id = t->type;
 		t = btf__type_by_id(btf, id);
 	}
@@ -335,8 +334,7 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 	static const struct {
 		const char *suffix;
 		enum read_xform x;
-	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE},
-		  {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
+	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE}, {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
 	const char *b = strstr(how, ":bit(");
@@ -405,7 +403,9 @@ static int resolve_select(struct arena *a, const struct field_recipe *rc, const 
 			  size_t errlen)
 {
 	const char *how = rc->how, *eq = strstr(how, " == "), *ne = strstr(how, " != ");
-	const char *op = eq && eq < q ? eq : ne && ne < q ? ne : NULL, *colon = strstr(q + 3, " : ");
+	const char *op = eq && eq < q ? eq : ne && ne < q ? ne
+							  : NULL,
+		   *colon = strstr(q + 3, " : ");
 	struct field_read *r = &out->read;
 	char *end;
 

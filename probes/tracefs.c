@@ -55,11 +55,26 @@ static unsigned tracefs_ctype(const char *decl, bool *is_signed)
 		unsigned size;
 		int sign; /* 1 signed, 0 unsigned, -1 from "unsigned" */
 	} types[] = {
-		{"long", 8, -1}, {"short", 2, -1}, {"char", 1, -1}, {"int", 4, -1},
-		{"u8", 1, 0}, {"u16", 2, 0}, {"u32", 4, 0}, {"u64", 8, 0},
-		{"s8", 1, 1}, {"s16", 2, 1}, {"s32", 4, 1}, {"s64", 8, 1},
-		{"pid_t", 4, 1}, {"uid_t", 4, 0}, {"gid_t", 4, 0}, {"umode_t", 2, 0},
-		{"loff_t", 8, 1}, {"size_t", 8, 0}, {"ssize_t", 8, 1}, {"bool", 1, 0},
+		{"long", 8, -1},
+		{"short", 2, -1},
+		{"char", 1, -1},
+		{"int", 4, -1},
+		{"u8", 1, 0},
+		{"u16", 2, 0},
+		{"u32", 4, 0},
+		{"u64", 8, 0},
+		{"s8", 1, 1},
+		{"s16", 2, 1},
+		{"s32", 4, 1},
+		{"s64", 8, 1},
+		{"pid_t", 4, 1},
+		{"uid_t", 4, 0},
+		{"gid_t", 4, 0},
+		{"umode_t", 2, 0},
+		{"loff_t", 8, 1},
+		{"size_t", 8, 0},
+		{"ssize_t", 8, 1},
+		{"bool", 1, 0},
 	};
 	char buf[128];
 	snprintf(buf, sizeof(buf), "%s", decl);
@@ -105,9 +120,7 @@ static bool tracefs_field(struct arena *a, char *line, struct probe_field *f)
 	while (end > decl && end[-1] == ' ')
 		end--;
 	char *start = end;
-	while (start > decl && (start[-1] == '_' || (start[-1] >= 'a' && start[-1] <= 'z') ||
-				(start[-1] >= 'A' && start[-1] <= 'Z') ||
-				(start[-1] >= '0' && start[-1] <= '9')))
+	while (start > decl && (start[-1] == '_' || (start[-1] >= 'a' && start[-1] <= 'z') || (start[-1] >= 'A' && start[-1] <= 'Z') || (start[-1] >= '0' && start[-1] <= '9')))
 		start--;
 	if (start == end)
 		return false;
@@ -194,13 +207,10 @@ const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret)
 	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * 6);
 	unsigned n = 0;
 	if (ret) {
-		fields[n++] = (struct probe_field){.name = "retval", .type = {TYPE_INT, 8},
-						   .doc = "return value", .src = FIELD_RETVAL};
+		fields[n++] = (struct probe_field){.name = "retval", .type = {TYPE_INT, 8}, .doc = "return value", .src = FIELD_RETVAL};
 	} else {
 		for (unsigned i = 0; i < 6; i++)
-			fields[n++] = (struct probe_field){.name = args[i], .type = {TYPE_INT, 8},
-							   .doc = "argument register", .src = FIELD_ARG,
-							   .index = i};
+			fields[n++] = (struct probe_field){.name = args[i], .type = {TYPE_INT, 8}, .doc = "argument register", .src = FIELD_ARG, .index = i};
 	}
 	struct probe_def *p = arena_alloc(a, sizeof(*p));
 	struct probe_attach *at = arena_alloc(a, sizeof(*at));

@@ -31,7 +31,7 @@ void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
 }
 
 __attribute__((format(printf, 2, 3))) static void rt_buf_printf(struct rt_buf *b, const char *fmt,
-								 ...)
+								...)
 {
 	char tmp[512];
 	va_list ap;
@@ -101,7 +101,7 @@ void rt_buf_int(struct rt_buf *b, int64_t v)
 static void rt_fmt_int(struct rt_buf *b, struct type t, int64_t v, bool json)
 {
 	const char *name = t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT ? errname_of(t.kind, v)
-									   : NULL;
+									  : NULL;
 
 	if (name && json)
 		rt_buf_printf(b, "\"%s\"", name);
@@ -463,7 +463,8 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				break;
 			case 'e': {
 				const char *name = errname_of(a->type.kind == TYPE_NFSSTAT ? TYPE_NFSSTAT
-											    : TYPE_ERRNO, v);
+											   : TYPE_ERRNO,
+							      v);
 				char num[24];
 
 				if (!name) {
@@ -543,7 +544,8 @@ void rt_report_drops(struct rt *r)
 				(unsigned long long)sums[i]);
 		else if (i == LAYOUT_DROP_CUT(nmaps))
 			fprintf(stderr, "nfsq: %llu strings cut to the size of their field (see nfsq -lv for "
-				"each field's size)\n", (unsigned long long)sums[i]);
+					"each field's size)\n",
+				(unsigned long long)sums[i]);
 		else
 			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",
 				(unsigned long long)sums[i]);

@@ -275,8 +275,7 @@ static int prom_label_names(struct prom_map *pm)
 		const char *name = l->info->key_names[i];
 		char gen[32];
 
-		if (name && (!prom_name_ok(name) || !strncmp(name, "__", 2) || (hist && !strcmp(name, "le")) ||
-			     (strval && !strcmp(name, "value"))))
+		if (name && (!prom_name_ok(name) || !strncmp(name, "__", 2) || (hist && !strcmp(name, "le")) || (strval && !strcmp(name, "value"))))
 			name = NULL;
 		for (unsigned j = 0; name && j < i; j++)
 			if (!strcmp(pm->labels[j], name))
@@ -355,8 +354,10 @@ static int prom_cmp_names(const void *a, const void *b)
 
 /* Names nfsq's own metrics use (prom_render_self). */
 static const char *const prom_self_names[] = {
-	"nfsq_exporter_dropped_updates_total", "nfsq_exporter_lost_events_total",
-	"nfsq_exporter_dropped_starts_total", "nfsq_exporter_map_entries",
+	"nfsq_exporter_dropped_updates_total",
+	"nfsq_exporter_lost_events_total",
+	"nfsq_exporter_dropped_starts_total",
+	"nfsq_exporter_map_entries",
 	"nfsq_exporter_scrape_duration_seconds",
 };
 
@@ -389,7 +390,8 @@ struct prom *prom_new(struct rt *r)
 		    n > 8 && pm->base[n - 3] == '_' && pm->base[n - 1] == 's' && strchr("num", pm->base[n - 2])) {
 			char *sec;
 
-			pm->scale = pm->base[n - 2] == 'n' ? 1e-9 : pm->base[n - 2] == 'u' ? 1e-6 : 1e-3;
+			pm->scale = pm->base[n - 2] == 'n' ? 1e-9 : pm->base[n - 2] == 'u' ? 1e-6
+											   : 1e-3;
 			pm->base[n - 3] = 0;
 			sec = prom_strcat(pm->base, "_seconds");
 			if (!sec)
@@ -420,7 +422,8 @@ struct prom *prom_new(struct rt *r)
 				if (!strcmp(mine[k], prom_self_names[s]) ||
 				    !strncmp(mine[k], "nfsq_exporter_", 14)) {
 					fprintf(stderr, "nfsq: --serve: map %s left out: nfsq_exporter_* names are "
-						"nfsq's own metrics\n", p->maps[i].l->info->name);
+							"nfsq's own metrics\n",
+						p->maps[i].l->info->name);
 					p->maps[i].skip = true;
 					break;
 				}
@@ -430,7 +433,8 @@ struct prom *prom_new(struct rt *r)
 				for (unsigned t = 0; t < nt; t++)
 					if (!strcmp(mine[k], theirs[t]) || !strcmp(p->maps[i].family, theirs[t])) {
 						fprintf(stderr, "nfsq: --serve: map %s left out: its metric %s clashes "
-							"with map %s (rename one)\n", p->maps[i].l->info->name,
+								"with map %s (rename one)\n",
+							p->maps[i].l->info->name,
 							mine[k], p->maps[j].l->info->name);
 						p->maps[i].skip = true;
 						break;
@@ -504,8 +508,8 @@ static void prom_labels(struct rt_buf *b, const struct prom_map *pm, const uint8
 		} else {
 			int64_t v = rt_snap_key_int(key, k->offset);
 			const char *name = k->type.kind == TYPE_ERRNO || k->type.kind == TYPE_NFSSTAT
-						   ? errname_of(k->type.kind, v)
-						   : NULL;
+				? errname_of(k->type.kind, v)
+				: NULL;
 
 			if (name)
 				pb_str(b, name);
@@ -572,7 +576,7 @@ static void prom_render_hist(struct rt_buf *b, struct prom_map *pm, const struct
 			prom_bounds(l, k, &lo, &hi);
 			cum += c;
 			sum += (double)c * (lo == INT64_MIN ? (double)hi : hi == INT64_MAX ? (double)lo
-										 : (double)lo / 2 + (double)hi / 2);
+											   : (double)lo / 2 + (double)hi / 2);
 			if (hi == INT64_MAX)
 				continue;
 			if (pm->scale == 1)

@@ -24,14 +24,14 @@ struct rt {
 	const struct ct_object *obj;
 	const struct run_options *o;
 	struct bpf_object *bobj;
-	int *map_fds;          /* per program map (map_info.id) */
+	int *map_fds; /* per program map (map_info.id) */
 	int drops_fd;
 	int ncpus;
-	bool exiting;          /* stopping: exit(), a signal, or the -c / -p process ended */
-	bool exit_called;      /* exit() seen: the events after it are ignored */
-	unsigned burst;        /* events left before the ring buffer hands back (0: no limit) */
-	int errors;            /* output errors */
-	int out_errno;         /* why the first write to the output failed (0: none failed) */
+	bool exiting;     /* stopping: exit(), a signal, or the -c / -p process ended */
+	bool exit_called; /* exit() seen: the events after it are ignored */
+	unsigned burst;   /* events left before the ring buffer hands back (0: no limit) */
+	int errors;       /* output errors */
+	int out_errno;    /* why the first write to the output failed (0: none failed) */
 };
 
 /* fflush(r->o->out), noting why it failed in r->out_errno (glibc drops the data and

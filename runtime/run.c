@@ -39,11 +39,11 @@
 
 struct rt_child {
 	pid_t pid;
-	bool held;   /* stopped before exec, not released yet */
+	bool held; /* stopped before exec, not released yet */
 	int pidfd;
 	bool exited;
 	int status;
-	bool group;  /* in a process group of its own (killed as one at the end) */
+	bool group; /* in a process group of its own (killed as one at the end) */
 };
 
 static int rt_verbose;
@@ -383,11 +383,13 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 		}
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
-			"CAP_BPF and CAP_PERFMON)\n", what);
+				"CAP_BPF and CAP_PERFMON)\n",
+			what);
 	else if (err == E2BIG && p->attach == ATTACH_TRACEPOINT)
 		fprintf(stderr, "nfsq: cannot attach %s to %s: the kernel attaches at most %d BPF "
-			"programs to one tracepoint, other tracers' included; put fewer clauses on "
-			"this probe, or merge them\n", what, p->target, PROBE_TRACEPOINT_MAX_PROGS);
+				"programs to one tracepoint, other tracers' included; put fewer clauses on "
+				"this probe, or merge them\n",
+			what, p->target, PROBE_TRACEPOINT_MAX_PROGS);
 	else
 		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
 	return -1;
@@ -409,7 +411,8 @@ static int rt_load(struct rt *r)
 			strerror(errno));
 		goto cleanup;
 	}
-	bpf_object__for_each_program(bp, r->bobj) {
+	bpf_object__for_each_program(bp, r->bobj)
+	{
 		char why[160];
 
 		if (ct_check_calls(bpf_program__insns(bp), bpf_program__insn_cnt(bp), why, sizeof(why))) {
@@ -447,7 +450,7 @@ static int rt_load(struct rt *r)
 		}
 		if (err == EPERM || err == EACCES)
 			fprintf(stderr, "nfsq: the kernel refused to load BPF programs: permission denied "
-				"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");
+					"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");
 		else
 			fprintf(stderr, "nfsq: cannot load the BPF programs: %s (run with -v for libbpf's log)\n",
 				strerror(err));
@@ -675,7 +678,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	libbpf_set_print(rt_libbpf_log);
 	if (!rt_can_bpf()) {
 		fprintf(stderr, "nfsq: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): "
-			"run it with sudo\n");
+				"run it with sudo\n");
 		return NFSQ_EXIT_RUNTIME;
 	}
 	r.ncpus = libbpf_num_possible_cpus();

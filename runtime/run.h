@@ -16,15 +16,15 @@ enum out_format {
 };
 
 struct run_options {
-	FILE *out;               /* where results go (stdout or the -o file) */
+	FILE *out; /* where results go (stdout or the -o file) */
 	enum out_format format;
-	const char *cmd;         /* -c: command to run, traced until it exits */
-	pid_t pid;               /* -p: only events of this process (0 = all) */
-	bool quiet;              /* -q: no "Attaching N probes..." line */
-	int verbose;             /* -v: libbpf's log, timings */
-	uint32_t map_size;       /* --map-size: entries per map (0 = the default, 4096) */
-	uint32_t ringbuf_size;   /* --ringbuf: bytes of the event ring buffer (0 = the default) */
-	const char *serve;       /* --serve [ADDR:]PORT: maps at /metrics; no map printout at the end */
+	const char *cmd;       /* -c: command to run, traced until it exits */
+	pid_t pid;             /* -p: only events of this process (0 = all) */
+	bool quiet;            /* -q: no "Attaching N probes..." line */
+	int verbose;           /* -v: libbpf's log, timings */
+	uint32_t map_size;     /* --map-size: entries per map (0 = the default, 4096) */
+	uint32_t ringbuf_size; /* --ringbuf: bytes of the event ring buffer (0 = the default) */
+	const char *serve;     /* --serve [ADDR:]PORT: maps at /metrics; no map printout at the end */
 };
 
 /* Loads obj, attaches it and runs it until exit(), Ctrl-C / SIGTERM, or the -c command

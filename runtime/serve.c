@@ -67,11 +67,22 @@ static struct {
 
 static int serve_open_mhd(void)
 {
-#define SERVE_SYM(f) {"MHD_" #f, (void **)&mhd.f}
-	const struct { const char *name; void **fn; } syms[] = {
-		SERVE_SYM(start_daemon), SERVE_SYM(stop_daemon), SERVE_SYM(get_daemon_info),
-		SERVE_SYM(create_response_from_buffer), SERVE_SYM(add_response_header),
-		SERVE_SYM(queue_response), SERVE_SYM(destroy_response), SERVE_SYM(get_connection_info),
+#define SERVE_SYM(f)                       \
+	{                                  \
+		"MHD_" #f, (void **)&mhd.f \
+	}
+	const struct {
+		const char *name;
+		void **fn;
+	} syms[] = {
+		SERVE_SYM(start_daemon),
+		SERVE_SYM(stop_daemon),
+		SERVE_SYM(get_daemon_info),
+		SERVE_SYM(create_response_from_buffer),
+		SERVE_SYM(add_response_header),
+		SERVE_SYM(queue_response),
+		SERVE_SYM(destroy_response),
+		SERVE_SYM(get_connection_info),
 	};
 #undef SERVE_SYM
 	void *h;
@@ -98,10 +109,10 @@ static int serve_open_mhd(void)
 
 #define SERVE_THREADS 2
 #define SERVE_MAX_CONN 512
-#define SERVE_MAX_PENDING 256     /* connections without a complete request */
-#define SERVE_HEADER_DEADLINE 3   /* seconds from connect (or the last answer) to a request */
-#define SERVE_TIMEOUT 10          /* seconds */
-#define SERVE_MEM (32u << 10)     /* bytes per connection for the request */
+#define SERVE_MAX_PENDING 256   /* connections without a complete request */
+#define SERVE_HEADER_DEADLINE 3 /* seconds from connect (or the last answer) to a request */
+#define SERVE_TIMEOUT 10        /* seconds */
+#define SERVE_MEM (32u << 10)   /* bytes per connection for the request */
 #define SERVE_PATH "/metrics"
 #define SERVE_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -297,8 +297,8 @@ static void rt_snap_record(const struct rt_snap_sort *c, const struct rt_ent *e,
 	if (c->by_key) {
 		rec->a = rt_snap_key_word(l, e->key, 0);
 		rec->b = l->nkeys && (l->keys[0].type.kind != TYPE_STR || l->keys[0].size <= 8)
-				 ? rt_snap_key_word(l, e->key, 1)
-				 : 0;
+			? rt_snap_key_word(l, e->key, 1)
+			: 0;
 	} else if (rt_snap_str_value(l)) {
 		rec->a = rt_snap_ordered_word(e->str, true);
 		rec->b = l->nkeys && l->value_size <= 8 ? rt_snap_key_word(l, e->key, 0) : 0;
@@ -390,7 +390,7 @@ static void rt_snap_ties(struct rt_snap_rec *recs, unsigned n, struct rt_snap_so
 static int rt_snap_sort(struct rt_snap_rec *recs, unsigned n, struct rt_snap_sort *c)
 {
 	struct rt_snap_rec *tmp;
-	size_t (*cnt)[256];
+	size_t(*cnt)[256];
 	int err = 0;
 
 	if (n < 256) {
