@@ -88,7 +88,7 @@ dead() { # PID: it is gone (or a zombie) within 5 s
 }
 "$nfsq" -q -e "$prog" -c "$calls sleep-ms 60000" > "$tmp/out" 2>&1 &
 pid=$!
-attached $pid
+nfsq_ready $pid
 child=$(cat /proc/$pid/task/*/children 2> /dev/null | awk '{print $1}')
 n=$((n + 1))
 if [[ -z $child ]]; then
