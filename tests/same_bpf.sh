@@ -15,8 +15,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 [[ $# -ge 2 ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-old=$(readlink -f "$1") new=$(readlink -f "$2") kernel=
+old=$(readlink -f "$1") new=$(readlink -f "$2") kernel= guest=
 [[ ${3:-} == --lab ]] && kernel=${4:?--lab needs a kernel, e.g. 6.1}
+[[ ${3:-} == --lab-guest ]] && guest=1 # (inside the lab VM: only the NFS part)
 [[ -x $old && -x $new ]] || { echo "same_bpf: $1 and $2 must be nfsq binaries" >&2; exit 2; }
 export NFSQ_NO_CACHE=1
 
@@ -53,20 +54,20 @@ runtime_case() {
 	eval "one \"runtime/\$(basename \"\$c\")\" \"\$c\" $args \"\$(basename \"\$c\")\""
 }
 
-if [[ -z $kernel || ${SAME_BPF_IN_LAB:-} != 1 ]]; then
+if [[ -z $guest ]]; then
 	for c in "$here"/golden/*.nfsq; do golden "$c"; done
 	for c in "$here"/runtime/cases/*.nfsq; do runtime_case "$c"; done
 	for c in "$here"/serve/*.nfsq; do one "serve/$(basename "$c")" "$c" "$(basename "$c")"; done
 fi
-if [[ -n $kernel && ${SAME_BPF_IN_LAB:-} != 1 ]]; then
+if [[ -n $kernel ]]; then
 	# the same script again inside the lab, where the NFS probes resolve
-	out=$(SAME_BPF_IN_LAB=1 "$here/lab/lab" --kernel "$kernel" --timeout 3000 -- "$here/same_bpf.sh" "$old" "$new" --lab "$kernel")
+	out=$("$here/lab/lab" --kernel "$kernel" --timeout 3000 -- "$here/same_bpf.sh" "$old" "$new" --lab-guest)
 	st=$?
 	echo "$out" | grep -v '^[0-9]* programs'
 	labn=$(sed -n 's/^\([0-9]*\) programs, \([0-9]*\) differ$/\1 \2/p' <<<"$out")
 	[[ $st -le 1 && -n $labn ]] || { echo "same_bpf: the lab run failed (exit $st)"; exit 1; }
 	n=$((n + ${labn% *})) ndiff=$((ndiff + ${labn#* }))
-elif [[ -n $kernel ]]; then
+elif [[ -n $guest ]]; then
 	for s in "$here"/../scripts/*.nfsq; do one "scripts/$(basename "$s")" "$s" "$(basename "$s")" 0; done
 	tmp=$(mktemp -d)
 	probe= prog=
