@@ -68,7 +68,9 @@ if [[ -n $kernel ]]; then
 	[[ $st -le 1 && -n $labn ]] || { echo "same_bpf: the lab run failed (exit $st)"; exit 1; }
 	n=$((n + ${labn% *})) ndiff=$((ndiff + ${labn#* }))
 elif [[ -n $guest ]]; then
-	for s in "$here"/../scripts/*.nfsq; do one "scripts/$(basename "$s")" "$s" "$(basename "$s")" 0; done
+	for s in "$here"/../scripts/*.nfsq; do # with a 0 for the scripts that take $1
+		one "scripts/$(basename "$s")" "$s" "$(basename "$s")" $(grep -q '\$1' "$s" && echo 0)
+	done
 	tmp=$(mktemp -d)
 	probe= prog=
 	while read -r line; do # one program per probe, reading every field (a map each)
