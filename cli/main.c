@@ -189,7 +189,6 @@ static bool list_match(const struct probe_def *p, char **pats, int npats)
 	return false;
 }
 
-/* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
 /* -lvv: a resolved read (offsets on this kernel). */
 static void list_read_one(const struct field_read *r)
 {
@@ -236,23 +235,33 @@ static void list_read(const struct probe_field *f)
 	printf("\n");
 }
 
-/* -l [pattern...]: the catalogue, and whether each probe works on this kernel. */
+/* -l [pattern...]: the catalogue, and whether each probe works on this kernel: a probe
+ * is available when one of its attach points exists; each field is resolved as a script
+ * reading only it would have it (the alternative and recipe used, or why not). */
 static int list_probes(char **pats, int npats, int verbose)
 {
+	static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
 	unsigned shown = 0;
+
 	for (unsigned i = 0; i < probe_count(); i++) {
 		const struct probe_def *p = probe_at(i);
+		const struct probe_def *one[64] = {0}, *r;
+		char why[512], fwhy[64][512], missing[512] = "";
+		struct arena ar;
+		int bad;
+
 		if (!list_match(p, pats, npats))
 			continue;
-		char why[512];
-		struct arena ar;
 		arena_init(&ar);
-		/* available means an attach point exists and every field's recipe fits this
-		 * kernel's types; r->attach points into p->attach at the alternative used */
-		const struct probe_def *r = probe_resolve(&ar, p, why, sizeof(why));
-		int at = r ? (int)(r->attach - p->attach) : -1;
-		printf("%-15s %-62s %s%s\n", p->name, p->summary, at >= 0 ? "available" : "unavailable: ",
-		       at >= 0 ? "" : why);
+		r = probe_resolve(&ar, p, NULL, 0, &bad, why, sizeof(why));
+		for (unsigned f = 0; r && f < p->nfields && f < 64; f++) {
+			one[f] = probe_resolve(&ar, p, &p->fields[f].name, 1, &bad, fwhy[f], sizeof(fwhy[f]));
+			if (!one[f])
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+					 missing[0] ? ", " : "", p->fields[f].name);
+		}
+		printf("%-15s %-62s %s%s%s\n", p->name, p->summary, r ? "available" : "unavailable: ",
+		       r ? (missing[0] ? ", except fields: " : "") : why, r ? missing : "");
 		shown++;
 		if (!verbose) {
 			arena_free(&ar);
@@ -261,13 +270,12 @@ static int list_probes(char **pats, int npats, int verbose)
 		printf("    layer: %s\n    %s\n    attach (in order of preference):\n", layer_name(p->layer),
 		       p->doc);
 		for (unsigned k = 0; k < p->nattach; k++) {
-			static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit",
-							    "raw_tracepoint"};
 			const struct probe_attach *a = &p->attach[k];
+			bool in_use = false;
+
 			printf("      %s:%s", kinds[a->kind], a->target);
 			if (a->end_target)
 				printf(" .. %s:%s", kinds[a->end_kind], a->end_target);
-			bool in_use = false;
 			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
 				in_use |= d->attach == a;
 			printf("%s\n", in_use ? "   <- used here" : "");
@@ -275,17 +283,25 @@ static int list_probes(char **pats, int npats, int verbose)
 				printf("        only events where: %s\n", a->guard);
 		}
 		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
-		const struct probe_attach *used = at >= 0 ? &p->attach[at] : p->nattach ? &p->attach[0]
-											: NULL;
 		for (unsigned f = 0; f < p->nfields; f++) {
+			const struct probe_field *rf = one[f] ? &one[f]->fields[f] : NULL;
+
 			printf("      %-10s %-12s %s\n", p->fields[f].name, type_name(p->fields[f].type),
 			       p->fields[f].doc);
-			for (unsigned k = 0; used && k < used->nrecipes; k++)
-				if (strcmp(used->recipes[k].field, p->fields[f].name) == 0)
-					printf("      %-10s %-12s   read %s: %s\n", "", "",
-					       used->recipes[k].at_start ? "at start" : "at end", used->recipes[k].how);
-			if (verbose > 1 && r)
-				list_read(&r->fields[f]);
+			if (r && !one[f])
+				printf("      %-10s %-12s   unavailable here: %s\n", "", "", fwhy[f]);
+			for (const struct probe_def *d = one[f]; rf && d; d = d->also) {
+				const struct probe_field *df = &d->fields[f];
+
+				bool end = d->attach->end_target && !df->recipe->at_start;
+
+				if (df->recipe)
+					printf("      %-10s %-12s   read at %s:%s: %s\n", "", "",
+					       kinds[end ? d->attach->end_kind : d->attach->kind],
+					       end ? d->attach->end_target : d->attach->target, df->recipe->how);
+				if (verbose > 1)
+					list_read(df);
+			}
 		}
 		printf("\n");
 		arena_free(&ar);

@@ -259,6 +259,19 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 	}
 }
 
+/* A field the script reads that this kernel cannot give (issue #16's message): where it
+ * is read, which field of which probe, the kernel, why, and what else gives it. */
+static void cg_field_unavailable(struct cg *g, struct loc l, const struct probe_def *p,
+				 const char *field, const char *why)
+{
+	const struct probe_field *f = probe_field_find(p, field);
+
+	diag_error(&g->c->diag, l, "field '%s' of %s cannot be read on this kernel (%s): %s%s%s", field,
+		   p->name, probe_kernel_release(), why, f && f->instead ? "; instead: " : "",
+		   f && f->instead ? f->instead : "");
+	g->errors++;
+}
+
 void cg_programs(struct cg *g)
 {
 	unsigned cap = 0, idx;
@@ -270,16 +283,20 @@ void cg_programs(struct cg *g)
 				cg_probe(g, &cap, cl, pr, idx++, NULL);
 				continue;
 			}
-			char err[300];
-			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, err, sizeof(err))
+			char err[600];
+			int bad = -1;
+			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, cl->fields, cl->nfields, &bad, err, sizeof(err))
 							    : NULL;
-			if (!d || !d->nattach) {
-				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
-				g->obj->unavailable++;
+			if (d && d->nattach) {
+				for (; d; d = d->also) /* every alternative, for probes that attach to all */
+					cg_probe(g, &cap, cl, pr, idx++, d);
 				continue;
 			}
-			for (; d; d = d->also) /* every alternative, for probes that attach to all */
-				cg_probe(g, &cap, cl, pr, idx++, d);
+			g->obj->unavailable++;
+			if (bad >= 0)
+				cg_field_unavailable(g, cl->field_locs[bad], pr->def, cl->fields[bad], err);
+			else
+				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
 		}
 	}
 	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */

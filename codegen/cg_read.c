@@ -294,6 +294,7 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 	case FIELD_READ:
 		return cg_read(g, t, l, f->name, &f->read);
 	case FIELD_KERNEL:
+	case FIELD_UNAVAIL: /* probe_resolve chose an alternative where the script's fields resolve */
 		cg_error(g, l, "internal error: field not resolved for this kernel", f->name);
 		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
 	}

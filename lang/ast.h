@@ -188,6 +188,7 @@ struct clause {
 	struct local_info **locals; /* (sema) */
 	unsigned id;                /* 0.. in source order */
 	const char **fields;        /* (record.c) the probe fields it reads, each once */
+	struct loc *field_locs;     /* (record.c) where each is first read */
 	unsigned nfields;
 };
 

@@ -19,7 +19,7 @@ struct record {
 };
 
 /* a probe field the clause reads, once */
-static void record_field(struct record *r, struct clause *cl, const char *name)
+static void record_field(struct record *r, struct clause *cl, const char *name, struct loc loc)
 {
 	unsigned *cap = &r->cap[cl->id];
 
@@ -28,12 +28,17 @@ static void record_field(struct record *r, struct clause *cl, const char *name)
 			return;
 	if (cl->nfields == *cap) {
 		const char **more = arena_alloc(r->arena, (*cap * 2 + 4) * sizeof(*more));
+		struct loc *locs = arena_alloc(r->arena, (*cap * 2 + 4) * sizeof(*locs));
 
-		if (cl->nfields)
+		if (cl->nfields) {
 			memcpy(more, cl->fields, cl->nfields * sizeof(*more));
+			memcpy(locs, cl->field_locs, cl->nfields * sizeof(*locs));
+		}
 		cl->fields = more;
+		cl->field_locs = locs;
 		*cap = *cap * 2 + 4;
 	}
+	cl->field_locs[cl->nfields] = loc;
 	cl->fields[cl->nfields++] = name;
 }
 
@@ -60,7 +65,7 @@ static bool record_expr(struct walk *w, struct expr *e)
 	struct record *r = w->ctx;
 
 	if (e->kind == EXPR_IDENT && e->u.ident.builtin == BUILTIN_NONE)
-		record_field(r, w->clause, e->u.ident.name);
+		record_field(r, w->clause, e->u.ident.name, e->loc);
 	else if (e->kind == EXPR_MAP && e->u.map.info)
 		record_map(r, w->clause, e, w->lvalue);
 	return true;

@@ -405,6 +405,31 @@ static const struct probe_attach test_getppid_at[] = {
 	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_getppid", .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_getppid"},
 };
 
+/* test.fields (hidden): per-field resolution on any kernel with syscall tracepoints. The raw
+ * tracepoint sys_enter(regs, id) is preferred; "gone" has no recipe that fits (an error only
+ * for scripts that read it), "di" resolves by its second recipe, and "viatp" only the classic
+ * tracepoint raw_syscalls:sys_enter records, so a script reading it gets that one. */
+static const struct probe_field test_fields_fields[] = {
+	F_INT("nr", "the system call's number"),
+	F_INT("di", "the first argument register"),
+	{.name = "gone", .type = {TYPE_INT, 8}, .doc = "a field no kernel has", .src = FIELD_KERNEL, .instead = "nr"},
+	F_INT("viatp", "the system call's number, from the classic tracepoint only"),
+};
+static const struct field_recipe test_fields_raw_rec[] = {
+	{"nr", "arg1", false},
+	{"gone", "arg(struct pt_regs)->no_such_member", false},
+	{"di", "arg(struct pt_regs)->no_such_member", false},
+	{"di", "arg(struct pt_regs)->di", false},
+};
+static const struct field_recipe test_fields_tp_rec[] = {
+	{"nr", "tp.id", false},
+	{"viatp", "tp.id", false},
+};
+static const struct probe_attach test_fields_at[] = {
+	RAW("sys_enter", test_fields_raw_rec),
+	{.kind = ATTACH_TRACEPOINT, .target = "raw_syscalls:sys_enter", .recipes = test_fields_tp_rec, .nrecipes = ARRAY_LEN(test_fields_tp_rec)},
+};
+
 #define PROBE(n, lay, mod, fs, at, sum, d)                                                     \
 	{                                                                                      \
 		.name = n, .layer = lay, .module = mod, .summary = sum, .doc = d,              \
@@ -505,6 +530,7 @@ static const struct probe_def probes[] = {
 	      "server data path: WRITE", "[server nfsd] -> local file system: writing file data."),
 	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
+	{.name = "test.fields", .layer = LAYER_NONE, .summary = "every system call entry (tests of per-field resolution)", .doc = "A test probe: a field resolved by its second recipe, one no kernel has, one only the second attach point records.", .fields = test_fields_fields, .nfields = ARRAY_LEN(test_fields_fields), .attach = test_fields_at, .nattach = ARRAY_LEN(test_fields_at), .hidden = true},
 	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)", .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.", .fields = test_getppid_fields, .nfields = ARRAY_LEN(test_getppid_fields), .attach = test_getppid_at, .nattach = ARRAY_LEN(test_getppid_at), .hidden = true},
 };
 

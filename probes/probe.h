@@ -21,6 +21,7 @@ enum field_src {
 	FIELD_LATENCY, /* end time - start time of a paired probe, ns */
 	FIELD_KERNEL,  /* catalogue only: read by a recipe, resolved per kernel into FIELD_READ */
 	FIELD_READ,    /* a resolved kernel read: see struct field_read */
+	FIELD_UNAVAIL, /* resolved: cannot be read on this kernel (probe_field.unavail says why) */
 };
 
 /* Where a resolved read starts. */
@@ -86,9 +87,14 @@ struct probe_field {
 	unsigned index;         /* FIELD_ARG */
 	struct field_read read; /* FIELD_READ */
 	bool at_start;          /* FIELD_TP of a pair: read from the start event's record */
+	const char *instead;    /* catalogue: what else gives the same information, where this
+				   field cannot be had on a kernel */
+	const char *unavail;    /* FIELD_UNAVAIL: why, on this kernel */
+	const struct field_recipe *recipe; /* resolved: the recipe used on this kernel */
 };
 
-/* How a built-in probe's field is computed for one attach alternative:
+/* How a built-in probe's field is computed for one attach alternative (a field may have
+ * several recipes, most preferred first: the first that fits the kernel's types is used):
  *   "ret"                                                      the return value
  *   "tp.NAME" "tp.NAME*1000"                                   a tracepoint record field
  *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
@@ -169,6 +175,9 @@ struct probe_attach {
 	bool chain;                  /* the end event may repeat: each one measures from the previous (or the start)
 		       and the at-start fields stay for the next (e.g. the ops of one compound) */
 	const char *guard;           /* a recipe read at the end: the event counts only when it is not 0 */
+	const char *proto;           /* kprobes: the function's C prototype ("int (struct inode *, struct
+				        file *)") as Linux 5.10 and older have it, used there when the
+				        kernel has no BTF for the module (module BTF came in 5.11) */
 	unsigned group;              /* attach_all: the first usable alternative of each group is attached */
 };
 
@@ -220,12 +229,17 @@ unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigne
 /* A definition for kprobe:fn (arg0..arg5) or kretprobe:fn (retval). */
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
 
-/* The definition of built-in probe p for the running kernel: its first
- * usable attach alternative, every field resolved (FIELD_READ / FIELD_TP /
- * FIELD_LATENCY); with attach_all, every usable alternative, chained by `also`.
- * NULL with the reason in err. */
-const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p, char *err,
+/* The definition of built-in probe p for the running kernel, for a script that reads the
+ * fields used[0..nused-1]: the first attach alternative whose events exist and where each
+ * of these fields has a recipe that fits the kernel; with attach_all, such an alternative
+ * of every group, chained by `also`. Every other field is resolved where it can be, or is
+ * FIELD_UNAVAIL with the reason. NULL with the reason in err when no attach point exists
+ * (*bad = -1), or when a used field cannot be had (*bad = its index in used[]). */
+const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p,
+				      const char *const *used, unsigned nused, int *bad, char *err,
 				      size_t errlen);
+/* The running kernel's release (uname -r). */
+const char *probe_kernel_release(void);
 /* Resolves one recipe against kernel BTF (exposed for tests). */
 int probe_recipe(struct arena *a, const struct field_recipe *r, const struct probe_attach *at,
 		 struct probe_field *out, char *err, size_t errlen);

@@ -1,0 +1,413 @@
+/* recipe.c - one field's recipe ("arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name",
+ * "ret:errno", "tp.rtt*1000", "A == N ? B : C") turned into a read at offsets of the
+ * running kernel (struct field_read): BTF paths through kbtf.c, tracepoint record fields
+ * through the tracefs format files. */
+#include "kbtf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads an identifier at *s (letters, digits, _). */
+static bool resolve_ident(const char **s, char *out, size_t outlen)
+{
+	size_t n = 0;
+	while ((**s >= 'a' && **s <= 'z') || (**s >= 'A' && **s <= 'Z') || (**s >= '0' && **s <= '9') ||
+	       **s == '_') {
+		if (n + 1 < outlen)
+			out[n++] = **s;
+		(*s)++;
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+/* "struct NAME" at *s; the name goes to out. */
+static bool resolve_struct_name(const char **s, char *out, size_t outlen)
+{
+	if (strncmp(*s, "struct ", 7) != 0)
+		return false;
+	*s += 7;
+	return resolve_ident(s, out, outlen);
+}
+
+/* The evaluation state of a BTF path: an rvalue (the value reached) or an lvalue
+ * (ptr + off). */
+struct path {
+	struct field_read *r;
+	bool lvalue;
+	__u32 type;
+	struct btf *btf;
+};
+
+static bool path_load(struct path *p)
+{
+	if (!p->lvalue)
+		return true;
+	if (p->r->nderef == READ_MAX_DEREF)
+		return false;
+	p->r->deref[p->r->nderef++] = p->r->off;
+	p->r->off = 0;
+	p->lvalue = false;
+	return true;
+}
+
+static int resolve_tp(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+		      struct probe_field *out, char *err, size_t errlen)
+{
+	const char *target = rc->at_start || !at->end_target ? at->target : at->end_target;
+	const char *name = rc->how + 3;
+	char fname[64];
+	const char *s = name;
+	if (!resolve_ident(&s, fname, sizeof(fname))) {
+		snprintf(err, errlen, "bad recipe '%s'", rc->how);
+		return -1;
+	}
+	int64_t scale = 0;
+	if (*s == '*')
+		scale = strtoll(s + 1, NULL, 10);
+	const struct probe_def *tp = probe_tracepoint(a, target, err, errlen);
+	if (!tp)
+		return -1;
+	const struct probe_field *f = probe_field_find(tp, fname);
+	if (!f) {
+		snprintf(err, errlen, "tracepoint %s has no field '%s' on this kernel", target, fname);
+		return -1;
+	}
+	struct type want = out->type;
+	const char *doc = out->doc, *fieldname = out->name;
+	*out = *f;
+	out->name = fieldname;
+	out->doc = doc;
+	out->at_start = rc->at_start;
+	out->read.scale = scale;
+	if ((want.kind == TYPE_STR) != (f->type.kind == TYPE_STR)) {
+		snprintf(err, errlen, "tracepoint field %s.%s is not of the expected kind", target, fname);
+		return -1;
+	}
+	if (want.kind == TYPE_STR && !f->data_loc && f->type.size > want.size)
+		out->type.size = f->type.size;
+	else
+		out->type = want;
+	return 0;
+}
+
+/* A trailing ":errno"-style transform; returns the recipe without it. */
+static const char *resolve_xform(struct arena *a, const char *how, enum read_xform *x)
+{
+	static const struct {
+		const char *suffix;
+		enum read_xform x;
+	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE}, {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
+	size_t len = strlen(how);
+	*x = XFORM_NONE;
+	const char *b = strstr(how, ":bit(");
+	if (b && how[len - 1] == ')' && !strchr(b + 1, ':')) {
+		*x = XFORM_BIT;
+		return arena_strndup(a, how, (size_t)(b - how));
+	}
+	for (unsigned i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+		size_t n = strlen(xs[i].suffix);
+		if (len > n && strcmp(how + len - n, xs[i].suffix) == 0) {
+			*x = xs[i].x;
+			return arena_strndup(a, how, len - n);
+		}
+	}
+	return how;
+}
+
+/* A trailing ":strip(PREFIX)" of a string recipe: PREFIX into strip; returns the recipe
+ * without it, or NULL when PREFIX is too long. */
+static const char *resolve_strip_prefix(struct arena *a, const char *how, char strip[9])
+{
+	const char *o = strstr(how, ":strip(");
+	size_t len = strlen(how), n;
+
+	strip[0] = '\0';
+	if (!o || how[len - 1] != ')')
+		return how;
+	n = (size_t)(how + len - 1 - (o + 7));
+	if (n == 0 || n > 8)
+		return NULL;
+	memcpy(strip, o + 7, n);
+	strip[n] = '\0';
+	return arena_strndup(a, how, (size_t)(o - how));
+}
+
+/* One side of a choice: a decimal constant or a recipe, resolved into an arena copy. */
+static const struct field_read *resolve_part(struct arena *a, const struct field_recipe *rc,
+					     const char *how, size_t len,
+					     const struct probe_attach *at,
+					     const struct probe_field *out, char *err, size_t errlen)
+{
+	struct field_recipe sub = *rc;
+	struct probe_field f = *out;
+	struct field_read *r = arena_alloc(a, sizeof(*r));
+	char *end;
+
+	sub.how = arena_strndup(a, how, len);
+	f.type = type_int();
+	long long v = strtoll(sub.how, &end, 10);
+	if (end != sub.how && *end == '\0') {
+		memset(r, 0, sizeof(*r));
+		r->final = READ_CONST;
+		r->value = v;
+		r->at_start = rc->at_start;
+		return r;
+	}
+	if (probe_recipe(a, &sub, at, &f, err, errlen) != 0)
+		return NULL;
+	*r = f.read;
+	return r;
+}
+
+/* "A == N ? B : C": the value of B when A is N, else of C (C may be another choice). */
+static int resolve_select(struct arena *a, const struct field_recipe *rc, const char *q,
+			  const struct probe_attach *at, struct probe_field *out, char *err,
+			  size_t errlen)
+{
+	const char *how = rc->how, *eq = strstr(how, " == "), *ne = strstr(how, " != ");
+	const char *op = eq && eq < q ? eq : ne && ne < q ? ne
+							  : NULL,
+		   *colon = strstr(q + 3, " : ");
+	struct field_read *r = &out->read;
+	char *end;
+
+	if (!op || !colon || out->type.kind == TYPE_STR)
+		goto bad;
+	r->value = strtoll(op + 4, &end, 10);
+	if (end != q)
+		goto bad;
+	r->final = READ_SELECT;
+	r->negate = op == ne;
+	r->at_start = rc->at_start;
+	if (!(r->sel = resolve_part(a, rc, how, (size_t)(op - how), at, out, err, errlen)) ||
+	    !(r->then = resolve_part(a, rc, q + 3, (size_t)(colon - q - 3), at, out, err, errlen)) ||
+	    !(r->els = resolve_part(a, rc, colon + 3, strlen(colon + 3), at, out, err, errlen)))
+		return -1;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return 0;
+bad:
+	snprintf(err, errlen, "bad recipe '%s': a choice is 'A == N ? B : C' between integers", how);
+	return -1;
+}
+
+/* Why member `name` of type id (a struct, or a pointer to one with deref) is not there. */
+static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *name,
+			     const char *how, char *err, size_t errlen)
+{
+	const struct btf_type *t = btf__type_by_id(btf, kbtf_strip(btf, id));
+	const char *sn;
+
+	if (deref && t && btf_is_ptr(t)) {
+		id = t->type;
+		t = kbtf_complete(&btf, &id);
+	}
+	sn = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	if (t && btf_is_fwd(t) && sn)
+		kbtf_why_unknown(sn, err, errlen);
+	else if (t && btf_is_composite(t))
+		snprintf(err, errlen, "%s %s has no member '%s' on this kernel (recipe '%s')",
+			 btf_is_union(t) ? "union" : "struct", sn && *sn ? sn : "(anonymous)", name, how);
+	else
+		snprintf(err, errlen, "'%s' is not in a struct here: the type before it changed on this kernel (recipe '%s')",
+			 name, how);
+}
+
+int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+		 struct probe_field *out, char *err, size_t errlen)
+{
+	enum read_xform xform;
+	struct field_read *r = &out->read;
+	memset(r, 0, sizeof(*r));
+	const char *q = strstr(rc->how, " ? ");
+	if (q)
+		return resolve_select(a, rc, q, at, out, err, errlen);
+	const char *s = resolve_strip_prefix(a, rc->how, r->strip);
+	if (!s) {
+		snprintf(err, errlen, "bad recipe '%s': a stripped prefix has 1 to 8 bytes", rc->how);
+		return -1;
+	}
+	s = resolve_xform(a, s, &xform);
+	int64_t bit = 0;
+	if (xform == XFORM_BIT) {
+		char *end;
+		bit = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
+		if (*end != ')' || bit < 0 || bit > 63) {
+			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
+			return -1;
+		}
+	}
+	r->at_start = rc->at_start;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	if (strncmp(s, "tp.", 3) == 0) {
+		struct field_recipe plain = *rc;
+		plain.how = s;
+		int rv = resolve_tp(a, &plain, at, out, err, errlen);
+		out->read.xform = xform;
+		out->read.value = bit;
+		return rv;
+	}
+	r->xform = xform;
+	r->value = bit;
+	if (strcmp(s, "ret") == 0) {
+		/* the register holds the return value in its type's width: an int's -5 is
+		 * 0x00000000fffffffb, so the width and sign come from the prototype */
+		struct btf *btf;
+		unsigned skip;
+		const struct btf_type *proto = kbtf_proto(at, at->end_target != NULL, &btf, &skip, err, errlen);
+		if (!proto)
+			return -1;
+		const struct btf_type *rt = btf__type_by_id(btf, kbtf_strip(btf, proto->type));
+		r->base = READ_BASE_RET;
+		r->index = btf_vlen(proto); /* fexit: the return value follows the arguments */
+		r->final = READ_VALUE;
+		r->size = 8;
+		r->is_signed = true;
+		if (rt && (btf_is_int(rt) || btf_is_enum(rt))) {
+			r->size = rt->size;
+			r->is_signed = btf_is_int(rt) ? (btf_int_encoding(rt) & BTF_INT_SIGNED) != 0 : true;
+		}
+		return 0;
+	}
+	/* arg(struct NAME) or argN, then a path */
+	bool end = !rc->at_start && at->end_target;
+	struct path p = {.r = r};
+	unsigned skip;
+	const struct btf_type *proto = kbtf_proto(at, end, &p.btf, &skip, err, errlen);
+	if (!proto)
+		return -1;
+	r->base = READ_BASE_ARG;
+	if (strncmp(s, "arg(", 4) == 0) {
+		char sname[64];
+		s += 4;
+		if (!resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
+			snprintf(err, errlen, "bad recipe '%s'", rc->how);
+			return -1;
+		}
+		int idx = kbtf_param(p.btf, proto, sname, skip, &p.type);
+		if (idx < 0) {
+			snprintf(err, errlen, "%s takes no struct %s * argument on this kernel",
+				 end ? at->end_target : at->target, sname);
+			return -1;
+		}
+		r->index = (unsigned)idx;
+	} else if (strncmp(s, "arg", 3) == 0 && s[3] >= '0' && s[3] <= '9') {
+		r->index = (unsigned)(s[3] - '0');
+		s += 4;
+		if (r->index + skip >= btf_vlen(proto)) {
+			snprintf(err, errlen, "%s has no argument %u", at->target, r->index);
+			return -1;
+		}
+		p.type = btf_params(proto)[r->index + skip].type;
+	} else {
+		snprintf(err, errlen, "bad recipe '%s'", rc->how);
+		return -1;
+	}
+	char name[64] = "";
+	while (*s) {
+		name[0] = '\0';
+		if (s[0] == '-' && s[1] == '>') { /* member of the struct pointed to */
+			s += 2;
+			if (!path_load(&p))
+				goto too_deep;
+			const struct btf_type *pt = btf__type_by_id(p.btf, kbtf_strip(p.btf, p.type));
+			if (!pt || !btf_is_ptr(pt) || !resolve_ident(&s, name, sizeof(name)))
+				goto bad;
+			int32_t off = 0;
+			if (!kbtf_member(&p.btf, pt->type, name, &p.type, &off)) {
+				recipe_no_member(p.btf, p.type, true, name, rc->how, err, errlen);
+				return -1;
+			}
+			r->off = off;
+			p.lvalue = true;
+		} else if (s[0] == '.') { /* member of an embedded struct */
+			s++;
+			if (!p.lvalue || !resolve_ident(&s, name, sizeof(name)))
+				goto bad;
+			if (!kbtf_member(&p.btf, p.type, name, &p.type, &r->off)) {
+				recipe_no_member(p.btf, p.type, false, name, rc->how, err, errlen);
+				return -1;
+			}
+		} else if (s[0] == '[') { /* element of an array member */
+			char *endp;
+			long n = strtol(s + 1, &endp, 10);
+			const struct btf_type *t = btf__type_by_id(p.btf, kbtf_strip(p.btf, p.type));
+			if (!p.lvalue || !t || !btf_is_array(t) || *endp != ']')
+				goto bad;
+			s = endp + 1;
+			__s64 esz = btf__resolve_size(p.btf, btf_array(t)->type);
+			if (esz <= 0 || n < 0 || (__u32)n >= btf_array(t)->nelems)
+				goto bad;
+			r->off += (int32_t)(n * esz);
+			p.type = btf_array(t)->type;
+		} else if (strncmp(s, ":container(", 11) == 0) { /* the struct embedding this pointer's target */
+			char sname[64];
+			s += 11;
+			if (!path_load(&p) || !resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
+				goto bad;
+			while (*s == ' ')
+				s++;
+			if (!resolve_ident(&s, name, sizeof(name)) || *s++ != ')')
+				goto bad;
+			__s32 sid;
+			struct btf *sbtf = kbtf_find(sname, BTF_KIND_STRUCT, &sid);
+			int32_t off = 0;
+			__u32 mtype;
+			if (!sbtf) {
+				kbtf_why_unknown(sname, err, errlen);
+				return -1;
+			}
+			if (!kbtf_member(&sbtf, (__u32)sid, name, &mtype, &off)) {
+				recipe_no_member(sbtf, (__u32)sid, false, name, rc->how, err, errlen);
+				return -1;
+			}
+			p.btf = sbtf;
+			p.type = (__u32)sid;
+			p.lvalue = true;
+			r->off = -off;
+		} else {
+			goto bad;
+		}
+	}
+	/* the final read */
+	const struct btf_type *t = kbtf_complete(&p.btf, &p.type);
+	bool want_str = out->type.kind == TYPE_STR;
+	if (!t)
+		goto bad;
+	if (btf_is_array(t) && kbtf_is_char(p.btf, btf_array(t)->type) && p.lvalue) {
+		r->final = READ_STR;
+		r->size = btf_array(t)->nelems;
+	} else if (btf_is_ptr(t) && kbtf_is_char(p.btf, t->type)) {
+		r->final = p.lvalue ? READ_STRPTR : READ_STR_AT;
+	} else if (btf_is_int(t) || btf_is_enum(t) || btf_is_ptr(t)) {
+		r->final = p.lvalue ? READ_INT : READ_VALUE;
+		r->size = btf_is_ptr(t) ? 8 : t->size;
+		r->is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED);
+		if (r->size != 1 && r->size != 2 && r->size != 4 && r->size != 8)
+			goto bad;
+	} else {
+		goto bad;
+	}
+	bool is_str = r->final == READ_STR || r->final == READ_STRPTR || r->final == READ_STR_AT;
+	if (r->strip[0] && r->final != READ_STRPTR && r->final != READ_STR_AT) {
+		snprintf(err, errlen, "recipe '%s': only a string read through a pointer can be stripped", rc->how);
+		return -1;
+	}
+	if (is_str != want_str) {
+		snprintf(err, errlen, "recipe '%s' gives %s, but field %s is %s", rc->how,
+			 is_str ? "a string" : "an integer", out->name, want_str ? "a string" : "an integer");
+		return -1;
+	}
+	return 0;
+too_deep:
+	snprintf(err, errlen, "recipe '%s' follows more than %d pointers", rc->how, READ_MAX_DEREF);
+	return -1;
+bad:
+	snprintf(err, errlen, "recipe '%s' does not fit this kernel's types (at '%s')", rc->how, s);
+	return -1;
+}
+
