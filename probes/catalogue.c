@@ -29,9 +29,22 @@
 		.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_LATENCY \
 	}
 
-#define FILE_F F_STR("file", 64, "name of the file (last path component)")
-#define INODE_F F_INT("inode", "inode number (NFS fileid)")
-#define MOUNT_F F_STR("mount", 64, "the mount, as server:/export")
+#define FILE_F                                                                                 \
+	{                                                                                      \
+		.name = "file", .type = {TYPE_STR, 64}, .doc = "name of the file (last path component)", \
+		.src = FIELD_KERNEL, .instead = "inode (the file's NFS fileid; find / -inum N names it)" \
+	}
+#define INODE_F                                                                                \
+	{                                                                                      \
+		.name = "inode", .type = {TYPE_INT, 8}, .doc = "inode number (NFS fileid)",   \
+		.src = FIELD_KERNEL, .instead = "file (its name)"                               \
+	}
+#define MOUNT_F                                                                                \
+	{                                                                                      \
+		.name = "mount", .type = {TYPE_STR, 64}, .doc = "the mount, as server:/export", \
+		.src = FIELD_KERNEL,                                                           \
+		.instead = "rpc.done's server field (the server's address); /proc/self/mountinfo maps it to the mount" \
+	}
 #define ERROR_F F_ERRNO("error", "errno returned to the caller (0 = success)")
 #define LAT_F F_LATENCY("latency", "ns from entry to return")
 
@@ -60,6 +73,15 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
  * handler and a kretprobe's return hook), the kprobe pair where it cannot be had */
 #define KPAIRG(fn, rec, grp) {.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT, .end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}, KPAIR1(fn, rec, grp)
 #define KPAIR(fn, rec) KPAIRG(fn, rec, 0)
+/* the kprobe pair on kernels before 5.11, which have no BTF for the NFS modules: the
+ * prototype as Linux 5.10 declares it, the structs it points to from vmlinux's BTF */
+#define KOLDG(fn, rec, grp, decl)                                                                            \
+	{                                                                                                    \
+		.kind = ATTACH_KPROBE, .target = fn, .end_kind = ATTACH_KRETPROBE, .end_target = fn,         \
+		.recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp, .proto = decl                      \
+	}
+#define KOLD(fn, rec, decl) KOLDG(fn, rec, 0, decl)
+#define P_FILE_OP "int (struct inode *, struct file *)"
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
 #define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
 
@@ -135,27 +157,30 @@ static const struct field_recipe nfs_atomic_create_rec[] = {
  * attribute, and FMODE_CREATED stays clear for creates on a tmpfs export) */
 #define ATOMIC_CREATED "arg3:bit(6)"
 
-static const struct probe_attach nfs_read_at[] = {KPAIR("nfs_file_read", nfs_rw_rec)};
-static const struct probe_attach nfs_write_at[] = {KPAIR("nfs_file_write", nfs_rw_rec)};
+static const struct probe_attach nfs_read_at[] = {KPAIR("nfs_file_read", nfs_rw_rec), KOLD("nfs_file_read", nfs_rw_rec, "ssize_t (struct kiocb *, struct iov_iter *)")};
+static const struct probe_attach nfs_write_at[] = {KPAIR("nfs_file_write", nfs_rw_rec), KOLD("nfs_file_write", nfs_rw_rec, "ssize_t (struct kiocb *, struct iov_iter *)")};
 static const struct probe_attach nfs_open_at[] = {
 	KPAIRG("nfs4_file_open", nfs_file_rec, 0),
+	KOLDG("nfs4_file_open", nfs_file_rec, 0, P_FILE_OP),
 	KPAIRG("nfs_file_open", nfs_file_rec, 1),
+	KOLDG("nfs_file_open", nfs_file_rec, 1, P_FILE_OP),
 	FGUARD("nfs_atomic_open", nfs_atomic_rec, ATOMIC_OPENED, 2),
 };
-static const struct probe_attach nfs_fsync_at[] = {KPAIR("nfs_file_fsync", nfs_file_rec)};
-static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_path_rec)};
-static const struct probe_attach nfs_setattr_at[] = {KPAIR("nfs_setattr", nfs_dentry_rec)};
-static const struct probe_attach nfs_lookup_at[] = {KPAIR("nfs_lookup", nfs_lookup_rec)};
-static const struct probe_attach nfs_readdir_at[] = {KPAIR("nfs_readdir", nfs_file_rec)};
+static const struct probe_attach nfs_fsync_at[] = {KPAIR("nfs_file_fsync", nfs_file_rec), KOLD("nfs_file_fsync", nfs_file_rec, "int (struct file *, loff_t, loff_t, int)")};
+static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_path_rec), KOLD("nfs_getattr", nfs_path_rec, "int (struct path *, struct kstat *, u32, unsigned int)")};
+static const struct probe_attach nfs_setattr_at[] = {KPAIR("nfs_setattr", nfs_dentry_rec), KOLD("nfs_setattr", nfs_dentry_rec, "int (struct dentry *, struct iattr *)")};
+static const struct probe_attach nfs_lookup_at[] = {KPAIR("nfs_lookup", nfs_lookup_rec), KOLD("nfs_lookup", nfs_lookup_rec, "struct dentry *(struct inode *, struct dentry *, unsigned int)")};
+static const struct probe_attach nfs_readdir_at[] = {KPAIR("nfs_readdir", nfs_file_rec), KOLD("nfs_readdir", nfs_file_rec, "int (struct file *, struct dir_context *)")};
 /* 6.4+ has nfs_do_create, shared by nfs_create and the NFSv3 atomic open (creat(2) and
  * open(O_CREAT) go through the latter); before, nfs_create did the work */
 static const struct probe_attach nfs_create_at[] = {
 	KPAIRG("nfs_do_create", nfs_dir_rec, 0),
 	KPAIRG("nfs_create", nfs_dir_rec, 0),
+	KOLDG("nfs_create", nfs_dir_rec, 0, "int (struct inode *, struct dentry *, umode_t, bool)"),
 	FGUARD("nfs_atomic_open", nfs_atomic_create_rec, ATOMIC_CREATED, 1),
 };
-static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec)};
-static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec)};
+static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec), KOLD("nfs_unlink", nfs_dentry_rec, "int (struct inode *, struct dentry *)")};
+static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec), KOLD("nfs_rename", nfs_dentry_rec, "int (struct inode *, struct dentry *, struct inode *, struct dentry *, unsigned int)")};
 
 /* dentry revalidation: a cached name checked against the server (where ESTALE shows) */
 static const struct probe_field nfs_reval_fields[] = {
@@ -181,7 +206,7 @@ static const struct field_recipe nfs_access_rec[] = {
 	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", true},
 	{"error", "ret:errno", false},
 };
-static const struct probe_attach nfs_access_at[] = {KPAIR("nfs_permission", nfs_access_rec)};
+static const struct probe_attach nfs_access_at[] = {KPAIR("nfs_permission", nfs_access_rec), KOLD("nfs_permission", nfs_access_rec, "int (struct inode *, int)")};
 
 /* ---- NFS client page-cache I/O ---- */
 
@@ -303,10 +328,15 @@ static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_
 /* ---- NFS server ---- */
 
 #define SVC "arg(struct svc_rqst)"
+#define CLIENT_F                                                                             \
+	{                                                                                    \
+		.name = "client", .type = {TYPE_STR, 48}, .doc = "client address", .src = FIELD_KERNEL, \
+		.instead = "xid, to match the request in the client's rpc.done (its server field) or in a capture" \
+	}
 #define SVC_CLIENT SVC "->rq_xprt->xpt_remotebuf"
 
 static const struct probe_field nfsd_request_fields[] = {
-	F_STR("client", 48, "client address"),
+	CLIENT_F,
 	F_INT("prog", "RPC program number (100003 NFS, 100227 NFS ACL)"),
 	F_INT("version", "NFS version of the request"),
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
@@ -335,7 +365,7 @@ static const struct field_recipe nfsd_request_rec[] = {
 static const struct probe_attach nfsd_request_at[] = {RAW("svc_stats_latency", nfsd_request_rec)};
 
 static const struct probe_field nfsd_op_fields[] = {
-	F_STR("client", 48, "client address"),
+	CLIENT_F,
 	F_INT("xid", "RPC transaction id of the compound"),
 	F_STR("op", 32, "NFSv4 operation name (READ, GETATTR, OPEN, ...)"),
 	F_NFSSTAT("status", "status of the operation"),
@@ -356,7 +386,7 @@ static const struct probe_attach nfsd_op_at[] = {
 };
 
 static const struct probe_field nfsd_io_fields[] = {
-	F_STR("client", 48, "client address"),
+	CLIENT_F,
 	F_INT("xid", "RPC transaction id"),
 	F_INT("offset", "file offset, bytes"),
 	F_INT("bytes", "bytes moved"),
@@ -378,7 +408,7 @@ static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "n
 static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
 
 static const struct probe_field nfsd_commit_fields[] = {
-	F_STR("client", 48, "client address"),
+	CLIENT_F,
 	F_INT("xid", "RPC transaction id"),
 	F_INT("offset", "start of the range committed, bytes"),
 	F_INT("bytes", "length of the range committed (0 = to the end of the file)"),
@@ -393,7 +423,18 @@ static const struct field_recipe nfsd_commit_rec[] = {
 	{"bytes", "arg4", true},
 	{"status", "ret:be32", false},
 };
-static const struct probe_attach nfsd_commit_at[] = {KPAIR("nfsd_commit", nfsd_commit_rec)};
+/* nfsd_commit(rqstp, fhp, offset, count) before 5.12 */
+static const struct field_recipe nfsd_commit_old_rec[] = {
+	{"client", SVC_CLIENT, true},
+	{"xid", SVC "->rq_xid:be32", true},
+	{"offset", "arg2", true},
+	{"bytes", "arg3", true},
+	{"status", "ret:be32", false},
+};
+static const struct probe_attach nfsd_commit_at[] = {
+	KPAIR("nfsd_commit", nfsd_commit_rec),
+	KOLD("nfsd_commit", nfsd_commit_old_rec, "__be32 (struct svc_rqst *, struct svc_fh *, loff_t, unsigned long)"),
+};
 
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 

@@ -337,12 +337,15 @@ const struct btf_type *kbtf_proto(const struct probe_attach *at, bool end, struc
 	} else {
 		*btf = kbtf_find(target, BTF_KIND_FUNC, &id);
 	}
-	if (!*btf && at->proto && (kind == ATTACH_KPROBE || kind == ATTACH_KRETPROBE) &&
-	    kbtf_kernel_before(5, 11)) {
-		/* as Linux 5.10 and older have it (module BTF, and so the real one, came in 5.11) */
-		const struct btf_type *t = resolve_vmlinux ? kbtf_declared(at->proto, btf) : NULL;
+	if (at->proto) {
+		/* as Linux 5.10 and older have it: only there, and only without the real one
+		 * (module BTF came in 5.11), since positions and types changed since */
+		const struct btf_type *t = NULL;
 
-		if (!t)
+		if (*btf || !kbtf_kernel_before(5, 11))
+			snprintf(err, errlen, "%s's prototype is declared for kernels before 5.11 without module BTF",
+				 target);
+		else if (!resolve_vmlinux || !(t = kbtf_declared(at->proto, btf)))
 			snprintf(err, errlen, "the declared prototype of %s (%s) does not fit this kernel's types",
 				 target, at->proto);
 		return t;
