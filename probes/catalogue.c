@@ -83,7 +83,14 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 #define KOLD(fn, rec, decl) KOLDG(fn, rec, 0, decl)
 #define P_FILE_OP "int (struct inode *, struct file *)"
 #define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
-#define MNT_FROM_DENTRY "arg(struct dentry)->d_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
+/* a super_block's first mount: s_mounts lists them through mount.mnt_instance; since Linux
+ * 6.17 s_mounts points to the first one, linked by mnt_next_for_sb */
+#define MNT_FROM_SB(sb) sb "->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
+#define MNT_FROM_SB2(sb) sb "->s_mounts->mnt_devname"
+#define MNT_FROM_DENTRY MNT_FROM_SB("arg(struct dentry)->d_sb")
+#define MNT_FROM_INODE MNT_FROM_SB("arg(struct inode)->i_sb")
+#define MNT_FROM_DENTRY2 MNT_FROM_SB2("arg(struct dentry)->d_sb")
+#define MNT_FROM_INODE2 MNT_FROM_SB2("arg(struct inode)->i_sb")
 
 static const struct field_recipe nfs_rw_rec[] = {
 	{"file", "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name", true},
@@ -112,6 +119,7 @@ static const struct field_recipe nfs_dentry_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct dentry)->d_inode->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
+	{"mount", MNT_FROM_DENTRY2, true},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_dir_rec[] = {
@@ -119,6 +127,7 @@ static const struct field_recipe nfs_dir_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
+	{"mount", MNT_FROM_DENTRY2, true},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_lookup_rec[] = {
@@ -126,6 +135,7 @@ static const struct field_recipe nfs_lookup_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
+	{"mount", MNT_FROM_DENTRY2, true},
 	{"error", "ret:err_ptr", false},
 };
 
@@ -141,13 +151,15 @@ static const struct field_recipe nfs_lookup_rec[] = {
 static const struct field_recipe nfs_atomic_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct file)->f_inode->i_ino", false},
-	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", false},
+	{"mount", MNT_FROM_INODE, false},
+	{"mount", MNT_FROM_INODE2, false},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_atomic_create_rec[] = {
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct inode)->i_ino", false},
-	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", false},
+	{"mount", MNT_FROM_INODE, false},
+	{"mount", MNT_FROM_INODE2, false},
 	{"error", "ret:errno", false},
 };
 /* opened, or failed (an open that fails there fails) */
@@ -201,9 +213,12 @@ static const struct probe_attach nfs_reval_at[] = {
 /* permission checks: every path component walked, ACCESS RPCs when the cache is cold */
 static const struct field_recipe nfs_access_rec[] = {
 	/* nfs_permission(idmap, struct inode *, mask) */
+	/* the inode's first alias: dentry.d_alias is in the union d_u, anonymous since 6.x */
 	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_u).d_name.name", true},
+	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_alias).d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
-	{"mount", "arg(struct inode)->i_sb->s_mounts.next:container(struct mount, mnt_instance).mnt_devname", true},
+	{"mount", MNT_FROM_INODE, true},
+	{"mount", MNT_FROM_INODE2, true},
 	{"error", "ret:errno", false},
 };
 static const struct probe_attach nfs_access_at[] = {KPAIR("nfs_permission", nfs_access_rec), KOLD("nfs_permission", nfs_access_rec, "int (struct inode *, int)")};
@@ -226,6 +241,7 @@ static const struct field_recipe nfs_rpc_read_rec[] = {
 	{"bytes", "tp.res_count", false},
 	{"stable", "tp.eof", false},
 	{"error", "tp.error:errno", false},
+	{"error", "tp.status:errno", false}, /* before 5.11: the task's status */
 };
 static const struct field_recipe nfs_rpc_write_rec[] = {
 	{"inode", "tp.fileid", false},
@@ -233,6 +249,7 @@ static const struct field_recipe nfs_rpc_write_rec[] = {
 	{"bytes", "tp.res_count", false},
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
+	{"error", "tp.status:errno", false}, /* before 5.11: the task's status */
 };
 static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"inode", "tp.fileid", false},
@@ -240,6 +257,7 @@ static const struct field_recipe nfs_rpc_commit_rec[] = {
 	{"bytes", "tp.count", true},
 	{"stable", "tp.stable", false},
 	{"error", "tp.error:errno", false},
+	{"error", "tp.status:errno", false}, /* before 5.11: the task's status */
 };
 #define TPAIR(a, b, rec, key)                                                                \
 	{                                                                                    \
@@ -286,7 +304,25 @@ static const struct field_recipe rpc_done_rec[] = {
 	{"execute", "arg3", false},
 	{"status", TASK "->tk_status:errno", false},
 };
-static const struct probe_attach rpc_done_at[] = {RAW("rpc_stats_latency", rpc_done_rec)};
+/* the classic tracepoint, where the raw one's struct rpc_task has no BTF (before 5.11): its
+ * durations are in microseconds, and it records neither the server nor the status */
+static const struct field_recipe rpc_done_tp_rec[] = {
+	{"prog", "tp.progname", false},
+	{"version", "tp.version", false},
+	{"op", "tp.procname", false},
+	{"xid", "tp.xid", false},
+	{"backlog", "tp.backlog*1000", false},
+	{"rtt", "tp.rtt*1000", false},
+	{"execute", "tp.execute*1000", false},
+};
+#define TP(tp, rec)                                                                                 \
+	{                                                                                           \
+		.kind = ATTACH_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec) \
+	}
+static const struct probe_attach rpc_done_at[] = {
+	RAW("rpc_stats_latency", rpc_done_rec),
+	TP("sunrpc:rpc_stats_latency", rpc_done_tp_rec),
+};
 
 static const struct probe_field rpc_trouble_fields[] = {
 	F_STR("op", 32, "procedure name"),
@@ -314,7 +350,11 @@ static const struct field_recipe rpc_task_rec[] = {
 };
 static const struct probe_attach rpc_retransmit_at[] = {RAW("xprt_retransmit", rpc_retransmit_rec)};
 /* a major timeout: "server not responding" on hard mounts, the end of the task on soft ones */
-static const struct probe_attach rpc_timeout_at[] = {RAW("rpc_timeout_status", rpc_task_rec)};
+static const struct field_recipe rpc_timeout_tp_rec[] = {{"status", "tp.status:errno", false}};
+static const struct probe_attach rpc_timeout_at[] = {
+	RAW("rpc_timeout_status", rpc_task_rec),
+	TP("sunrpc:rpc_timeout_status", rpc_timeout_tp_rec),
+};
 static const struct field_recipe rpc_error_rec[] = {
 	/* rpc_call_rpcerror(task, tk_status, rpc_status) */
 	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
@@ -323,7 +363,11 @@ static const struct field_recipe rpc_error_rec[] = {
 	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"status", "arg1:errno", false}, /* the error the task ends with */
 };
-static const struct probe_attach rpc_error_at[] = {RAW("rpc_call_rpcerror", rpc_error_rec)};
+static const struct field_recipe rpc_error_tp_rec[] = {{"status", "tp.tk_status:errno", false}};
+static const struct probe_attach rpc_error_at[] = {
+	RAW("rpc_call_rpcerror", rpc_error_rec),
+	TP("sunrpc:rpc_call_rpcerror", rpc_error_tp_rec),
+};
 
 /* ---- NFS server ---- */
 
@@ -362,7 +406,17 @@ static const struct field_recipe nfsd_request_rec[] = {
 	{"status", NFSD_STATUS, false},
 	{"latency", SVC "->rq_stime:since", false},
 };
-static const struct probe_attach nfsd_request_at[] = {RAW("svc_stats_latency", nfsd_request_rec)};
+/* the classic tracepoint as Linux 5.10 has it (execute in microseconds) */
+static const struct field_recipe nfsd_request_tp_rec[] = {
+	{"client", "tp.addr", false},
+	{"op", "tp.procedure", false},
+	{"xid", "tp.xid", false},
+	{"latency", "tp.execute*1000", false},
+};
+static const struct probe_attach nfsd_request_at[] = {
+	RAW("svc_stats_latency", nfsd_request_rec),
+	TP("sunrpc:svc_stats_latency", nfsd_request_tp_rec),
+};
 
 static const struct probe_field nfsd_op_fields[] = {
 	CLIENT_F,
@@ -404,8 +458,24 @@ static const struct field_recipe nfsd_io_rec[] = {
 		.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
 		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)                    \
 	}
-static const struct probe_attach nfsd_read_at[] = {RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec)};
-static const struct probe_attach nfsd_write_at[] = {RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec)};
+static const struct field_recipe nfsd_io_tp_rec[] = {
+	{"xid", "tp.xid", false},
+	{"offset", "tp.offset", false},
+	{"bytes", "tp.len", false},
+};
+#define TPAIR_THREAD(a, b, rec)                                                          \
+	{                                                                                \
+		.kind = ATTACH_TRACEPOINT, .target = a, .end_kind = ATTACH_TRACEPOINT,   \
+		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)              \
+	}
+static const struct probe_attach nfsd_read_at[] = {
+	RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec),
+	TPAIR_THREAD("nfsd:nfsd_read_start", "nfsd:nfsd_read_done", nfsd_io_tp_rec),
+};
+static const struct probe_attach nfsd_write_at[] = {
+	RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec),
+	TPAIR_THREAD("nfsd:nfsd_write_start", "nfsd:nfsd_write_done", nfsd_io_tp_rec),
+};
 
 static const struct probe_field nfsd_commit_fields[] = {
 	CLIENT_F,
