@@ -293,7 +293,8 @@ static const struct btf_type *kbtf_declared(const char *decl, struct btf **out)
 	static unsigned ncache;
 	const char *open = strchr(decl, '('), *p;
 	struct btf *btf;
-	__s32 ret, id, t;
+	__s32 ret, id, param[8];
+	unsigned np = 0;
 
 	for (unsigned i = 0; i < ncache; i++)
 		if (cache[i].decl == decl) {
@@ -303,16 +304,21 @@ static const struct btf_type *kbtf_declared(const char *decl, struct btf **out)
 	if (!open || ncache == sizeof(cache) / sizeof(cache[0]) ||
 	    !(btf = btf__new_empty_split(resolve_vmlinux)))
 		return NULL;
-	if ((ret = kbtf_decl_type(btf, decl, (size_t)(open - decl))) < 0 ||
-	    (id = btf__add_func_proto(btf, ret)) < 0)
+	/* the types first: a FUNC_PROTO's parameters must follow it directly */
+	if ((ret = kbtf_decl_type(btf, decl, (size_t)(open - decl))) < 0)
 		goto fail;
-	for (p = open + 1; *p && *p != ')';) {
+	for (p = open + 1; *p && *p != ')' && np < 8;) {
 		size_t n = strcspn(p, ",)");
 
-		if ((t = kbtf_decl_type(btf, p, n)) < 0 || btf__add_func_param(btf, "", t) < 0)
+		if ((param[np++] = kbtf_decl_type(btf, p, n)) < 0)
 			goto fail;
 		p += n + (p[n] == ',');
 	}
+	if ((id = btf__add_func_proto(btf, ret)) < 0)
+		goto fail;
+	for (unsigned i = 0; i < np; i++)
+		if (btf__add_func_param(btf, "", param[i]) < 0)
+			goto fail;
 	cache[ncache].decl = decl;
 	cache[ncache].btf = btf;
 	cache[ncache++].id = (__u32)id;

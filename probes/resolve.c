@@ -22,9 +22,10 @@ static bool resolve_used(const char *const *used, unsigned nused, const char *na
 
 /* Field f by the first of alt's recipes for it that fits this kernel; else FIELD_UNAVAIL
  * with the first recipe's reason (the most preferred way's). */
+static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
+
 static void resolve_field(struct arena *a, const struct probe_attach *alt, struct probe_field *f)
 {
-	static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
 	char why[400] = "", other[400];
 	bool tried = false;
 
@@ -124,6 +125,13 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 			if (!failed) {
 				*bad = b;
 				snprintf(err, errlen, "%s", why);
+			} else if (b == *bad && !strstr(err, why)) { /* what each other way says */
+				size_t n = strlen(err);
+				if (strstr(why, p->attach[i].target))
+					snprintf(err + n, errlen - n, "; and %s", why);
+				else
+					snprintf(err + n, errlen - n, "; with %s:%s: %s", kinds[p->attach[i].kind],
+						 p->attach[i].target, why);
 			}
 			failed = true;
 			continue;

@@ -36,7 +36,7 @@ check "a field only the second attach point records picks it, exactly" grep -qx 
 printf 'test.fields /pid == cpid/ {\n\t@c = count();\n\t@g[nr, gone] = count();\n}\n' > "$tmp/gone.nfsq"
 (cd "$tmp" && "$nfsq" -q -c true gone.nfsq) > "$tmp/out" 2> "$tmp/err"
 rc=$?
-want="gone.nfsq:3:9: error: field 'gone' of test.fields cannot be read on this kernel ($(uname -r)): struct pt_regs has no member 'no_such_member' on this kernel (recipe 'arg(struct pt_regs)->no_such_member'); instead: nr"
+want="gone.nfsq:3:9: error: field 'gone' of test.fields cannot be read on this kernel ($(uname -r)): struct pt_regs has no member 'no_such_member' on this kernel (recipe 'arg(struct pt_regs)->no_such_member'); and tracepoint:raw_syscalls:sys_enter does not record it; instead: nr"
 check "an unavailable field is an error where it is read (exit 3: not on this kernel)" test "$rc" = 3
 check "... saying where, which field, the kernel, why and what instead" grep -qxF "$want" "$tmp/err"
 check "... before anything is loaded" bash -c "! grep -q Attaching '$tmp/out' '$tmp/err'"
