@@ -2,7 +2,7 @@
 # nfsq lab demo: boot the lab, generate NFS load, and trace it from inside with
 # real NFS probes. Until nfsq's own NFS probes exist this uses Debian's bpftrace
 # (installed if missing) on sunrpc/nfs tracepoints and an nfs kprobe.
-#   tests/lab/demo.sh [--kernel 6.1|6.12]
+#   tests/lab/demo.sh [--kernel 5.10|6.1|6.12|7.3]
 # Exit: 0 ok, 77 the lab cannot run here (SKIP).
 LAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 

@@ -2,7 +2,7 @@
 # nfsq lab self-test: boots the lab once and checks, inside, the NFSv3 and
 # NFSv4.2 mounts, a write/read-back through each, exact traffic counters, and
 # that every fault helper shows its effect. PASS/FAIL per check with timings.
-#   tests/lab/selftest.sh [--kernel 6.1|6.12]
+#   tests/lab/selftest.sh [--kernel 5.10|6.1|6.12|7.3]
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here (SKIP).
 LAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
