@@ -293,12 +293,16 @@ static int list_probes(char **pats, int npats, int verbose)
 			for (const struct probe_def *d = one[f]; rf && d; d = d->also) {
 				const struct probe_field *df = &d->fields[f];
 
-				bool end = d->attach->end_target && !df->recipe->at_start;
+				bool end = d->attach->end_target && df->recipe && !df->recipe->at_start;
 
 				if (df->recipe)
 					printf("      %-10s %-12s   read at %s:%s: %s\n", "", "",
 					       kinds[end ? d->attach->end_kind : d->attach->kind],
 					       end ? d->attach->end_target : d->attach->target, df->recipe->how);
+				else if (df->src == FIELD_LATENCY && d->attach->end_target)
+					printf("      %-10s %-12s   read at %s:%s: the time since %s:%s\n", "", "",
+					       kinds[d->attach->end_kind], d->attach->end_target, kinds[d->attach->kind],
+					       d->attach->target);
 				if (verbose > 1)
 					list_read(df);
 			}

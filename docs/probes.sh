@@ -1,10 +1,13 @@
 #!/bin/bash
 # probes.sh NFSQ - regenerate docs/PROBES.md, the probe reference, from `nfsq -lv` run
-# in the NFS lab (where every probe's kernel module is loaded) on both lab kernels.
+# in the NFS lab (where every probe's kernel module is loaded) on the four lab kernels, with
+# the kernel matrix: each field's attach point and recipe on each kernel, or why not.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 nfsq=$(readlink -f "${1:?usage: docs/probes.sh NFSQ}")
 out=$here/PROBES.md
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 {
 	cat <<'HDR'
 # Built-in probes
@@ -29,18 +32,52 @@ refused with the reason at the script's line and column, and nfsq exits with 3 (
 fault, not the script's; `--check` does not need the kernel).
 
 HDR
-	for k in 6.1 6.12; do
-		echo "## Availability on Debian's kernel $k"
+	kernels=(5.10 6.1 6.12 7.3)
+	for k in "${kernels[@]}"; do
+		"$here/../tests/lab/lab" --kernel "$k" -- bash -c "uname -r; '$nfsq' -l; '$nfsq' -lv" > "$tmp/$k"
+	done
+	echo "## Kernel matrix"
+	echo
+	echo "Debian's kernels in the lab: $(for k in "${kernels[@]}"; do printf '%s (%s) ' "$k" "$(head -1 "$tmp/$k")"; done)."
+	echo "For each probe and field, the attach point and the recipe a script reading that field gets on"
+	echo "each kernel (the first alternative whose events exist and where the field resolves), or why it"
+	echo "is unavailable there. A script reading an unavailable field is refused before loading, at the"
+	echo "line and column where it reads it; one that does not read it runs."
+	echo
+	for k in "${kernels[@]}"; do
+		# probe<TAB>field<TAB>how: one line per field, from -lv
+		awk '/^[a-z]+\.[a-z_]+ / && !/^    / { p = $1 }
+			/^      [a-z_]+ +(int|str|string|errno|nfsstat)/ { f = $1; n = 0 }
+			/^ +read at / { sub(/^ +read at /, ""); printf "%s\t%s\t%s`%s`\n", p, f, n++ ? "also " : "", $0 }
+			/^ +unavailable here: / { sub(/^ +unavailable here: /, ""); printf "%s\t%s\tunavailable: %s\n", p, f, $0 }' \
+			"$tmp/$k" | sed 's/: \([^`]*\)`$/`: `\1`/' > "$tmp/$k.m"
+	done
+	for p in $(awk '/^[a-z]+\.[a-z_]+ / { print $1 }' "$tmp/6.1" | sort -u | sort -t. -k1,1 -s); do
+		echo "### $p"
+		echo
+		printf '| field |'; printf ' %s |' "${kernels[@]}"; echo
+		printf '|---|'; printf -- '---|%.0s' "${kernels[@]}"; echo
+		for f in $(awk -F'\t' -v p="$p" '$1 == p { print $2 }' "$tmp/6.1.m" | uniq); do
+			printf '| %s |' "$f"
+			for k in "${kernels[@]}"; do
+				printf ' %s |' "$(awk -F'\t' -v p="$p" -v f="$f" '$1 == p && $2 == f { printf "%s%s", n++ ? "<br>" : "", $3 }' "$tmp/$k.m" | sed 's/|/\\|/g')"
+			done
+			echo
+		done
+		echo
+	done
+	for k in "${kernels[@]}"; do
+		echo "## Availability on Debian's kernel $k ($(head -1 "$tmp/$k"))"
 		echo
 		echo '```'
-		"$here/../tests/lab/lab" --kernel "$k" -- "$nfsq" -l
+		awk 'NR > 1 && /^[a-z]+\.[a-z_]+ / && !seen[$1]++' "$tmp/$k"
 		echo '```'
 		echo
 	done
 	echo "## Fields and recipes (kernel 6.1)"
 	echo
 	echo '```'
-	"$here/../tests/lab/lab" --kernel 6.1 -- "$nfsq" -lv
+	awk 'NR > 1 && (!/^[a-z]+\.[a-z_]+ / || seen[$1]++)' "$tmp/6.1"
 	echo '```'
 } > "$out.tmp"
 mv "$out.tmp" "$out"

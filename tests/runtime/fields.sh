@@ -49,4 +49,7 @@ check "... and where another attach point gives it" \
 	grep -q 'read at tracepoint:raw_syscalls:sys_enter: tp.id$' "$tmp/out"
 check "... or why it is unavailable" \
 	grep -q "unavailable here: struct pt_regs has no member 'no_such_member'" "$tmp/out"
+"$nfsq" -lvv test.getppid > "$tmp/out" 2> "$tmp/err"
+check "-lvv of a start/end pair says what its latency is" \
+	grep -q 'read at tracepoint:syscalls:sys_exit_getppid: the time since tracepoint:syscalls:sys_enter_getppid$' "$tmp/out"
 exit $fails
