@@ -31,6 +31,31 @@ A probe that the running kernel cannot give (module not loaded, function or trac
 refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
 fault, not the script's; `--check` does not need the kernel).
 
+Fields resolve one by one. A field may have several recipes (struct layouts change: the mount
+is found through `super_block.s_mounts` as a list before Linux 6.17 and as a pointer since),
+and a probe several attach points; a script gets the first attach point whose events exist
+and where every field it reads resolves. A field this kernel cannot give is an error only for
+a script that reads it, at the line and column where it does, naming the field, the kernel,
+why, and what else gives the same information (exit 3):
+
+    $ nfsq -e 'rpc.done { @s[status] = count(); }'        # on Debian 11's 5.10
+    -e:1:15: error: field 'status' of rpc.done cannot be read on this kernel (5.10.0-32-amd64):
+    tracepoint rpc_stats_latency has no BTF type information on this kernel (it is an NFS
+    module's, and this kernel has no BTF for its modules); and tracepoint:sunrpc:rpc_stats_latency
+    does not record it; instead: rpc.error (each RPC that ends with an error, with its status)
+
+`nfsq -l` lists such fields (`available, except fields: ...`) and `nfsq -lv` says, for each
+field, the attach point and recipe used here or why it is unavailable.
+
+Kernels without BTF for their modules (before Linux 5.11, such as Debian 11's 5.10): recipes
+through NFS module structs cannot be resolved there. Kernel functions are then attached with
+kprobes and their arguments typed by the prototype Linux 5.10 declares (written in the
+catalogue, used only on kernels before 5.11), reading the core kernel's structs (kiocb, file,
+dentry, inode, super_block, mount) through vmlinux's BTF; tracepoints fall back to classic
+tracepoints whose fields come from the tracefs format files. Fields that need a module's
+struct and no format file records are unavailable there, as the kernel matrix below shows,
+never a wrong number.
+
 HDR
 	kernels=(5.10 6.1 6.12 7.3)
 	for k in "${kernels[@]}"; do

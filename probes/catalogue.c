@@ -285,13 +285,21 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("rtt", "ns from transmit to reply"),
 	F_INT("execute", "ns from task start to completion"),
 	F_INT("backlog", "ns queued before transmit"),
-	F_ERRNO("status", "task status (0 or an errno)"),
+	{.name = "status", .type = {TYPE_ERRNO, 8}, .doc = "task status (0 or an errno)", .src = FIELD_KERNEL,
+	 .instead = "rpc.error (each RPC that ends with an error, with its status)"},
 };
 #define RAW(tp, rec)                                                                                    \
 	{                                                                                               \
 		.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec) \
 	}
 #define TASK "arg(struct rpc_task)"
+/* the raw tracepoint on kernels before 5.11, its arguments typed as Linux 5.10 declares them
+ * (sunrpc's client structs are in 5.10's vmlinux BTF; nfsd's and svc_xprt are not) */
+#define RAWOLD(tp, rec, decl)                                                                 \
+	{                                                                                     \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec,                  \
+		.nrecipes = ARRAY_LEN(rec), .proto = decl                                     \
+	}
 /* rpc_stats_latency(task, backlog, rtt, execute): the ktime_t durations are ns */
 static const struct field_recipe rpc_done_rec[] = {
 	{"prog", TASK "->tk_client->cl_program->name", false},
@@ -321,6 +329,7 @@ static const struct field_recipe rpc_done_tp_rec[] = {
 	}
 static const struct probe_attach rpc_done_at[] = {
 	RAW("rpc_stats_latency", rpc_done_rec),
+	RAWOLD("rpc_stats_latency", rpc_done_rec, "void (struct rpc_task *, ktime_t, ktime_t, ktime_t)"),
 	TP("sunrpc:rpc_stats_latency", rpc_done_tp_rec),
 };
 
@@ -348,11 +357,23 @@ static const struct field_recipe rpc_task_rec[] = {
 	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"status", TASK "->tk_status:errno", false},
 };
-static const struct probe_attach rpc_retransmit_at[] = {RAW("xprt_retransmit", rpc_retransmit_rec)};
+/* before 5.11 (no xprt_retransmit): xprt_transmit(rqst, status) after each send, rq_ntrans
+ * counting this one; a retransmission is a successful send that is not the first */
+static const struct field_recipe rpc_transmit_old_rec[] = {
+	{"op", RQST "->rq_task->tk_msg.rpc_proc->p_name", false},
+	{"xid", RQST "->rq_xid:be32", false},
+	{"server", RQST "->rq_xprt->address_strings[0]", false},
+	{"status", RQST "->rq_task->tk_status:errno", false},
+};
+static const struct probe_attach rpc_retransmit_at[] = {
+	RAW("xprt_retransmit", rpc_retransmit_rec),
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "xprt_transmit", .recipes = rpc_transmit_old_rec, .nrecipes = ARRAY_LEN(rpc_transmit_old_rec), .proto = "void (struct rpc_rqst *, int)", .guard = "arg1 != 0 ? 0 : " RQST "->rq_ntrans == 1 ? 0 : 1"},
+};
 /* a major timeout: "server not responding" on hard mounts, the end of the task on soft ones */
 static const struct field_recipe rpc_timeout_tp_rec[] = {{"status", "tp.status:errno", false}};
 static const struct probe_attach rpc_timeout_at[] = {
 	RAW("rpc_timeout_status", rpc_task_rec),
+	RAWOLD("rpc_timeout_status", rpc_task_rec, "void (struct rpc_task *)"),
 	TP("sunrpc:rpc_timeout_status", rpc_timeout_tp_rec),
 };
 static const struct field_recipe rpc_error_rec[] = {
@@ -366,6 +387,7 @@ static const struct field_recipe rpc_error_rec[] = {
 static const struct field_recipe rpc_error_tp_rec[] = {{"status", "tp.tk_status:errno", false}};
 static const struct probe_attach rpc_error_at[] = {
 	RAW("rpc_call_rpcerror", rpc_error_rec),
+	RAWOLD("rpc_call_rpcerror", rpc_error_rec, "void (struct rpc_task *, int, int)"),
 	TP("sunrpc:rpc_call_rpcerror", rpc_error_tp_rec),
 };
 
@@ -415,6 +437,7 @@ static const struct field_recipe nfsd_request_tp_rec[] = {
 };
 static const struct probe_attach nfsd_request_at[] = {
 	RAW("svc_stats_latency", nfsd_request_rec),
+	RAWOLD("svc_stats_latency", nfsd_request_rec, "void (struct svc_rqst *)"),
 	TP("sunrpc:svc_stats_latency", nfsd_request_tp_rec),
 };
 
@@ -437,6 +460,7 @@ static const struct field_recipe nfsd_op_rec[] = {
 };
 static const struct probe_attach nfsd_op_at[] = {
 	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true},
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .proto = "void (struct svc_rqst *, u32)", .end_proto = "void (u32, u32, __be32, const char *)"},
 };
 
 static const struct probe_field nfsd_io_fields[] = {
@@ -458,6 +482,12 @@ static const struct field_recipe nfsd_io_rec[] = {
 		.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
 		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec)                    \
 	}
+#define NFSD_IO_DECL "void (struct svc_rqst *, struct svc_fh *, loff_t, unsigned long)"
+#define RAWPAIR_OLD(a, b, rec)                                                                 \
+	{                                                                                      \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = a, .end_kind = ATTACH_RAW_TRACEPOINT, \
+		.end_target = b, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .proto = NFSD_IO_DECL \
+	}
 static const struct field_recipe nfsd_io_tp_rec[] = {
 	{"xid", "tp.xid", false},
 	{"offset", "tp.offset", false},
@@ -470,10 +500,12 @@ static const struct field_recipe nfsd_io_tp_rec[] = {
 	}
 static const struct probe_attach nfsd_read_at[] = {
 	RAWPAIR("nfsd_read_start", "nfsd_read_done", nfsd_io_rec),
+	RAWPAIR_OLD("nfsd_read_start", "nfsd_read_done", nfsd_io_rec),
 	TPAIR_THREAD("nfsd:nfsd_read_start", "nfsd:nfsd_read_done", nfsd_io_tp_rec),
 };
 static const struct probe_attach nfsd_write_at[] = {
 	RAWPAIR("nfsd_write_start", "nfsd_write_done", nfsd_io_rec),
+	RAWPAIR_OLD("nfsd_write_start", "nfsd_write_done", nfsd_io_rec),
 	TPAIR_THREAD("nfsd:nfsd_write_start", "nfsd:nfsd_write_done", nfsd_io_tp_rec),
 };
 

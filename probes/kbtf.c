@@ -256,29 +256,34 @@ static __s32 kbtf_scalar(const char *name)
 	return -1;
 }
 
-/* One type of a declared prototype ("struct file *", "loff_t") added to btf: a pointer
- * to vmlinux's struct, or to a forward declaration when vmlinux has no such struct. */
+/* One type of a declared prototype ("struct file *", "loff_t", "const char *") added to btf:
+ * vmlinux's struct, or a forward declaration when vmlinux has no such struct; a scalar;
+ * or a pointer to either. */
 static __s32 kbtf_decl_type(struct btf *btf, const char *s, size_t n)
 {
 	char name[64];
+	bool ptr;
 	__s32 id;
 
 	while (n && s[0] == ' ')
 		s++, n--;
+	if (n > 6 && !strncmp(s, "const ", 6))
+		s += 6, n -= 6;
 	while (n && s[n - 1] == ' ')
 		n--;
-	if (n >= sizeof(name))
+	if ((ptr = n && s[n - 1] == '*'))
+		for (n--; n && s[n - 1] == ' ';)
+			n--;
+	if (!n || n >= sizeof(name))
 		return -1;
 	snprintf(name, sizeof(name), "%.*s", (int)n, s);
-	if (strncmp(name, "struct ", 7) != 0 || name[n - 1] != '*')
-		return kbtf_scalar(name);
-	name[n - 1] = '\0';
-	for (size_t k = strlen(name); k && name[k - 1] == ' ';)
-		name[--k] = '\0';
-	if ((id = resolve_vmlinux_find(name + 7, BTF_KIND_STRUCT)) <= 0 &&
-	    (id = btf__add_fwd(btf, name + 7, BTF_FWD_STRUCT)) < 0)
-		return -1;
-	return btf__add_ptr(btf, id);
+	if (!strcmp(name, "void"))
+		id = 0;
+	else if (strncmp(name, "struct ", 7) != 0)
+		id = kbtf_scalar(name);
+	else if ((id = resolve_vmlinux_find(name + 7, BTF_KIND_STRUCT)) <= 0)
+		id = btf__add_fwd(btf, name + 7, BTF_FWD_STRUCT);
+	return id < 0 || !ptr ? id : btf__add_ptr(btf, id);
 }
 
 /* The FUNC_PROTO of a declaration "RET (T1, T2, ...)", in a split BTF on vmlinux's that
@@ -346,14 +351,16 @@ const struct btf_type *kbtf_proto(const struct probe_attach *at, bool end, struc
 	if (at->proto) {
 		/* as Linux 5.10 and older have it: only there, and only without the real one
 		 * (module BTF came in 5.11), since positions and types changed since */
+		const char *decl = end && at->end_proto ? at->end_proto : at->proto;
 		const struct btf_type *t = NULL;
 
+		*skip = 0; /* a raw tracepoint's is declared without its private data */
 		if (*btf || !kbtf_kernel_before(5, 11))
 			snprintf(err, errlen, "%s's prototype is declared for kernels before 5.11 without module BTF",
 				 target);
-		else if (!resolve_vmlinux || !(t = kbtf_declared(at->proto, btf)))
+		else if (!resolve_vmlinux || !(t = kbtf_declared(decl, btf)))
 			snprintf(err, errlen, "the declared prototype of %s (%s) does not fit this kernel's types",
-				 target, at->proto);
+				 target, decl);
 		return t;
 	}
 	if (!*btf) {

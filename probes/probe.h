@@ -177,7 +177,10 @@ struct probe_attach {
 	const char *guard;           /* a recipe read at the end: the event counts only when it is not 0 */
 	const char *proto;           /* kprobes: the function's C prototype ("int (struct inode *, struct
 				        file *)") as Linux 5.10 and older have it, used there when the
-				        kernel has no BTF for the module (module BTF came in 5.11) */
+				        kernel has no BTF for the module (module BTF came in 5.11); raw
+				        tracepoints too ("void (struct rpc_task *, ktime_t)", without the
+				        private data argument) */
+	const char *end_proto;       /* the end event's, where it differs (a raw tracepoint pair) */
 	unsigned group;              /* attach_all: the first usable alternative of each group is attached */
 };
 

@@ -26,10 +26,7 @@ mstat() { # mstat MOUNT OP FIELD: a mountstats per-op counter (ops trans timeout
 }
 
 # every probe of the catalogue can be used on this kernel, every field of it too except
-# those listed here for kernels without module BTF (docs/PROBES.md's kernel matrix says why)
-case $(uname -r) in
-5.10.*) unavail_expected=${NFSQ_UNAVAIL_5_10:-} ;;
-esac
+# those lib.sh lists for kernels without module BTF (docs/PROBES.md's kernel matrix says why)
 "$nfsq" -l > "$out" 2>&1
 nprobes=$(wc -l < "$out") navail=$(grep -c ' available\(, except fields: .*\)\?$' "$out")
 got=$(sed -n 's/^\([a-z0-9_.]*\) .* available, except fields: \(.*\)$/\1 \2/p' "$out" |
