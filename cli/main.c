@@ -279,6 +279,8 @@ static int list_probes(char **pats, int npats, int verbose)
 			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
 				in_use |= d->attach == a;
 			printf("%s\n", in_use ? "   <- used here" : "");
+			if (a->saved)
+				printf("        saved at the start: %s\n", a->saved);
 			if (a->guard)
 				printf("        only events where: %s\n", a->guard);
 		}

@@ -15,7 +15,7 @@ void cg_start_layout(struct cg *g, const struct probe_def *def, const struct cla
 {
 	bool *used = arena_alloc(&g->c->arena, def->nfields + 1);
 	const struct probe_field *f;
-	uint32_t off = 8;
+	uint32_t off = def->saved ? 16 : 8; /* the start time, the attach point's saved value */
 
 	g->start_off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
 	for (unsigned i = 0; i < cl->nfields; i++) /* the fields it reads (lang/record.c) */
@@ -73,6 +73,8 @@ void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *a
 	val = cg_alloca(g, g->start_size);
 	cg_zero(g, val, 0, g->start_size);
 	cg_store(g, cg_helper0(g, H_KTIME_GET_NS), val, 0);
+	if (def->saved)
+		cg_store(g, cg_read(g, type_int(), p->probe->loc, "saved", def->saved), val, 8);
 	for (unsigned i = 0; i < def->nfields; i++) {
 		const struct probe_field *f = &def->fields[i];
 		LLVMValueRef v;

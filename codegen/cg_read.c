@@ -154,6 +154,10 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 		if (at->ret == ATTACH_RET_AFTER_ARGS)
 			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
 		break;
+	case READ_BASE_SAVED: /* the end of a pair: after the start time in the start value */
+		if (g->start_val)
+			return cg_load(g, g->i64, g->start_val, 8);
+		break;
 	case READ_BASE_TP:
 		if (at->record)
 			return LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");

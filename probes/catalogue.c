@@ -162,6 +162,26 @@ static const struct field_recipe nfs_atomic_create_rec[] = {
 	{"mount", MNT_FROM_INODE2, false},
 	{"error", "ret:errno", false},
 };
+/* kernels before 5.11: a kprobe pair (no fexit without BTF) keeps the file at the start */
+static const struct field_recipe nfs_atomic_old_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "saved(struct file)->f_inode->i_ino", false},
+	{"mount", MNT_FROM_INODE, true},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_atomic_create_old_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "arg(struct inode)->i_ino", true},
+	{"mount", MNT_FROM_INODE, true},
+	{"error", "ret:errno", false},
+};
+#define P_ATOMIC_OPEN "int (struct inode *, struct dentry *, struct file *, unsigned int, umode_t)"
+#define KOLDSAVE(fn, rec, grp, decl, save, grd)                                                            \
+	{                                                                                                  \
+		.kind = ATTACH_KPROBE, .target = fn, .end_kind = ATTACH_KRETPROBE, .end_target = fn,       \
+		.recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp, .proto = decl, .saved = save,    \
+		.guard = grd                                                                               \
+	}
 /* opened, or failed (an open that fails there fails) */
 #define ATOMIC_OPENED "ret == 0 ? arg(struct file)->f_op : 1"
 /* with O_CREAT (bit 6 of open_flags): an OPEN that creates the file unless it exists
@@ -177,6 +197,8 @@ static const struct probe_attach nfs_open_at[] = {
 	KPAIRG("nfs_file_open", nfs_file_rec, 1),
 	KOLDG("nfs_file_open", nfs_file_rec, 1, P_FILE_OP),
 	FGUARD("nfs_atomic_open", nfs_atomic_rec, ATOMIC_OPENED, 2),
+	KOLDSAVE("nfs_atomic_open", nfs_atomic_old_rec, 2, P_ATOMIC_OPEN, "arg(struct file)",
+		 "ret == 0 ? saved(struct file)->f_op : 1"),
 };
 static const struct probe_attach nfs_fsync_at[] = {KPAIR("nfs_file_fsync", nfs_file_rec), KOLD("nfs_file_fsync", nfs_file_rec, "int (struct file *, loff_t, loff_t, int)")};
 static const struct probe_attach nfs_getattr_at[] = {KPAIR("nfs_getattr", nfs_path_rec), KOLD("nfs_getattr", nfs_path_rec, "int (struct path *, struct kstat *, u32, unsigned int)")};
@@ -190,6 +212,7 @@ static const struct probe_attach nfs_create_at[] = {
 	KPAIRG("nfs_create", nfs_dir_rec, 0),
 	KOLDG("nfs_create", nfs_dir_rec, 0, "int (struct inode *, struct dentry *, umode_t, bool)"),
 	FGUARD("nfs_atomic_open", nfs_atomic_create_rec, ATOMIC_CREATED, 1),
+	KOLDSAVE("nfs_atomic_open", nfs_atomic_create_old_rec, 1, P_ATOMIC_OPEN, ATOMIC_CREATED, "saved"),
 };
 static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec), KOLD("nfs_unlink", nfs_dentry_rec, "int (struct inode *, struct dentry *)")};
 static const struct probe_attach nfs_rename_at[] = {KPAIR("nfs_rename", nfs_dentry_rec), KOLD("nfs_rename", nfs_dentry_rec, "int (struct inode *, struct dentry *, struct inode *, struct dentry *, unsigned int)")};

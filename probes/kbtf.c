@@ -226,6 +226,17 @@ static bool kbtf_have_modules(void)
 	return false;
 }
 
+__s32 kbtf_ptr_to(const struct btf *btf, __u32 id)
+{
+	for (__u32 i = 1, n = btf__type_cnt(btf); i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+
+		if (btf_is_ptr(t) && t->type == id)
+			return (__s32)i;
+	}
+	return -1;
+}
+
 void kbtf_why_unknown(const char *name, char *err, size_t errlen)
 {
 	if (kbtf_have_modules())

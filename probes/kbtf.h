@@ -31,6 +31,8 @@ int kbtf_param(const struct btf *btf, const struct btf_type *proto, const char *
  * NULL with the reason in err. */
 const struct btf_type *kbtf_proto(const struct probe_attach *at, bool end, struct btf **btf,
 				  unsigned *skip, char *err, size_t errlen);
+/* The id of a pointer type to type id in btf; -1 when btf has none. */
+__s32 kbtf_ptr_to(const struct btf *btf, __u32 id);
 /* Why struct `name` has no layout here (a module's type on a kernel without its BTF). */
 void kbtf_why_unknown(const char *name, char *err, size_t errlen);
 #endif

@@ -29,6 +29,7 @@ enum read_base {
 	READ_BASE_ARG, /* argument `index`: kprobe register, or raw tracepoint args[index] */
 	READ_BASE_RET, /* the return value (kretprobe) */
 	READ_BASE_TP,  /* the tracepoint record (ctx) */
+	READ_BASE_SAVED, /* the end of a pair: the value its attach point's `saved` recipe had at the start */
 };
 
 /* What the read ends with. */
@@ -175,6 +176,9 @@ struct probe_attach {
 	bool chain;                  /* the end event may repeat: each one measures from the previous (or the start)
 		       and the at-start fields stay for the next (e.g. the ops of one compound) */
 	const char *guard;           /* a recipe read at the end: the event counts only when it is not 0 */
+	const char *saved;           /* a pair: an integer recipe read at the start and kept, which recipes
+					read at the end use as "saved" or as the pointer "saved(struct X)"
+					(a kretprobe has lost the arguments a fexit still sees) */
 	const char *proto;           /* kprobes: the function's C prototype ("int (struct inode *, struct
 				        file *)") as Linux 5.10 and older have it, used there when the
 				        kernel has no BTF for the module (module BTF came in 5.11); raw
@@ -208,6 +212,7 @@ struct probe_def {
 				   nfs_atomic_open, v3 through nfs_file_open) */
 	const struct probe_def *also;   /* probe_resolve: the next resolved alternative (attach_all) */
 	const struct field_read *guard; /* probe_resolve: the attach alternative's guard, resolved */
+	const struct field_read *saved; /* probe_resolve: its saved recipe, resolved */
 };
 
 /* Builtin probes. */

@@ -281,7 +281,32 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	if (!proto)
 		return -1;
 	r->base = READ_BASE_ARG;
-	if (strncmp(s, "arg(", 4) == 0) {
+	if (strncmp(s, "saved", 5) == 0 && end) { /* the pair's saved start value */
+		char sname[64];
+		__s32 sid, pid;
+
+		r->base = READ_BASE_SAVED;
+		s += 5;
+		if (*s != '(') {
+			r->final = READ_VALUE;
+			r->size = 8;
+			return *s ? (snprintf(err, errlen, "bad recipe '%s'", rc->how), -1) : 0;
+		}
+		s++;
+		if (!resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
+			snprintf(err, errlen, "bad recipe '%s'", rc->how);
+			return -1;
+		}
+		if (!(p.btf = kbtf_find(sname, BTF_KIND_STRUCT, &sid))) {
+			kbtf_why_unknown(sname, err, errlen);
+			return -1;
+		}
+		if ((pid = kbtf_ptr_to(p.btf, (__u32)sid)) < 0) {
+			snprintf(err, errlen, "no struct %s * type in this kernel's BTF", sname);
+			return -1;
+		}
+		p.type = (__u32)pid;
+	} else if (strncmp(s, "arg(", 4) == 0) {
 		char sname[64];
 		s += 4;
 		if (!resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {

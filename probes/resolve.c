@@ -71,6 +71,20 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 			return NULL;
 		}
 	}
+	if (alt->saved) {
+		struct field_recipe src = {"saved", alt->saved, true};
+		struct probe_field sf = {.name = "saved", .type = type_int(), .src = FIELD_KERNEL};
+		struct field_read *sr = arena_alloc(a, sizeof(*sr));
+		char why[300];
+
+		if (probe_recipe(a, &src, alt, &sf, why, sizeof(why)) != 0) {
+			*bad = -1;
+			snprintf(err, errlen, "probe %s: what %s saves at the start: %s", p->name, alt->target, why);
+			return NULL;
+		}
+		*sr = sf.read;
+		d->saved = sr;
+	}
 	if (alt->guard) {
 		struct field_recipe grc = {"guard", alt->guard, false};
 		struct probe_field g = {.name = "guard", .type = type_int(), .src = FIELD_KERNEL};

@@ -27,6 +27,7 @@ case $(uname -r) in
 *) unavail_expected= ;;
 esac
 unavail=
+have() { [[ " $unavail_expected " != *" $1 "* ]]; } # have PROBE.FIELD: it is available here
 judge_unavail() { # NAME
 	if [[ " $unavail_expected " == *" $unavail "* ]]; then
 		pass=$((pass + 1)); log "PASS $1: $unavail unavailable on this kernel, as expected: $(grep -m1 -o 'cannot be read.*' "$out")"
