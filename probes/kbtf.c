@@ -12,32 +12,32 @@
 #include <sys/utsname.h>
 
 /* Modules whose BTF may hold NFS functions and types, searched in order. */
-static const char *const resolve_modules[] = {"nfs", "nfsv4", "nfsv3", "sunrpc", "nfsd", "lockd"};
-#define NMODULES (sizeof(resolve_modules) / sizeof(resolve_modules[0]))
+static const char *const kbtf_modules[] = {"nfs", "nfsv4", "nfsv3", "sunrpc", "nfsd", "lockd"};
+#define NMODULES (sizeof(kbtf_modules) / sizeof(kbtf_modules[0]))
 
-static struct btf *resolve_vmlinux;
-static struct btf *resolve_mod[NMODULES];
-static bool resolve_loaded;
+static struct btf *kbtf_vmlinux;
+static struct btf *kbtf_mod[NMODULES];
+static bool kbtf_loaded;
 
-static void resolve_load(void)
+static void kbtf_load(void)
 {
-	if (resolve_loaded)
+	if (kbtf_loaded)
 		return;
-	resolve_loaded = true;
-	resolve_vmlinux = btf__load_vmlinux_btf();
-	if (!resolve_vmlinux)
+	kbtf_loaded = true;
+	kbtf_vmlinux = btf__load_vmlinux_btf();
+	if (!kbtf_vmlinux)
 		return;
 	for (unsigned i = 0; i < NMODULES; i++)
-		resolve_mod[i] = btf__load_module_btf(resolve_modules[i], resolve_vmlinux);
+		kbtf_mod[i] = btf__load_module_btf(kbtf_modules[i], kbtf_vmlinux);
 }
 
 /* Names to type ids of vmlinux's BTF, an open-addressing hash built once: libbpf 1.1's
  * btf__find_by_name_kind scans every type (about 126 000), and a module's split BTF scans
  * vmlinux's too, which made each lookup cost milliseconds (tens of them in a TCG VM). */
-static __u32 *resolve_index;
-static size_t resolve_index_mask;
+static __u32 *kbtf_index;
+static size_t kbtf_index_mask;
 
-static size_t resolve_hash(const char *s)
+static size_t kbtf_hash(const char *s)
 {
 	size_t h = 2166136261u;
 	while (*s)
@@ -45,45 +45,45 @@ static size_t resolve_hash(const char *s)
 	return h;
 }
 
-static void resolve_index_build(void)
+static void kbtf_index_build(void)
 {
-	__u32 n = btf__type_cnt(resolve_vmlinux);
+	__u32 n = btf__type_cnt(kbtf_vmlinux);
 	size_t size = 1;
 	while (size < 2 * (size_t)n)
 		size <<= 1;
-	resolve_index = calloc(size, sizeof(__u32));
-	if (!resolve_index)
+	kbtf_index = calloc(size, sizeof(__u32));
+	if (!kbtf_index)
 		return;
-	resolve_index_mask = size - 1;
+	kbtf_index_mask = size - 1;
 	for (__u32 id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
+		const struct btf_type *t = btf__type_by_id(kbtf_vmlinux, id);
 		if (!t->name_off)
 			continue;
-		size_t h = resolve_hash(btf__name_by_offset(resolve_vmlinux, t->name_off));
-		while (resolve_index[h & resolve_index_mask])
+		size_t h = kbtf_hash(btf__name_by_offset(kbtf_vmlinux, t->name_off));
+		while (kbtf_index[h & kbtf_index_mask])
 			h++;
-		resolve_index[h & resolve_index_mask] = id;
+		kbtf_index[h & kbtf_index_mask] = id;
 	}
 }
 
-static __s32 resolve_vmlinux_find(const char *name, int kind)
+static __s32 kbtf_vmlinux_find(const char *name, int kind)
 {
-	if (!resolve_index)
-		return btf__find_by_name_kind(resolve_vmlinux, name, kind);
-	for (size_t h = resolve_hash(name);; h++) {
-		__u32 id = resolve_index[h & resolve_index_mask];
+	if (!kbtf_index)
+		return btf__find_by_name_kind(kbtf_vmlinux, name, kind);
+	for (size_t h = kbtf_hash(name);; h++) {
+		__u32 id = kbtf_index[h & kbtf_index_mask];
 		if (!id)
 			return -1;
-		const struct btf_type *t = btf__type_by_id(resolve_vmlinux, id);
-		if (btf_kind(t) == kind && strcmp(btf__name_by_offset(resolve_vmlinux, t->name_off), name) == 0)
+		const struct btf_type *t = btf__type_by_id(kbtf_vmlinux, id);
+		if (btf_kind(t) == kind && strcmp(btf__name_by_offset(kbtf_vmlinux, t->name_off), name) == 0)
 			return (__s32)id;
 	}
 }
 
 /* A type of a module's own (not the vmlinux types its split BTF starts with). */
-static __s32 resolve_module_find(const struct btf *btf, const char *name, int kind)
+static __s32 kbtf_module_find(const struct btf *btf, const char *name, int kind)
 {
-	for (__u32 id = btf__type_cnt(resolve_vmlinux), n = btf__type_cnt(btf); id < n; id++) {
+	for (__u32 id = btf__type_cnt(kbtf_vmlinux), n = btf__type_cnt(btf); id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		if (btf_kind(t) == kind && t->name_off &&
 		    strcmp(btf__name_by_offset(btf, t->name_off), name) == 0)
@@ -95,16 +95,16 @@ static __s32 resolve_module_find(const struct btf *btf, const char *name, int ki
 /* The BTF (vmlinux or a module's, split on vmlinux) that defines name as kind. */
 struct btf *kbtf_find(const char *name, int kind, __s32 *id)
 {
-	resolve_load();
+	kbtf_load();
 	for (unsigned i = 0; i < NMODULES; i++)
-		if (resolve_mod[i] && (*id = resolve_module_find(resolve_mod[i], name, kind)) > 0)
-			return resolve_mod[i];
-	if (!resolve_vmlinux)
+		if (kbtf_mod[i] && (*id = kbtf_module_find(kbtf_mod[i], name, kind)) > 0)
+			return kbtf_mod[i];
+	if (!kbtf_vmlinux)
 		return NULL;
-	if (!resolve_index)
-		resolve_index_build();
-	if ((*id = resolve_vmlinux_find(name, kind)) > 0)
-		return resolve_vmlinux;
+	if (!kbtf_index)
+		kbtf_index_build();
+	if ((*id = kbtf_vmlinux_find(name, kind)) > 0)
+		return kbtf_vmlinux;
 	return NULL;
 }
 
@@ -219,9 +219,9 @@ static bool kbtf_kernel_before(int major, int minor)
 /* Whether any NFS module's BTF was found (module BTF came with Linux 5.11). */
 static bool kbtf_have_modules(void)
 {
-	resolve_load();
+	kbtf_load();
 	for (unsigned i = 0; i < NMODULES; i++)
-		if (resolve_mod[i])
+		if (kbtf_mod[i])
 			return true;
 	return false;
 }
@@ -261,8 +261,8 @@ static __s32 kbtf_scalar(const char *name)
 	for (unsigned i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
 		if (!strcmp(name, alias[i].c))
 			name = alias[i].btf;
-	if ((id = resolve_vmlinux_find(name, BTF_KIND_TYPEDEF)) > 0 ||
-	    (id = resolve_vmlinux_find(name, BTF_KIND_INT)) > 0)
+	if ((id = kbtf_vmlinux_find(name, BTF_KIND_TYPEDEF)) > 0 ||
+	    (id = kbtf_vmlinux_find(name, BTF_KIND_INT)) > 0)
 		return id;
 	return -1;
 }
@@ -292,7 +292,7 @@ static __s32 kbtf_decl_type(struct btf *btf, const char *s, size_t n)
 		id = 0;
 	else if (strncmp(name, "struct ", 7) != 0)
 		id = kbtf_scalar(name);
-	else if ((id = resolve_vmlinux_find(name + 7, BTF_KIND_STRUCT)) <= 0)
+	else if ((id = kbtf_vmlinux_find(name + 7, BTF_KIND_STRUCT)) <= 0)
 		id = btf__add_fwd(btf, name + 7, BTF_FWD_STRUCT);
 	return id < 0 || !ptr ? id : btf__add_ptr(btf, id);
 }
@@ -318,7 +318,7 @@ static const struct btf_type *kbtf_declared(const char *decl, struct btf **out)
 			return btf__type_by_id(*out, cache[i].id);
 		}
 	if (!open || ncache == sizeof(cache) / sizeof(cache[0]) ||
-	    !(btf = btf__new_empty_split(resolve_vmlinux)))
+	    !(btf = btf__new_empty_split(kbtf_vmlinux)))
 		return NULL;
 	/* the types first: a FUNC_PROTO's parameters must follow it directly */
 	if ((ret = kbtf_decl_type(btf, decl, (size_t)(open - decl))) < 0)
@@ -369,7 +369,7 @@ const struct btf_type *kbtf_proto(const struct probe_attach *at, bool end, struc
 		if (*btf || !kbtf_kernel_before(5, 11))
 			snprintf(err, errlen, "%s's prototype is declared for kernels before 5.11 without module BTF",
 				 target);
-		else if (!resolve_vmlinux || !(t = kbtf_declared(decl, btf)))
+		else if (!kbtf_vmlinux || !(t = kbtf_declared(decl, btf)))
 			snprintf(err, errlen, "the declared prototype of %s (%s) does not fit this kernel's types",
 				 target, decl);
 		return t;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* Reads an identifier at *s (letters, digits, _). */
-static bool resolve_ident(const char **s, char *out, size_t outlen)
+static bool recipe_ident(const char **s, char *out, size_t outlen)
 {
 	size_t n = 0;
 	while ((**s >= 'a' && **s <= 'z') || (**s >= 'A' && **s <= 'Z') || (**s >= '0' && **s <= '9') ||
@@ -24,12 +24,12 @@ static bool resolve_ident(const char **s, char *out, size_t outlen)
 }
 
 /* "struct NAME" at *s; the name goes to out. */
-static bool resolve_struct_name(const char **s, char *out, size_t outlen)
+static bool recipe_struct_name(const char **s, char *out, size_t outlen)
 {
 	if (strncmp(*s, "struct ", 7) != 0)
 		return false;
 	*s += 7;
-	return resolve_ident(s, out, outlen);
+	return recipe_ident(s, out, outlen);
 }
 
 /* The evaluation state of a BTF path: an rvalue (the value reached) or an lvalue
@@ -41,7 +41,7 @@ struct path {
 	struct btf *btf;
 };
 
-static bool path_load(struct path *p)
+static bool recipe_path_load(struct path *p)
 {
 	if (!p->lvalue)
 		return true;
@@ -53,14 +53,14 @@ static bool path_load(struct path *p)
 	return true;
 }
 
-static int resolve_tp(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+static int recipe_tp(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
 		      struct probe_field *out, char *err, size_t errlen)
 {
 	const char *target = rc->at_start || !at->end_target ? at->target : at->end_target;
 	const char *name = rc->how + 3;
 	char fname[64];
 	const char *s = name;
-	if (!resolve_ident(&s, fname, sizeof(fname))) {
+	if (!recipe_ident(&s, fname, sizeof(fname))) {
 		snprintf(err, errlen, "bad recipe '%s'", rc->how);
 		return -1;
 	}
@@ -94,7 +94,7 @@ static int resolve_tp(struct arena *a, const struct field_recipe *rc, const stru
 }
 
 /* A trailing ":errno"-style transform; returns the recipe without it. */
-static const char *resolve_xform(struct arena *a, const char *how, enum read_xform *x)
+static const char *recipe_xform(struct arena *a, const char *how, enum read_xform *x)
 {
 	static const struct {
 		const char *suffix;
@@ -119,7 +119,7 @@ static const char *resolve_xform(struct arena *a, const char *how, enum read_xfo
 
 /* A trailing ":strip(PREFIX)" of a string recipe: PREFIX into strip; returns the recipe
  * without it, or NULL when PREFIX is too long. */
-static const char *resolve_strip_prefix(struct arena *a, const char *how, char strip[9])
+static const char *recipe_strip_prefix(struct arena *a, const char *how, char strip[9])
 {
 	const char *o = strstr(how, ":strip(");
 	size_t len = strlen(how), n;
@@ -136,7 +136,7 @@ static const char *resolve_strip_prefix(struct arena *a, const char *how, char s
 }
 
 /* One side of a choice: a decimal constant or a recipe, resolved into an arena copy. */
-static const struct field_read *resolve_part(struct arena *a, const struct field_recipe *rc,
+static const struct field_read *recipe_part(struct arena *a, const struct field_recipe *rc,
 					     const char *how, size_t len,
 					     const struct probe_attach *at,
 					     const struct probe_field *out, char *err, size_t errlen)
@@ -163,7 +163,7 @@ static const struct field_read *resolve_part(struct arena *a, const struct field
 }
 
 /* "A == N ? B : C": the value of B when A is N, else of C (C may be another choice). */
-static int resolve_select(struct arena *a, const struct field_recipe *rc, const char *q,
+static int recipe_select(struct arena *a, const struct field_recipe *rc, const char *q,
 			  const struct probe_attach *at, struct probe_field *out, char *err,
 			  size_t errlen)
 {
@@ -182,9 +182,9 @@ static int resolve_select(struct arena *a, const struct field_recipe *rc, const 
 	r->final = READ_SELECT;
 	r->negate = op == ne;
 	r->at_start = rc->at_start;
-	if (!(r->sel = resolve_part(a, rc, how, (size_t)(op - how), at, out, err, errlen)) ||
-	    !(r->then = resolve_part(a, rc, q + 3, (size_t)(colon - q - 3), at, out, err, errlen)) ||
-	    !(r->els = resolve_part(a, rc, colon + 3, strlen(colon + 3), at, out, err, errlen)))
+	if (!(r->sel = recipe_part(a, rc, how, (size_t)(op - how), at, out, err, errlen)) ||
+	    !(r->then = recipe_part(a, rc, q + 3, (size_t)(colon - q - 3), at, out, err, errlen)) ||
+	    !(r->els = recipe_part(a, rc, colon + 3, strlen(colon + 3), at, out, err, errlen)))
 		return -1;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
@@ -224,13 +224,13 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	memset(r, 0, sizeof(*r));
 	const char *q = strstr(rc->how, " ? ");
 	if (q)
-		return resolve_select(a, rc, q, at, out, err, errlen);
-	const char *s = resolve_strip_prefix(a, rc->how, r->strip);
+		return recipe_select(a, rc, q, at, out, err, errlen);
+	const char *s = recipe_strip_prefix(a, rc->how, r->strip);
 	if (!s) {
 		snprintf(err, errlen, "bad recipe '%s': a stripped prefix has 1 to 8 bytes", rc->how);
 		return -1;
 	}
-	s = resolve_xform(a, s, &xform);
+	s = recipe_xform(a, s, &xform);
 	int64_t bit = 0;
 	if (xform == XFORM_BIT) {
 		char *end;
@@ -246,7 +246,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	if (strncmp(s, "tp.", 3) == 0) {
 		struct field_recipe plain = *rc;
 		plain.how = s;
-		int rv = resolve_tp(a, &plain, at, out, err, errlen);
+		int rv = recipe_tp(a, &plain, at, out, err, errlen);
 		out->read.xform = xform;
 		out->read.value = bit;
 		return rv;
@@ -293,7 +293,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			return *s ? (snprintf(err, errlen, "bad recipe '%s'", rc->how), -1) : 0;
 		}
 		s++;
-		if (!resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
+		if (!recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
 			snprintf(err, errlen, "bad recipe '%s'", rc->how);
 			return -1;
 		}
@@ -309,7 +309,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	} else if (strncmp(s, "arg(", 4) == 0) {
 		char sname[64];
 		s += 4;
-		if (!resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
+		if (!recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ')') {
 			snprintf(err, errlen, "bad recipe '%s'", rc->how);
 			return -1;
 		}
@@ -337,10 +337,10 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		name[0] = '\0';
 		if (s[0] == '-' && s[1] == '>') { /* member of the struct pointed to */
 			s += 2;
-			if (!path_load(&p))
+			if (!recipe_path_load(&p))
 				goto too_deep;
 			const struct btf_type *pt = btf__type_by_id(p.btf, kbtf_strip(p.btf, p.type));
-			if (!pt || !btf_is_ptr(pt) || !resolve_ident(&s, name, sizeof(name)))
+			if (!pt || !btf_is_ptr(pt) || !recipe_ident(&s, name, sizeof(name)))
 				goto bad;
 			int32_t off = 0;
 			if (!kbtf_member(&p.btf, pt->type, name, &p.type, &off)) {
@@ -351,7 +351,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			p.lvalue = true;
 		} else if (s[0] == '.') { /* member of an embedded struct */
 			s++;
-			if (!p.lvalue || !resolve_ident(&s, name, sizeof(name)))
+			if (!p.lvalue || !recipe_ident(&s, name, sizeof(name)))
 				goto bad;
 			if (!kbtf_member(&p.btf, p.type, name, &p.type, &r->off)) {
 				recipe_no_member(p.btf, p.type, false, name, rc->how, err, errlen);
@@ -372,11 +372,11 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		} else if (strncmp(s, ":container(", 11) == 0) { /* the struct embedding this pointer's target */
 			char sname[64];
 			s += 11;
-			if (!path_load(&p) || !resolve_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
+			if (!recipe_path_load(&p) || !recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
 				goto bad;
 			while (*s == ' ')
 				s++;
-			if (!resolve_ident(&s, name, sizeof(name)) || *s++ != ')')
+			if (!recipe_ident(&s, name, sizeof(name)) || *s++ != ')')
 				goto bad;
 			__s32 sid;
 			struct btf *sbtf = kbtf_find(sname, BTF_KIND_STRUCT, &sid);
