@@ -10,13 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool resolve_used(const char *const *used, unsigned nused, const char *name, int *at)
-{
-	for (unsigned i = 0; i < nused; i++)
-		if (!strcmp(used[i], name)) {
-			*at = (int)i;
-			return true;
-		}
 	return false;
 }
 
@@ -47,15 +40,15 @@ static void resolve_field(struct arena *a, const struct probe_attach *alt, struc
 	f->unavail = arena_strdup(a, why);
 }
 
-/* p with only its alternative `alt`, every field resolved where it can be; NULL when a
- * used field cannot be (*bad its index in used, the reason in err) or the guard cannot. */
+/* p with only its alternative `alt`, every field resolved where it can be (else
+ * FIELD_UNAVAIL); NULL when what it saves at the start or its guard cannot be read here. */
 static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
-				     const struct probe_attach *alt, const char *const *used,
-				     unsigned nused, int *bad, char *err, size_t errlen)
+				     const struct probe_attach *alt, char *err, size_t errlen)
 {
 	struct probe_def *d = arena_alloc(a, sizeof(*d));
 	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * (p->nfields ? p->nfields : 1));
-	int u;
+	const char *const what[2] = {alt->saved, alt->guard};
+	const struct field_read **to[2] = {&d->saved, &d->guard};
 
 	*d = *p;
 	d->attach = alt;
@@ -65,41 +58,36 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 		fields[i] = p->fields[i];
 		if (fields[i].src == FIELD_KERNEL)
 			resolve_field(a, alt, &fields[i]);
-		if (fields[i].src == FIELD_UNAVAIL && resolve_used(used, nused, fields[i].name, &u)) {
-			*bad = u;
-			snprintf(err, errlen, "%s", fields[i].unavail);
-			return NULL;
-		}
 	}
-	if (alt->saved) {
-		struct field_recipe src = {"saved", alt->saved, true};
-		struct probe_field sf = {.name = "saved", .type = type_int(), .src = FIELD_KERNEL};
-		struct field_read *sr = arena_alloc(a, sizeof(*sr));
+	for (unsigned k = 0; k < 2; k++) { /* saved at the start; the guard, at the end */
+		struct field_recipe rc = {k ? "guard" : "saved", what[k], k == 0};
+		struct probe_field f = {.name = rc.field, .type = type_int(), .src = FIELD_KERNEL};
+		struct field_read *r = arena_alloc(a, sizeof(*r));
 		char why[300];
 
-		if (probe_recipe(a, &src, alt, &sf, why, sizeof(why)) != 0) {
-			*bad = -1;
-			snprintf(err, errlen, "probe %s: what %s saves at the start: %s", p->name, alt->target, why);
+		if (!what[k])
+			continue;
+		if (probe_recipe(a, &rc, alt, &f, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "probe %s: %s %s: %s", p->name,
+				 k ? "the guard of" : "what is saved at the start of", alt->target, why);
 			return NULL;
 		}
-		*sr = sf.read;
-		d->saved = sr;
-	}
-	if (alt->guard) {
-		struct field_recipe grc = {"guard", alt->guard, false};
-		struct probe_field g = {.name = "guard", .type = type_int(), .src = FIELD_KERNEL};
-		struct field_read *gr = arena_alloc(a, sizeof(*gr));
-		char why[300];
-
-		if (probe_recipe(a, &grc, alt, &g, why, sizeof(why)) != 0) {
-			*bad = -1;
-			snprintf(err, errlen, "probe %s: the guard of %s: %s", p->name, alt->target, why);
-			return NULL;
-		}
-		*gr = g.read;
-		d->guard = gr;
+		*r = f.read;
+		*to[k] = r;
 	}
 	return d;
+}
+
+/* The index in used[] of the first field d cannot give, or -1. */
+static int resolve_missing(const struct probe_def *d, const char *const *used, unsigned nused)
+{
+	for (unsigned u = 0; u < nused; u++) {
+		const struct probe_field *f = probe_field_find(d, used[u]);
+
+		if (f && f->src == FIELD_UNAVAIL)
+			return (int)u;
+	}
+	return -1;
 }
 
 /* Whether alternative i's events exist here. */
@@ -113,62 +101,113 @@ static bool resolve_exists(const struct probe_def *p, unsigned i)
 	return probe_available(&one, why, sizeof(why)) >= 0;
 }
 
+#define RESOLVE_MAX_ALT 16
+
+/* Why none of the alternatives alts[0..n-1] (resolved as defs[], NULL where they could
+ * not be) gives all the used fields: the first field that none of them gives, with what
+ * each says; else (each field is given by one, but none gives them all) the first field
+ * the preferred one lacks, and what the one that gives it lacks. */
+static void resolve_explain(const struct probe_def *p, struct probe_def *const *defs,
+			    const unsigned *alts, unsigned n, const char *const *used, unsigned nused,
+			    int *bad, char *err, size_t errlen)
+{
+	for (unsigned u = 0; u < nused; u++) {
+		const struct probe_field *f = NULL;
+		size_t len = 0;
+
+		err[0] = '\0';
+		for (unsigned k = 0; k < n && !(f && f->src != FIELD_UNAVAIL); k++) {
+			const struct probe_attach *at = &p->attach[alts[k]];
+
+			if (!defs[k] || !(f = probe_field_find(defs[k], used[u])) || f->src != FIELD_UNAVAIL)
+				continue;
+			if (strstr(err, f->unavail))
+				continue; /* what each other way says, once */
+			if (!len)
+				snprintf(err, errlen, "%s", f->unavail);
+			else if (strstr(f->unavail, at->target))
+				snprintf(err + len, errlen - len, "; and %s", f->unavail);
+			else
+				snprintf(err + len, errlen - len, "; with %s:%s: %s", kinds[at->kind], at->target, f->unavail);
+			len = strlen(err);
+		}
+		if (f && f->src == FIELD_UNAVAIL) {
+			*bad = (int)u;
+			return;
+		}
+	}
+	for (unsigned k = 0; k < n; k++) { /* each field alone can be had: not all together */
+		int m = defs[k] ? resolve_missing(defs[k], used, nused) : -1;
+
+		if (m < 0)
+			continue;
+		for (unsigned j = 0; j < n; j++) {
+			const struct probe_field *f = defs[j] ? probe_field_find(defs[j], used[m]) : NULL;
+			int other = defs[j] ? resolve_missing(defs[j], used, nused) : -1;
+
+			if (!f || f->src == FIELD_UNAVAIL || other < 0)
+				continue;
+			*bad = m;
+			snprintf(err, errlen, "only %s:%s gives it here, and that cannot give '%s' (%s): read them "
+				 "in separate clauses", kinds[defs[j]->attach->kind], defs[j]->attach->target,
+				 used[other], probe_field_find(defs[j], used[other])->unavail);
+			return;
+		}
+	}
+	*bad = -1;
+	snprintf(err, errlen, "probe %s: none of its attach points can be used here", p->name);
+}
+
 const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p,
 				      const char *const *used, unsigned nused, int *bad, char *err,
 				      size_t errlen)
 {
-	struct probe_def *first = NULL, *last = NULL;
-	bool failed = false; /* an alternative here could not give a used field */
-	char why[512];
-	int b;
+	struct probe_def *first = NULL, *last = NULL, *defs[RESOLVE_MAX_ALT];
+	unsigned alts[RESOLVE_MAX_ALT], n;
+	char why[512] = "";
 
 	*bad = -1;
 	int at = probe_available(p, err, errlen);
 	if (at < 0)
 		return NULL;
-	for (unsigned i = (unsigned)at; i < p->nattach; i++) {
-		unsigned group = p->attach[i].group;
-		bool have = false; /* this group (every alternative: the only one) has one */
+	/* each group (every alternative of a probe is in group 0 unless it attaches to all) */
+	for (unsigned g = (unsigned)at; g < p->nattach && g < RESOLVE_MAX_ALT; g++) {
+		bool done = false; /* this group was seen at an earlier alternative */
+		struct probe_def *d = NULL;
 
-		for (const struct probe_def *d = first; d; d = d->also)
-			have |= !p->attach_all || d->attach->group == group;
-		if (have || !resolve_exists(p, i))
+		for (unsigned i = (unsigned)at; i < g; i++)
+			done |= p->attach[i].group == p->attach[g].group;
+		if (done || (!p->attach_all && g > (unsigned)at))
 			continue;
-		struct probe_def *d = resolve_alt(a, p, &p->attach[i], used, nused, &b, why, sizeof(why));
-		if (!d) {
-			if (!failed) {
-				*bad = b;
-				snprintf(err, errlen, "%s", why);
-			} else if (b == *bad && !strstr(err, why)) { /* what each other way says */
-				size_t n = strlen(err);
-				if (strstr(why, p->attach[i].target))
-					snprintf(err + n, errlen - n, "; and %s", why);
-				else
-					snprintf(err + n, errlen - n, "; with %s:%s: %s", kinds[p->attach[i].kind],
-						 p->attach[i].target, why);
+		n = 0;
+		for (unsigned i = g; i < p->nattach && i < RESOLVE_MAX_ALT; i++) {
+			if ((p->attach_all && p->attach[i].group != p->attach[g].group) || !resolve_exists(p, i))
+				continue;
+			alts[n] = i;
+			defs[n] = resolve_alt(a, p, &p->attach[i], why, sizeof(why));
+			if (defs[n] && resolve_missing(defs[n], used, nused) < 0) {
+				d = defs[n];
+				break;
 			}
-			failed = true;
+			n++;
+		}
+		if (d) {
+			if (last)
+				last->also = d;
+			else
+				first = d;
+			last = d;
 			continue;
 		}
-		if (last)
-			last->also = d;
-		else
-			first = d;
-		last = d;
+		if (!n)
+			continue; /* none of this group's events exist here (another group's do) */
+		/* a group with an event here but without the fields would miss events */
+		resolve_explain(p, defs, alts, n, used, nused, bad, err, errlen);
+		if (*bad < 0 && why[0])
+			snprintf(err, errlen, "%s", why);
+		return NULL;
 	}
 	if (!first)
-		return NULL;
-	/* attach_all: a group with an event here but without the fields would miss events */
-	for (unsigned i = (unsigned)at; failed && p->attach_all && i < p->nattach; i++) {
-		bool have = false;
-
-		for (const struct probe_def *d = first; d; d = d->also)
-			have |= d->attach->group == p->attach[i].group;
-		if (!have && resolve_exists(p, i)) {
-			resolve_alt(a, p, &p->attach[i], used, nused, bad, err, errlen); /* its reason */
-			return NULL;
-		}
-	}
-	*bad = -1;
+		snprintf(err, errlen, "probe %s: none of its attach points can be used here", p->name);
 	return first;
 }

@@ -41,6 +41,10 @@ check "an unavailable field is an error where it is read (exit 3: not on this ke
 check "... saying where, which field, the kernel, why and what instead" grep -qxF "$want" "$tmp/err"
 check "... before anything is loaded" bash -c "! grep -q Attaching '$tmp/out' '$tmp/err'"
 
+"$nfsq" -q -e 'test.fields { @[di, viatp] = count(); }' > "$tmp/out" 2> "$tmp/err"
+check "two fields that no one attach point gives together: the second, and why" grep -qF \
+	"-e:1:21: error: field 'viatp' of test.fields cannot be read on this kernel ($(uname -r)): only tracepoint:raw_syscalls:sys_enter gives it here, and that cannot give 'di' (tracepoint:raw_syscalls:sys_enter does not record it): read them in separate clauses" "$tmp/err"
+
 "$nfsq" -lv test.fields > "$tmp/out" 2> "$tmp/err"
 check "-l says which fields are not here" grep -q 'available, except fields: gone$' "$tmp/out"
 check "-lv shows the recipe used for each field" \
