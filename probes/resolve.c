@@ -10,13 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-	return false;
-}
+static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
 
 /* Field f by the first of alt's recipes for it that fits this kernel; else FIELD_UNAVAIL
  * with the first recipe's reason (the most preferred way's). */
-static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
-
 static void resolve_field(struct arena *a, const struct probe_attach *alt, struct probe_field *f)
 {
 	char why[400] = "", other[400];
