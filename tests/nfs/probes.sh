@@ -208,9 +208,9 @@ rm -rf $d
 # 2696 vs 2747 us on 6.12, 1952 vs 2852 us on 6.1 under heavy load)
 if command -v fsslower >/dev/null; then
 	d=/mnt/nfs4/cmp; mkdir -p $d
-	fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
+	timeout -k 5 120 fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
 	fpid=$!
-	for ((i = 0; i < 100; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
+	for ((i = 0; i < 300; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
 	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
 		"wl write $d/cmp.dat 20 65536"
 	# until nfsslower has printed the 20 writes (it polls its buffer; 20 s at most), not a fixed sleep
@@ -218,7 +218,7 @@ if command -v fsslower >/dev/null; then
 		(($(awk '$4 == "W" && $8 == "cmp.dat"' /tmp/fsslower.txt 2>/dev/null | wc -l) >= 20)) && break
 		sleep 0.1
 	done
-	kill -INT $fpid; wait $fpid 2>/dev/null
+	kill -INT $fpid 2>/dev/null; pkill -INT -f 'fsslower -t nfs'; wait $fpid 2>/dev/null
 	# TIME COMM PID T BYTES OFF_KB LAT(ms) FILENAME
 	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
 	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')
