@@ -208,9 +208,11 @@ rm -rf $d
 # 2696 vs 2747 us on 6.12, 1952 vs 2852 us on 6.1 under heavy load)
 if command -v fsslower >/dev/null; then
 	d=/mnt/nfs4/cmp; mkdir -p $d
-	timeout -k 5 120 fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
+	# until it has attached (its header): a CO-RE load under TCG beside another lab can take a
+	# minute; 5 minutes at most, and fsslower is stopped whatever happens
+	timeout -k 5 420 fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
 	fpid=$!
-	for ((i = 0; i < 300; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
+	for ((i = 0; i < 3000; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
 	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
 		"wl write $d/cmp.dat 20 65536"
 	# until nfsslower has printed the 20 writes (it polls its buffer; 20 s at most), not a fixed sleep
