@@ -279,6 +279,9 @@ static int list_probes(char **pats, int npats, int verbose)
 			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
 				in_use |= d->attach == a;
 			printf("%s\n", in_use ? "   <- used here" : "");
+			if (a->proto)
+				printf("        only before 5.11, without module BTF: typed as Linux 5.10 declares it: %s%s%s\n",
+				       a->proto, a->end_proto ? " .. " : "", a->end_proto ? a->end_proto : "");
 			if (a->saved)
 				printf("        saved at the start: %s\n", a->saved);
 			if (a->guard)
@@ -298,9 +301,10 @@ static int list_probes(char **pats, int npats, int verbose)
 				bool end = d->attach->end_target && df->recipe && !df->recipe->at_start;
 
 				if (df->recipe)
-					printf("      %-10s %-12s   read at %s:%s: %s\n", "", "",
+					printf("      %-10s %-12s   read at %s:%s%s: %s\n", "", "",
 					       kinds[end ? d->attach->end_kind : d->attach->kind],
-					       end ? d->attach->end_target : d->attach->target, df->recipe->how);
+					       end ? d->attach->end_target : d->attach->target,
+					       d->attach->proto ? " (5.10's prototype)" : "", df->recipe->how);
 				else if (df->src == FIELD_LATENCY && d->attach->end_target)
 					printf("      %-10s %-12s   read at %s:%s: the time since %s:%s\n", "", "",
 					       kinds[d->attach->end_kind], d->attach->end_target, kinds[d->attach->kind],
