@@ -201,43 +201,4 @@ expect "nfs.write with --no-fentry (kprobe pair) 10 x 64 KiB" '@b[k.dat]: 655360
 	'      kprobe:nfs_file_write .. kretprobe:nfs_file_write   <- used here'
 rm -rf $d
 
-# the same writes seen by libbpf-tools' nfsslower (BCC's tool, fsslower -t nfs) at the same time:
-# the same operations and sizes; mean latencies agree within 50 %: each tool's own probe runs
-# inside the other's measurement, nfsslower uses fentry where it manages to and kprobes
-# otherwise (it does on 6.1), and under qemu's TCG those costs show (seen: 508 vs 548 us and
-# 2696 vs 2747 us on 6.12, 1952 vs 2852 us on 6.1 under heavy load)
-if [[ $(uname -r) == 5.10.* ]]; then
-	# seen in the lab, twice: fsslower hangs there (never prints its header, and outlives a
-	# timeout -k of it: the 10-minute lab limit ended both runs); nothing to compare with
-	log "SKIP nfs.write vs nfsslower: libbpf-tools' fsslower hangs on this kernel (no module BTF)"
-elif command -v fsslower >/dev/null; then
-	d=/mnt/nfs4/cmp; mkdir -p $d
-	# until it has attached (its header): a CO-RE load under TCG beside another lab can take a
-	# minute; 5 minutes at most, and fsslower is stopped whatever happens
-	timeout -k 5 420 fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
-	fpid=$!
-	for ((i = 0; i < 3000; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
-	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
-		"wl write $d/cmp.dat 20 65536"
-	# until nfsslower has printed the 20 writes (it polls its buffer; 20 s at most), not a fixed sleep
-	for ((i = 0; i < 200; i++)); do
-		(($(awk '$4 == "W" && $8 == "cmp.dat"' /tmp/fsslower.txt 2>/dev/null | wc -l) >= 20)) && break
-		sleep 0.1
-	done
-	kill -INT $fpid 2>/dev/null; pkill -INT -f 'fsslower -t nfs'; wait $fpid 2>/dev/null
-	# TIME COMM PID T BYTES OFF_KB LAT(ms) FILENAME
-	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
-	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')
-	if [[ $n == 20 && $fn == 20 && $b == 1310720 && $fb == 1310720 ]] && ((lat > 0 && flat > 0)) &&
-		(((lat - flat) * 100 / flat <= 50 && (flat - lat) * 100 / flat <= 50)); then
-		ok "nfs.write vs nfsslower: 20 ops, 1310720 bytes in both; mean latency $lat us (nfsq) vs $flat us (nfsslower)"
-	else
-		bad "nfs.write vs nfsslower" "nfsq $n ops $b bytes ${lat}us, nfsslower $fn ops $fb bytes ${flat}us"
-		head -5 /tmp/fsslower.txt
-	fi
-	rm -rf $d
-else
-	log "SKIP nfs.write vs nfsslower: libbpf-tools is not installed"
-fi
-
 finish
