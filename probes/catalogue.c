@@ -380,10 +380,13 @@ static const struct field_recipe rpc_task_rec[] = {
 	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"status", TASK "->tk_status:errno", false},
 };
-/* before 5.11 (no xprt_retransmit): xprt_transmit(rqst, status) after each send, rq_ntrans
- * counting this one; a retransmission is a successful send that is not the first */
+/* before 5.11 (no xprt_retransmit): xprt_transmit(rqst, status) ends each send, where later
+ * kernels fire xprt_retransmit just before it for a send that succeeded and was not the first,
+ * rq_ntrans counting this one in both; a retransmission here is such a send. (A request whose
+ * reply came while it waited to be sent again also ends with status 0 and no send: counted.) */
 static const struct field_recipe rpc_transmit_old_rec[] = {
 	{"op", RQST "->rq_task->tk_msg.rpc_proc->p_name", false},
+	{"ntrans", RQST "->rq_ntrans", false},
 	{"xid", RQST "->rq_xid:be32", false},
 	{"server", RQST "->rq_xprt->address_strings[0]", false},
 	{"status", RQST "->rq_task->tk_status:errno", false},

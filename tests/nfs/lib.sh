@@ -21,10 +21,9 @@ log() { printf '%s\n' "$*"; }
 # "error: field 'F' of P cannot be read on this kernel") passes only when P.F is one of the
 # fields the suite expects to be unavailable here ($unavail_expected), with that message.
 # 5.10 has no BTF for its modules: these need nfsd's structs or svc_xprt (the client's
-# address), which neither vmlinux's BTF nor a tracepoint's format gives there; and
-# xprt_transmit, where 5.10 shows retransmissions, counts the current one in rq_ntrans.
+# address), which neither vmlinux's BTF nor a tracepoint's format gives there.
 case $(uname -r) in
-5.10.*) unavail_expected="rpc.retransmit.ntrans nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client" ;;
+5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client" ;;
 *) unavail_expected= ;;
 esac
 unavail=
