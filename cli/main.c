@@ -240,7 +240,6 @@ static void list_read(const struct probe_field *f)
  * reading only it would have it (the alternative and recipe used, or why not). */
 static int list_probes(char **pats, int npats, int verbose)
 {
-	static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
 	unsigned shown = 0;
 
 	for (unsigned i = 0; i < probe_count(); i++) {
@@ -273,9 +272,9 @@ static int list_probes(char **pats, int npats, int verbose)
 			const struct probe_attach *a = &p->attach[k];
 			bool in_use = false;
 
-			printf("      %s:%s", kinds[a->kind], a->target);
+			printf("      %s:%s", attach_kind_name(a->kind), a->target);
 			if (a->end_target)
-				printf(" .. %s:%s", kinds[a->end_kind], a->end_target);
+				printf(" .. %s:%s", attach_kind_name(a->end_kind), a->end_target);
 			for (const struct probe_def *d = r; d; d = d->also) /* attach_all: several */
 				in_use |= d->attach == a;
 			printf("%s\n", in_use ? "   <- used here" : "");
@@ -302,12 +301,12 @@ static int list_probes(char **pats, int npats, int verbose)
 
 				if (df->recipe)
 					printf("      %-10s %-12s   read at %s:%s%s: %s\n", "", "",
-					       kinds[end ? d->attach->end_kind : d->attach->kind],
+					       attach_kind_name(end ? d->attach->end_kind : d->attach->kind),
 					       end ? d->attach->end_target : d->attach->target,
 					       d->attach->proto ? " (5.10's prototype)" : "", df->recipe->how);
 				else if (df->src == FIELD_LATENCY && d->attach->end_target)
 					printf("      %-10s %-12s   read at %s:%s: the time since %s:%s\n", "", "",
-					       kinds[d->attach->end_kind], d->attach->end_target, kinds[d->attach->kind],
+					       attach_kind_name(d->attach->end_kind), d->attach->end_target, attach_kind_name(d->attach->kind),
 					       d->attach->target);
 				if (verbose > 1)
 					list_read(df);

@@ -159,3 +159,13 @@ unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigne
 	qsort(over, nover, sizeof(*over), uint_cmp);
 	return nover;
 }
+
+const char *attach_kind_name(enum attach_kind k)
+{
+	static const char *const names[] = {
+		[ATTACH_TRACEPOINT] = "tracepoint", [ATTACH_KPROBE] = "kprobe", [ATTACH_KRETPROBE] = "kretprobe",
+		[ATTACH_FENTRY] = "fentry",         [ATTACH_FEXIT] = "fexit",   [ATTACH_RAW_TRACEPOINT] = "raw_tracepoint",
+	};
+
+	return names[k];
+}

@@ -157,6 +157,8 @@ struct attach_ops {
 	const char *missing_hint; /* then the reason, with %s for the target */
 };
 const struct attach_ops *attach_ops(enum attach_kind k);
+/* The kind as scripts and listings spell it ("raw_tracepoint:", "fexit:"). */
+const char *attach_kind_name(enum attach_kind k);
 
 /* The availability checks of the rows (avail.c). */
 bool avail_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen);

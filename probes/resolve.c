@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kinds[] = {"tracepoint", "kprobe", "kretprobe", "fentry", "fexit", "raw_tracepoint"};
-
 /* Field f by the first of alt's recipes for it that fits this kernel; else FIELD_UNAVAIL
  * with the first recipe's reason (the most preferred way's). */
 static void resolve_field(struct arena *a, const struct probe_attach *alt, struct probe_field *f)
@@ -32,7 +30,7 @@ static void resolve_field(struct arena *a, const struct probe_attach *alt, struc
 		tried = true;
 	}
 	if (!tried)
-		snprintf(why, sizeof(why), "%s:%s does not record it", kinds[alt->kind], alt->target);
+		snprintf(why, sizeof(why), "%s:%s does not record it", attach_kind_name(alt->kind), alt->target);
 	f->src = FIELD_UNAVAIL;
 	f->unavail = arena_strdup(a, why);
 }
@@ -125,7 +123,7 @@ static void resolve_explain(const struct probe_def *p, struct probe_def *const *
 			else if (strstr(f->unavail, at->target))
 				snprintf(err + len, errlen - len, "; and %s", f->unavail);
 			else
-				snprintf(err + len, errlen - len, "; with %s:%s: %s", kinds[at->kind], at->target, f->unavail);
+				snprintf(err + len, errlen - len, "; with %s:%s: %s", attach_kind_name(at->kind), at->target, f->unavail);
 			len = strlen(err);
 		}
 		if (f && f->src == FIELD_UNAVAIL) {
@@ -146,7 +144,7 @@ static void resolve_explain(const struct probe_def *p, struct probe_def *const *
 				continue;
 			*bad = m;
 			snprintf(err, errlen, "only %s:%s gives it here, and that cannot give '%s' (%s): read them "
-				 "in separate clauses", kinds[defs[j]->attach->kind], defs[j]->attach->target,
+				 "in separate clauses", attach_kind_name(defs[j]->attach->kind), defs[j]->attach->target,
 				 used[other], probe_field_find(defs[j], used[other])->unavail);
 			return;
 		}
