@@ -520,17 +520,45 @@ void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *
 
 /* ---- drops ---- */
 
+/* The programs the kernel skipped, summed per probe (the script's name for it, or the
+ * attach point): names[k] missed[k] for k < return value; names and missed have room
+ * for every program. */
+static unsigned rt_missed_by_probe(struct rt *r, const char **names, uint64_t *missed)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->obj->nprogs; i++) {
+		const struct ct_prog *p = &r->obj->progs[i];
+		const char *name = p->probe ? p->probe : p->target;
+		uint64_t m = p->kind == CT_PROG_ATTACH ? rt_snap_missed(r, i) : 0;
+		unsigned k = 0;
+
+		if (!m || !name)
+			continue;
+		while (k < n && strcmp(names[k], name))
+			k++;
+		if (k == n)
+			names[n] = name, missed[n++] = 0;
+		missed[k] += m;
+	}
+	return n;
+}
+
 /* Every limit that bit: on stderr, and with -f json also as one "limits" object on the
  * output, e.g. {"type":"limits","map_full":{"@m":3},"events_lost":0,"starts_dropped":0,
- * "strings_cut":2}. */
+ * "strings_cut":2,"events_missed":{"nfsd.write":1}}. */
 void rt_report_drops(struct rt *r)
 {
-	unsigned n = LAYOUT_NDROPS(r->obj->nmaps), nmaps = r->obj->nmaps;
+	unsigned n = LAYOUT_NDROPS(r->obj->nmaps), nmaps = r->obj->nmaps, nmissed;
 	uint64_t *vals = calloc(r->ncpus, sizeof(uint64_t)), *sums = calloc(n, sizeof(uint64_t));
-	bool any = false, first = true;
+	uint64_t *missed = calloc(r->obj->nprogs + 1, sizeof(uint64_t));
+	const char **names = calloc(r->obj->nprogs + 1, sizeof(char *));
+	bool any, first = true;
 
-	if (!vals || !sums || r->drops_fd < 0)
+	if (!vals || !sums || !missed || !names || r->drops_fd < 0)
 		goto cleanup;
+	nmissed = rt_missed_by_probe(r, names, missed);
+	any = nmissed > 0;
 	for (unsigned i = 0; i < n; i++) {
 		sums[i] = rt_snap_drop(r, i, vals);
 		if (!sums[i])
@@ -550,6 +578,11 @@ void rt_report_drops(struct rt *r)
 			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",
 				(unsigned long long)sums[i]);
 	}
+	for (unsigned k = 0; k < nmissed; k++)
+		fprintf(stderr, "nfsq: %llu %s events missed: the kernel skipped the program, already "
+				"running on that CPU (on a preemptible kernel another thread can enter "
+				"it mid-run; nothing to raise)\n",
+			(unsigned long long)missed[k], names[k]);
 	if (!any || r->o->format != OUT_JSON)
 		goto cleanup;
 	fprintf(r->o->out, "{\"type\":\"limits\",\"map_full\":{");
@@ -560,11 +593,19 @@ void rt_report_drops(struct rt *r)
 			(unsigned long long)sums[i]);
 		first = false;
 	}
-	fprintf(r->o->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu}\n",
+	fprintf(r->o->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu,"
+			   "\"events_missed\":{",
 		(unsigned long long)sums[LAYOUT_DROP_RINGBUF(nmaps)],
 		(unsigned long long)sums[LAYOUT_DROP_START(nmaps)],
 		(unsigned long long)sums[LAYOUT_DROP_CUT(nmaps)]);
+	for (unsigned k = 0; k < nmissed; k++) {
+		fprintf(r->o->out, "%s\"%s\":%llu", k ? "," : "", names[k], /* [a-z0-9_.:] */
+			(unsigned long long)missed[k]);
+	}
+	fprintf(r->o->out, "}}\n");
 cleanup:
 	free(vals);
 	free(sums);
+	free(missed);
+	free(names);
 }

@@ -718,6 +718,23 @@ static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *e
 	pb_str(b, "nfsq_exporter_dropped_starts_total ");
 	rt_buf_int(b, (int64_t)rt_snap_drop(p->r, LAYOUT_DROP_START(nmaps), p->cpuvals));
 	rt_buf_add(b, "\n", 1);
+	prom_head(b, "nfsq_exporter_missed_events_total",
+		  "Events of a probe the kernel did not run its program for: already running on that CPU.",
+		  "counter");
+	for (unsigned i = 0; i < p->r->obj->nprogs; i++) {
+		const struct ct_prog *pr = &p->r->obj->progs[i];
+		const char *name = pr->probe ? pr->probe : pr->target;
+
+		if (pr->kind != CT_PROG_ATTACH || !name)
+			continue;
+		pb_str(b, "nfsq_exporter_missed_events_total{probe=\"");
+		pb_str(b, name);
+		pb_str(b, "\",program=\"");
+		pb_str(b, pr->name);
+		pb_str(b, "\"} ");
+		rt_buf_int(b, (int64_t)rt_snap_missed(p->r, i));
+		rt_buf_add(b, "\n", 1);
+	}
 	prom_head(b, "nfsq_exporter_scrape_duration_seconds",
 		  "Time taken to read the maps and format this response.", "gauge");
 	pb_str(b, "nfsq_exporter_scrape_duration_seconds ");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 static double rt_snap_ms(void)
 {
@@ -538,4 +539,16 @@ uint64_t rt_snap_drop(struct rt *r, uint32_t key, uint64_t *cpuvals)
 	for (int c = 0; c < r->ncpus; c++)
 		sum += cpuvals[c];
 	return sum;
+}
+
+uint64_t rt_snap_missed(struct rt *r, unsigned i)
+{
+	struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info);
+	int fd = bp ? bpf_program__fd(bp) : -1;
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
 }

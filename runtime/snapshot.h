@@ -76,4 +76,10 @@ static inline int64_t rt_snap_avg(const struct rt_ent *e)
  * cpuvals is room for r->ncpus values. */
 uint64_t rt_snap_drop(struct rt *r, uint32_t key, uint64_t *cpuvals);
 
+/* How many times the kernel skipped program i (r->obj->progs[i]) instead of running it:
+ * the program was already running on that CPU (a preemptible kernel lets another thread
+ * in mid-program; or the event fired nested, from an interrupt). The kernel's count
+ * (bpf_prog_info.recursion_misses, Linux 5.12+); 0 when it cannot be read. */
+uint64_t rt_snap_missed(struct rt *r, unsigned i);
+
 #endif

@@ -36,7 +36,19 @@ judge_unavail() { # NAME
 	fi
 }
 ok() { if [[ -n $unavail ]]; then judge_unavail "$1"; return; fi; pass=$((pass + 1)); log "PASS $1"; }
-bad() { if [[ -n $unavail ]]; then judge_unavail "$1"; return; fi; fail=$((fail + 1)); log "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40; }
+# An exact check that failed in a run where nfsq reported events the kernel skipped ("N P
+# events missed": a preemptible kernel, 7.3's lazy preemption, let a second thread into a
+# running program, and the kernel skips rather than nests) is INEXACT, not FAIL: nothing
+# was lost silently. probes.sh checks that seen + missed is the truth under contention.
+inexact=0
+bad() {
+	if [[ -n $unavail ]]; then judge_unavail "$1"; return; fi
+	if grep -q '^nfsq: [0-9]* [^ ]* events missed: the kernel skipped' "$out"; then
+		inexact=$((inexact + 1)); log "INEXACT $1: $2; $(grep -o '^nfsq: [0-9]* [^ ]* events missed' "$out" | cut -c7- | paste -sd, -) (reported by nfsq)"
+		return
+	fi
+	fail=$((fail + 1)); log "FAIL $1: $2"; sed 's/^/    | /' "$out" | head -40
+}
 # run PROGRAM CMD: nfsq -e PROGRAM -c CMD, its output in $out
 run() {
 	timeout -k 5 120 "$nfsq" -q -e "$1" -c "$2" > "$out" 2>&1 || echo "(nfsq exited $?)" >> "$out"
@@ -45,5 +57,8 @@ run() {
 # value PREFIX: the number after "PREFIX: " in $out
 value() { grep -F -- "$1: " "$out" | head -1 | sed 's/.*: //'; }
 # finish: the summary line and the exit status
-finish() { log "$pass passed, $fail failed"; rm -f "$out"; ((fail == 0)); }
+finish() {
+	log "$pass passed, $fail failed$( ((inexact == 0)) || echo ", $inexact inexact (events the kernel skipped, reported)")"
+	rm -f "$out"; ((fail == 0))
+}
 log "kernel $(uname -r)"

@@ -193,6 +193,23 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	rm -rf "$d"
 done
 
+# events the kernel skips are counted: on a preemptible kernel (7.3: lazy) a thread can be
+# preempted inside a program, and the kernel skips that program for another thread on the
+# same CPU rather than nest it. Under contention, nfsd.write's count plus the misses nfsq
+# reports must be the server's own count of WRITEs (/proc/net/rpc/nfsd proc3, column 10).
+d=/mnt/nfs3/contend; mkdir -p $d
+w0=$(awk '$1 == "proc3" { print $10 }' /proc/net/rpc/nfsd)
+run 'nfsd.write { @n = count(); }' "bash -c 'for i in 1 2 3 4 5 6; do wl write $d/c\$i.dat 20 65536 & done; wait'"
+w1=$(awk '$1 == "proc3" { print $10 }' /proc/net/rpc/nfsd)
+missed=$(sed -n 's/^nfsq: \([0-9]*\) nfsd\.write events missed.*/\1/p' "$out")
+if [[ $(value '@n') =~ ^[0-9]+$ ]] && (($(value '@n') + ${missed:-0} == w1 - w0)); then
+	ok "v3 nfsd.write, 6 writers: seen $(value '@n') + missed ${missed:-0} = proc3 WRITE ($((w1 - w0)))"
+else
+	fail=$((fail + 1)); log "FAIL v3 nfsd.write, 6 writers: want seen + missed = proc3 WRITE ($((w1 - w0)))"
+	sed 's/^/    | /' "$out" | head -20
+fi
+rm -rf $d
+
 # the kprobe alternatives still work where fentry is preferred: nfs.write with --no-fentry
 d=/mnt/nfs3/nofentry; mkdir -p $d
 timeout -k 5 120 "$nfsq" -q --no-fentry -e 'nfs.write { @b[file] = sum(bytes); @n[file] = count(); }' -c "wl write $d/k.dat 10 65536" > "$out" 2>&1
