@@ -22,7 +22,10 @@ if command -v fsslower >/dev/null; then
 	# until it has attached (its header), 5 minutes at most; fsslower is stopped whatever happens
 	timeout -k 5 420 fsslower -t nfs -m 0 > /tmp/fsslower.txt 2>&1 &
 	fpid=$!
-	for ((i = 0; i < 3000; i++)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.1; done
+	# (a deadline on the clock: under TCG each grep and sleep costs, and 3000 rounds of them once
+	# took 15 minutes)
+	deadline=$((SECONDS + 300))
+	while ((SECONDS < deadline)); do grep -q 'FILENAME' /tmp/fsslower.txt 2>/dev/null && break; sleep 0.5; done
 	if ! grep -q 'FILENAME' /tmp/fsslower.txt; then
 		# never waited for: a stuck fsslower outlives any signal, and the VM powers off anyway
 		log "SKIP nfs.write vs nfsslower: fsslower did not attach within 5 minutes: $(head -c 300 /tmp/fsslower.txt)"
@@ -32,12 +35,14 @@ if command -v fsslower >/dev/null; then
 	run 'nfs.write /file == "cmp.dat"/ { @n = count(); @b = sum(bytes); @lat_us = avg(latency / 1000); }' \
 		"wl write $d/cmp.dat 20 65536"
 	# until nfsslower has printed the 20 writes (it polls its buffer; 20 s at most), not a fixed sleep
-	for ((i = 0; i < 200; i++)); do
+	deadline=$((SECONDS + 20))
+	while ((SECONDS < deadline)); do
 		(($(awk '$4 == "W" && $8 == "cmp.dat"' /tmp/fsslower.txt 2>/dev/null | wc -l) >= 20)) && break
-		sleep 0.1
+		sleep 0.2
 	done
 	kill -INT $fpid 2>/dev/null; pkill -INT -f 'fsslower -t nfs'
-	for ((i = 0; i < 300; i++)); do kill -0 $fpid 2>/dev/null || break; sleep 0.1; done
+	deadline=$((SECONDS + 30))
+	while ((SECONDS < deadline)); do kill -0 $fpid 2>/dev/null || break; sleep 0.2; done
 	# TIME COMM PID T BYTES OFF_KB LAT(ms) FILENAME
 	read -r fn fb flat < <(awk '$4 == "W" && $8 == "cmp.dat" { n++; b += $5; l += $7 } END { printf "%d %d %d\n", n, b, n ? l * 1000 / n : 0 }' /tmp/fsslower.txt)
 	n=$(value '@n') b=$(value '@b') lat=$(value '@lat_us')
