@@ -395,6 +395,11 @@ int main(int argc, char **argv)
 	struct compilation c;
 	bool have_c = false;
 
+	/* SIGINT / SIGTERM stop nfsq in every phase, also when it was started with them
+	 * ignored (in the background of a non-interactive shell): while compiling they end it
+	 * at once; the runtime takes them over before attaching (runtime/run.c) */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	while ((opt = getopt_long(argc, argv, "+e:lc:p:o:f:d:qvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'e': program = optarg; break;

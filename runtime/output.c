@@ -223,17 +223,14 @@ static void rt_fmt_hist(struct rt_buf *b, const struct map_layout *l, const stru
 
 void rt_out_flush(struct rt *r)
 {
-	if (fflush(r->o->out) && !r->out_errno)
+	if (fflush(r->out) && !r->out_errno)
 		r->out_errno = errno ? errno : EIO;
 }
 
 static void rt_flush(struct rt *r, struct rt_buf *b)
 {
-	if (b->len && fwrite(b->s, 1, b->len, r->o->out) != b->len) {
-		if (!r->out_errno)
-			r->out_errno = errno ? errno : EIO;
-		r->errors++;
-	}
+	if (b->len && fwrite(b->s, 1, b->len, r->out) != b->len && !r->out_errno)
+		r->out_errno = errno ? errno : EIO;
 	b->len = 0;
 	if (b->s)
 		b->s[0] = 0;
@@ -585,24 +582,24 @@ void rt_report_drops(struct rt *r)
 			(unsigned long long)missed[k], names[k]);
 	if (!any || r->o->format != OUT_JSON)
 		goto cleanup;
-	fprintf(r->o->out, "{\"type\":\"limits\",\"map_full\":{");
+	fprintf(r->out, "{\"type\":\"limits\",\"map_full\":{");
 	for (unsigned i = 0; i < nmaps; i++) {
 		if (!sums[i])
 			continue;
-		fprintf(r->o->out, "%s\"%s\":%llu", first ? "" : ",", r->obj->maps[i].info->name,
+		fprintf(r->out, "%s\"%s\":%llu", first ? "" : ",", r->obj->maps[i].info->name,
 			(unsigned long long)sums[i]);
 		first = false;
 	}
-	fprintf(r->o->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu,"
+	fprintf(r->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu,"
 			   "\"events_missed\":{",
 		(unsigned long long)sums[LAYOUT_DROP_RINGBUF(nmaps)],
 		(unsigned long long)sums[LAYOUT_DROP_START(nmaps)],
 		(unsigned long long)sums[LAYOUT_DROP_CUT(nmaps)]);
 	for (unsigned k = 0; k < nmissed; k++) {
-		fprintf(r->o->out, "%s\"%s\":%llu", k ? "," : "", names[k], /* [a-z0-9_.:] */
+		fprintf(r->out, "%s\"%s\":%llu", k ? "," : "", names[k], /* [a-z0-9_.:] */
 			(unsigned long long)missed[k]);
 	}
-	fprintf(r->o->out, "}}\n");
+	fprintf(r->out, "}}\n");
 cleanup:
 	free(vals);
 	free(sums);

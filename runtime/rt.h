@@ -30,11 +30,32 @@ struct rt {
 	bool exiting;     /* stopping: exit(), a signal, or the -c / -p process ended */
 	bool exit_called; /* exit() seen: the events after it are ignored */
 	unsigned burst;   /* events left before the ring buffer hands back (0: no limit) */
-	int errors;       /* output errors */
-	int out_errno;    /* why the first write to the output failed (0: none failed) */
+	/* the output: o->out's descriptor written through rt_out_open's stream, which never
+	 * blocks a stop: while the reader does not read, it waits for the reader or a signal */
+	FILE *out;
+	int out_fd;
+	int out_errno;     /* why the first write to the output failed (0: none failed) */
+	bool out_gone;     /* output given up: a write failed, or stopping and not read for RT_STOP_MS */
+	uint64_t out_lost; /* bytes of output not written */
+	int sigfd;         /* SIGINT / SIGTERM once the probes are attached (-1 before) */
+	bool stopping;     /* a signal asked to stop: what is queued gets RT_STOP_MS more */
+	double stop_ms;    /* when (rt_now_ms) */
+	uint64_t unprinted; /* queued events not handled: stopping ran out of time */
+	uint64_t nevents;   /* events handled (every 64th looks for a signal) */
 };
 
-/* fflush(r->o->out), noting why it failed in r->out_errno (glibc drops the data and
+/* After a stop signal, queued events get this long in all, and the output this long
+ * without progress: nfsq exits within 1 s unless its reader is still reading. */
+#define RT_STOP_MS 800
+
+/* Milliseconds on the monotonic clock. */
+double rt_now_ms(void);
+/* Reads the pending SIGINT / SIGTERM from r->sigfd; the first one starts stopping. */
+void rt_take_signals(struct rt *r);
+/* The output stream over fd (r->out), buffered as stdio would buffer fd. NULL on error. */
+FILE *rt_out_open(struct rt *r, int fd);
+
+/* fflush(r->out), noting why it failed in r->out_errno (glibc drops the data and
  * keeps only the error flag: errno must be taken at once). */
 void rt_out_flush(struct rt *r);
 

@@ -56,7 +56,7 @@ static int rt_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list
 	return vfprintf(stderr, fmt, ap);
 }
 
-static double rt_now_ms(void)
+double rt_now_ms(void)
 {
 	struct timespec t;
 
@@ -265,6 +265,17 @@ cleanup:
 	ch->pidfd = -1;
 }
 
+void rt_take_signals(struct rt *r)
+{
+	struct signalfd_siginfo si;
+
+	while (r->sigfd >= 0 && read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (!r->stopping)
+			r->stop_ms = rt_now_ms();
+		r->stopping = r->exiting = true;
+	}
+}
+
 /* ---- events ---- */
 
 static int rt_on_event(void *ctx, void *data, size_t size)
@@ -275,6 +286,12 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 	if (r->exit_called || size < 8) /* events already queued when tracing stops for
 					     another reason are still handled */
 		return 0;
+	if (!(++r->nevents % 64)) /* a stop signal is seen in the middle of a burst too */
+		rt_take_signals(r);
+	if (r->stopping && rt_now_ms() - r->stop_ms > RT_STOP_MS) {
+		r->unprinted++;
+		return 0;
+	}
 	memcpy(&id, data, 8);
 	switch (id & LAYOUT_EV_KIND_MASK) {
 	case 0: {
@@ -558,7 +575,7 @@ static int rt_epoll_add(int ep, int fd, uint64_t tag)
 #define TAG_CHILD 3
 #define TAG_TIMER 100 /* + program index */
 
-static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, int sigfd)
+static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC), ret = -1;
 	int *timers = calloc(r->obj->nprogs + 1, sizeof(int));
@@ -568,7 +585,7 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 	for (unsigned i = 0; i < r->obj->nprogs; i++)
 		timers[i] = -1;
 	rt_epoll_add(ep, ring_buffer__epoll_fd(rb), TAG_RINGBUF);
-	rt_epoll_add(ep, sigfd, TAG_SIGNAL);
+	rt_epoll_add(ep, r->sigfd, TAG_SIGNAL);
 	if (ch->pidfd >= 0)
 		rt_epoll_add(ep, ch->pidfd, TAG_CHILD);
 	for (unsigned i = 0; i < r->obj->nprogs; i++) {
@@ -598,13 +615,11 @@ static int rt_loop(struct rt *r, struct ring_buffer *rb, struct rt_child *ch, in
 		}
 		for (int i = 0; i < n && !r->exiting; i++) {
 			uint64_t tag = evs[i].data.u64, ticks;
-			struct signalfd_siginfo si;
 
 			if (tag == TAG_RINGBUF) {
 				rt_consume_some(r, rb);
 			} else if (tag == TAG_SIGNAL) {
-				if (read(sigfd, &si, sizeof(si)) > 0)
-					r->exiting = true;
+				rt_take_signals(r);
 			} else if (tag == TAG_CHILD) {
 				if (ch->pid <= 0) { /* the -p process exited */
 					rt_consume_some(r, rb);
@@ -656,6 +671,24 @@ static int rt_set_config(struct rt *r, pid_t cpid, pid_t pid, uint64_t start_ns)
 	return 0;
 }
 
+/* What the output lost, and why; events a stop signal left unhandled. */
+static void rt_report_output(struct rt *r)
+{
+	if (r->unprinted)
+		fprintf(stderr, "nfsq: %llu queued events not handled: after a stop signal they get "
+				"%d ms\n",
+			(unsigned long long)r->unprinted, RT_STOP_MS);
+	if (r->out_errno)
+		fprintf(stderr, "nfsq: writing the output failed: %s%s; %llu bytes of output lost\n",
+			strerror(r->out_errno),
+			r->out_errno == EPIPE ? " (its reader closed it)" : "",
+			(unsigned long long)r->out_lost);
+	else if (r->out_lost)
+		fprintf(stderr, "nfsq: %llu bytes of output lost: after the stop signal it was not "
+				"read for %d ms\n",
+			(unsigned long long)r->out_lost, RT_STOP_MS);
+}
+
 int run_object(const struct ct_object *obj, const struct run_options *o)
 {
 	struct rt r;
@@ -665,7 +698,8 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	struct serve *srv = NULL;
 	struct bpf_map *rbmap;
 	sigset_t sigs, oldsigs;
-	int sigfd = -1, ret = NFSQ_EXIT_RUNTIME, nattached = 0;
+	int ret = NFSQ_EXIT_RUNTIME, nattached = 0;
+	void (*old_pipe)(int) = SIG_ERR;
 	bool sigs_blocked = false, need_tracefs = false;
 	double t0 = rt_now_ms();
 	struct timespec ts;
@@ -674,6 +708,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	r.obj = obj;
 	r.o = o;
 	r.drops_fd = -1;
+	r.sigfd = -1;
 	rt_verbose = o->verbose;
 	libbpf_set_print(rt_libbpf_log);
 	if (!rt_can_bpf()) {
@@ -708,6 +743,16 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		ch.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 	if (o->verbose)
 		fprintf(stderr, "nfsq: %.2f ms: command forked\n", rt_now_ms() - t0);
+	/* (after the fork: a command must not inherit SIGPIPE ignored) a reader that is gone
+	 * is a write error of the output stream, reported, not a silent death */
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	fflush(o->out);
+	if (fileno(o->out) < 0) { /* a memory stream (tests): written as it is */
+		r.out = o->out;
+	} else if (!(r.out = rt_out_open(&r, fileno(o->out)))) {
+		fprintf(stderr, "nfsq: cannot set up the output: %s\n", strerror(errno));
+		goto cleanup;
+	}
 	if (rt_load(&r) || rt_find_maps(&r))
 		goto cleanup;
 	if (o->verbose)
@@ -731,11 +776,27 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* elapsed counts from here */
 	if (rt_set_config(&r, ch.pid, o->pid, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec))
 		goto cleanup;
-	for (unsigned i = 0; i < r.obj->nprogs; i++) {
+	/* until now SIGINT / SIGTERM end nfsq at once (nothing is attached; the kernel frees
+	 * what was loaded, and the held command dies with it); from here they are taken in
+	 * turn: between attaches (a slow attach is not cut short), then by the event loop.
+	 * Reset first: started in the background of a non-interactive shell, they arrive
+	 * ignored (main() resets them too, for the compile phase). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &sigs, &oldsigs);
+	sigs_blocked = true;
+	for (unsigned i = 0; i < r.obj->nprogs && !r.exiting; i++) {
 		const struct ct_prog *p = &r.obj->progs[i];
 		struct bpf_program *bp;
+		sigset_t pending;
 
-		if (p->kind == CT_PROG_BEGIN || p->kind == CT_PROG_END || p->kind == CT_PROG_INTERVAL)
+		if (!sigpending(&pending) && (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)))
+			r.exiting = true; /* the signalfd below still has it: stopping starts there */
+		if (r.exiting || p->kind == CT_PROG_BEGIN || p->kind == CT_PROG_END ||
+		    p->kind == CT_PROG_INTERVAL)
 			continue;
 		bp = bpf_object__find_program_by_name(r.bobj, p->name);
 		links[i] = bp ? attach_ops(p->attach)->attach(bp, p->target) : NULL;
@@ -746,25 +807,18 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	}
 	if (o->verbose)
 		fprintf(stderr, "nfsq: compiled, loaded and attached in %.2f ms\n", rt_now_ms() - t0);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	/* delivered through the signalfd, even when started in the background of a
-	 * non-interactive shell (where SIGINT arrives ignored) */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_BLOCK, &sigs, &oldsigs);
-	sigs_blocked = true;
-	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (sigfd < 0)
+	/* (its existence tells tests/lib.sh's nfsq_ready that the probes are attached) */
+	r.sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r.sigfd < 0)
 		goto cleanup;
+	rt_take_signals(&r);
 	rt_run_kind(&r, rb, CT_PROG_BEGIN);
 	rt_out_flush(&r);
 	if (!r.exiting && o->serve && !(srv = serve_start(&r, o->serve)))
 		goto cleanup;
 	if (!r.exiting) {
 		rt_child_release(&ch);
-		if (rt_loop(&r, rb, &ch, sigfd))
+		if (rt_loop(&r, rb, &ch))
 			goto cleanup;
 	}
 	serve_stop(srv);
@@ -778,10 +832,8 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		rt_print_maps(&r);
 	rt_report_drops(&r);
 	rt_out_flush(&r);
-	if (r.errors || ferror(o->out))
-		fprintf(stderr, "nfsq: writing the output failed: %s\n",
-			strerror(r.out_errno ? r.out_errno : EIO));
-	ret = r.errors || ferror(o->out) ? NFSQ_EXIT_RUNTIME : 0;
+	rt_report_output(&r);
+	ret = r.out_errno || r.out_lost ? NFSQ_EXIT_RUNTIME : 0;
 	rt_child_report(&ch);
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);
@@ -794,8 +846,12 @@ cleanup:
 	ring_buffer__free(rb);
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
-	if (sigfd >= 0)
-		close(sigfd);
+	if (r.out && r.out != o->out)
+		fclose(r.out);
+	if (old_pipe != SIG_ERR)
+		signal(SIGPIPE, old_pipe);
+	if (r.sigfd >= 0)
+		close(r.sigfd);
 	if (sigs_blocked)
 		sigprocmask(SIG_SETMASK, &oldsigs, NULL);
 	return ret;
