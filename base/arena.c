@@ -1,5 +1,6 @@
 /* arena.c - bump allocator with a list of blocks. */
 #include "arena.h"
+#include "exitcode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,9 +28,11 @@ void *arena_alloc(struct arena *a, size_t size)
 	if (!a->head || a->used + size > a->head->size) {
 		size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
 		struct arena_block *b = malloc(sizeof(*b) + bsize);
-		if (!b) {
-			fprintf(stderr, "nfsq: out of memory\n");
-			abort();
+		if (!b) { /* nothing to unwind to: one clear line and the runtime's exit code */
+			fprintf(stderr, "nfsq: out of memory after %zu MB for this script (a memory limit, "
+					"or too little memory: split the script or raise the limit)\n",
+				a->total >> 20);
+			exit(NFSQ_EXIT_RUNTIME);
 		}
 		b->size = bsize;
 		b->next = a->head;

@@ -14,7 +14,7 @@ struct arena {
 };
 
 void arena_init(struct arena *a);
-/* Zeroed memory, aligned for any type. Aborts with a message on out of memory. */
+/* Zeroed memory, aligned for any type. Out of memory: one line on stderr, exit 3. */
 void *arena_alloc(struct arena *a, size_t size);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);

@@ -41,7 +41,7 @@ static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, boo
 	if (at->pair_key && at->pair_key[0] && at->pair_key[1]) {
 		const char *target = end ? at->end_target : at->target;
 		char err[256];
-		const struct probe_def *tp = probe_tracepoint(&g->c->arena, target, err, sizeof(err));
+		const struct probe_def *tp = probe_tracepoint(target, err, sizeof(err));
 
 		for (unsigned i = 0; i < 2; i++) {
 			const struct probe_field *f = tp ? probe_field_find(tp, at->pair_key[i]) : NULL;

@@ -67,7 +67,7 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 		}
 		break;
 	case PROBE_TRACEPOINT:
-		p->def = probe_tracepoint(&s->c->arena, p->target, err, sizeof(err));
+		p->def = probe_tracepoint(p->target, err, sizeof(err));
 		if (!p->def)
 			diag_error(s->d, p->loc, "%s", err);
 		break;

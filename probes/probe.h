@@ -228,10 +228,10 @@ const char *const *probe_names(void);
 /* The tracefs directory (mounting tracefs when root and it is missing), or NULL
  * with a message in err. */
 const char *probe_tracefs(char *err, size_t errlen);
-/* A definition for tracepoint:category:event from its tracefs format file.
- * NULL with a message in err when it does not exist or cannot be read. */
-const struct probe_def *probe_tracepoint(struct arena *a, const char *target, char *err,
-					 size_t errlen);
+/* A definition for tracepoint:category:event from its tracefs format file, read once per
+ * process and kept for its life. NULL with a message in err when it does not exist or
+ * cannot be read. */
+const struct probe_def *probe_tracepoint(const char *target, char *err, size_t errlen);
 /* Of n programs on the tracepoints targets[0..n-1] (in order), the indexes of those
  * that are one too many for their tracepoint (the 65th) go to over[] (room for n),
  * ascending; returns how many. O(n log n). */

@@ -53,8 +53,8 @@ static bool recipe_path_load(struct path *p)
 	return true;
 }
 
-static int recipe_tp(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
-		      struct probe_field *out, char *err, size_t errlen)
+static int recipe_tp(const struct field_recipe *rc, const struct probe_attach *at,
+		     struct probe_field *out, char *err, size_t errlen)
 {
 	const char *target = rc->at_start || !at->end_target ? at->target : at->end_target;
 	const char *name = rc->how + 3;
@@ -67,7 +67,7 @@ static int recipe_tp(struct arena *a, const struct field_recipe *rc, const struc
 	int64_t scale = 0;
 	if (*s == '*')
 		scale = strtoll(s + 1, NULL, 10);
-	const struct probe_def *tp = probe_tracepoint(a, target, err, errlen);
+	const struct probe_def *tp = probe_tracepoint(target, err, errlen);
 	if (!tp)
 		return -1;
 	const struct probe_field *f = probe_field_find(tp, fname);
@@ -246,7 +246,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	if (strncmp(s, "tp.", 3) == 0) {
 		struct field_recipe plain = *rc;
 		plain.how = s;
-		int rv = recipe_tp(a, &plain, at, out, err, errlen);
+		int rv = recipe_tp(&plain, at, out, err, errlen);
 		out->read.xform = xform;
 		out->read.value = bit;
 		return rv;

@@ -25,6 +25,7 @@ struct rt {
 	const struct run_options *o;
 	struct bpf_object *bobj;
 	int *map_fds; /* per program map (map_info.id) */
+	struct bpf_program **bprogs; /* libbpf's program for each obj->progs[i] (NULL: none) */
 	int drops_fd;
 	int ncpus;
 	bool exiting;     /* stopping: exit(), a signal, or the -c / -p process ended */

@@ -345,7 +345,7 @@ static void rt_consume_some(struct rt *r, struct ring_buffer *rb)
 
 static int rt_test_run(struct rt *r, const struct ct_prog *p)
 {
-	struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, p->name);
+	struct bpf_program *bp = r->bprogs[p - r->obj->progs];
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	if (!bp || bpf_prog_test_run_opts(bpf_program__fd(bp), &opts)) {
@@ -412,15 +412,54 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 	return -1;
 }
 
+static int rt_name_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct ct_prog *const *)x)[0]->name, ((const struct ct_prog *const *)y)[0]->name);
+}
+
+/* r->bprogs[i]: libbpf's program for r->obj->progs[i], found by name in O(n log n) (one
+ * bpf_object__find_program_by_name each would be O(n^2): 10k clauses, 50M compares). */
+static int rt_index_programs(struct rt *r)
+{
+	unsigned n = r->obj->nprogs;
+	const struct ct_prog **byname = calloc(n + 1, sizeof(*byname));
+	struct bpf_program *bp;
+	int ret = -1;
+
+	r->bprogs = calloc(n + 1, sizeof(*r->bprogs));
+	if (!byname || !r->bprogs)
+		goto cleanup;
+	for (unsigned i = 0; i < n; i++)
+		byname[i] = &r->obj->progs[i];
+	qsort(byname, n, sizeof(*byname), rt_name_cmp);
+	bpf_object__for_each_program(bp, r->bobj)
+	{
+		struct ct_prog key, *kp = &key;
+		const struct ct_prog **hit;
+
+		snprintf(key.name, sizeof(key.name), "%s", bpf_program__name(bp));
+		hit = bsearch(&kp, byname, n, sizeof(*byname), rt_name_cmp);
+		if (hit)
+			r->bprogs[*hit - r->obj->progs] = bp;
+	}
+	ret = 0;
+cleanup:
+	free(byname);
+	return ret;
+}
+
 static int rt_load(struct rt *r)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
-	char **logs = calloc(r->obj->nprogs + 1, sizeof(char *));
-	struct bpf_program *bp;
+	/* one verifier log for all: libbpf loads the programs in turn and stops at the
+	 * first that fails, whose log is the one left in it (at -v 0 only a failed load
+	 * writes one: libbpf loads again with log level 1 to get it) */
+	char *log = calloc(1, RT_LOG_SIZE);
+	struct bpf_program *bp, *failed = NULL;
 	struct bpf_map *rb;
 	int ret = -1, err;
 
-	if (!logs)
+	if (!log)
 		return -1;
 	r->bobj = bpf_object__open_mem(r->obj->elf, r->obj->elf_size, &oo);
 	if (!r->bobj) {
@@ -428,6 +467,8 @@ static int rt_load(struct rt *r)
 			strerror(errno));
 		goto cleanup;
 	}
+	if (rt_index_programs(r))
+		goto cleanup;
 	bpf_object__for_each_program(bp, r->bobj)
 	{
 		char why[160];
@@ -437,32 +478,28 @@ static int rt_load(struct rt *r)
 				bpf_program__name(bp), why);
 			goto cleanup;
 		}
+		bpf_program__set_log_buf(bp, log, RT_LOG_SIZE);
+		if (r->o->verbose >= 2)
+			bpf_program__set_log_level(bp, 1);
 	}
 	rb = bpf_object__find_map_by_name(r->bobj, CT_RINGBUF_NAME);
 	if (rb && r->o->ringbuf_size && bpf_map__set_max_entries(rb, r->o->ringbuf_size)) {
 		fprintf(stderr, "nfsq: cannot size the event ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	for (unsigned i = 0; i < r->obj->nprogs; i++) {
-		bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
-		if (!bp || !(logs[i] = calloc(1, RT_LOG_SIZE)))
-			continue;
-		bpf_program__set_log_buf(bp, logs[i], RT_LOG_SIZE);
-		if (r->o->verbose >= 2)
-			bpf_program__set_log_level(bp, 1);
-	}
 	if (bpf_object__load(r->bobj)) {
 		err = errno;
-		for (unsigned i = 0; i < r->obj->nprogs; i++) {
-			if (!logs[i] || !logs[i][0])
+		bpf_object__for_each_program(bp, r->bobj) /* loaded in this order: the first without fd */
+			if (bpf_program__autoload(bp) && bpf_program__fd(bp) < 0 && !failed)
+				failed = bp;
+		for (unsigned i = 0; failed && log[0] && i < r->obj->nprogs; i++) {
+			if (r->bprogs[i] != failed)
 				continue;
-			bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
 			if (r->o->verbose)
-				fprintf(stderr, "%s", logs[i]);
-			if (err == EPERM && !strstr(logs[i], "R0")) /* no verifier trace */
+				fprintf(stderr, "%s", log);
+			if (err == EPERM && !strstr(log, "R0")) /* no verifier trace */
 				break;
-			rt_report_verifier(r, &r->obj->progs[i], bp ? bpf_program__section_name(bp) : "",
-					   logs[i]);
+			rt_report_verifier(r, &r->obj->progs[i], bpf_program__section_name(failed), log);
 			goto cleanup;
 		}
 		if (err == EPERM || err == EACCES)
@@ -475,9 +512,7 @@ static int rt_load(struct rt *r)
 	}
 	ret = 0;
 cleanup:
-	for (unsigned i = 0; i < r->obj->nprogs; i++)
-		free(logs[i]);
-	free(logs);
+	free(log);
 	return ret;
 }
 
@@ -798,7 +833,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		if (r.exiting || p->kind == CT_PROG_BEGIN || p->kind == CT_PROG_END ||
 		    p->kind == CT_PROG_INTERVAL)
 			continue;
-		bp = bpf_object__find_program_by_name(r.bobj, p->name);
+		bp = r.bprogs[i];
 		links[i] = bp ? attach_ops(p->attach)->attach(bp, p->target) : NULL;
 		if (!links[i]) {
 			rt_attach_error(p, errno);
@@ -846,6 +881,7 @@ cleanup:
 	ring_buffer__free(rb);
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
+	free(r.bprogs);
 	if (r.out && r.out != o->out)
 		fclose(r.out);
 	if (old_pipe != SIG_ERR)

@@ -543,7 +543,7 @@ uint64_t rt_snap_drop(struct rt *r, uint32_t key, uint64_t *cpuvals)
 
 uint64_t rt_snap_missed(struct rt *r, unsigned i)
 {
-	struct bpf_program *bp = bpf_object__find_program_by_name(r->bobj, r->obj->progs[i].name);
+	struct bpf_program *bp = r->bprogs ? r->bprogs[i] : NULL;
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
 	int fd = bp ? bpf_program__fd(bp) : -1;

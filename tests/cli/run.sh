@@ -142,6 +142,25 @@ if [[ $rc != 0 ]] || ((t100k > 15 * t10k)); then
 	echo "FAIL: --check of 10^5 maps: exit $rc, $((t100k / 1000000)) ms; 10^4 maps: $((t10k / 1000000)) ms (want at most 15 times)"
 	fails=$((fails + 1))
 fi
+# many clauses: a tracepoint's format file is read once, not once per clause, so 10^5
+# clauses on the kernel's tracepoints (at most 64 each) take at most 15 times the time of
+# 10^4 and under 200 MB (they took 1.5 GB and 8.9 s, 15 KB a clause: issue #17)
+if [[ $(ls -d /sys/kernel/tracing/events/*/*/ 2>/dev/null | wc -l) -gt 1600 && -r /sys/kernel/tracing/events/syscalls/sys_enter_read/format ]]; then
+	for m in 10000 100000; do
+		awk -v n=$m '{ tp[NR] = $0 } END { for (i = 0; i < n; i++) { t = tp[i % NR + 1]; sub("/", ":", t); printf "tracepoint:%s { @a = count(); }\n", t } }' <<<"$(cd /sys/kernel/tracing/events && ls -d */*/ | grep -v '^ftrace/' | sed 's|/$||')" >"$tmp/clauses$m.nfsq"
+	done
+	t0=$(date +%s%N)
+	"$nfsq" --check "$tmp/clauses10000.nfsq"
+	rc10k=$? t10k=$(($(date +%s%N) - t0))
+	t0=$(date +%s%N)
+	kb=$(timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 15 * t / 1e9 }')" /usr/bin/time -f %M "$nfsq" --check "$tmp/clauses100000.nfsq" 2>&1 >/dev/null | tail -1)
+	rc=$? t100k=$(($(date +%s%N) - t0))
+	n=$((n + 1))
+	if [[ $rc10k != 0 || $rc != 0 ]] || ((t100k > 15 * t10k || kb > 200 * 1024)); then
+		echo "FAIL: --check of 10^5 tracepoint clauses: exit $rc, $((t100k / 1000000)) ms, $((kb / 1024)) MB; 10^4: exit $rc10k, $((t10k / 1000000)) ms (want at most 15 times, under 200 MB)"
+		fails=$((fails + 1))
+	fi
+fi
 printf 'BEGIN { printf("\\0"); }\0\0\0' > "$tmp/nul.nfsq"
 expect 1 'unexpected character' -- --check "$tmp/nul.nfsq"
 head -c 17000000 /dev/zero > "$tmp/huge.nfsq"
