@@ -58,7 +58,8 @@ static void usage(FILE *out)
 	      "  -h, --help      this help\n"
 	      "  --version       print the version\n"
 	      "\n"
-	      "exit codes: 0 ok, 1 script errors, 2 usage errors, 3 cannot load or run on this kernel\n"
+	      "exit codes: 0 ok, 1 script errors, 2 usage errors, 3 cannot load or run on this kernel,\n"
+	      "            or output lost\n"
 	      "example: nfsq -e 'nfs.read /latency > 10ms/ { @slow[comm, file] = hist(latency); }'\n",
 	      out);
 }
