@@ -1,7 +1,8 @@
 /* cg.h - private to codegen/: the state the files of the code generator share (struct cg)
  * and the functions one of them calls in another (each file says what it holds).
  *
- * One BPF program per (clause, probe); start/end probes add a start program that
+ * One BPF program per (clause, probe), except BEGIN and END clauses, fused up to 64 to a
+ * program run in turn (cg_prog.c); start/end probes add a start program that
  * records the start time per thread. Every function gets a DISubprogram and a
  * named ctx parameter, and every statement and expression a DILocation from its
  * script position, so the BTF line info LLVM emits maps instructions back to the
@@ -65,6 +66,7 @@ struct cg {
 	LLVMValueRef fn, ctxarg;
 	LLVMMetadataRef sp;
 	LLVMBasicBlockRef entry, ret_bb;
+	LLVMBasicBlockRef exit_bb; /* a fused program: where exit() goes (the later clauses skipped) */
 	LLVMValueRef *locals;
 	const struct cg_prog *prog;
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */

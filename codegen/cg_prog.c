@@ -1,4 +1,5 @@
-/* cg_prog.c - programs: one BPF function per (clause, probe) with its section, debug
+/* cg_prog.c - programs: one BPF function per (clause, probe), or per up to 64 BEGIN or END
+ * clauses run in turn, with its section, debug
  * subprogram, pid filter, exit check, guard, locals and predicate; a program whose buffers
  * would not fit the stack is emitted again with them in the scratch map. */
 #include "cg.h"
@@ -81,18 +82,13 @@ const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
 	return s;
 }
 
-static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
-			   const struct probe_attach *at)
+/* One clause's part of a program, after the prologue: pairing, guard, locals, predicate,
+ * body; it ends by branching to g->ret_bb. */
+static void cg_segment(struct cg *g, const struct cg_prog *p, const struct clause *cl,
+		       const struct probe_attach *at)
 {
-	const struct clause *cl = p->clause;
 	LLVMBasicBlockRef body;
 
-	cg_begin_function(g, p, section, cl->loc);
-	g->start_val = NULL;
-	if (p->kind != CT_PROG_BEGIN && p->kind != CT_PROG_END && p->kind != CT_PROG_INTERVAL) {
-		cg_pid_filter(g);
-		cg_exit_check(g);
-	}
 	if (g->start_map)
 		cg_end_pairing(g, at);
 	if (p->def && p->def->guard) { /* this attach point counts only some of its events */
@@ -119,13 +115,41 @@ static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
 	LLVMBuildBr(g->b, g->ret_bb);
 }
 
+static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
+			   const struct probe_attach *at)
+{
+	LLVMBasicBlockRef ret;
+
+	cg_begin_function(g, p, section, p->clause->loc);
+	g->start_val = NULL;
+	g->exit_bb = NULL;
+	if (p->kind != CT_PROG_BEGIN && p->kind != CT_PROG_END && p->kind != CT_PROG_INTERVAL) {
+		cg_pid_filter(g);
+		cg_exit_check(g);
+	}
+	if (!p->nmembers) {
+		cg_segment(g, p, p->clause, at);
+		return;
+	}
+	/* fused: each clause in turn, its "return" the next one's start; exit() ends them all */
+	ret = g->exit_bb = g->ret_bb;
+	for (unsigned i = 0; i < p->nmembers; i++) {
+		g->ret_bb = cg_block(g, "next.clause");
+		cg_segment(g, p, p->members[i], at);
+		cg_at(g, g->ret_bb);
+	}
+	LLVMBuildBr(g->b, ret);
+	g->ret_bb = ret;
+	g->exit_bb = NULL;
+}
+
 /* Emits a program; when its buffers (before optimisation) would not fit the 512-byte
  * BPF stack comfortably, it is emitted again with its big buffers in a per-CPU
  * scratch map value of its own. */
 #define CG_STACK_BUDGET 448
 #define CG_SCRATCH_MAX 32768 /* a per-CPU map value's limit (PCPU_MIN_UNIT_SIZE) */
 
-static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
+static bool cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 		    const struct probe_attach *at, bool start)
 {
 	int errors = g->errors;
@@ -136,7 +160,7 @@ static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 	else
 		cg_clause_prog(g, p, section, at);
 	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
-		return;
+		return true;
 	/* again with the big buffers in the scratch map; when the small ones alone are
 	 * still too many (the 8-byte keys and values of many map updates), with all of them */
 	for (int all = 0; all < 2; all++) {
@@ -151,6 +175,10 @@ static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 		if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
 			break;
 	}
+	if (g->scratch_used > CG_SCRATCH_MAX && g->errors == errors && p->nmembers) {
+		LLVMDeleteFunction(g->fn); /* fused clauses too big together: the caller splits them */
+		return false;
+	}
 	if (g->scratch_used > g->scratch_size)
 		g->scratch_size = g->scratch_used;
 	g->nscratch++;
@@ -159,6 +187,7 @@ static void cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 			 "the buffers of this clause's program are too big for BPF (more than 32 KiB): "
 			 "use fewer or shorter strings and keys in one clause, or split it",
 			 NULL);
+	return true;
 }
 
 static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
@@ -259,6 +288,49 @@ static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
 	}
 }
 
+/* BEGIN and END clauses are fused, up to CG_FUSE_MAX in one program run in turn (fewer
+ * functions: LLVM's BTF emission is quadratic in them, and each is a program to load); a
+ * group whose buffers do not fit together is emitted one program per clause instead. */
+#define CG_FUSE_MAX 64
+
+struct cg_fuse {
+	enum ct_prog_kind kind;
+	unsigned n;
+	const struct clause *cl[CG_FUSE_MAX];
+	const struct probe_ref *pr[CG_FUSE_MAX];
+	unsigned idx[CG_FUSE_MAX];
+};
+
+static void cg_fuse_flush(struct cg *g, unsigned *cap, struct cg_fuse *f, unsigned *ngroups)
+{
+	struct cg_prog *p;
+	const struct clause **members;
+	const char *section = f->kind == CT_PROG_BEGIN ? "raw_tp/nfsq_begin" : "raw_tp/nfsq_end";
+
+	if (f->n <= 1) {
+		if (f->n)
+			cg_probe(g, cap, f->cl[0], f->pr[0], f->idx[0], NULL);
+		f->n = 0;
+		return;
+	}
+	members = arena_alloc(&g->c->arena, f->n * sizeof(*members));
+	memcpy(members, f->cl, f->n * sizeof(*members));
+	p = cg_new_prog(g, cap);
+	p->clause = f->cl[0];
+	p->probe = f->pr[0];
+	p->kind = f->kind;
+	p->members = members;
+	p->nmembers = f->n;
+	snprintf(p->name, sizeof(p->name), "f%c%u", f->kind == CT_PROG_BEGIN ? 'b' : 'e', (*ngroups)++);
+	g->start_map = NULL;
+	if (!cg_emit(g, p, section, NULL, false)) {
+		g->obj->nprogs--; /* (p was the last) */
+		for (unsigned i = 0; i < f->n; i++)
+			cg_probe(g, cap, f->cl[i], f->pr[i], f->idx[i], NULL);
+	}
+	f->n = 0;
+}
+
 /* A field the script reads that this kernel cannot give (issue #16's message): where it
  * is read, which field of which probe, the kernel, why, and what else gives it. */
 static void cg_field_unavailable(struct cg *g, struct loc l, const struct probe_def *p,
@@ -274,11 +346,20 @@ static void cg_field_unavailable(struct cg *g, struct loc l, const struct probe_
 
 void cg_programs(struct cg *g)
 {
-	unsigned cap = 0, idx;
+	unsigned cap = 0, idx, ngroups = 0;
+	struct cg_fuse fuse[2] = {{.kind = CT_PROG_BEGIN}, {.kind = CT_PROG_END}};
 
 	for (const struct clause *cl = g->c->prog->clauses; cl; cl = cl->next) {
 		idx = 0;
 		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next) {
+			if (pr->kind == PROBE_BEGIN || pr->kind == PROBE_END) {
+				struct cg_fuse *f = &fuse[pr->kind == PROBE_END];
+
+				f->cl[f->n] = cl, f->pr[f->n] = pr, f->idx[f->n++] = idx++;
+				if (f->n == CG_FUSE_MAX)
+					cg_fuse_flush(g, &cap, f, &ngroups);
+				continue;
+			}
 			if (pr->kind != PROBE_BUILTIN) {
 				cg_probe(g, &cap, cl, pr, idx++, NULL);
 				continue;
@@ -299,6 +380,8 @@ void cg_programs(struct cg *g)
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
 		}
 	}
+	cg_fuse_flush(g, &cap, &fuse[0], &ngroups);
+	cg_fuse_flush(g, &cap, &fuse[1], &ngroups);
 	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */
 		const char **targets = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*targets));
 		unsigned *ix = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*ix)), *over, n = 0, nover;

@@ -366,7 +366,7 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 			cg_at(g, done);
 		}
 		cg_event(g, LAYOUT_EV_EXIT, NULL);
-		LLVMBuildBr(g->b, g->ret_bb);
+		LLVMBuildBr(g->b, g->exit_bb ? g->exit_bb : g->ret_bb);
 		cg_at(g, cg_block(g, "after.exit"));
 		return;
 	case STMT_IF:

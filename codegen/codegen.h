@@ -22,6 +22,8 @@ struct cg_prog {
 	const struct probe_ref *probe;
 	const struct probe_def *def; /* the probe's definition (built-in: resolved for this kernel) */
 	bool is_start;               /* start half of a start/end pair (no clause body) */
+	const struct clause **members; /* fused BEGIN / END: these clauses in turn (clause: the first) */
+	unsigned nmembers;             /* (0: one clause, `clause`) */
 };
 
 struct cg_options {
