@@ -1,9 +1,9 @@
 /* cg.h - private to codegen/: the state the files of the code generator share (struct cg)
  * and the functions one of them calls in another (each file says what it holds).
  *
- * One BPF program per (clause, probe), except BEGIN and END clauses, fused up to 64 to a
- * program run in turn (cg_prog.c); start/end probes add a start program that
- * records the start time per thread. Every function gets a DISubprogram and a
+ * One BPF program per attach point (or BEGIN, or END), for up to 64 (clause, probe)s on it
+ * run in turn (cg_prog.c); start/end probes add a start program on their start attach
+ * point, fused the same way, that records the start time per thread. Every function gets a DISubprogram and a
  * named ctx parameter, and every statement and expression a DILocation from its
  * script position, so the BTF line info LLVM emits maps instructions back to the
  * script (see runtime/verifier.c). Maps are BTF-defined globals in ".maps".
@@ -42,6 +42,14 @@ enum {
 #define BPF_ANY 0
 #define BPF_NOEXIST 1
 
+/* The start record of a start/end pair's (clause, probe): its hash map and which of the
+ * probe's fields it saves where (cg_pair.c). */
+struct cg_start {
+	LLVMValueRef map;
+	uint32_t *off; /* per field of the probe: offset in the value, 0 = not saved */
+	uint32_t size;
+};
+
 struct cg {
 	struct compilation *c;
 	const struct cg_options *o;
@@ -71,10 +79,8 @@ struct cg {
 	const struct cg_prog *prog;
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
 	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
-	LLVMValueRef start_map;  /* of the probe being emitted, or NULL */
+	const struct cg_start *start; /* of the (clause, probe) being emitted, or NULL */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
-	uint32_t *start_off;     /* per field of the probe: offset in the start value, 0 = not saved */
-	uint32_t start_size;
 	int errors;
 };
 
@@ -146,8 +152,9 @@ const char *cg_section(struct cg *g, enum attach_kind k, const char *target);
 void cg_programs(struct cg *g);
 
 /* cg_pair.c: start/end pairs */
-void cg_start_layout(struct cg *g, const struct probe_def *def, const struct clause *cl);
-void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *at);
+struct cg_start *cg_start_new(struct cg *g, const struct probe_def *def, const struct clause *cl,
+			      const char *name);
+void cg_start_segment(struct cg *g, const struct cg_prog *m);
 void cg_end_pairing(struct cg *g, const struct probe_attach *at);
 
 /* codegen.c: the LLVM driver */

@@ -10,24 +10,30 @@
  * end program finds it, computes latency = now - start, reads the saved fields from
  * it, and deletes it when the program ends, whatever path it takes. */
 
-/* Lays out the start value for clause cl of probe def: which at-start fields it saves. */
-void cg_start_layout(struct cg *g, const struct probe_def *def, const struct clause *cl)
+/* The start record of clause cl on probe def: which at-start fields it saves where, and
+ * its hash map (named name). */
+struct cg_start *cg_start_new(struct cg *g, const struct probe_def *def, const struct clause *cl,
+			      const char *name)
 {
+	struct cg_start *st = arena_alloc(&g->c->arena, sizeof(*st));
 	bool *used = arena_alloc(&g->c->arena, def->nfields + 1);
 	const struct probe_field *f;
 	uint32_t off = def->saved ? 16 : 8; /* the start time, the attach point's saved value */
 
-	g->start_off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
+	st->off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
 	for (unsigned i = 0; i < cl->nfields; i++) /* the fields it reads (lang/record.c) */
 		if ((f = probe_field_find(def, cl->fields[i])))
 			used[f - def->fields] = true;
 	for (unsigned i = 0; i < def->nfields; i++) {
 		if (!used[i] || !cg_field_at_start(&def->fields[i]))
 			continue;
-		g->start_off[i] = off;
+		st->off[i] = off;
 		off += layout_type_size(def->fields[i].type);
 	}
-	g->start_size = off;
+	st->size = off;
+	st->map = cg_map_global(g, name, LAYOUT_MAP_HASH, g->obj->map_size,
+				cg_di_array(g, g->di_u64, 64, 2), cg_di_array(g, g->di_u64, 64, st->size / 8));
+	return st;
 }
 
 /* The 16-byte key pairing start and end: the two pair_key fields of the event (both
@@ -58,36 +64,35 @@ static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, boo
 	return key;
 }
 
-void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *at)
+/* The start half of (clause, probe) m, in its start program: the start time and the
+ * saved fields go to its start map under the pair key. */
+void cg_start_segment(struct cg *g, const struct cg_prog *m)
 {
-	const struct probe_def *def = p->def;
+	const struct probe_def *def = m->def;
+	const struct probe_attach *at = &def->attach[0];
+	const struct cg_start *st = m->start;
 	LLVMValueRef key, val, args[4], ret;
 	LLVMBasicBlockRef full, done;
 
-	cg_begin_function(g, p, cg_section(g, at->kind, at->target), p->probe->loc);
-	g->attach = at->kind;
-	g->start_val = NULL;
-	cg_pid_filter(g);
-	cg_exit_check(g);
-	key = cg_pair_key(g, at, false, p->probe->loc);
-	val = cg_alloca(g, g->start_size);
-	cg_zero(g, val, 0, g->start_size);
+	key = cg_pair_key(g, at, false, m->probe->loc);
+	val = cg_alloca(g, st->size);
+	cg_zero(g, val, 0, st->size);
 	cg_store(g, cg_helper0(g, H_KTIME_GET_NS), val, 0);
 	if (def->saved)
-		cg_store(g, cg_read(g, type_int(), p->probe->loc, "saved", def->saved), val, 8);
+		cg_store(g, cg_read(g, type_int(), m->probe->loc, "saved", def->saved), val, 8);
 	for (unsigned i = 0; i < def->nfields; i++) {
 		const struct probe_field *f = &def->fields[i];
 		LLVMValueRef v;
 
-		if (!g->start_off[i])
+		if (!st->off[i])
 			continue;
-		v = cg_field_now(g, f->type, p->probe->loc, f);
+		v = cg_field_now(g, f->type, m->probe->loc, f);
 		if (f->type.kind == TYPE_STR)
-			cg_copy_str(g, val, g->start_off[i], f->type.size, v, f->type.size);
+			cg_copy_str(g, val, st->off[i], f->type.size, v, f->type.size);
 		else
-			cg_store(g, v, val, g->start_off[i]);
+			cg_store(g, v, val, st->off[i]);
 	}
-	args[0] = g->start_map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
+	args[0] = st->map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
 	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
 	full = cg_block(g, "start.full");
 	done = cg_block(g, "start.done");
@@ -96,7 +101,6 @@ void cg_start_prog(struct cg *g, struct cg_prog *p, const struct probe_attach *a
 	cg_count_drop(g, LAYOUT_DROP_START(g->c->prog->nmaps));
 	LLVMBuildBr(g->b, done);
 	cg_at(g, done);
-	LLVMBuildBr(g->b, g->ret_bb);
 }
 
 /* The end half: finds the start (none: nothing happens), latency = now - start; the
@@ -107,11 +111,11 @@ void cg_end_pairing(struct cg *g, const struct probe_attach *at)
 	LLVMBasicBlockRef have = cg_block(g, "pair.have"), del = cg_block(g, "pair.delete");
 	LLVMBasicBlockRef ret = g->ret_bb;
 
-	v = cg_lookup(g, g->start_map, key);
+	v = cg_lookup(g, g->start->map, key);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), ret,
 			have);
 	cg_at(g, del);
-	args[0] = g->start_map, args[1] = key;
+	args[0] = g->start->map, args[1] = key;
 	cg_helper(g, H_MAP_DELETE, args, 2);
 	LLVMBuildBr(g->b, ret);
 	cg_at(g, have);

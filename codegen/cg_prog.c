@@ -1,9 +1,10 @@
-/* cg_prog.c - programs: one BPF function per (clause, probe), or per up to 64 BEGIN or END
- * clauses run in turn, with its section, debug
- * subprogram, pid filter, exit check, guard, locals and predicate; a program whose buffers
- * would not fit the stack is emitted again with them in the scratch map. */
+/* cg_prog.c - programs: one BPF function per attach point (BEGIN, END) for up to 64
+ * (clause, probe)s on it run in turn, with its section, debug subprogram, pid filter and
+ * exit check, and per clause its pairing, guard, locals and predicate; a program whose
+ * buffers would not fit the stack is emitted again with them in the scratch map. */
 #include "cg.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *section,
@@ -82,18 +83,33 @@ const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
 	return s;
 }
 
-/* One clause's part of a program, after the prologue: pairing, guard, locals, predicate,
- * body; it ends by branching to g->ret_bb. */
-static void cg_segment(struct cg *g, const struct cg_prog *p, const struct clause *cl,
-		       const struct probe_attach *at)
+/* Makes (clause, probe) m the one being emitted: its probe's fields, its start record. */
+static void cg_member(struct cg *g, const struct cg_prog *m)
 {
+	g->prog = m;
+	g->start = m->start;
+	g->start_val = NULL;
+	g->latency = NULL;
+}
+
+/* One clause's part of a program, after the prologue: pairing, guard, locals, predicate,
+ * body; it ends by branching to g->ret_bb. For a start program, the start record. */
+static void cg_segment(struct cg *g, const struct cg_prog *m)
+{
+	const struct clause *cl = m->clause;
 	LLVMBasicBlockRef body;
 
-	if (g->start_map)
-		cg_end_pairing(g, at);
-	if (p->def && p->def->guard) { /* this attach point counts only some of its events */
+	cg_member(g, m);
+	if (m->is_start) {
+		cg_start_segment(g, m);
+		LLVMBuildBr(g->b, g->ret_bb);
+		return;
+	}
+	if (g->start)
+		cg_end_pairing(g, &m->def->attach[0]);
+	if (m->def && m->def->guard) { /* this attach point counts only some of its events */
 		LLVMBasicBlockRef go = cg_block(g, "guard.ok");
-		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", p->def->guard);
+		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", m->def->guard);
 
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), go, g->ret_bb);
 		cg_at(g, go);
@@ -115,50 +131,96 @@ static void cg_segment(struct cg *g, const struct cg_prog *p, const struct claus
 	LLVMBuildBr(g->b, g->ret_bb);
 }
 
-static void cg_clause_prog(struct cg *g, struct cg_prog *p, const char *section,
-			   const struct probe_attach *at)
+static const char *cg_prog_section(struct cg *g, const struct cg_prog *p)
+{
+	switch (p->kind) {
+	case CT_PROG_BEGIN:
+		return "raw_tp/nfsq_begin";
+	case CT_PROG_END:
+		return "raw_tp/nfsq_end";
+	case CT_PROG_INTERVAL:
+		return "raw_tp/nfsq_interval";
+	case CT_PROG_ATTACH:
+		break;
+	}
+	return cg_section(g, p->attach, p->target);
+}
+
+/* A program: the prologue (pid filter, exit check), then its one (clause, probe) or each
+ * of its members in turn, the "return" of one the start of the next; exit() in a member
+ * skips the later ones, as when each was a program of its own checking the exit flag. */
+static void cg_prog_body(struct cg *g, struct cg_prog *p)
 {
 	LLVMBasicBlockRef ret;
 
-	cg_begin_function(g, p, section, p->clause->loc);
-	g->start_val = NULL;
+	cg_begin_function(g, p, cg_prog_section(g, p), p->is_start ? p->probe->loc : p->clause->loc);
+	g->attach = p->attach;
 	g->exit_bb = NULL;
-	if (p->kind != CT_PROG_BEGIN && p->kind != CT_PROG_END && p->kind != CT_PROG_INTERVAL) {
+	if (p->kind == CT_PROG_ATTACH) {
 		cg_pid_filter(g);
 		cg_exit_check(g);
 	}
 	if (!p->nmembers) {
-		cg_segment(g, p, p->clause, at);
+		cg_segment(g, p);
 		return;
 	}
-	/* fused: each clause in turn, its "return" the next one's start; exit() ends them all */
 	ret = g->exit_bb = g->ret_bb;
 	for (unsigned i = 0; i < p->nmembers; i++) {
-		g->ret_bb = cg_block(g, "next.clause");
-		cg_segment(g, p, p->members[i], at);
-		cg_at(g, g->ret_bb);
+		LLVMBasicBlockRef next = g->ret_bb = cg_block(g, "next.clause");
+
+		cg_segment(g, &p->members[i]); /* (a pairing may move g->ret_bb: deletes, then next) */
+		cg_at(g, next);
 	}
 	LLVMBuildBr(g->b, ret);
 	g->ret_bb = ret;
 	g->exit_bb = NULL;
+	g->prog = p;
 }
 
 /* Emits a program; when its buffers (before optimisation) would not fit the 512-byte
  * BPF stack comfortably, it is emitted again with its big buffers in a per-CPU
- * scratch map value of its own. */
+ * scratch map value of its own. False: a fused program whose buffers are too big
+ * together, or that uses more maps than a program may (nothing emitted; the caller
+ * splits it). */
 #define CG_STACK_BUDGET 448
 #define CG_SCRATCH_MAX 32768 /* a per-CPU map value's limit (PCPU_MIN_UNIT_SIZE) */
+#define CG_MAPS_MAX 64        /* maps per program (the kernel's MAX_USED_MAPS) */
 
-static bool cg_emit(struct cg *g, struct cg_prog *p, const char *section,
-		    const struct probe_attach *at, bool start)
+/* The maps function fn refers to (the kernel takes at most 64 per program): the
+ * distinct ".maps" globals among its instructions' operands, counted up to max + 1. */
+static unsigned cg_maps_used(LLVMValueRef fn, unsigned max)
+{
+	LLVMValueRef seen[CG_MAPS_MAX + 1];
+	unsigned n = 0;
+
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in))
+			for (int k = 0, nops = LLVMGetNumOperands(in); k < nops; k++) {
+				LLVMValueRef op = LLVMGetOperand(in, (unsigned)k);
+				const char *sec;
+				unsigned i = 0;
+
+				if (!op || !LLVMIsAGlobalVariable(op) || !(sec = LLVMGetSection(op)) ||
+				    strcmp(sec, ".maps"))
+					continue;
+				while (i < n && seen[i] != op)
+					i++;
+				if (i == n && (seen[n++] = op, n > max))
+					return n;
+			}
+	return n;
+}
+
+static bool cg_emit(struct cg *g, struct cg_prog *p)
 {
 	int errors = g->errors;
 
 	g->scratch_mode = false;
-	if (start)
-		cg_start_prog(g, p, at);
-	else
-		cg_clause_prog(g, p, section, at);
+	cg_prog_body(g, p);
+	if (p->nmembers && g->errors == errors && cg_maps_used(g->fn, CG_MAPS_MAX) > CG_MAPS_MAX) {
+		LLVMDeleteFunction(g->fn);
+		return false;
+	}
 	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
 		return true;
 	/* again with the big buffers in the scratch map; when the small ones alone are
@@ -167,16 +229,13 @@ static bool cg_emit(struct cg *g, struct cg_prog *p, const char *section,
 		LLVMDeleteFunction(g->fn);
 		g->scratch_mode = true;
 		g->scratch_all = all;
-		if (start)
-			cg_start_prog(g, p, at);
-		else
-			cg_clause_prog(g, p, section, at);
+		cg_prog_body(g, p);
 		g->scratch_mode = g->scratch_all = false;
 		if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
 			break;
 	}
 	if (g->scratch_used > CG_SCRATCH_MAX && g->errors == errors && p->nmembers) {
-		LLVMDeleteFunction(g->fn); /* fused clauses too big together: the caller splits them */
+		LLVMDeleteFunction(g->fn);
 		return false;
 	}
 	if (g->scratch_used > g->scratch_size)
@@ -206,129 +265,188 @@ static struct cg_prog *cg_new_prog(struct cg *g, unsigned *cap)
 	return &obj->progs[obj->nprogs++];
 }
 
-/* The program(s) of one probe of a clause: for a built-in probe, `resolved` is one of
- * its attach alternatives made concrete for this kernel (start and end programs for a pair). */
-static void cg_probe(struct cg *g, unsigned *cap, const struct clause *cl,
-		     const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
+/* ---- fusion ----
+ * Every (clause, probe) becomes a unit: what its program would be on its own (name, kind,
+ * attach point), a start/end pair two units (the end, and the start with is_start).
+ * Units on one attach point (BEGIN; END; one kind of attach to one target, start
+ * halves apart from end halves) are fused, up to CG_FUSE_MAX to a program, in script
+ * order: each program is a BPF program to load and run per event, and LLVM's BTF
+ * emission is quadratic in functions. Programs come in the order of their first unit,
+ * so a script with one unit per attach point compiles as it did before fusion. A fused
+ * program whose buffers do not fit together, or that uses more than the 64 maps a program
+ * may, is split in two until they do. */
+#define CG_FUSE_MAX 64
+
+struct cg_units {
+	struct cg_prog *u;
+	unsigned *seq; /* per unit: its place in the script (a pair's two units share one) */
+	unsigned n, cap;
+};
+
+static struct cg_prog *cg_unit_new(struct cg *g, struct cg_units *us, unsigned seq)
 {
-	struct cg_prog *p = cg_new_prog(g, cap), *sp;
-	const struct probe_attach *at = NULL;
-	const char *section = NULL;
+	if (us->n == us->cap) {
+		unsigned cap = us->cap * 2 + 16;
+		struct cg_prog *u = arena_alloc(&g->c->arena, cap * sizeof(*u));
+		unsigned *sq = arena_alloc(&g->c->arena, cap * sizeof(*sq));
+
+		if (us->n) {
+			memcpy(u, us->u, us->n * sizeof(*u));
+			memcpy(sq, us->seq, us->n * sizeof(*sq));
+		}
+		us->u = u, us->seq = sq, us->cap = cap;
+	}
+	memset(&us->u[us->n], 0, sizeof(us->u[0]));
+	us->seq[us->n] = seq;
+	return &us->u[us->n++];
+}
+
+/* The unit(s) of one probe of a clause: for a built-in probe, `resolved` is one of its
+ * attach alternatives made concrete for this kernel (end and start units for a pair). */
+static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause *cl,
+			 const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
+{
+	unsigned seq = us->n;
+	struct cg_prog *p = cg_unit_new(g, us, seq), *sp;
+	const struct probe_attach *at;
+	char name[24];
 
 	p->clause = cl;
 	p->probe = pr;
 	p->def = pr->def;
 	snprintf(p->name, sizeof(p->name), "c%u_p%u", cl->id, idx);
-	g->start_map = NULL;
 	switch (pr->kind) {
 	case PROBE_BEGIN:
 		p->kind = CT_PROG_BEGIN;
-		section = "raw_tp/nfsq_begin";
-		break;
+		return;
 	case PROBE_END:
 		p->kind = CT_PROG_END;
-		section = "raw_tp/nfsq_end";
-		break;
+		return;
 	case PROBE_INTERVAL:
 		p->kind = CT_PROG_INTERVAL;
 		p->interval_ns = pr->interval_ns;
-		section = "raw_tp/nfsq_interval";
-		break;
+		return;
 	case PROBE_TRACEPOINT:
-		g->attach = ATTACH_TRACEPOINT;
-		p->kind = CT_PROG_ATTACH;
-		p->attach = g->attach;
-		p->target = pr->target;
-		break;
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
-		g->attach = pr->kind == PROBE_KPROBE ? ATTACH_KPROBE : ATTACH_KRETPROBE;
 		p->kind = CT_PROG_ATTACH;
-		p->attach = g->attach;
+		p->attach = pr->kind == PROBE_TRACEPOINT ? ATTACH_TRACEPOINT
+			    : pr->kind == PROBE_KPROBE	 ? ATTACH_KPROBE
+							 : ATTACH_KRETPROBE;
 		p->target = pr->target;
-		break;
-	case PROBE_BUILTIN: {
-		p->def = resolved;
-		at = &p->def->attach[0];
-		if (at->end_target) {
-			char name[24];
-
-			snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
-			cg_start_layout(g, p->def, cl);
-			g->start_map = cg_map_global(
-				g, name, LAYOUT_MAP_HASH, g->obj->map_size, cg_di_array(g, g->di_u64, 64, 2),
-				cg_di_array(g, g->di_u64, 64, g->start_size / 8));
-			g->attach = at->end_kind;
-			p->target = at->end_target;
-		} else {
-			g->attach = at->kind;
-			p->target = at->target;
-		}
-		p->kind = CT_PROG_ATTACH;
-		p->attach = g->attach;
+		return;
+	case PROBE_BUILTIN:
 		break;
 	}
-	}
-	if (!section)
-		section = cg_section(g, g->attach, p->target);
-	cg_emit(g, p, section, at, false);
-	if (at && at->end_target) {
-		const struct probe_def *def = p->def;
-
-		sp = cg_new_prog(g, cap); /* may move the array: p is stale */
-		sp->clause = cl;
-		sp->probe = pr;
-		sp->def = def;
-		sp->is_start = true;
-		sp->kind = CT_PROG_ATTACH;
-		sp->attach = at->kind;
-		sp->target = at->target;
-		snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
-		cg_emit(g, sp, NULL, at, true);
-	}
-}
-
-/* BEGIN and END clauses are fused, up to CG_FUSE_MAX in one program run in turn (fewer
- * functions: LLVM's BTF emission is quadratic in them, and each is a program to load); a
- * group whose buffers do not fit together is emitted one program per clause instead. */
-#define CG_FUSE_MAX 64
-
-struct cg_fuse {
-	enum ct_prog_kind kind;
-	unsigned n;
-	const struct clause *cl[CG_FUSE_MAX];
-	const struct probe_ref *pr[CG_FUSE_MAX];
-	unsigned idx[CG_FUSE_MAX];
-};
-
-static void cg_fuse_flush(struct cg *g, unsigned *cap, struct cg_fuse *f, unsigned *ngroups)
-{
-	struct cg_prog *p;
-	const struct clause **members;
-	const char *section = f->kind == CT_PROG_BEGIN ? "raw_tp/nfsq_begin" : "raw_tp/nfsq_end";
-
-	if (f->n <= 1) {
-		if (f->n)
-			cg_probe(g, cap, f->cl[0], f->pr[0], f->idx[0], NULL);
-		f->n = 0;
+	p->kind = CT_PROG_ATTACH;
+	p->def = resolved;
+	at = &resolved->attach[0];
+	if (!at->end_target) {
+		p->attach = at->kind;
+		p->target = at->target;
 		return;
 	}
-	members = arena_alloc(&g->c->arena, f->n * sizeof(*members));
-	memcpy(members, f->cl, f->n * sizeof(*members));
-	p = cg_new_prog(g, cap);
-	p->clause = f->cl[0];
-	p->probe = f->pr[0];
-	p->kind = f->kind;
-	p->members = members;
-	p->nmembers = f->n;
-	snprintf(p->name, sizeof(p->name), "f%c%u", f->kind == CT_PROG_BEGIN ? 'b' : 'e', (*ngroups)++);
-	g->start_map = NULL;
-	if (!cg_emit(g, p, section, NULL, false)) {
-		g->obj->nprogs--; /* (p was the last) */
-		for (unsigned i = 0; i < f->n; i++)
-			cg_probe(g, cap, f->cl[i], f->pr[i], f->idx[i], NULL);
+	p->attach = at->end_kind;
+	p->target = at->end_target;
+	snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
+	p->start = cg_start_new(g, resolved, cl, name);
+	sp = cg_unit_new(g, us, seq);
+	*sp = us->u[us->n - 2]; /* (the array may have moved: p is stale) */
+	sp->is_start = true;
+	sp->attach = at->kind;
+	sp->target = at->target;
+	snprintf(sp->name, sizeof(sp->name), "s%u_p%u", cl->id, idx);
+}
+
+/* Units on one attach point compare equal; otherwise any fixed order. */
+static int cg_unit_key_cmp(const struct cg_prog *a, const struct cg_prog *b)
+{
+	if (a->kind != b->kind)
+		return (int)a->kind - (int)b->kind;
+	if (a->is_start != b->is_start)
+		return (int)a->is_start - (int)b->is_start;
+	if (a->kind != CT_PROG_ATTACH)
+		return 0;
+	if (a->attach != b->attach)
+		return (int)a->attach - (int)b->attach;
+	return strcmp(a->target, b->target);
+}
+
+static const struct cg_units *cg_sort_units;
+
+static int cg_unit_cmp(const void *x, const void *y)
+{
+	unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
+	int c = cg_unit_key_cmp(&cg_sort_units->u[a], &cg_sort_units->u[b]);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+struct cg_group {
+	unsigned first, n; /* in the sorted unit indexes */
+	unsigned seq;      /* of the first unit: the program's place */
+	bool is_start;
+};
+
+static int cg_group_cmp(const void *x, const void *y)
+{
+	const struct cg_group *a = x, *b = y;
+
+	if (a->seq != b->seq)
+		return (a->seq > b->seq) - (a->seq < b->seq);
+	return (int)a->is_start - (int)b->is_start;
+}
+
+/* One program for units u[ix[0..n-1]] (n <= CG_FUSE_MAX). */
+static void cg_fused_prog(struct cg *g, unsigned *cap, const struct cg_units *us,
+			  const unsigned *ix, unsigned n, unsigned *nfused)
+{
+	struct cg_prog *p, *members;
+
+	if (n == 1) {
+		p = cg_new_prog(g, cap);
+		*p = us->u[ix[0]];
+		cg_emit(g, p);
+		return;
 	}
-	f->n = 0;
+	members = arena_alloc(&g->c->arena, n * sizeof(*members));
+	for (unsigned i = 0; i < n; i++)
+		members[i] = us->u[ix[i]];
+	p = cg_new_prog(g, cap);
+	*p = members[0];
+	p->start = NULL;
+	p->members = members;
+	p->nmembers = n;
+	snprintf(p->name, sizeof(p->name), "f%u", (*nfused)++);
+	if (cg_emit(g, p))
+		return;
+	g->obj->nprogs--; /* (p was the last): in two halves, each split again if need be */
+	cg_fused_prog(g, cap, us, ix, n / 2, nfused);
+	cg_fused_prog(g, cap, us, ix + n / 2, n - n / 2, nfused);
+}
+
+static void cg_fuse(struct cg *g, struct cg_units *us)
+{
+	unsigned *ix = arena_alloc(&g->c->arena, (us->n + 1) * sizeof(*ix)), cap = 0, ngroups = 0, nfused = 0;
+	struct cg_group *gr = arena_alloc(&g->c->arena, (us->n + 1) * sizeof(*gr));
+
+	for (unsigned i = 0; i < us->n; i++)
+		ix[i] = i;
+	cg_sort_units = us;
+	qsort(ix, us->n, sizeof(*ix), cg_unit_cmp);
+	for (unsigned i = 0; i < us->n; i++) {
+		const struct cg_prog *u = &us->u[ix[i]];
+
+		if (ngroups && gr[ngroups - 1].n < CG_FUSE_MAX && u->kind != CT_PROG_INTERVAL &&
+		    !cg_unit_key_cmp(&us->u[ix[gr[ngroups - 1].first]], u)) { /* (a timer each) */
+			gr[ngroups - 1].n++;
+			continue;
+		}
+		gr[ngroups++] = (struct cg_group){.first = i, .n = 1, .seq = us->seq[ix[i]], .is_start = u->is_start};
+	}
+	qsort(gr, ngroups, sizeof(*gr), cg_group_cmp);
+	for (unsigned i = 0; i < ngroups; i++)
+		cg_fused_prog(g, &cap, us, &ix[gr[i].first], gr[i].n, &nfused);
 }
 
 /* A field the script reads that this kernel cannot give (issue #16's message): where it
@@ -346,22 +464,14 @@ static void cg_field_unavailable(struct cg *g, struct loc l, const struct probe_
 
 void cg_programs(struct cg *g)
 {
-	unsigned cap = 0, idx, ngroups = 0;
-	struct cg_fuse fuse[2] = {{.kind = CT_PROG_BEGIN}, {.kind = CT_PROG_END}};
+	unsigned idx;
+	struct cg_units us = {0};
 
 	for (const struct clause *cl = g->c->prog->clauses; cl; cl = cl->next) {
 		idx = 0;
 		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next) {
-			if (pr->kind == PROBE_BEGIN || pr->kind == PROBE_END) {
-				struct cg_fuse *f = &fuse[pr->kind == PROBE_END];
-
-				f->cl[f->n] = cl, f->pr[f->n] = pr, f->idx[f->n++] = idx++;
-				if (f->n == CG_FUSE_MAX)
-					cg_fuse_flush(g, &cap, f, &ngroups);
-				continue;
-			}
 			if (pr->kind != PROBE_BUILTIN) {
-				cg_probe(g, &cap, cl, pr, idx++, NULL);
+				cg_units_add(g, &us, cl, pr, idx++, NULL);
 				continue;
 			}
 			char err[600];
@@ -370,7 +480,7 @@ void cg_programs(struct cg *g)
 							    : NULL;
 			if (d && d->nattach) {
 				for (; d; d = d->also) /* every alternative, for probes that attach to all */
-					cg_probe(g, &cap, cl, pr, idx++, d);
+					cg_units_add(g, &us, cl, pr, idx++, d);
 				continue;
 			}
 			g->obj->unavailable++;
@@ -380,8 +490,7 @@ void cg_programs(struct cg *g)
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
 		}
 	}
-	cg_fuse_flush(g, &cap, &fuse[0], &ngroups);
-	cg_fuse_flush(g, &cap, &fuse[1], &ngroups);
+	cg_fuse(g, &us);
 	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */
 		const char **targets = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*targets));
 		unsigned *ix = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*ix)), *over, n = 0, nover;

@@ -312,15 +312,15 @@ static LLVMValueRef cg_field(struct cg *g, const struct expr *e, const struct pr
 	unsigned idx = def ? (unsigned)(f - def->fields) : 0;
 
 	if (g->start_val && cg_field_at_start(f) && def && idx < def->nfields &&
-	    g->start_off[idx]) {
+	    g->start->off[idx]) {
 		if (e->type.kind == TYPE_STR) {
 			LLVMValueRef buf = cg_alloca(g, e->type.size);
 
-			cg_copy_str(g, buf, 0, e->type.size, cg_gep(g, g->start_val, g->start_off[idx]),
+			cg_copy_str(g, buf, 0, e->type.size, cg_gep(g, g->start_val, g->start->off[idx]),
 				    f->type.size);
 			return buf;
 		}
-		return cg_load(g, g->i64, g->start_val, g->start_off[idx]);
+		return cg_load(g, g->i64, g->start_val, g->start->off[idx]);
 	}
 	return cg_field_now(g, e->type, e->loc, f);
 }

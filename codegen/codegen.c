@@ -156,6 +156,8 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	cg_debug_types(&g);
 	cg_license(&g);
 	cg_maps(&g);
+	if (o->cache_dir && cg_cache_dir_ok(o->cache_dir))
+		probe_avail_cache(o->cache_dir);
 	cg_programs(&g);
 	LLVMDIBuilderFinalize(g.dib);
 	if (g.errors)
@@ -218,6 +220,17 @@ static void cg_object_free(struct cg_object *obj)
 	obj->ir = NULL;
 }
 
+/* Whether label ("a or b or c") names probe. */
+static bool cg_probe_named(const char *label, const char *probe)
+{
+	size_t n = strlen(probe);
+
+	for (const char *s = label; s; s = strstr(s, " or "), s = s ? s + 4 : NULL)
+		if (!strncmp(s, probe, n) && (!s[n] || s[n] == ' '))
+			return true;
+	return false;
+}
+
 /* The contract's view of a built object: the programs without their syntax. */
 static int cg_export(struct compilation *c, struct cg_object *in, struct ct_object *obj)
 {
@@ -232,6 +245,10 @@ static int cg_export(struct compilation *c, struct cg_object *in, struct ct_obje
 		q->target = p->target;
 		q->interval_ns = p->interval_ns;
 		q->probe = p->probe ? p->probe->name : NULL;
+		q->nprobes = p->nmembers ? p->nmembers : 1;
+		for (unsigned k = 1; k < p->nmembers; k++) /* "a or b": each probe of a fused program once */
+			if (!cg_probe_named(q->probe, p->members[k].probe->name))
+				q->probe = arena_printf(&c->arena, "%s or %s", q->probe, p->members[k].probe->name);
 		q->def = p->def;
 		q->is_start = p->is_start;
 	}

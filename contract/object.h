@@ -83,7 +83,8 @@ struct ct_prog {
 	unsigned attach;             /* ATTACH: an enum attach_kind (probes/probe.h, attach.c) */
 	const char *target;          /* ATTACH: "category:event", a function, a raw tracepoint */
 	int64_t interval_ns;         /* INTERVAL */
-	const char *probe;           /* the probe as the script names it (NULL: none) */
+	const char *probe;           /* the probe as the script names it (NULL: none); fused: "a or b" */
+	unsigned nprobes;            /* the (clause, probe)s it runs: 1, or more when fused */
 	const struct probe_def *def; /* a built-in probe's definition, resolved for this kernel */
 	bool is_start;               /* start half of a start/end pair (no clause body) */
 };

@@ -869,32 +869,6 @@ static void sema_clause(struct sema *s, struct clause *cl)
 	memcpy(cl->locals, s->locals, sizeof(*cl->locals) * s->nlocals);
 }
 
-/* More programs on one tracepoint than the kernel attaches: said at the first one
- * too many (codegen says it again for built-in probes that resolve to tracepoints). */
-static void sema_tracepoint_limit(struct sema *s)
-{
-	const struct probe_ref **refs = NULL;
-	const char **targets = NULL;
-	unsigned n = 0, cap = 0, *over, nover;
-
-	for (const struct clause *cl = s->c->prog->clauses; cl; cl = cl->next)
-		for (const struct probe_ref *p = cl->probes; p; p = p->next)
-			if (p->kind == PROBE_TRACEPOINT && p->target) {
-				unsigned c = cap;
-
-				refs = sema_grow(s, refs, n, &c);
-				targets = sema_grow(s, targets, n, &cap);
-				refs[n] = p, targets[n++] = p->target;
-			}
-	if (n <= PROBE_TRACEPOINT_MAX_PROGS)
-		return;
-	over = arena_alloc(&s->c->arena, n * sizeof(*over));
-	nover = probe_tracepoint_excess(targets, n, over);
-	for (unsigned i = 0; i < nover; i++)
-		diag_error(s->d, refs[over[i]]->loc, PROBE_TRACEPOINT_MAX_MSG, refs[over[i]]->target,
-			   PROBE_TRACEPOINT_MAX_PROGS);
-}
-
 int compile_check(struct compilation *c)
 {
 	struct sema s = {.c = c, .d = &c->diag};
@@ -904,7 +878,6 @@ int compile_check(struct compilation *c)
 	}
 	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
 		sema_clause(&s, cl);
-	sema_tracepoint_limit(&s);
 	if (c->argc > s.max_arg) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
 		char uses[32] = "no arguments";
 		if (s.max_arg)

@@ -1,7 +1,9 @@
 /* avail.c - which attach points exist on the running kernel (the checks of the kinds
  * of attach point, attach.c, and the probes made of them). */
+#define _GNU_SOURCE /* memrchr */
 #include "probe.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,50 +25,197 @@ static int avail_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads path into s: the first word of each line, or with after_colon the part after
- * the first ':'. s->ok is false when the file cannot be read. */
-static void avail_load(struct avail_set *s, const char *path, bool after_colon)
+/* Reads all of f into a NUL-terminated malloc'd buffer (*len bytes before the NUL). */
+static char *avail_slurp(FILE *f, size_t *len)
 {
-	FILE *f = fopen(path, "r");
-	size_t len = 0, cap = 0, n = 0;
-	char chunk[65536];
+	size_t cap = 0;
+	char chunk[65536], *buf = NULL;
+
+	*len = 0;
+	for (size_t got; (got = fread(chunk, 1, sizeof(chunk), f)) > 0;) {
+		if (*len + got + 1 > cap) {
+			cap = (*len + got + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + *len, chunk, got);
+		*len += got;
+	}
+	if (buf)
+		buf[*len] = '\0';
+	return buf;
+}
+
+/* ---- the lists, kept across runs ----
+ * Reading them is costly: for available_filter_functions the kernel looks up the symbol
+ * of each of its ~43 000 traceable functions (0.4 s of a 1 s start in a TCG VM), and
+ * they change only when the kernel boots or a module comes or goes. So with a cache
+ * directory (the object cache's, checked by codegen) the sorted names are kept in a file
+ * per list, named by a hash of the boot id and of /proc/modules (each module's name,
+ * size, state and address: not its use count, which mounts change). The file ends with
+ * a line "#nfsq-avail COUNT HASH" of its names: a cut or damaged file is read from the
+ * kernel again and rewritten. Files of other boots are left for the cache's owner to
+ * clean (a few hundred KB each). */
+static const char *avail_cache_dir;
+
+void probe_avail_cache(const char *dir)
+{
+	avail_cache_dir = dir;
+}
+
+static uint64_t avail_hash(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The cache file of list `name` for this boot and set of modules, or false. */
+static bool avail_cache_path(const char *name, char *path, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char line[512], *w[6];
+	FILE *f;
+
+	if (!avail_cache_dir || !(f = fopen("/proc/sys/kernel/random/boot_id", "r")))
+		return false;
+	if (fgets(line, sizeof(line), f))
+		h = avail_hash(h, line, strlen(line));
+	fclose(f);
+	if (!(f = fopen("/proc/modules", "r")))
+		return false;
+	while (fgets(line, sizeof(line), f)) { /* name size uses deps state address */
+		char *save = NULL;
+		unsigned n = 0;
+
+		for (char *t = strtok_r(line, " \n", &save); t && n < 6; t = strtok_r(NULL, " \n", &save))
+			w[n++] = t;
+		for (unsigned i = 0; i < n; i++)
+			if (i != 2 && i != 3)
+				h = avail_hash(avail_hash(h, w[i], strlen(w[i])), " ", 1);
+		h = avail_hash(h, "\n", 1);
+	}
+	fclose(f);
+	snprintf(path, len, "%s/avail-%s-%016llx", avail_cache_dir, name, (unsigned long long)h);
+	return true;
+}
+
+/* s from the cache file: only a whole file, of this user, writable by nobody else. */
+static bool avail_cache_load(struct avail_set *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	struct stat st;
+	size_t len, n = 0, count = 0;
+	unsigned long long hash = 0;
+	char *tail;
+
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022) || !(s->buf = avail_slurp(f, &len)))
+		goto bad;
+	tail = len ? memrchr(s->buf, '#', len) : NULL;
+	if (!tail || (tail != s->buf && tail[-1] != '\n') ||
+	    sscanf(tail, "#nfsq-avail %zu %llx", &count, &hash) != 2 ||
+	    avail_hash(0xcbf29ce484222325ull, s->buf, (size_t)(tail - s->buf)) != hash)
+		goto bad;
+	*tail = '\0';
+	if (!(s->names = calloc(count + 1, sizeof(char *))))
+		goto bad;
+	for (char *line = s->buf, *end; *line; line = end + 1) {
+		if (!(end = strchr(line, '\n')) || n == count)
+			goto bad;
+		*end = '\0';
+		s->names[n++] = line;
+	}
+	if (n != count)
+		goto bad;
+	s->n = n;
+	s->ok = true;
+	fclose(f);
+	return true;
+bad:
+	free(s->names);
+	free(s->buf);
+	s->names = NULL, s->buf = NULL, s->n = 0;
+	fclose(f);
+	return false;
+}
+
+static void avail_cache_store(const struct avail_set *s, const char *path)
+{
+	char tmp[4200];
+	uint64_t h = 0xcbf29ce484222325ull;
+	FILE *f;
+	int fd;
+	bool ok = true;
+
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (!(f = fdopen(fd, "w"))) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	for (size_t i = 0; i < s->n && ok; i++) {
+		size_t l = strlen(s->names[i]);
+
+		ok = fwrite(s->names[i], 1, l, f) == l && putc('\n', f) != EOF;
+		h = avail_hash(avail_hash(h, s->names[i], l), "\n", 1);
+	}
+	ok = ok && fprintf(f, "#nfsq-avail %zu %llx\n", s->n, (unsigned long long)h) > 0;
+	ok = !fclose(f) && ok;
+	if (!ok || rename(tmp, path))
+		unlink(tmp);
+}
+
+/* Loads the tracefs list `name` into s: the first word of each line, or with after_colon
+ * the part after the first ':'. s->ok is false when the file cannot be read. */
+static void avail_load(struct avail_set *s, const char *tracefs, const char *name, bool after_colon)
+{
+	char path[512], cpath[4096];
+	bool cache = avail_cache_path(name, cpath, sizeof(cpath));
+	FILE *f;
+	size_t len, n = 0;
 
 	s->loaded = true;
-	if (!f)
+	if (cache && avail_cache_load(s, cpath))
 		return;
-	for (size_t got; (got = fread(chunk, 1, sizeof(chunk), f)) > 0;) {
-		if (len + got + 1 > cap) {
-			cap = (len + got + 1) * 2;
-			char *nb = realloc(s->buf, cap);
-			if (!nb)
-				goto cleanup;
-			s->buf = nb;
-		}
-		memcpy(s->buf + len, chunk, got);
-		len += got;
-	}
-	if (!s->buf)
+	snprintf(path, sizeof(path), "%s/%s", tracefs, name);
+	if (!(f = fopen(path, "r")))
+		return;
+	if (!(s->buf = avail_slurp(f, &len)))
 		goto cleanup;
-	s->buf[len] = '\0';
 	for (size_t i = 0; i < len; i++)
 		n += s->buf[i] == '\n';
 	s->names = calloc(n + 1, sizeof(char *));
 	if (!s->names)
 		goto cleanup;
 	for (char *line = s->buf, *next; line < s->buf + len; line = next) {
-		char *end = strchr(line, '\n'), *name = line;
+		char *end = strchr(line, '\n'), *w = line;
 		next = end ? end + 1 : s->buf + len;
 		if (end)
 			*end = '\0';
-		if (after_colon && !(name = strchr(line, ':')))
+		if (after_colon && !(w = strchr(line, ':')))
 			continue;
-		name += after_colon;
-		name[strcspn(name, " \t")] = '\0';
-		if (*name && s->n < n + 1)
-			s->names[s->n++] = name;
+		w += after_colon;
+		w[strcspn(w, " \t")] = '\0';
+		if (*w && s->n < n + 1)
+			s->names[s->n++] = w;
 	}
 	qsort(s->names, s->n, sizeof(char *), avail_cmp);
 	s->ok = true;
+	if (cache)
+		avail_cache_store(s, cpath);
 cleanup:
 	fclose(f);
 }
@@ -103,10 +252,8 @@ bool avail_function(const char *tracefs, const char *fn, char *why, size_t whyle
 		return false;
 	}
 	static struct avail_set functions;
-	if (!functions.loaded) {
-		snprintf(path, sizeof(path), "%s/available_filter_functions", tracefs);
-		avail_load(&functions, path, false);
-	}
+	if (!functions.loaded)
+		avail_load(&functions, tracefs, "available_filter_functions", false);
 	if (!functions.ok)
 		return true; /* cannot tell; the attach will say */
 	bool found = avail_has(&functions, fn);
@@ -126,11 +273,8 @@ bool avail_tracepoint(const char *tracefs, const char *target, char *why, size_t
 bool avail_raw_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen)
 {
 	static struct avail_set events;
-	if (!events.loaded) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/available_events", tracefs);
-		avail_load(&events, path, true);
-	}
+	if (!events.loaded)
+		avail_load(&events, tracefs, "available_events", true);
 	bool found = events.ok && avail_has(&events, target);
 	if (!found)
 		snprintf(why, whylen, "tracepoint %s does not exist", target);

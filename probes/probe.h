@@ -113,11 +113,13 @@ struct field_recipe {
 };
 
 /* The kernel attaches at most this many BPF programs to one tracepoint
- * (BPF_TRACE_MAX_PROGS; one more fails with E2BIG): checked before loading. */
+ * (BPF_TRACE_MAX_PROGS; one more fails with E2BIG): checked before loading, on the
+ * programs after fusion (codegen puts up to 64 clauses in one). */
 #define PROBE_TRACEPOINT_MAX_PROGS 64
 #define PROBE_TRACEPOINT_MAX_MSG                                                              \
 	"too many programs on tracepoint %s: the kernel attaches at most %d BPF programs to " \
-	"one tracepoint and this clause's is one more; put fewer clauses on this probe, or merge them"
+	"one tracepoint, nfsq puts up to 64 clauses in each (fewer when they use many maps), " \
+	"and this clause's is one more; put fewer clauses on this probe, or merge them"
 
 enum attach_kind {
 	ATTACH_TRACEPOINT,     /* "category:event" */
@@ -260,6 +262,9 @@ extern bool probe_fentry;
  * its number of parameters in *nargs. */
 bool probe_btf_func(const char *fn, unsigned *nargs);
 
+/* Keep the costly tracefs lists (traceable functions, events) in dir across runs, per boot
+ * and set of modules (dir: the object cache's, owned by the user; NULL: read them each run). */
+void probe_avail_cache(const char *dir);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
 int probe_available(const struct probe_def *p, char *why, size_t whylen);

@@ -803,7 +803,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		goto cleanup;
 	for (unsigned i = 0; i < r.obj->nprogs; i++)
 		if (!r.obj->progs[i].is_start)
-			nattached++;
+			nattached += r.obj->progs[i].nprobes;
 	if (!o->quiet && o->format == OUT_TEXT)
 		fprintf(stderr, "Attaching %d probe%s...\n", nattached, nattached == 1 ? "" : "s");
 	if (rt_child_stopped(&ch))

@@ -45,6 +45,31 @@ if ! grep -qE 'error|exited' "$out"; then
 else
 	bad "all $np probes of nfsq -l attach in one program" "see above"
 fi
+# the tracefs lists of traceable functions and events are read once per boot and set of
+# modules, then kept in the cache directory: the second run reads the cached list, a cut or
+# damaged list is read from the kernel again and rewritten, and counts stay exact throughout
+avc=$(mktemp -d) avlist=() avok=1 avwhy=
+echo data > /mnt/nfs4/avail.dat
+for step in fills reads cut flipped; do
+	f=${avlist[0]:-}
+	[[ $step == cut ]] && truncate -s $(($(stat -c %s "$f") / 2)) "$f"
+	[[ $step == flipped ]] && printf 'zz' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") / 2)) conv=notrunc status=none
+	wl dropcaches
+	NFSQ_CACHE_DIR=$avc run 'nfs.read /comm == "cat"/ { @n = count(); @b = sum(bytes); }' "cat /mnt/nfs4/avail.dat"
+	grep -qx '@b: 5' "$out" || { avok=0 avwhy="$step: $(tr '\n' ' ' < "$out")"; }
+	mapfile -t avlist < <(ls "$avc"/avail-* 2>/dev/null)
+	((${#avlist[@]} >= 1)) || { avok=0 avwhy="$step: no list in the cache"; }
+	[[ $step == fills ]] && avsize=$(stat -c %s "${avlist[0]}")
+	[[ $step != fills && $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) != "${avsize:-}" ]] &&
+		{ avok=0 avwhy="$step: list of $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) bytes, want $avsize"; }
+done
+if ((avok)) && tail -1 "${avlist[0]}" | grep -q '^#nfsq-avail [0-9]* [0-9a-f]*$'; then
+	ok "tracefs lists cached across runs (${#avlist[@]}: ${avlist[*]##*/avail-}); cut and damaged lists rewritten; nfs.read exact"
+else
+	bad "tracefs lists cached across runs" "${avwhy:-no trailer line}"
+fi
+rm -rf "$avc"
+
 for m in /mnt/nfs3 /mnt/nfs4; do
 	v=${m#/mnt/nfs}
 	d=$m/t$v
