@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #define ENOTSUPP 524 /* the kernel's own "not supported" (no BPF trampoline) */
@@ -46,6 +48,74 @@ static struct bpf_link *attach_trace(struct bpf_program *bp, const char *target)
 {
 	(void)target;
 	return bpf_program__attach_trace(bp);
+}
+
+/* ---- fentry/fexit targets, found by index ----
+ * libbpf 1.1 finds a program's attach target by scanning all of vmlinux's BTF, then all
+ * of each loaded module's (its split BTF from type 1, vmlinux's types again), once per
+ * program. Our own handlers for the "fentry/" and "fexit/" sections (libbpf tries
+ * custom handlers first) give the kernel the id from probes/kbtf.c's index instead, and
+ * the fd of the module's BTF object, found once by name among the kernel's BTF objects. */
+static int attach_btf_fd(const char *module)
+{
+	static struct {
+		const char *name;
+		int fd;
+	} found[8];
+	static unsigned nfound;
+	__u32 id = 0;
+	int ret = -1;
+
+	for (unsigned i = 0; i < nfound; i++)
+		if (!strcmp(found[i].name, module))
+			return found[i].fd;
+	while (ret < 0 && !bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info;
+		__u32 len = sizeof(info);
+		char name[64] = "";
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue; /* (unloaded meanwhile) */
+		memset(&info, 0, sizeof(info));
+		info.name = (__u64)(uintptr_t)name;
+		info.name_len = sizeof(name);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf && !strcmp(name, module))
+			ret = fd;
+		else
+			close(fd);
+	}
+	if (ret >= 0 && nfound < sizeof(found) / sizeof(found[0])) /* kept open: the NFS modules */
+		found[nfound].name = module, found[nfound++].fd = ret;
+	return ret;
+}
+
+static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opts, long cookie)
+{
+	const char *fn = strchr(bpf_program__section_name(bp), '/'), *module = NULL;
+	int id, fd = 0;
+
+	(void)cookie;
+	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module)) < 0)) {
+		fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
+			module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");
+		return -ESRCH;
+	}
+	opts->attach_btf_id = (__u32)id;
+	opts->attach_btf_obj_fd = (__u32)fd;
+	return 0;
+}
+
+void probe_btf_handlers(void)
+{
+	static bool done;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = attach_btf_prepare);
+
+	if (done)
+		return;
+	done = true;
+	libbpf_register_prog_handler("fentry/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, &o);
+	libbpf_register_prog_handler("fexit/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &o);
 }
 
 #define NO_TRACEPOINT "tracepoint %s does not exist on this kernel (see /sys/kernel/tracing/events/)"

@@ -406,3 +406,18 @@ bool probe_btf_func(const char *fn, unsigned *nargs)
 	return true;
 }
 
+
+bool probe_btf_func_id(const char *fn, const char **module, int *id)
+{
+	__s32 tid;
+	struct btf *btf = kbtf_find(fn, BTF_KIND_FUNC, &tid);
+
+	*module = NULL;
+	if (!btf)
+		return false;
+	for (unsigned i = 0; i < NMODULES; i++)
+		if (btf == kbtf_mod[i])
+			*module = kbtf_modules[i];
+	*id = tid;
+	return true;
+}

@@ -265,6 +265,13 @@ bool probe_btf_func(const char *fn, unsigned *nargs);
 /* Keep the costly tracefs lists (traceable functions, events) in dir across runs, per boot
  * and set of modules (dir: the object cache's, owned by the user; NULL: read them each run). */
 void probe_avail_cache(const char *dir);
+/* The id of kernel function fn in the kernel's BTF: in vmlinux's (*module NULL) or in an
+ * NFS module's (*module its name); false when it has none. */
+bool probe_btf_func_id(const char *fn, const char **module, int *id);
+/* Has libbpf load fentry/fexit programs with their target's BTF id found by
+ * probe_btf_func_id (an index) instead of its own search (a scan of every type of vmlinux
+ * and of every module's BTF per program: 90 ms each in a TCG VM). Once per process. */
+void probe_btf_handlers(void);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
 int probe_available(const struct probe_def *p, char *why, size_t whylen);

@@ -461,6 +461,7 @@ static int rt_load(struct rt *r)
 
 	if (!log)
 		return -1;
+	probe_btf_handlers(); /* (before opening: libbpf picks a program's handler then) */
 	r->bobj = bpf_object__open_mem(r->obj->elf, r->obj->elf_size, &oo);
 	if (!r->bobj) {
 		fprintf(stderr, "nfsq: cannot open the generated BPF object: %s (an nfsq bug)\n",
