@@ -298,7 +298,7 @@ static int list_probes(char **pats, int npats, int verbose)
 			for (const struct probe_def *d = one[f]; rf && d; d = d->also) {
 				const struct probe_field *df = &d->fields[f];
 
-				bool end = d->attach->end_target && df->recipe && !df->recipe->at_start;
+				bool end = d->attach->end_target && df->recipe && !probe_recipe_at_start(df->recipe, d->attach);
 
 				if (df->recipe)
 					printf("      %-10s %-12s   read at %s:%s%s: %s\n", "", "",

@@ -93,18 +93,18 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 #define MNT_FROM_INODE2 MNT_FROM_SB2("arg(struct inode)->i_sb")
 
 static const struct field_recipe nfs_rw_rec[] = {
-	{"file", "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name", true},
-	{"inode", "arg(struct kiocb)->ki_filp->f_inode->i_ino", true},
-	{"mount", MNT_FROM_FILE("arg(struct kiocb)->ki_filp"), true},
+	{"file", "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name", RECIPE_STABLE},
+	{"inode", "arg(struct kiocb)->ki_filp->f_inode->i_ino", RECIPE_STABLE},
+	{"mount", MNT_FROM_FILE("arg(struct kiocb)->ki_filp"), RECIPE_STABLE},
 	{"offset", "arg(struct kiocb)->ki_pos", true},
 	{"bytes", "ret:positive", false},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_file_rec[] = {
 	/* f(struct inode *, struct file *) and f(struct file *, ...) */
-	{"file", "arg(struct file)->f_path.dentry->d_name.name", true},
-	{"inode", "arg(struct file)->f_inode->i_ino", true},
-	{"mount", MNT_FROM_FILE("arg(struct file)"), true},
+	{"file", "arg(struct file)->f_path.dentry->d_name.name", RECIPE_STABLE},
+	{"inode", "arg(struct file)->f_inode->i_ino", RECIPE_STABLE},
+	{"mount", MNT_FROM_FILE("arg(struct file)"), RECIPE_STABLE},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_path_rec[] = {

@@ -105,11 +105,15 @@ struct probe_field {
  *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
  *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
  *   B and C may be decimal constants
- * at_start: read when the start event fires (arguments are gone at the return). */
+ * at_start: read when the start event fires (arguments are gone at the return); or
+ * RECIPE_STABLE: the same, but the value cannot change during the call (a file's name
+ * while the call holds the file), so where the end event has the arguments too (fexit)
+ * it is read there instead, only by the clauses that use it, not kept in the start record. */
+#define RECIPE_STABLE 2
 struct field_recipe {
 	const char *field;
 	const char *how;
-	bool at_start;
+	unsigned char at_start; /* false, true or RECIPE_STABLE */
 };
 
 /* The kernel attaches at most this many BPF programs to one tracepoint
@@ -218,6 +222,10 @@ struct probe_def {
 	const struct field_read *guard; /* probe_resolve: the attach alternative's guard, resolved */
 	const struct field_read *saved; /* probe_resolve: its saved recipe, resolved */
 };
+
+/* Whether recipe rc is read at the start event of attach alternative at (see
+ * struct field_recipe). */
+bool probe_recipe_at_start(const struct field_recipe *rc, const struct probe_attach *at);
 
 /* Builtin probes. */
 unsigned probe_count(void);

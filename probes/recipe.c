@@ -216,10 +216,23 @@ static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *
 			 name, how);
 }
 
+bool probe_recipe_at_start(const struct field_recipe *rc, const struct probe_attach *at)
+{
+	return rc->at_start && !(rc->at_start == RECIPE_STABLE && at->kind == ATTACH_FENTRY && at->end_kind == ATTACH_FEXIT &&
+				 at->end_target && !strcmp(at->target, at->end_target));
+}
+
 int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
 		 struct probe_field *out, char *err, size_t errlen)
 {
+	struct field_recipe at_end;
 	enum read_xform xform;
+
+	if (rc->at_start && !probe_recipe_at_start(rc, at)) { /* stable, and fexit has the arguments */
+		at_end = *rc;
+		at_end.at_start = false;
+		rc = &at_end;
+	}
 	struct field_read *r = &out->read;
 	memset(r, 0, sizeof(*r));
 	const char *q = strstr(rc->how, " ? ");
