@@ -20,6 +20,9 @@ phases() { # NAME CACHE ARGS...
 for cache in nocache cached cached; do phases nfshealth $cache "$S/nfshealth.nfsq" 0; done
 for cache in nocache cached cached; do phases nfsdist $cache "$S/nfsdist.nfsq" 0; done
 for cache in nocache cached cached; do phases oneliner $cache -e 'nfs.read { @[comm] = count(); }'; done
+# attaching nfshealth's programs, by kind of attach point (cached run; `nfsq -v` per program)
+"$N" -v -q -c true "$S/nfshealth.nfsq" 0 2>&1 >/dev/null | sed -n 's/^nfsq: attached [^ ]* (\([a-z_]*\):.*) in \([0-9.]*\) ms$/\1 \2/p' |
+	awk '{ n[$1]++; t[$1] += $2; all += $2 } END { for (k in n) printf "nfshealth attach: %-10s %3d programs %8.1f ms (%.1f ms each)\n", k, n[k], t[k], t[k] / n[k]; printf "nfshealth attach: all %.1f ms\n", all }'
 
 sysctl -qw kernel.bpf_stats_enabled=1
 fio --name=lay --filename=/mnt/nfs4/prof.dat --size=64m --rw=write --bs=1m --direct=1 >/dev/null 2>&1

@@ -737,7 +737,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	int ret = NFSQ_EXIT_RUNTIME, nattached = 0;
 	void (*old_pipe)(int) = SIG_ERR;
 	bool sigs_blocked = false, need_tracefs = false;
-	double t0 = rt_now_ms();
+	double t0 = rt_now_ms(), ta;
 	struct timespec ts;
 
 	memset(&r, 0, sizeof(r));
@@ -835,11 +835,16 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		    p->kind == CT_PROG_INTERVAL)
 			continue;
 		bp = r.bprogs[i];
+		ta = rt_now_ms();
 		links[i] = bp ? attach_ops(p->attach)->attach(bp, p->target) : NULL;
 		if (!links[i]) {
 			rt_attach_error(p, errno);
 			goto cleanup;
 		}
+		ta = rt_now_ms() - ta;
+		if (o->verbose)
+			fprintf(stderr, "nfsq: attached %s (%s:%s) in %.2f ms\n", p->name,
+				attach_ops(p->attach)->name, p->target, ta);
 	}
 	if (o->verbose)
 		fprintf(stderr, "nfsq: compiled, loaded and attached in %.2f ms\n", rt_now_ms() - t0);
