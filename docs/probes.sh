@@ -27,6 +27,10 @@ Kernel functions are attached with fentry/fexit where the kernel has BPF trampol
 function has a BTF prototype (a call through the trampoline: cheaper than a kprobe's ftrace
 handler plus a kretprobe's return hook, and what libbpf-tools uses), else with a
 kprobe/kretprobe pair; `nfsq --no-fentry` forces the kprobes. Both paths are tested in the lab.
+In an entry/return pair, a field read at the entry (`read at fentry:` or `kprobe:`) is kept in
+the pair's start record until the return; a field that cannot change during the call (the
+name, inode and mount of the file a read, write, open, fsync or readdir holds) is read at the
+return instead where that is fexit, which has the arguments too: only by the clauses that use it.
 A probe that the running kernel cannot give (module not loaded, function or tracepoint gone) is
 refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
 fault, not the script's; `--check` does not need the kernel).
