@@ -2,6 +2,7 @@
  * (clause, probe)s on it run in turn, with its section, debug subprogram, pid filter and
  * exit check, and per clause its pairing, guard, locals and predicate; a program whose
  * buffers would not fit the stack is emitted again with them in the scratch map. */
+#define _GNU_SOURCE /* qsort_r */
 #include "cg.h"
 
 #include <stdlib.h>
@@ -372,12 +373,11 @@ static int cg_unit_key_cmp(const struct cg_prog *a, const struct cg_prog *b)
 	return strcmp(a->target, b->target);
 }
 
-static const struct cg_units *cg_sort_units;
-
-static int cg_unit_cmp(const void *x, const void *y)
+static int cg_unit_cmp(const void *x, const void *y, void *units)
 {
+	const struct cg_prog *u = units;
 	unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
-	int c = cg_unit_key_cmp(&cg_sort_units->u[a], &cg_sort_units->u[b]);
+	int c = cg_unit_key_cmp(&u[a], &u[b]);
 
 	return c ? c : (a > b) - (a < b);
 }
@@ -432,8 +432,7 @@ static void cg_fuse(struct cg *g, struct cg_units *us)
 
 	for (unsigned i = 0; i < us->n; i++)
 		ix[i] = i;
-	cg_sort_units = us;
-	qsort(ix, us->n, sizeof(*ix), cg_unit_cmp);
+	qsort_r(ix, us->n, sizeof(*ix), cg_unit_cmp, us->u);
 	for (unsigned i = 0; i < us->n; i++) {
 		const struct cg_prog *u = &us->u[ix[i]];
 
