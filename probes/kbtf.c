@@ -406,7 +406,6 @@ bool probe_btf_func(const char *fn, unsigned *nargs)
 	return true;
 }
 
-
 bool probe_btf_func_id(const char *fn, const char **module, int *id)
 {
 	__s32 tid;
