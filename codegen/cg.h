@@ -48,6 +48,7 @@ struct cg_start {
 	LLVMValueRef map;
 	uint32_t *off; /* per field of the probe: offset in the value, 0 = not saved */
 	uint32_t size;
+	bool timed; /* the clause reads latency: the start time is kept (at offset 0) */
 };
 
 struct cg {
@@ -79,6 +80,7 @@ struct cg {
 	const struct cg_prog *prog;
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
 	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
+	LLVMValueRef now;        /* an attach program's one clock read (cg_now), or NULL */
 	const struct cg_start *start; /* of the (clause, probe) being emitted, or NULL */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
 	int errors;
@@ -148,6 +150,7 @@ void cg_stmts(struct cg *g, const struct stmt *s);
 void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *section,
 		       struct loc l);
 void cg_pid_filter(struct cg *g);
+LLVMValueRef cg_now(struct cg *g);
 const char *cg_section(struct cg *g, enum attach_kind k, const char *target);
 void cg_programs(struct cg *g);
 

@@ -73,6 +73,15 @@ void cg_pid_filter(struct cg *g)
 	cg_at(g, go);
 }
 
+/* The time of the event: in an attach program, one clock read in its prologue, shared by
+ * every clause on it (a start time, a latency, "since" fields): the same event has one
+ * time, and the clock is slow to read on some machines (HPET: half of an NFS script's
+ * BPF time in the lab). Removed after emission when nothing used it. */
+LLVMValueRef cg_now(struct cg *g)
+{
+	return g->now ? g->now : cg_helper0(g, H_KTIME_GET_NS);
+}
+
 const char *cg_section(struct cg *g, enum attach_kind k, const char *target)
 {
 	const char *prefix = attach_ops(k)->section;
@@ -157,25 +166,30 @@ static void cg_prog_body(struct cg *g, struct cg_prog *p)
 	cg_begin_function(g, p, cg_prog_section(g, p), p->is_start ? p->probe->loc : p->clause->loc);
 	g->attach = p->attach;
 	g->exit_bb = NULL;
+	g->now = NULL;
 	if (p->kind == CT_PROG_ATTACH) {
 		cg_pid_filter(g);
 		cg_exit_check(g);
+		g->now = cg_helper0(g, H_KTIME_GET_NS);
 	}
 	if (!p->nmembers) {
 		cg_segment(g, p);
-		return;
-	}
-	ret = g->exit_bb = g->ret_bb;
-	for (unsigned i = 0; i < p->nmembers; i++) {
-		LLVMBasicBlockRef next = g->ret_bb = cg_block(g, "next.clause");
+	} else {
+		ret = g->exit_bb = g->ret_bb;
+		for (unsigned i = 0; i < p->nmembers; i++) {
+			LLVMBasicBlockRef next = g->ret_bb = cg_block(g, "next.clause");
 
-		cg_segment(g, &p->members[i]); /* (a pairing may move g->ret_bb: deletes, then next) */
-		cg_at(g, next);
+			cg_segment(g, &p->members[i]); /* (a pairing may move g->ret_bb: deletes, then next) */
+			cg_at(g, next);
+		}
+		LLVMBuildBr(g->b, ret);
+		g->ret_bb = ret;
+		g->exit_bb = NULL;
+		g->prog = p;
 	}
-	LLVMBuildBr(g->b, ret);
-	g->ret_bb = ret;
-	g->exit_bb = NULL;
-	g->prog = p;
+	if (g->now && !LLVMGetFirstUse(g->now))
+		LLVMInstructionEraseFromParent(g->now);
+	g->now = NULL;
 }
 
 /* Emits a program; when its buffers (before optimisation) would not fit the 512-byte
@@ -350,7 +364,8 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 	p->attach = at->end_kind;
 	p->target = at->end_target;
 	snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
-	p->start = cg_start_new(g, resolved, cl, name);
+	if (!(p->start = cg_start_new(g, resolved, cl, name)))
+		return;
 	sp = cg_unit_new(g, us, seq);
 	*sp = us->u[us->n - 2]; /* (the array may have moved: p is stale) */
 	sp->is_start = true;

@@ -120,7 +120,7 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 		break;
 	}
 	case XFORM_SINCE:
-		v = LLVMBuildSub(g->b, cg_helper0(g, H_KTIME_GET_NS), v, "");
+		v = LLVMBuildSub(g->b, cg_now(g), v, "");
 		break;
 	case XFORM_ABS:
 		neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, zero, "");

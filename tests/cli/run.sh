@@ -124,6 +124,22 @@ expect 0 '^define .*@f63\(' -- -d ir "$tmp/tp4096.nfsq"
 python3 -c "print('tracepoint:syscalls:sys_enter_getppid { @a = count(); }\n' * 4097)" > "$tmp/tp4097.nfsq"
 expect 1 '^/.*/tp4097\.nfsq:4097:1: error: too many programs on tracepoint syscalls:sys_enter_getppid: the kernel attaches at most 64 BPF programs to one tracepoint, nfsq puts up to 64 clauses in each \(fewer when they use many maps\), and this clause.s is one more; put fewer clauses on this probe, or merge them$' -- "$tmp/tp4097.nfsq"
 
+# a program reads the clock once per event, whatever its clauses do with latency, and a
+# clause that needs nothing from the start of a pair (no latency, no field read there)
+# runs on the end event alone (#18: the lab's clock, HPET, was half of nfshealth's BPF
+# time). -d bpf, per program: its section and its calls of bpf_ktime_get_ns (helper 5).
+clock_reads() {
+	"$nfsq" -d bpf -e "$1" 2>&1 | awk '/^[a-z].*:$/ { if (s != "") print s, n; s = $1; n = 0 } /call 5$/ { n++ } END { print s, n }' | sort | tr '\n' ' '
+}
+for c in 'test.getppid { @c = count(); }|tracepoint/syscalls/sys_exit_getppid: 0 ' \
+	'test.getppid { @a = sum(latency); @b = hist(latency); } test.getppid { @c = count(); } test.getppid /latency > 0/ { @d = count(); }|tracepoint/syscalls/sys_enter_getppid: 1 tracepoint/syscalls/sys_exit_getppid: 1 '; do
+	got=$(clock_reads "${c%%|*}") n=$((n + 1))
+	if [[ $got != "${c#*|}" ]]; then
+		echo "FAIL: clock reads per program of ${c%%|*}: $got (want ${c#*|})"
+		fails=$((fails + 1))
+	fi
+done
+
 # big and hostile inputs never crash: exit 1 with errors, in bounded time
 head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
 expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"
