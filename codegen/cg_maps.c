@@ -83,6 +83,8 @@ static LLVMMetadataRef cg_di_value(struct cg *g, const struct map_layout *l)
 
 	switch (l->info->agg) {
 	case AGG_NONE:
+		if (l->array) /* a scalar (layout.h) */
+			break;
 		return cg_di_of_type(g, l->info->value);
 	case AGG_AVG:
 		names[0] = "sum", names[1] = "count", n = 2;
@@ -101,6 +103,8 @@ static LLVMMetadataRef cg_di_value(struct cg *g, const struct map_layout *l)
 	case AGG_LHIST:
 		return g->di_u64;
 	}
+	if (!n)
+		names[0] = "value", names[1] = "set", n = 2;
 	for (unsigned i = 0; i < n; i++)
 		m[i] = cg_di_member(g, names[i], g->di_s64, 64, i * 8);
 	return cg_di_struct(g, agg_name(l->info->agg), n * 8, m, n);

@@ -162,6 +162,16 @@ static void cg_map_set(struct cg *g, const struct stmt *s)
 
 	x = cg_expr(g, rhs);
 	key = cg_key(g, l, lhs->u.map.keys, NULL);
+	if (l->array) { /* a scalar (layout.h): its one entry always exists */
+		cg_setloc(g, s->loc);
+		val = cg_lookup_or_init(g, l, g->maps[m->id], key, done);
+		cg_store_value(g, rhs, x, m->value, val, 0);
+		cg_store(g, cg_i64(g, 1), val, LAYOUT_SCALAR_SET);
+		LLVMBuildBr(g->b, done);
+		LLVMDeleteBasicBlock(full);
+		cg_at(g, done);
+		return;
+	}
 	val = cg_alloca(g, l->value_size);
 	cg_store_value(g, rhs, x, m->value, val, 0);
 	cg_setloc(g, s->loc);
@@ -189,6 +199,8 @@ static void cg_map_add(struct cg *g, const struct stmt *s)
 	cg_setloc(g, s->loc);
 	v = cg_lookup_or_init(g, l, g->maps[m->id], key, done);
 	LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, v, x, LLVMAtomicOrderingMonotonic, 0);
+	if (l->array)
+		cg_store(g, cg_i64(g, 1), v, LAYOUT_SCALAR_SET);
 	LLVMBuildBr(g->b, done);
 	cg_at(g, done);
 }

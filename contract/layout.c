@@ -64,6 +64,12 @@ void layout_map(struct arena *a, const struct map_info *m, struct map_layout *l)
 			: m->agg == AGG_LHIST       ? l->nbuckets
 						    : 1;
 	}
+	if (m->agg == AGG_NONE && !l->nkeys && m->value.kind != TYPE_STR) {
+		l->array = true;
+		l->map_type = LAYOUT_MAP_ARRAY;
+		l->max_entries = 1;
+		l->value_size = 16; /* the value, then LAYOUT_SCALAR_SET */
+	}
 }
 
 unsigned layout_hist_bucket(int64_t v)

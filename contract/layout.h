@@ -19,7 +19,10 @@
  * 0: the verifier inlines array lookups, and no entry has to be created. An array
  * entry is never absent, so the runtime takes an all-zero value for "never updated"
  * (exact for these aggregations: each update sets a count or a set flag) and hands the
- * printers the same logical key as for a hash map (u64 bucket at bucket_offset 0). */
+ * printers the same logical key as for a hash map (u64 bucket at bucket_offset 0).
+ * Likewise an integer AGG_NONE map without keys (`@n += 1`, `@last = x`) lives in a plain
+ * array of one { s64 value; u64 set; } (LAYOUT_SCALAR_SET: 1 once written, 0 again
+ * after delete): a counter bumped on every event costs no hash lookup. */
 #ifndef NFSQ_LAYOUT_H
 #define NFSQ_LAYOUT_H
 
@@ -51,6 +54,7 @@
 #define LAYOUT_STATS_SUM 8
 #define LAYOUT_STATS_MIN 16
 #define LAYOUT_STATS_MAX 24
+#define LAYOUT_SCALAR_SET 8 /* an AGG_NONE integer without keys (see above) */
 
 /* Ring-buffer events: a u64 id first. Below LAYOUT_EV_EXIT it is a printf id
  * (printf_info.id) followed by the arguments at the offsets of printf_info. */
@@ -90,9 +94,9 @@ struct map_layout {
 	uint32_t bucket_offset;
 	uint32_t key_size;
 	uint32_t value_size;
-	uint32_t map_type; /* LAYOUT_MAP_HASH, LAYOUT_MAP_PERCPU_HASH or _PERCPU_ARRAY */
+	uint32_t map_type; /* LAYOUT_MAP_HASH, _PERCPU_HASH, _PERCPU_ARRAY or _ARRAY */
 	bool percpu;
-	bool array;           /* a per-CPU array indexed by a u32 (see above) */
+	bool array;           /* an array indexed by a u32, per-CPU unless a scalar (see above) */
 	uint32_t max_entries; /* array: its entries (hash maps: the run's map size) */
 	uint32_t nbuckets;    /* lhist: buckets including the under/overflow ones */
 };
