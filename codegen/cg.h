@@ -42,13 +42,25 @@ enum {
 #define BPF_ANY 0
 #define BPF_NOEXIST 1
 
-/* The start record of a start/end pair's (clause, probe): its hash map and which of the
- * probe's fields it saves where (cg_pair.c). */
+/* The start record of a start/end pair, one for all the clauses on one attach alternative
+ * of a probe that need something from the start (cg_pair.c): one map update at the start
+ * event, one lookup and one delete at the end for all of them. */
 struct cg_start {
-	LLVMValueRef map;
-	uint32_t *off; /* per field of the probe: offset in the value, 0 = not saved */
+	const struct probe_attach *at; /* the alternative (a pointer into the catalogue) */
+	const struct probe_def *def;   /* the first clause's resolution: the start reads with it */
+	bool *used;                    /* per field of the probe: a clause reads it at the start */
+	uint32_t *off;                 /* per field: offset in the value, 0 = not saved */
 	uint32_t size;
-	bool timed; /* the clause reads latency: the start time is kept (at offset 0) */
+	bool timed; /* a clause reads latency: the start time is kept (at offset 0) */
+	char name[16];
+	/* its hash maps: one per end program holding its clauses (one unless a fused end
+	 * program had to be split); the start writes each */
+	LLVMValueRef *maps;
+	unsigned nmaps, nmade;
+	int map_prog;       /* the program (index in obj->progs) maps[nmaps - 1] is for, or -1 */
+	unsigned gen;       /* the function (cg.fn_gen) key and val belong to */
+	LLVMValueRef key, val; /* there: the pair key, the record looked up (or NULL) */
+	struct cg_start *next;
 };
 
 struct cg {
@@ -81,7 +93,10 @@ struct cg {
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
 	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
 	LLVMValueRef now;        /* an attach program's one clock read (cg_now), or NULL */
-	const struct cg_start *start; /* of the (clause, probe) being emitted, or NULL */
+	struct cg_start *start; /* of the (clause, probe) being emitted, or NULL */
+	struct cg_start *starts; /* every start record */
+	unsigned fn_gen;         /* bumped per function emitted */
+	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
 	int errors;
 };
@@ -155,10 +170,12 @@ const char *cg_section(struct cg *g, enum attach_kind k, const char *target);
 void cg_programs(struct cg *g);
 
 /* cg_pair.c: start/end pairs */
-struct cg_start *cg_start_new(struct cg *g, const struct probe_def *def, const struct clause *cl,
-			      const char *name);
+struct cg_start *cg_start_join(struct cg *g, const struct probe_def *def, const struct clause *cl,
+			       const char *name, bool *is_new);
+void cg_starts_layout(struct cg *g);
+void cg_starts_abandon(struct cg *g, int prog_index);
 void cg_start_segment(struct cg *g, const struct cg_prog *m);
-void cg_end_pairing(struct cg *g, const struct probe_attach *at);
+void cg_end_pairing(struct cg *g, const struct probe_attach *at, bool last);
 
 /* codegen.c: the LLVM driver */
 LLVMCodeGenOptLevel cg_codegen_level(void);

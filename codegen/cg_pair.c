@@ -2,44 +2,106 @@
  * through the start map (its key, the start time and the fields saved at start). */
 #include "cg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- start/end pairs ----
- * The start program stores { u64 start ns; the at-start fields the clause uses } in a
- * hash map keyed by the thread id (or by the probe's pair_key tracepoint fields); the
- * end program finds it, computes latency = now - start, reads the saved fields from
- * it, and deletes it when the program ends, whatever path it takes. */
+ * The start program stores { u64 start ns; saved value; the at-start fields the clauses
+ * use } in a hash map keyed by the thread id (or by the probe's pair_key tracepoint
+ * fields); the end program finds it, computes latency = now - start, reads the saved
+ * fields from it, and deletes it after the last clause that uses it. The record is
+ * shared by every clause on the same attach alternative of a probe: nfsslower's hist and
+ * printf clauses cost one update, one lookup and one delete per event, not two of each. */
 
-/* The start record of clause cl on probe def: which at-start fields it saves where, and
- * its hash map (named name). NULL when the clause needs nothing from the start (no
- * latency, no field read there, no saved value): its end event runs alone, one program
- * and one map update fewer per event. */
-struct cg_start *cg_start_new(struct cg *g, const struct probe_def *def, const struct clause *cl,
-			      const char *name)
+/* Joins clause cl on probe def (resolved: one attach alternative) to the start record of
+ * that alternative, made (named name, *is_new) for the first clause. NULL when the clause
+ * needs nothing from the start (no latency, no field read there, no saved value): its end
+ * event runs alone, one program and one map update fewer per event. */
+struct cg_start *cg_start_join(struct cg *g, const struct probe_def *def, const struct clause *cl,
+			       const char *name, bool *is_new)
 {
-	struct cg_start *st = arena_alloc(&g->c->arena, sizeof(*st));
-	bool *used = arena_alloc(&g->c->arena, def->nfields + 1);
+	struct cg_start *st;
 	const struct probe_field *f;
-	uint32_t off = def->saved ? 16 : 8; /* the start time, the attach point's saved value */
+	bool timed = false, fields = false;
 
-	st->off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
 	for (unsigned i = 0; i < cl->nfields; i++) /* the fields it reads (lang/record.c) */
 		if ((f = probe_field_find(def, cl->fields[i]))) {
-			used[f - def->fields] = true;
-			st->timed |= f->src == FIELD_LATENCY;
+			timed |= f->src == FIELD_LATENCY;
+			fields |= cg_field_at_start(f);
 		}
-	for (unsigned i = 0; i < def->nfields; i++) {
-		if (!used[i] || !cg_field_at_start(&def->fields[i]))
-			continue;
-		st->off[i] = off;
-		off += layout_type_size(def->fields[i].type);
-	}
-	if (!st->timed && off == 8)
+	*is_new = false;
+	if (!timed && !fields && !def->saved)
 		return NULL;
-	st->size = off;
-	st->map = cg_map_global(g, name, LAYOUT_MAP_HASH, g->obj->map_size,
-				cg_di_array(g, g->di_u64, 64, 2), cg_di_array(g, g->di_u64, 64, st->size / 8));
+	for (st = g->starts; st && st->at != def->attach; st = st->next)
+		;
+	if (!st) {
+		st = arena_alloc(&g->c->arena, sizeof(*st));
+		st->at = def->attach;
+		st->def = def;
+		st->used = arena_alloc(&g->c->arena, def->nfields + 1);
+		st->off = arena_alloc(&g->c->arena, (def->nfields + 1) * sizeof(uint32_t));
+		st->map_prog = -1;
+		snprintf(st->name, sizeof(st->name), "%s", name);
+		st->next = g->starts;
+		g->starts = st;
+		*is_new = true;
+	}
+	st->timed |= timed;
+	for (unsigned i = 0; i < cl->nfields; i++)
+		if ((f = probe_field_find(def, cl->fields[i])) && cg_field_at_start(f))
+			st->used[f - def->fields] = true;
 	return st;
+}
+
+/* Where each record keeps its fields, once every clause has joined. */
+void cg_starts_layout(struct cg *g)
+{
+	for (struct cg_start *st = g->starts; st; st = st->next) {
+		uint32_t off = st->def->saved ? 16 : 8; /* the start time, the saved value */
+
+		for (unsigned i = 0; i < st->def->nfields; i++)
+			if (st->used[i]) {
+				st->off[i] = off;
+				off += layout_type_size(st->def->fields[i].type);
+			}
+		st->size = off;
+	}
+}
+
+/* The map of record st for the end program being emitted: made for its first clause there
+ * (or one made for a program that was then split, reused). */
+static LLVMValueRef cg_start_map(struct cg *g, struct cg_start *st)
+{
+	char name[32];
+
+	if (st->map_prog == g->prog_index)
+		return st->maps[st->nmaps - 1];
+	if (st->nmaps == st->nmade) {
+		LLVMValueRef *maps = arena_alloc(&g->c->arena, (st->nmade + 1) * sizeof(*maps));
+
+		if (st->nmade)
+			memcpy(maps, st->maps, st->nmade * sizeof(*maps));
+		st->maps = maps;
+		if (st->nmade)
+			snprintf(name, sizeof(name), "%s_%u", st->name, st->nmade);
+		else
+			snprintf(name, sizeof(name), "%s", st->name);
+		st->maps[st->nmade++] = cg_map_global(g, name, LAYOUT_MAP_HASH, g->obj->map_size,
+						      cg_di_array(g, g->di_u64, 64, 2),
+						      cg_di_array(g, g->di_u64, 64, st->size / 8));
+	}
+	st->map_prog = g->prog_index;
+	return st->maps[st->nmaps++];
+}
+
+/* The end program prog_index was not kept (it is split in two): its maps go back. */
+void cg_starts_abandon(struct cg *g, int prog_index)
+{
+	for (struct cg_start *st = g->starts; st; st = st->next)
+		if (st->map_prog == prog_index) {
+			st->nmaps--;
+			st->map_prog = -1;
+		}
 }
 
 /* The 16-byte key pairing start and end: the two pair_key fields of the event (both
@@ -70,13 +132,13 @@ static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, boo
 	return key;
 }
 
-/* The start half of (clause, probe) m, in its start program: the start time and the
- * saved fields go to its start map under the pair key. */
+/* The start half of a record (its one start unit m), in its start program: the start
+ * time and the saved fields go to each of its maps under the pair key. */
 void cg_start_segment(struct cg *g, const struct cg_prog *m)
 {
-	const struct probe_def *def = m->def;
-	const struct probe_attach *at = &def->attach[0];
 	const struct cg_start *st = m->start;
+	const struct probe_def *def = st->def;
+	const struct probe_attach *at = st->at;
 	LLVMValueRef key, val, args[4], ret;
 	LLVMBasicBlockRef full, done;
 
@@ -99,41 +161,51 @@ void cg_start_segment(struct cg *g, const struct cg_prog *m)
 		else
 			cg_store(g, v, val, st->off[i]);
 	}
-	args[0] = st->map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
-	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
-	full = cg_block(g, "start.full");
-	done = cg_block(g, "start.done");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);
-	cg_at(g, full);
-	cg_count_drop(g, LAYOUT_DROP_START(g->c->prog->nmaps));
-	LLVMBuildBr(g->b, done);
-	cg_at(g, done);
+	for (unsigned k = 0; k < st->nmaps; k++) {
+		args[0] = st->maps[k], args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
+		ret = cg_helper(g, H_MAP_UPDATE, args, 4);
+		full = cg_block(g, "start.full");
+		done = cg_block(g, "start.done");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);
+		cg_at(g, full);
+		cg_count_drop(g, LAYOUT_DROP_START(g->c->prog->nmaps));
+		LLVMBuildBr(g->b, done);
+		cg_at(g, done);
+	}
 }
 
-/* The end half: finds the start (none: nothing happens), latency = now - start; the
- * entry is deleted on the way out, or for a chain restamped with now for the next end
- * (a chain's at-start fields stay for its next end). */
-void cg_end_pairing(struct cg *g, const struct probe_attach *at)
+/* The end half of a clause on record g->start: the record is looked up by the first of its
+ * clauses in this program (none: the clause does nothing); latency = now - start. After
+ * the last of them (last), it is deleted, or for a chain restamped with now for the next
+ * end (a chain's at-start fields stay for it). */
+void cg_end_pairing(struct cg *g, const struct probe_attach *at, bool last)
 {
-	LLVMValueRef key = cg_pair_key(g, at, true, g->prog->probe->loc), v, args[2], now;
-	LLVMBasicBlockRef have = cg_block(g, "pair.have"), del = cg_block(g, "pair.delete");
-	LLVMBasicBlockRef ret = g->ret_bb;
+	struct cg_start *st = g->start;
+	LLVMValueRef map = cg_start_map(g, st), args[2], v;
+	LLVMBasicBlockRef have = cg_block(g, "pair.have"), next = g->ret_bb, fin;
 
-	v = cg_lookup(g, g->start->map, key);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), ret,
+	if (st->gen != g->fn_gen) {
+		st->gen = g->fn_gen;
+		st->key = cg_pair_key(g, at, true, g->prog->probe->loc);
+		st->val = cg_lookup(g, map, st->key);
+	}
+	v = st->val;
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), ""), next,
 			have);
-	cg_at(g, del);
-	args[0] = g->start->map, args[1] = key;
-	cg_helper(g, H_MAP_DELETE, args, 2);
-	LLVMBuildBr(g->b, ret);
+	if (last) {
+		fin = cg_block(g, "pair.done");
+		cg_at(g, fin);
+		if (!at->chain) {
+			args[0] = map, args[1] = st->key;
+			cg_helper(g, H_MAP_DELETE, args, 2);
+		} else if (st->timed) {
+			cg_store(g, cg_now(g), v, 0);
+		}
+		LLVMBuildBr(g->b, next);
+		g->ret_bb = fin;
+	}
 	cg_at(g, have);
 	g->start_val = v;
-	if (g->start->timed) {
-		now = cg_now(g);
-		g->latency = LLVMBuildSub(g->b, now, cg_load(g, g->i64, v, 0), "latency");
-		if (at->chain)
-			cg_store(g, now, v, 0);
-	}
-	if (!at->chain)
-		g->ret_bb = del;
+	if (st->timed)
+		g->latency = LLVMBuildSub(g->b, cg_now(g), cg_load(g, g->i64, v, 0), "latency");
 }

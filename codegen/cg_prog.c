@@ -17,6 +17,7 @@ void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *sectio
 
 	g->prog = p;
 	g->fn = LLVMAddFunction(g->mod, p->name, ft);
+	g->fn_gen++;
 	LLVMSetSection(g->fn, section);
 	LLVMSetLinkage(g->fn, LLVMExternalLinkage);
 	g->ctxarg = LLVMGetParam(g->fn, 0);
@@ -103,8 +104,9 @@ static void cg_member(struct cg *g, const struct cg_prog *m)
 }
 
 /* One clause's part of a program, after the prologue: pairing, guard, locals, predicate,
- * body; it ends by branching to g->ret_bb. For a start program, the start record. */
-static void cg_segment(struct cg *g, const struct cg_prog *m)
+ * body; it ends by branching to g->ret_bb. For a start program, the start record. last:
+ * no later clause of the program pairs with the same start record. */
+static void cg_segment(struct cg *g, const struct cg_prog *m, bool last)
 {
 	const struct clause *cl = m->clause;
 	LLVMBasicBlockRef body;
@@ -116,7 +118,7 @@ static void cg_segment(struct cg *g, const struct cg_prog *m)
 		return;
 	}
 	if (g->start)
-		cg_end_pairing(g, &m->def->attach[0]);
+		cg_end_pairing(g, &m->def->attach[0], last);
 	if (m->def && m->def->guard) { /* this attach point counts only some of its events */
 		LLVMBasicBlockRef go = cg_block(g, "guard.ok");
 		LLVMValueRef v = cg_read(g, type_int(), cl->loc, "guard", m->def->guard);
@@ -173,13 +175,16 @@ static void cg_prog_body(struct cg *g, struct cg_prog *p)
 		g->now = cg_helper0(g, H_KTIME_GET_NS);
 	}
 	if (!p->nmembers) {
-		cg_segment(g, p);
+		cg_segment(g, p, true);
 	} else {
 		ret = g->exit_bb = g->ret_bb;
 		for (unsigned i = 0; i < p->nmembers; i++) {
 			LLVMBasicBlockRef next = g->ret_bb = cg_block(g, "next.clause");
+			bool last = true;
 
-			cg_segment(g, &p->members[i]); /* (a pairing may move g->ret_bb: deletes, then next) */
+			for (unsigned j = i + 1; j < p->nmembers && last; j++)
+				last = !p->members[i].start || p->members[j].start != p->members[i].start;
+			cg_segment(g, &p->members[i], last); /* (a pairing may move g->ret_bb: deletes, then next) */
 			cg_at(g, next);
 		}
 		LLVMBuildBr(g->b, ret);
@@ -230,10 +235,12 @@ static bool cg_emit(struct cg *g, struct cg_prog *p)
 {
 	int errors = g->errors;
 
+	g->prog_index = (int)(p - g->obj->progs);
 	g->scratch_mode = false;
 	cg_prog_body(g, p);
 	if (p->nmembers && g->errors == errors && cg_maps_used(g->fn, CG_MAPS_MAX) > CG_MAPS_MAX) {
 		LLVMDeleteFunction(g->fn);
+		cg_starts_abandon(g, g->prog_index);
 		return false;
 	}
 	if (g->stack_used <= CG_STACK_BUDGET || g->errors != errors)
@@ -251,6 +258,7 @@ static bool cg_emit(struct cg *g, struct cg_prog *p)
 	}
 	if (g->scratch_used > CG_SCRATCH_MAX && g->errors == errors && p->nmembers) {
 		LLVMDeleteFunction(g->fn);
+		cg_starts_abandon(g, g->prog_index);
 		return false;
 	}
 	if (g->scratch_used > g->scratch_size)
@@ -325,6 +333,7 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 	struct cg_prog *p = cg_unit_new(g, us, seq), *sp;
 	const struct probe_attach *at;
 	char name[24];
+	bool is_new;
 
 	p->clause = cl;
 	p->probe = pr;
@@ -364,8 +373,8 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 	p->attach = at->end_kind;
 	p->target = at->end_target;
 	snprintf(name, sizeof(name), "s%u_%u", cl->id, idx);
-	if (!(p->start = cg_start_new(g, resolved, cl, name)))
-		return;
+	if (!(p->start = cg_start_join(g, resolved, cl, name, &is_new)) || !is_new)
+		return; /* (no start half, or the record's first clause has it) */
 	sp = cg_unit_new(g, us, seq);
 	*sp = us->u[us->n - 2]; /* (the array may have moved: p is stale) */
 	sp->is_start = true;
@@ -459,8 +468,10 @@ static void cg_fuse(struct cg *g, struct cg_units *us)
 		gr[ngroups++] = (struct cg_group){.first = i, .n = 1, .seq = us->seq[ix[i]], .is_start = u->is_start};
 	}
 	qsort(gr, ngroups, sizeof(*gr), cg_group_cmp);
-	for (unsigned i = 0; i < ngroups; i++)
-		cg_fused_prog(g, &cap, us, &ix[gr[i].first], gr[i].n, &nfused);
+	for (int start = 0; start < 2; start++) /* start halves last: they write every map of their record */
+		for (unsigned i = 0; i < ngroups; i++)
+			if (gr[i].is_start == start)
+				cg_fused_prog(g, &cap, us, &ix[gr[i].first], gr[i].n, &nfused);
 }
 
 /* A field the script reads that this kernel cannot give (issue #16's message): where it
@@ -504,6 +515,7 @@ void cg_programs(struct cg *g)
 				cg_error(g, pr->loc, "probe cannot be used on this kernel", d || !pr->def ? pr->name : err);
 		}
 	}
+	cg_starts_layout(g);
 	cg_fuse(g, &us);
 	if (g->obj->nprogs > PROBE_TRACEPOINT_MAX_PROGS) { /* built-in probes too: sema saw raw ones */
 		const char **targets = arena_alloc(&g->c->arena, g->obj->nprogs * sizeof(*targets));

@@ -124,18 +124,21 @@ expect 0 '^define .*@f63\(' -- -d ir "$tmp/tp4096.nfsq"
 python3 -c "print('tracepoint:syscalls:sys_enter_getppid { @a = count(); }\n' * 4097)" > "$tmp/tp4097.nfsq"
 expect 1 '^/.*/tp4097\.nfsq:4097:1: error: too many programs on tracepoint syscalls:sys_enter_getppid: the kernel attaches at most 64 BPF programs to one tracepoint, nfsq puts up to 64 clauses in each \(fewer when they use many maps\), and this clause.s is one more; put fewer clauses on this probe, or merge them$' -- "$tmp/tp4097.nfsq"
 
-# a program reads the clock once per event, whatever its clauses do with latency, and a
-# clause that needs nothing from the start of a pair (no latency, no field read there)
-# runs on the end event alone (#18: the lab's clock, HPET, was half of nfshealth's BPF
-# time). -d bpf, per program: its section and its calls of bpf_ktime_get_ns (helper 5).
-clock_reads() {
-	"$nfsq" -d bpf -e "$1" 2>&1 | awk '/^[a-z].*:$/ { if (s != "") print s, n; s = $1; n = 0 } /call 5$/ { n++ } END { print s, n }' | sort | tr '\n' ' '
+# a program reads the clock once per event, whatever its clauses do with latency; a clause
+# that needs nothing from the start of a pair (no latency, no field read there) runs on the
+# end event alone; the clauses that do share one start record (one map update at the
+# start, one delete at the end). #18: the lab's clock, HPET, was half of nfshealth's BPF
+# time. -d bpf, per program: its section, calls of bpf_ktime_get_ns (helper 5), of
+# map_update_elem (2) in a start program, of map_delete_elem (3).
+pair_calls() {
+	"$nfsq" -d bpf -e "$1" 2>&1 | awk '/^[a-z].*:$/ { if (s != "") print s, c, u, d; s = $1; c = u = d = 0 }
+		/call 5$/ { c++ } /call 2$/ && s ~ /enter/ { u++ } /call 3$/ { d++ } END { print s, c, u, d }' | sort | tr '\n' ' '
 }
-for c in 'test.getppid { @c = count(); }|tracepoint/syscalls/sys_exit_getppid: 0 ' \
-	'test.getppid { @a = sum(latency); @b = hist(latency); } test.getppid { @c = count(); } test.getppid /latency > 0/ { @d = count(); }|tracepoint/syscalls/sys_enter_getppid: 1 tracepoint/syscalls/sys_exit_getppid: 1 '; do
-	got=$(clock_reads "${c%%|*}") n=$((n + 1))
+for c in 'test.getppid { @c = count(); }|tracepoint/syscalls/sys_exit_getppid: 0 0 0 ' \
+	'test.getppid { @a = sum(latency); @b = hist(latency); } test.getppid { @c = count(); } test.getppid /latency > 0/ { @d = count(); }|tracepoint/syscalls/sys_enter_getppid: 1 1 0 tracepoint/syscalls/sys_exit_getppid: 1 0 1 '; do
+	got=$(pair_calls "${c%%|*}") n=$((n + 1))
 	if [[ $got != "${c#*|}" ]]; then
-		echo "FAIL: clock reads per program of ${c%%|*}: $got (want ${c#*|})"
+		echo "FAIL: clock reads, start updates, deletes per program of ${c%%|*}: $got (want ${c#*|})"
 		fails=$((fails + 1))
 	fi
 done
