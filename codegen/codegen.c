@@ -117,6 +117,7 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	char *err = NULL;
 	struct timespec t0;
 	int ret = -1;
+	bool cache;
 
 	memset(&g, 0, sizeof(g));
 	memset(obj, 0, sizeof(*obj));
@@ -156,13 +157,14 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	cg_debug_types(&g);
 	cg_license(&g);
 	cg_maps(&g);
-	if (o->cache_dir && cg_cache_dir_ok(o->cache_dir))
+	cache = o->cache_dir && cg_cache_dir_ok(o->cache_dir);
+	if (cache)
 		probe_avail_cache(o->cache_dir);
 	cg_programs(&g);
 	LLVMDIBuilderFinalize(g.dib);
 	if (g.errors)
 		goto cleanup;
-	if (o->cache_dir && !o->want_ir && cg_cache_dir_ok(o->cache_dir)) {
+	if (cache && !o->want_ir) {
 		cg_cache_key(&g, key, sizeof(key));
 		if (!cg_cache_load(o->cache_dir, key, obj)) {
 			obj->cached = true;
@@ -220,17 +222,6 @@ static void cg_object_free(struct cg_object *obj)
 	obj->ir = NULL;
 }
 
-/* Whether label ("a or b or c") names probe. */
-static bool cg_probe_named(const char *label, const char *probe)
-{
-	size_t n = strlen(probe);
-
-	for (const char *s = label; s; s = strstr(s, " or "), s = s ? s + 4 : NULL)
-		if (!strncmp(s, probe, n) && (!s[n] || s[n] == ' '))
-			return true;
-	return false;
-}
-
 /* The contract's view of a built object: the programs without their syntax. */
 static int cg_export(struct compilation *c, struct cg_object *in, struct ct_object *obj)
 {
@@ -246,9 +237,14 @@ static int cg_export(struct compilation *c, struct cg_object *in, struct ct_obje
 		q->interval_ns = p->interval_ns;
 		q->probe = p->probe ? p->probe->name : NULL;
 		q->nprobes = p->nmembers ? p->nmembers : 1;
-		for (unsigned k = 1; k < p->nmembers; k++) /* "a or b": each probe of a fused program once */
-			if (!cg_probe_named(q->probe, p->members[k].probe->name))
+		for (unsigned k = 1; k < p->nmembers; k++) { /* "a or b": each probe of a fused program once */
+			unsigned j = 0;
+
+			while (j < k && strcmp(p->members[j].probe->name, p->members[k].probe->name))
+				j++;
+			if (j == k)
 				q->probe = arena_printf(&c->arena, "%s or %s", q->probe, p->members[k].probe->name);
+		}
 		q->def = p->def;
 		q->is_start = p->is_start;
 	}

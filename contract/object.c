@@ -19,6 +19,11 @@ const char *agg_name(enum agg_kind k)
 	return names[k];
 }
 
+const char *ct_prog_label(const struct ct_prog *p)
+{
+	return p->probe ? p->probe : p->target;
+}
+
 void ct_object_free(struct ct_object *obj)
 {
 	free(obj->elf);

@@ -104,6 +104,9 @@ struct ct_object {
 	const struct src *src; /* the script, for messages that point into it */
 };
 void ct_object_free(struct ct_object *obj); /* the malloc'd parts */
+/* What a program is called in messages and metrics: its probe as the script names it, or
+ * its attach target. */
+const char *ct_prog_label(const struct ct_prog *p);
 
 /* 0 when every call in the program is to a read-only helper nfsq allows (safety.c);
  * else -1 and why says which instruction calls what. */

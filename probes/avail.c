@@ -2,6 +2,7 @@
  * of attach point, attach.c, and the probes made of them). */
 #define _GNU_SOURCE /* memrchr */
 #include "probe.h"
+#include "../base/hash.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -67,27 +68,25 @@ void probe_avail_cache(const char *dir)
 	avail_cache_dir = dir;
 }
 
-static uint64_t avail_hash(uint64_t h, const char *s, size_t n)
+/* The hash of this boot and set of modules (read once: 0 when they cannot be read). */
+static uint64_t avail_boot_hash(void)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h;
-}
-
-/* The cache file of list `name` for this boot and set of modules, or false. */
-static bool avail_cache_path(const char *name, char *path, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
+	static uint64_t h;
+	static bool done;
 	char line[512], *w[6];
 	FILE *f;
 
-	if (!avail_cache_dir || !(f = fopen("/proc/sys/kernel/random/boot_id", "r")))
-		return false;
+	if (done)
+		return h;
+	done = true;
+	if (!(f = fopen("/proc/sys/kernel/random/boot_id", "r")))
+		return h = 0;
+	h = HASH_INIT;
 	if (fgets(line, sizeof(line), f))
-		h = avail_hash(h, line, strlen(line));
+		h = hash_bytes(h, line, strlen(line));
 	fclose(f);
 	if (!(f = fopen("/proc/modules", "r")))
-		return false;
+		return h = 0;
 	while (fgets(line, sizeof(line), f)) { /* name size uses deps state address */
 		char *save = NULL;
 		unsigned n = 0;
@@ -96,10 +95,20 @@ static bool avail_cache_path(const char *name, char *path, size_t len)
 			w[n++] = t;
 		for (unsigned i = 0; i < n; i++)
 			if (i != 2 && i != 3)
-				h = avail_hash(avail_hash(h, w[i], strlen(w[i])), " ", 1);
-		h = avail_hash(h, "\n", 1);
+				h = hash_bytes(hash_bytes(h, w[i], strlen(w[i])), " ", 1);
+		h = hash_bytes(h, "\n", 1);
 	}
 	fclose(f);
+	return h;
+}
+
+/* The cache file of list `name` for this boot and set of modules, or false. */
+static bool avail_cache_path(const char *name, char *path, size_t len)
+{
+	uint64_t h = avail_cache_dir ? avail_boot_hash() : 0;
+
+	if (!h)
+		return false;
 	snprintf(path, len, "%s/avail-%s-%016llx", avail_cache_dir, name, (unsigned long long)h);
 	return true;
 }
@@ -124,7 +133,7 @@ static bool avail_cache_load(struct avail_set *s, const char *path)
 	tail = len ? memrchr(s->buf, '#', len) : NULL;
 	if (!tail || (tail != s->buf && tail[-1] != '\n') ||
 	    sscanf(tail, "#nfsq-avail %zu %llx", &count, &hash) != 2 ||
-	    avail_hash(0xcbf29ce484222325ull, s->buf, (size_t)(tail - s->buf)) != hash)
+	    hash_bytes(HASH_INIT, s->buf, (size_t)(tail - s->buf)) != hash)
 		goto bad;
 	*tail = '\0';
 	if (!(s->names = calloc(count + 1, sizeof(char *))))
@@ -152,7 +161,7 @@ bad:
 static void avail_cache_store(const struct avail_set *s, const char *path)
 {
 	char tmp[4200];
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = HASH_INIT;
 	FILE *f;
 	int fd;
 	bool ok = true;
@@ -170,7 +179,7 @@ static void avail_cache_store(const struct avail_set *s, const char *path)
 		size_t l = strlen(s->names[i]);
 
 		ok = fwrite(s->names[i], 1, l, f) == l && putc('\n', f) != EOF;
-		h = avail_hash(avail_hash(h, s->names[i], l), "\n", 1);
+		h = hash_bytes(hash_bytes(h, s->names[i], l), "\n", 1);
 	}
 	ok = ok && fprintf(f, "#nfsq-avail %zu %llx\n", s->n, (unsigned long long)h) > 0;
 	ok = !fclose(f) && ok;

@@ -4,6 +4,7 @@
  * the catalogue declares, built as BTF on top of vmlinux's so that recipes read the
  * core kernel's structs (kiocb, file, dentry, inode) exactly as they do elsewhere. */
 #include "kbtf.h"
+#include "../base/hash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,10 +40,7 @@ static size_t kbtf_index_mask;
 
 static size_t kbtf_hash(const char *s)
 {
-	size_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (size_t)hash_bytes(HASH_INIT, s, strlen(s));
 }
 
 static void kbtf_index_build(void)

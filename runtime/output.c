@@ -526,7 +526,7 @@ static unsigned rt_missed_by_probe(struct rt *r, const char **names, uint64_t *m
 
 	for (unsigned i = 0; i < r->obj->nprogs; i++) {
 		const struct ct_prog *p = &r->obj->progs[i];
-		const char *name = p->probe ? p->probe : p->target;
+		const char *name = ct_prog_label(p);
 		uint64_t m = p->kind == CT_PROG_ATTACH ? rt_snap_missed(r, i) : 0;
 		unsigned k = 0;
 

@@ -723,7 +723,7 @@ static void prom_render_self(struct prom *p, struct rt_buf *b, const unsigned *e
 		  "counter");
 	for (unsigned i = 0; i < p->r->obj->nprogs; i++) {
 		const struct ct_prog *pr = &p->r->obj->progs[i];
-		const char *name = pr->probe ? pr->probe : pr->target;
+		const char *name = ct_prog_label(pr);
 
 		if (pr->kind != CT_PROG_ATTACH || !name)
 			continue;

@@ -389,7 +389,7 @@ static bool rt_can_bpf(void)
 static int rt_attach_error(const struct ct_prog *p, int err)
 {
 	const struct attach_ops *at = attach_ops(p->attach);
-	const char *what = p->probe ? p->probe : p->target;
+	const char *what = ct_prog_label(p);
 
 	for (const int *e = at->missing; *e; e++)
 		if (err == *e) {
