@@ -22,7 +22,7 @@
  * printers the same logical key as for a hash map (u64 bucket at bucket_offset 0).
  * Likewise an integer AGG_NONE map without keys (`@n += 1`, `@last = x`) lives in a plain
  * array of one { s64 value; u64 set; } (LAYOUT_SCALAR_SET: 1 once written, 0 again
- * after delete): a counter bumped on every event costs no hash lookup. */
+ * when clear() zeroes it): a counter bumped on every event costs no hash lookup. */
 #ifndef NFSQ_LAYOUT_H
 #define NFSQ_LAYOUT_H
 
