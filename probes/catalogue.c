@@ -175,6 +175,21 @@ static const struct field_recipe nfs_atomic_create_old_rec[] = {
 	{"mount", MNT_FROM_INODE, true},
 	{"error", "ret:errno", false},
 };
+/* 5.11+ with --no-fentry: the same kprobe pair through BTF's prototype */
+static const struct field_recipe nfs_atomic_kp_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "saved(struct file)->f_inode->i_ino", false},
+	{"mount", MNT_FROM_INODE, true},
+	{"mount", MNT_FROM_INODE2, true},
+	{"error", "ret:errno", false},
+};
+static const struct field_recipe nfs_atomic_create_kp_rec[] = {
+	{"file", "arg(struct dentry)->d_name.name", true},
+	{"inode", "arg(struct inode)->i_ino", true},
+	{"mount", MNT_FROM_INODE, true},
+	{"mount", MNT_FROM_INODE2, true},
+	{"error", "ret:errno", false},
+};
 #define P_ATOMIC_OPEN "int (struct inode *, struct dentry *, struct file *, unsigned int, umode_t)"
 #define KOLDSAVE(fn, rec, grp, decl, save, grd)                                                            \
 	{                                                                                                  \
@@ -182,6 +197,7 @@ static const struct field_recipe nfs_atomic_create_old_rec[] = {
 		.recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp, .proto = decl, .saved = save,    \
 		.guard = grd                                                                               \
 	}
+#define KSAVE(fn, rec, grp, save, grd) KOLDSAVE(fn, rec, grp, NULL, save, grd)
 /* opened, or failed (an open that fails there fails) */
 #define ATOMIC_OPENED "ret == 0 ? arg(struct file)->f_op : 1"
 /* with O_CREAT (bit 6 of open_flags): an OPEN that creates the file unless it exists
@@ -197,6 +213,7 @@ static const struct probe_attach nfs_open_at[] = {
 	KPAIRG("nfs_file_open", nfs_file_rec, 1),
 	KOLDG("nfs_file_open", nfs_file_rec, 1, P_FILE_OP),
 	FGUARD("nfs_atomic_open", nfs_atomic_rec, ATOMIC_OPENED, 2),
+	KSAVE("nfs_atomic_open", nfs_atomic_kp_rec, 2, "arg(struct file)", "ret == 0 ? saved(struct file)->f_op : 1"),
 	KOLDSAVE("nfs_atomic_open", nfs_atomic_old_rec, 2, P_ATOMIC_OPEN, "arg(struct file)",
 		 "ret == 0 ? saved(struct file)->f_op : 1"),
 };
@@ -212,6 +229,7 @@ static const struct probe_attach nfs_create_at[] = {
 	KPAIRG("nfs_create", nfs_dir_rec, 0),
 	KOLDG("nfs_create", nfs_dir_rec, 0, "int (struct inode *, struct dentry *, umode_t, bool)"),
 	FGUARD("nfs_atomic_open", nfs_atomic_create_rec, ATOMIC_CREATED, 1),
+	KSAVE("nfs_atomic_open", nfs_atomic_create_kp_rec, 1, ATOMIC_CREATED, "saved"),
 	KOLDSAVE("nfs_atomic_open", nfs_atomic_create_old_rec, 1, P_ATOMIC_OPEN, ATOMIC_CREATED, "saved"),
 };
 static const struct probe_attach nfs_remove_at[] = {KPAIR("nfs_unlink", nfs_dentry_rec), KOLD("nfs_unlink", nfs_dentry_rec, "int (struct inode *, struct dentry *)")};
@@ -618,7 +636,7 @@ static const struct probe_def probes[] = {
 	      "writeback (nfs.rpc_write), unless the file is opened O_SYNC or the cache is full."),
 	{.name = "nfs.open", .layer = LAYER_NFS, .module = "nfs", .summary = "open(2) of an NFS file", .doc = "Opening a file on NFS: nfs_file_open for NFSv2/3 files; on NFSv4, nfs4_file_open "
 													      "for names in the client's cache and nfs_atomic_open (the open done during the "
-													      "lookup, with an OPEN RPC; fexit only) for the others and for creates. All are "
+													      "lookup, with an OPEN RPC) for the others and for creates. All are "
 													      "attached. Close-to-open consistency revalidates attributes.",
 	 .fields = nfs_op_fields,
 	 .nfields = ARRAY_LEN(nfs_op_fields),
@@ -653,7 +671,7 @@ static const struct probe_def probes[] = {
 	{.name = "nfs.create", .layer = LAYER_NFS, .module = "nfs", .summary = "file creation", .doc = "File creation requests: on NFSv2/3 a CREATE RPC (nfs_do_create, or nfs_create "
 												       "before Linux 6.4); on NFSv4 an open with O_CREAT of a name not in the client's "
 												       "cache, an OPEN that creates the file unless the server has it (nfs_atomic_open; "
-												       "fexit only). inode is the directory's.",
+												       "seen at its return). inode is the directory's.",
 	 .fields = nfs_op_fields,
 	 .nfields = ARRAY_LEN(nfs_op_fields),
 	 .attach = nfs_create_at,

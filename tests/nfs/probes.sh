@@ -243,4 +243,15 @@ expect "nfs.write with --no-fentry (kprobe pair) 10 x 64 KiB" '@b[k.dat]: 655360
 	'      kprobe:nfs_file_write .. kretprobe:nfs_file_write   <- used here'
 rm -rf $d
 
+# ... and NFSv4's atomic open (nfs_atomic_open: creates, opens of uncached names), which
+# the kprobe pair sees through a pointer kept from the entry (--no-fentry on 5.11+ had no
+# alternative for it and refused nfs.open and nfs.create)
+d=/mnt/nfs4/nofentry; mkdir -p $d
+timeout -k 5 120 "$nfsq" -q --no-fentry -e 'nfs.create { @c[file] = count(); @ce[error] = count(); }' -c "wl create $d/c 3" > "$out" 2>&1
+wl dropcaches
+timeout -k 5 120 "$nfsq" -q --no-fentry -e 'nfs.open { @o[file] = count(); @oe[error] = count(); }' -c "bash -c 'cat $d/c/f1 $d/c/f2 > /dev/null'" >> "$out" 2>&1
+expect "v4 nfs.create x3 and nfs.open of 2 uncached names with --no-fentry (kprobe pair)" \
+	'@c[f0]: 1' '@c[f2]: 1' '@ce[0]: 3' '@o[f1]: 1' '@o[f2]: 1' '@oe[0]: 2'
+rm -rf $d
+
 finish
