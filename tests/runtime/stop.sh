@@ -90,8 +90,14 @@ python3 -c "print('BEGIN { @a = count(); }\n' * 3000)" >"$tmp/big.nfsq"
 	exec env NFSQ_NO_CACHE=1 "${timed_env[@]:1}" "$nfsq" -q "$tmp/big.nfsq" >/dev/null 2>"$tmp/err"
 ) &
 pid=$!
-for ((i = 0; i < 1000; i++)); do # until it is nfsq, not the subshell
-	read -r c 2>/dev/null </proc/$pid/comm; [[ $c == nfsq ]] && break; nap 0.002
+# until it is nfsq, not the subshell, and nfsq has taken SIGINT back from "ignored" (main's
+# first step; before it a SIGINT is discarded by the kernel, as for any program started so:
+# under sanitizers on a loaded machine that window lasts long enough to be hit)
+for ((i = 0; i < 5000; i++)); do
+	read -r c 2>/dev/null </proc/$pid/comm
+	ign=$(awk '$1 == "SigIgn:" { print $2 }' /proc/$pid/status 2>/dev/null)
+	[[ $c == nfsq && -n $ign ]] && ((!(0x$ign & 2))) && break
+	nap 0.002
 done
 attached=no
 for f in /proc/$pid/fdinfo/*; do grep -q '^sigmask:' "$f" 2>/dev/null && attached=yes; done
