@@ -82,11 +82,14 @@ int driver_run(struct compilation *c, enum dump_kind dump, const struct run_opti
 		if (cg_disasm(obj.elf, obj.elf_size, o->out))
 			goto cleanup;
 	} else {
+		if (o->verbose && info.cached)
+			fprintf(stderr, "nfsq: object %zu bytes from the cache in %.2f ms\n",
+				obj.elf_size, info.ms_ir);
+		else if (o->verbose)
+			fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes\n",
+				info.ms_ir, info.ms_opt, info.ms_emit, obj.elf_size);
 		if (o->verbose)
-			fprintf(stderr, "nfsq: IR %.2f ms, passes %.2f ms, BPF %.2f ms, object %zu bytes%s\n"
-					"nfsq: %.2f ms: compiled\n",
-				info.ms_ir, info.ms_opt, info.ms_emit,
-				obj.elf_size, info.cached ? " (from the cache)" : "", driver_ms(&t0));
+			fprintf(stderr, "nfsq: %.2f ms: compiled\n", driver_ms(&t0));
 		ret = run_object(&obj, o);
 		goto cleanup;
 	}

@@ -136,6 +136,8 @@ void cg_map_describe(struct cg *g, LLVMValueRef gv, const char *name, uint32_t t
 LLVMValueRef cg_map_global(struct cg *g, const char *name, uint32_t type, uint32_t max,
 			   LLVMMetadataRef key, LLVMMetadataRef value);
 void cg_maps(struct cg *g);
+/* obj's map layouts, from the checked program (also for an object from the cache). */
+void cg_map_layouts(struct compilation *c, struct cg_object *obj);
 LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null);
 LLVMValueRef cg_cfg_load(struct cg *g, uint32_t off);
 void cg_exit_check(struct cg *g);
@@ -183,8 +185,12 @@ extern const char cg_cache_version[];
 
 /* cg_cache.c: the object cache */
 bool cg_cache_dir_ok(const char *dir);
-void cg_cache_key(const struct cg *g, char *key, size_t len);
-int cg_cache_load(const char *dir, const char *key, struct cg_object *obj);
+/* The key of c compiled with o into key; false when there can be none (cg_cache.c). */
+bool cg_cache_key(const struct compilation *c, const struct cg_options *o, uint32_t map_size,
+		  char *key, size_t len);
+/* obj's ELF and ct_progs (in a) from the entry of key; 0, or -1 when there is no whole one. */
+int cg_cache_load(const char *dir, const char *key, struct arena *a, struct cg_object *obj);
+/* Keeps obj's ELF and ct_progs under key (nothing when that fails). */
 void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj);
 
 #endif

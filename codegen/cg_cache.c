@@ -1,35 +1,58 @@
-/* cg_cache.c - the object cache: BPF objects kept on disk under a hash of their IR. */
+/* cg_cache.c - the object cache: BPF objects and what the runtime needs of them, kept on
+ * disk under a hash of everything they are made from. */
+#define _GNU_SOURCE
 #include "cg.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the object cache ----
- * The object is a function of the LLVM module (code, maps, BTF, line info), LLVM's
- * version and nfsq's pipeline, and nothing of the run is compiled in (see cg_cfg_load).
- * So objects are kept in cache_dir under a 128-bit hash of the unoptimised IR: a repeated
- * script skips the passes and the BPF back end (about 3 ms of a 5 ms start). The directory
- * must belong to the user and be writable by nobody else, or the cache is not used.
- * Each file is the ELF object followed by a trailer with its size and hash: a truncated
- * or damaged file (a full disk, a crash) is not loaded but compiled again and rewritten. */
+ * A compiled object is a function of: the script (its text, name and arguments), the
+ * options that reach the compiler, nfsq's own build, LLVM's version, and the kernel facts
+ * probe resolution reads (BTF, tracefs formats and lists), which are fixed for a boot and
+ * set of modules (probe_boot_hash). Nothing of the run is compiled in (see cg_cfg_load).
+ * So objects are kept in cache_dir under a 128-bit hash of those: a repeated script skips
+ * probe resolution, IR, the passes and the BPF back end, and never sets LLVM up (in the TCG
+ * lab 0.1-0.6 s of a cached start). nfsq's build is named by its GNU build id (any change
+ * to its code changes it); a process without one, or a kernel whose boot id cannot be read,
+ * gets no cache. The first run after a boot, or after a module comes or goes, compiles
+ * again. The directory must belong to the user and be writable by nobody else, or the
+ * cache is not used.
+ * Each file is the ELF object, then the programs' table (struct ct_prog: what the runtime
+ * needs besides the ELF; maps and printfs come from the checked script), then a trailer
+ * with their sizes and hash: a truncated or damaged file (a full disk, a crash) is not
+ * loaded but compiled again and rewritten. */
 #define CG_CACHE_MAX (16u << 20)
-#define CG_CACHE_MAGIC "nfsqobj2"
+#define CG_CACHE_MAGIC "nfsqobj3"
 
 struct cg_cache_trailer {
-	uint64_t size;    /* of the object before the trailer */
-	uint64_t hash[2]; /* cg_hash of the object */
-	char magic[8];    /* CG_CACHE_MAGIC, without its NUL */
+	uint64_t size;      /* of the object before the table */
+	uint64_t meta_size; /* of the programs' table */
+	uint64_t hash[2];   /* cg_hash of both */
+	char magic[8];      /* CG_CACHE_MAGIC, without its NUL */
 };
 
-static void cg_hash(const char *s, size_t n, uint64_t h[2])
+/* One program in the table, followed by its target and probe strings (cg_cache_put_str). */
+struct cg_cache_prog {
+	char name[16];
+	uint32_t kind, attach, nprobes;
+	uint8_t builtin, is_start, pad[2];
+	int64_t interval_ns;
+};
+
+static void cg_hash(const void *p, size_t n, uint64_t h[2])
 {
+	const unsigned char *s = p;
+
 	for (size_t i = 0; i < n; i++) {
-		h[0] = (h[0] ^ (unsigned char)s[i]) * 0x100000001b3ull;
-		h[1] = (h[1] ^ (unsigned char)s[i]) * 0x100000001b3ull + (h[1] >> 29);
+		h[0] = (h[0] ^ s[i]) * 0x100000001b3ull;
+		h[1] = (h[1] ^ s[i]) * 0x100000001b3ull + (h[1] >> 29);
 	}
 }
 
@@ -42,38 +65,193 @@ bool cg_cache_dir_ok(const char *dir)
 	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
 }
 
-void cg_cache_key(const struct cg *g, char *key, size_t len)
-{
-	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
-	unsigned major = 0, minor = 0, patch = 0;
-	char salt[160];
-	char *ir = LLVMPrintModuleToString(g->mod);
+struct cg_key_hash {
+	uint64_t h[2];
+	bool build_id; /* nfsq's build id is in h */
+};
 
-	LLVMGetVersion(&major, &minor, &patch);
-	snprintf(salt, sizeof(salt), "%s llvm %u.%u.%u opt %d cg %d", cg_cache_version, major, minor,
-		 patch, g->o->opt_level, (int)cg_codegen_level());
-	cg_hash(salt, strlen(salt), h);
-	cg_hash(ir, strlen(ir), h);
-	LLVMDisposeMessage(ir);
-	snprintf(key, len, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+/* dl_iterate_phdr: the GNU build id of the first object, nfsq itself, into the hash. */
+static int cg_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct cg_key_hash *k = data;
+
+	(void)size;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const char *name = p + sizeof(*n), *desc = name + ((n->n_namesz + 3) & ~3u);
+
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+			    n->n_descsz) {
+				cg_hash(desc, n->n_descsz, k->h);
+				k->build_id = true;
+				return 1;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1; /* only the first */
 }
 
-static void cg_cache_trailer(const char *elf, size_t size, struct cg_cache_trailer *t)
+bool cg_cache_key(const struct compilation *c, const struct cg_options *o, uint32_t map_size,
+		  char *key, size_t len)
+{
+	struct cg_key_hash k = {{0xcbf29ce484222325ull, 0x84222325cbf29ce4ull}, false};
+	uint64_t *h = k.h, boot = probe_boot_hash();
+	unsigned major = 0, minor = 0, patch = 0;
+	char salt[256];
+
+	dl_iterate_phdr(cg_build_id, &k);
+	if (!k.build_id || !boot)
+		return false;
+	LLVMGetVersion(&major, &minor, &patch);
+	snprintf(salt, sizeof(salt),
+		 "%s llvm %u.%u.%u opt %d cg %d boot %016llx pid %d maps %u reject %u fentry %d cpid %d args %d",
+		 cg_cache_version, major, minor, patch, o->opt_level, (int)cg_codegen_level(),
+		 (unsigned long long)boot, o->filter_pid, map_size, o->test_reject_line, probe_fentry,
+		 c->have_cpid, c->argc);
+	cg_hash(salt, strlen(salt) + 1, h);
+	cg_hash(c->src.name, strlen(c->src.name) + 1, h);
+	cg_hash(&c->src.len, sizeof(c->src.len), h);
+	cg_hash(c->src.text, c->src.len, h);
+	for (int i = 0; i < c->argc; i++)
+		cg_hash(c->argv[i], strlen(c->argv[i]) + 1, h);
+	snprintf(key, len, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+	return true;
+}
+
+static void cg_cache_trailer(const char *buf, size_t size, size_t meta_size,
+			     struct cg_cache_trailer *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->size = size;
+	t->meta_size = meta_size;
 	t->hash[0] = 0xcbf29ce484222325ull;
 	t->hash[1] = 0x84222325cbf29ce4ull;
-	cg_hash(elf, size, t->hash);
+	cg_hash(buf, size + meta_size, t->hash);
 	memcpy(t->magic, CG_CACHE_MAGIC, sizeof(t->magic));
 }
 
-int cg_cache_load(const char *dir, const char *key, struct cg_object *obj)
+/* ---- the programs' table ---- */
+struct cg_cache_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void cg_cache_put(struct cg_cache_buf *b, const void *v, size_t n)
+{
+	if (b->len + n > b->cap && !b->oom) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap)))
+			b->oom = true;
+		else
+			b->p = p, b->cap = cap;
+	}
+	if (!b->oom) {
+		memcpy(b->p + b->len, v, n);
+		b->len += n;
+	}
+}
+
+/* A string as its length with the NUL (0: NULL), then its bytes. */
+static void cg_cache_put_str(struct cg_cache_buf *b, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) + 1 : 0;
+
+	cg_cache_put(b, &n, sizeof(n));
+	cg_cache_put(b, s, n);
+}
+
+static bool cg_cache_get(const char **p, const char *end, void *v, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(v, *p, n);
+	*p += n;
+	return true;
+}
+
+static bool cg_cache_get_str(struct arena *a, const char **p, const char *end, const char **s)
+{
+	uint32_t n;
+
+	if (!cg_cache_get(p, end, &n, sizeof(n)) || (size_t)(end - *p) < n ||
+	    (n && (*p)[n - 1] != '\0'))
+		return false;
+	*s = n ? arena_strdup(a, *p) : NULL;
+	*p += n;
+	return true;
+}
+
+/* The table of obj->ct_progs into b. */
+static void cg_cache_put_progs(struct cg_cache_buf *b, const struct cg_object *obj)
+{
+	uint32_t n = obj->nprogs;
+
+	cg_cache_put(b, &n, sizeof(n));
+	for (unsigned i = 0; i < obj->nprogs; i++) {
+		const struct ct_prog *q = &obj->ct_progs[i];
+		struct cg_cache_prog r = {.kind = q->kind, .attach = q->attach, .nprobes = q->nprobes,
+					  .builtin = q->builtin, .is_start = q->is_start,
+					  .interval_ns = q->interval_ns};
+
+		memcpy(r.name, q->name, sizeof(r.name));
+		cg_cache_put(b, &r, sizeof(r));
+		cg_cache_put_str(b, q->target);
+		cg_cache_put_str(b, q->probe);
+	}
+}
+
+/* obj->ct_progs from the table at p (strings in a); false if it is not whole. */
+static bool cg_cache_get_progs(struct arena *a, const char *p, const char *end, struct cg_object *obj)
+{
+	struct ct_prog *progs;
+	uint32_t n;
+
+	if (!cg_cache_get(&p, end, &n, sizeof(n)) || n > (size_t)(end - p) / sizeof(struct cg_cache_prog))
+		return false;
+	progs = arena_alloc(a, (n + 1) * sizeof(*progs));
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_prog *q = &progs[i];
+		struct cg_cache_prog r;
+
+		if (!cg_cache_get(&p, end, &r, sizeof(r)) || r.name[sizeof(r.name) - 1] ||
+		    !cg_cache_get_str(a, &p, end, &q->target) || !cg_cache_get_str(a, &p, end, &q->probe))
+			return false;
+		memcpy(q->name, r.name, sizeof(q->name));
+		q->kind = r.kind;
+		q->attach = r.attach;
+		q->nprobes = r.nprobes;
+		q->builtin = r.builtin;
+		q->is_start = r.is_start;
+		q->interval_ns = r.interval_ns;
+	}
+	if (p != end)
+		return false;
+	obj->ct_progs = progs;
+	obj->nprogs = n;
+	return true;
+}
+
+int cg_cache_load(const char *dir, const char *key, struct arena *a, struct cg_object *obj)
 {
 	char path[4096];
 	struct stat st;
 	struct cg_cache_trailer want, got;
 	size_t size;
+	char *buf = NULL;
 	int fd, ret = -1;
 
 	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
@@ -82,22 +260,23 @@ int cg_cache_load(const char *dir, const char *key, struct cg_object *obj)
 		return -1;
 	if (fstat(fd, &st) || st.st_uid != geteuid() || (st.st_mode & 022) ||
 	    st.st_size < 64 + (off_t)sizeof(got) || st.st_size > CG_CACHE_MAX ||
-	    !(obj->elf = malloc(st.st_size)))
+	    !(buf = malloc(st.st_size)))
 		goto cleanup;
 	size = (size_t)st.st_size - sizeof(got);
-	if (read(fd, obj->elf, st.st_size) != st.st_size || memcmp(obj->elf, "\177ELF", 4))
-		goto bad;
-	memcpy(&got, (char *)obj->elf + size, sizeof(got));
-	cg_cache_trailer(obj->elf, size, &want);
-	if (memcmp(&got, &want, sizeof(got)))
-		goto bad;
-	obj->elf_size = size;
+	if (read(fd, buf, st.st_size) != st.st_size || memcmp(buf, "\177ELF", 4))
+		goto cleanup;
+	memcpy(&got, buf + size, sizeof(got));
+	if (got.meta_size > size || got.size != size - got.meta_size)
+		goto cleanup;
+	cg_cache_trailer(buf, got.size, got.meta_size, &want);
+	if (memcmp(&got, &want, sizeof(got)) || !cg_cache_get_progs(a, buf + got.size, buf + size, obj))
+		goto cleanup;
+	obj->elf = buf; /* the table after the ELF stays in the allocation */
+	obj->elf_size = got.size;
+	buf = NULL;
 	ret = 0;
-	goto cleanup;
-bad:
-	free(obj->elf);
-	obj->elf = NULL;
 cleanup:
+	free(buf);
 	close(fd);
 	return ret;
 }
@@ -105,19 +284,26 @@ cleanup:
 void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj)
 {
 	char path[4096], tmp[4096];
+	struct cg_cache_buf b = {0};
 	struct cg_cache_trailer t;
 	int fd;
 	bool ok;
 
+	cg_cache_put(&b, obj->elf, obj->elf_size);
+	cg_cache_put_progs(&b, obj);
+	if (b.oom)
+		goto cleanup;
+	cg_cache_trailer(b.p, obj->elf_size, b.len - obj->elf_size, &t);
+	cg_cache_put(&b, &t, sizeof(t));
 	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, key, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	cg_cache_trailer(obj->elf, obj->elf_size, &t);
-	ok = write(fd, obj->elf, obj->elf_size) == (ssize_t)obj->elf_size &&
-		write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
+	if (b.oom || fd < 0)
+		goto cleanup;
+	ok = write(fd, b.p, b.len) == (ssize_t)b.len;
 	ok = !close(fd) && ok;
 	if (!ok || rename(tmp, path))
 		unlink(tmp);
+cleanup:
+	free(b.p);
 }

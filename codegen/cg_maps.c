@@ -110,18 +110,26 @@ static LLVMMetadataRef cg_di_value(struct cg *g, const struct map_layout *l)
 	return cg_di_struct(g, agg_name(l->info->agg), n * 8, m, n);
 }
 
+void cg_map_layouts(struct compilation *c, struct cg_object *obj)
+{
+	struct program *p = c->prog;
+
+	obj->nmaps = p->nmaps;
+	obj->maps = arena_alloc(&c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*obj->maps));
+	for (unsigned i = 0; i < p->nmaps; i++)
+		layout_map(&c->arena, p->maps[i], &obj->maps[i]);
+}
+
 void cg_maps(struct cg *g)
 {
 	struct program *p = g->c->prog;
 	struct cg_object *obj = g->obj;
 
-	obj->nmaps = p->nmaps;
-	obj->maps = arena_alloc(&g->c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*obj->maps));
+	cg_map_layouts(g->c, obj);
 	g->maps = arena_alloc(&g->c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*g->maps));
 	for (unsigned i = 0; i < p->nmaps; i++) {
 		struct map_layout *l = &obj->maps[i];
 
-		layout_map(&g->c->arena, p->maps[i], l);
 		g->maps[i] = cg_map_global(g, l->obj_name, l->map_type,
 					   l->array ? l->max_entries : obj->map_size,
 					   cg_di_key(g, l), cg_di_value(g, l));

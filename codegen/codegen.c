@@ -13,9 +13,9 @@
 #include <llvm-c/Transforms/InstCombine.h>
 #include <llvm-c/Transforms/Scalar.h>
 
-/* The salt of the object cache's keys (cg_cache.c): this file holds nfsq's pipeline (the
- * passes, the target machine), so its build time goes into the salt. */
-const char cg_cache_version[] = "nfsq-cg-2 " __DATE__ " " __TIME__;
+/* The salt of the object cache's keys (cg_cache.c), beside nfsq's build id: the layout of
+ * its entries. */
+const char cg_cache_version[] = "nfsq-cg-3";
 
 static double cg_ms_since(const struct timespec *t0)
 {
@@ -108,6 +108,34 @@ static void cg_optimize(struct cg *g)
 	LLVMDisposePassManager(fpm);
 }
 
+/* The runtime's view of the built programs (obj->ct_progs): the programs without their syntax. */
+static void cg_contract_progs(struct compilation *c, struct cg_object *obj)
+{
+	obj->ct_progs = arena_alloc(&c->arena, (obj->nprogs + 1) * sizeof(*obj->ct_progs));
+	for (unsigned i = 0; i < obj->nprogs; i++) {
+		const struct cg_prog *p = &obj->progs[i];
+		struct ct_prog *q = &obj->ct_progs[i];
+
+		memcpy(q->name, p->name, sizeof(q->name));
+		q->kind = p->kind;
+		q->attach = p->attach;
+		q->target = p->target;
+		q->interval_ns = p->interval_ns;
+		q->probe = p->probe ? p->probe->name : NULL;
+		q->nprobes = p->nmembers ? p->nmembers : 1;
+		for (unsigned k = 1; k < p->nmembers; k++) { /* "a or b": each probe of a fused program once */
+			unsigned j = 0;
+
+			while (j < k && strcmp(p->members[j].probe->name, p->members[k].probe->name))
+				j++;
+			if (j == k)
+				q->probe = arena_printf(&c->arena, "%s or %s", q->probe, p->members[k].probe->name);
+		}
+		q->builtin = p->def != NULL;
+		q->is_start = p->is_start;
+	}
+}
+
 static int cg_build(struct compilation *c, const struct cg_options *o, struct cg_object *obj)
 {
 	char key[40] = "";
@@ -117,7 +145,6 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	char *err = NULL;
 	struct timespec t0;
 	int ret = -1;
-	bool cache;
 
 	memset(&g, 0, sizeof(g));
 	memset(obj, 0, sizeof(*obj));
@@ -129,6 +156,17 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	if (!c->prog) {
 		diag_error_noloc(&c->diag, "internal error: no program to compile");
 		return -1;
+	}
+	/* from the cache: no LLVM, no probe resolution */
+	if (o->cache_dir && !o->want_ir && cg_cache_dir_ok(o->cache_dir)) {
+		probe_avail_cache(o->cache_dir);
+		if (cg_cache_key(c, o, obj->map_size, key, sizeof(key)) &&
+		    !cg_cache_load(o->cache_dir, key, &c->arena, obj)) {
+			cg_map_layouts(c, obj);
+			obj->cached = true;
+			obj->ms_ir = cg_ms_since(&t0);
+			return 0;
+		}
 	}
 	cg_target_init();
 	if (LLVMGetTargetFromTriple("bpfel", &target, &err)) {
@@ -157,22 +195,10 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	cg_debug_types(&g);
 	cg_license(&g);
 	cg_maps(&g);
-	cache = o->cache_dir && cg_cache_dir_ok(o->cache_dir);
-	if (cache)
-		probe_avail_cache(o->cache_dir);
 	cg_programs(&g);
 	LLVMDIBuilderFinalize(g.dib);
 	if (g.errors)
 		goto cleanup;
-	if (cache && !o->want_ir) {
-		cg_cache_key(&g, key, sizeof(key));
-		if (!cg_cache_load(o->cache_dir, key, obj)) {
-			obj->cached = true;
-			obj->ms_ir = cg_ms_since(&t0);
-			ret = 0;
-			goto cleanup;
-		}
-	}
 	if (LLVMVerifyModule(g.mod, LLVMReturnStatusAction, &err)) {
 		diag_error_noloc(&c->diag, "internal error: invalid LLVM IR: %s", err);
 		goto cleanup;
@@ -196,6 +222,7 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	}
 	memcpy(obj->elf, LLVMGetBufferStart(buf), obj->elf_size);
 	obj->ms_emit = cg_ms_since(&t0) - obj->ms_ir - obj->ms_opt;
+	cg_contract_progs(c, obj);
 	if (key[0])
 		cg_cache_store(o->cache_dir, key, obj);
 	ret = 0;
@@ -222,32 +249,10 @@ static void cg_object_free(struct cg_object *obj)
 	obj->ir = NULL;
 }
 
-/* The contract's view of a built object: the programs without their syntax. */
+/* The contract's view of a built object. */
 static int cg_export(struct compilation *c, struct cg_object *in, struct ct_object *obj)
 {
-	obj->progs = arena_alloc(&c->arena, (in->nprogs + 1) * sizeof(*obj->progs));
-	for (unsigned i = 0; i < in->nprogs; i++) {
-		const struct cg_prog *p = &in->progs[i];
-		struct ct_prog *q = &obj->progs[i];
-
-		memcpy(q->name, p->name, sizeof(q->name));
-		q->kind = p->kind;
-		q->attach = p->attach;
-		q->target = p->target;
-		q->interval_ns = p->interval_ns;
-		q->probe = p->probe ? p->probe->name : NULL;
-		q->nprobes = p->nmembers ? p->nmembers : 1;
-		for (unsigned k = 1; k < p->nmembers; k++) { /* "a or b": each probe of a fused program once */
-			unsigned j = 0;
-
-			while (j < k && strcmp(p->members[j].probe->name, p->members[k].probe->name))
-				j++;
-			if (j == k)
-				q->probe = arena_printf(&c->arena, "%s or %s", q->probe, p->members[k].probe->name);
-		}
-		q->def = p->def;
-		q->is_start = p->is_start;
-	}
+	obj->progs = in->ct_progs;
 	obj->nprogs = in->nprogs;
 	obj->elf = in->elf;
 	obj->elf_size = in->elf_size;

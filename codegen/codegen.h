@@ -43,8 +43,9 @@ struct cg_object {
 	void *elf; /* the BPF ELF object (malloc'd) */
 	size_t elf_size;
 	char *ir;              /* LLVM IR text when want_ir (malloc'd) */
-	struct cg_prog *progs; /* from the compilation's arena */
+	struct cg_prog *progs; /* from the compilation's arena (NULL when from the cache) */
 	unsigned nprogs;
+	struct ct_prog *ct_progs; /* the runtime's view of progs (arena) */
 	struct map_layout *maps; /* program maps, indexed by map_info.id (arena) */
 	unsigned nmaps;
 	uint32_t map_size;

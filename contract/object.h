@@ -85,7 +85,7 @@ struct ct_prog {
 	int64_t interval_ns;         /* INTERVAL */
 	const char *probe;           /* the probe as the script names it (NULL: none); fused: "a or b" */
 	unsigned nprobes;            /* the (clause, probe)s it runs: 1, or more when fused */
-	const struct probe_def *def; /* a built-in probe's definition, resolved for this kernel */
+	bool builtin;                /* a built-in (NFS) probe */
 	bool is_start;               /* start half of a start/end pair (no clause body) */
 };
 

@@ -4,6 +4,7 @@
 #include "probe.h"
 #include "../base/hash.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,7 @@ void probe_avail_cache(const char *dir)
 	avail_cache_dir = dir;
 }
 
-/* The hash of this boot and set of modules (read once: 0 when they cannot be read). */
-static uint64_t avail_boot_hash(void)
+uint64_t probe_boot_hash(void)
 {
 	static uint64_t h;
 	static bool done;
@@ -85,8 +85,8 @@ static uint64_t avail_boot_hash(void)
 	if (fgets(line, sizeof(line), f))
 		h = hash_bytes(h, line, strlen(line));
 	fclose(f);
-	if (!(f = fopen("/proc/modules", "r")))
-		return h = 0;
+	if (!(f = fopen("/proc/modules", "r"))) /* none: a kernel without modules, or unknown */
+		return h = errno == ENOENT ? hash_bytes(h, "no modules", 10) : 0;
 	while (fgets(line, sizeof(line), f)) { /* name size uses deps state address */
 		char *save = NULL;
 		unsigned n = 0;
@@ -105,7 +105,7 @@ static uint64_t avail_boot_hash(void)
 /* The cache file of list `name` for this boot and set of modules, or false. */
 static bool avail_cache_path(const char *name, char *path, size_t len)
 {
-	uint64_t h = avail_cache_dir ? avail_boot_hash() : 0;
+	uint64_t h = avail_cache_dir ? probe_boot_hash() : 0;
 
 	if (!h)
 		return false;

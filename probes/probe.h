@@ -273,6 +273,9 @@ bool probe_btf_func(const char *fn, unsigned *nargs);
 /* Keep the costly tracefs lists (traceable functions, events) in dir across runs, per boot
  * and set of modules (dir: the object cache's, owned by the user; NULL: read them each run). */
 void probe_avail_cache(const char *dir);
+/* A hash of this boot and set of modules, which fix everything nfsq reads of the kernel to
+ * resolve probes (BTF, tracefs formats and lists); read once; 0 when it cannot be read. */
+uint64_t probe_boot_hash(void);
 /* The id of kernel function fn in the kernel's BTF: in vmlinux's (*module NULL) or in an
  * NFS module's (*module its name); false when it has none. */
 bool probe_btf_func_id(const char *fn, const char **module, int *id);

@@ -759,7 +759,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	}
 	for (unsigned i = 0; i < obj->nprogs; i++)
 		if (obj->progs[i].kind == CT_PROG_ATTACH &&
-		    (obj->progs[i].attach == ATTACH_TRACEPOINT || obj->progs[i].def))
+		    (obj->progs[i].attach == ATTACH_TRACEPOINT || obj->progs[i].builtin))
 			need_tracefs = true;
 	if (need_tracefs) {
 		char err[256];
