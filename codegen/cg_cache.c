@@ -44,6 +44,7 @@ struct cg_cache_prog {
 	uint32_t kind, attach, nprobes;
 	uint8_t builtin, is_start, pad[2];
 	int64_t interval_ns;
+	int32_t btf_id, pad2;
 };
 
 static void cg_hash(const void *p, size_t n, uint64_t h[2])
@@ -205,12 +206,13 @@ static void cg_cache_put_progs(struct cg_cache_buf *b, const struct cg_object *o
 		const struct ct_prog *q = &obj->ct_progs[i];
 		struct cg_cache_prog r = {.kind = q->kind, .attach = q->attach, .nprobes = q->nprobes,
 					  .builtin = q->builtin, .is_start = q->is_start,
-					  .interval_ns = q->interval_ns};
+					  .interval_ns = q->interval_ns, .btf_id = q->btf_id};
 
 		memcpy(r.name, q->name, sizeof(r.name));
 		cg_cache_put(b, &r, sizeof(r));
 		cg_cache_put_str(b, q->target);
 		cg_cache_put_str(b, q->probe);
+		cg_cache_put_str(b, q->btf_module);
 	}
 }
 
@@ -228,7 +230,8 @@ static bool cg_cache_get_progs(struct arena *a, const char *p, const char *end, 
 		struct cg_cache_prog r;
 
 		if (!cg_cache_get(&p, end, &r, sizeof(r)) || r.name[sizeof(r.name) - 1] ||
-		    !cg_cache_get_str(a, &p, end, &q->target) || !cg_cache_get_str(a, &p, end, &q->probe))
+		    !cg_cache_get_str(a, &p, end, &q->target) || !cg_cache_get_str(a, &p, end, &q->probe) ||
+		    !cg_cache_get_str(a, &p, end, &q->btf_module))
 			return false;
 		memcpy(q->name, r.name, sizeof(q->name));
 		q->kind = r.kind;
@@ -237,6 +240,7 @@ static bool cg_cache_get_progs(struct arena *a, const char *p, const char *end, 
 		q->builtin = r.builtin;
 		q->is_start = r.is_start;
 		q->interval_ns = r.interval_ns;
+		q->btf_id = r.btf_id;
 	}
 	if (p != end)
 		return false;

@@ -133,6 +133,12 @@ static void cg_contract_progs(struct compilation *c, struct cg_object *obj)
 		}
 		q->builtin = p->def != NULL;
 		q->is_start = p->is_start;
+		if (p->kind == CT_PROG_ATTACH && (p->attach == ATTACH_FENTRY || p->attach == ATTACH_FEXIT)) {
+			int id;
+
+			if (probe_btf_func_id(p->target, &q->btf_module, &id))
+				q->btf_id = id;
+		}
 	}
 }
 

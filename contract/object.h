@@ -86,6 +86,10 @@ struct ct_prog {
 	const char *probe;           /* the probe as the script names it (NULL: none); fused: "a or b" */
 	unsigned nprobes;            /* the (clause, probe)s it runs: 1, or more when fused */
 	bool builtin;                /* a built-in (NFS) probe */
+	/* FENTRY / FEXIT: the target's BTF id and module (NULL: vmlinux), fixed for a boot and
+	 * set of modules like the object itself (0: not known) */
+	int32_t btf_id;
+	const char *btf_module;
 	bool is_start;               /* start half of a start/end pair (no clause body) */
 };
 

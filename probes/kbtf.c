@@ -404,11 +404,39 @@ bool probe_btf_func(const char *fn, unsigned *nargs)
 	return true;
 }
 
+/* Ids told by probe_btf_func_known: looked up before the kernel's BTF is loaded. */
+static struct kbtf_known {
+	const char *fn, *module;
+	int id;
+} *kbtf_known;
+static unsigned kbtf_nknown;
+
+void probe_btf_func_known(const char *fn, const char *module, int id)
+{
+	struct kbtf_known *k;
+	const char *mod = NULL;
+
+	for (unsigned i = 0; module && i < NMODULES; i++)
+		if (!strcmp(module, kbtf_modules[i]))
+			mod = kbtf_modules[i];
+	if (id <= 0 || (module && !mod) || !(k = realloc(kbtf_known, (kbtf_nknown + 1) * sizeof(*k))))
+		return;
+	kbtf_known = k;
+	kbtf_known[kbtf_nknown++] = (struct kbtf_known){fn, mod, id};
+}
+
 bool probe_btf_func_id(const char *fn, const char **module, int *id)
 {
 	__s32 tid;
-	struct btf *btf = kbtf_find(fn, BTF_KIND_FUNC, &tid);
+	struct btf *btf;
 
+	for (unsigned i = 0; i < kbtf_nknown; i++)
+		if (!strcmp(kbtf_known[i].fn, fn)) {
+			*module = kbtf_known[i].module;
+			*id = kbtf_known[i].id;
+			return true;
+		}
+	btf = kbtf_find(fn, BTF_KIND_FUNC, &tid);
 	*module = NULL;
 	if (!btf)
 		return false;

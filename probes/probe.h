@@ -279,6 +279,10 @@ uint64_t probe_boot_hash(void);
 /* The id of kernel function fn in the kernel's BTF: in vmlinux's (*module NULL) or in an
  * NFS module's (*module its name); false when it has none. */
 bool probe_btf_func_id(const char *fn, const char **module, int *id);
+/* Tells probe_btf_func_id the id of fn found earlier in this boot and set of modules (an
+ * object from the cache carries them), so that it need not load the kernel's BTF; fn must
+ * outlive the process's use of it. Ignored for a module nfsq does not know. */
+void probe_btf_func_known(const char *fn, const char *module, int id);
 /* Has libbpf load fentry/fexit programs with their target's BTF id found by
  * probe_btf_func_id (an index) instead of its own search (a scan of every type of vmlinux
  * and of every module's BTF per program: 90 ms each in a TCG VM). Once per process. */

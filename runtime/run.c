@@ -462,6 +462,10 @@ static int rt_load(struct rt *r)
 	if (!log)
 		return -1;
 	probe_btf_handlers(); /* (before opening: libbpf picks a program's handler then) */
+	for (unsigned i = 0; i < r->obj->nprogs; i++) /* known: the kernel's BTF is not loaded */
+		if (r->obj->progs[i].btf_id > 0)
+			probe_btf_func_known(r->obj->progs[i].target, r->obj->progs[i].btf_module,
+					     r->obj->progs[i].btf_id);
 	r->bobj = bpf_object__open_mem(r->obj->elf, r->obj->elf_size, &oo);
 	if (!r->bobj) {
 		fprintf(stderr, "nfsq: cannot open the generated BPF object: %s (an nfsq bug)\n",

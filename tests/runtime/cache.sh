@@ -66,7 +66,7 @@ fi
 # one byte in the middle of the object changed, the size unchanged
 printf '\xa5' | dd of="$obj" bs=1 seek=$((size / 2)) conv=notrunc status=none
 run "one byte of the cached object changed"
-# one byte of the programs' table (before the 40-byte trailer: the last probe's name)
+# one byte of the programs' table (its last bytes, before the 40-byte trailer)
 printf 'X' | dd of="$obj" bs=1 seek=$((size - 40 - 3)) conv=notrunc status=none
 run "one byte of the programs' table changed"
 run "the rewritten entry is used"
