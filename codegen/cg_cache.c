@@ -160,7 +160,7 @@ static void cg_cache_put(struct cg_cache_buf *b, const void *v, size_t n)
 		else
 			b->p = p, b->cap = cap;
 	}
-	if (!b->oom) {
+	if (!b->oom && n) { /* (v may be NULL when n is 0) */
 		memcpy(b->p + b->len, v, n);
 		b->len += n;
 	}
