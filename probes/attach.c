@@ -90,12 +90,30 @@ static int attach_btf_fd(const char *module)
 	return ret;
 }
 
+/* set by probe_load_hook: told of each program as libbpf is about to load it */
+static int (*attach_hook)(struct bpf_program *bp, void *arg);
+static void *attach_hook_arg;
+
+void probe_load_hook(int (*hook)(struct bpf_program *bp, void *arg), void *arg)
+{
+	attach_hook = hook;
+	attach_hook_arg = arg;
+}
+
+static int attach_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opts, long cookie)
+{
+	(void)opts;
+	(void)cookie;
+	return attach_hook ? attach_hook(bp, attach_hook_arg) : 0;
+}
+
 static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const char *fn = strchr(bpf_program__section_name(bp), '/'), *module = NULL;
-	int id, fd = 0;
+	int id, fd = 0, err = attach_prepare(bp, opts, cookie);
 
-	(void)cookie;
+	if (err)
+		return err;
 	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module)) < 0)) {
 		fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
 			module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");
@@ -103,27 +121,45 @@ static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts 
 	}
 	opts->attach_btf_id = (__u32)id;
 	opts->attach_btf_obj_fd = (__u32)fd;
-	/* a TRACING program from here on (see probe_btf_handlers) */
+	/* a TRACING program from here on (see probe_load_handlers) */
 	return bpf_program__set_type(bp, BPF_PROG_TYPE_TRACING);
 }
 
-void probe_btf_handlers(void)
+void probe_load_handlers(void)
 {
+	/* every section nfsq writes (libbpf tries custom handlers before its own, whose
+	 * preparation does nothing for these types) */
+	static const struct {
+		const char *section;
+		enum bpf_prog_type type;
+		enum bpf_attach_type attach;
+		bool btf;
+	} secs[] = {
+		{"tracepoint/", BPF_PROG_TYPE_TRACEPOINT, 0, false},
+		{"kprobe/", BPF_PROG_TYPE_KPROBE, 0, false},
+		{"kretprobe/", BPF_PROG_TYPE_KPROBE, 0, false},
+		{"raw_tp/", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false},
+		/* Opened as kprobe programs, they become TRACING as each is loaded
+		 * (attach_btf_prepare: libbpf reads the type after that callback and allows
+		 * changing it until the whole object is loaded). An object with a TRACING program
+		 * makes libbpf 1.1 load and parse vmlinux's whole BTF before loading anything
+		 * (obj_needs_vmlinux_btf), only to find attach targets, which nfsq gives it here:
+		 * 5 MB read and parsed per start. In the TCG lab (6.1, A/B interleaved, 5 runs
+		 * each) nfsdist.nfsq's cached load phase went from a median of 418 to 310 ms. */
+		{"fentry/", BPF_PROG_TYPE_KPROBE, BPF_TRACE_FENTRY, true},
+		{"fexit/", BPF_PROG_TYPE_KPROBE, BPF_TRACE_FEXIT, true},
+	};
 	static bool done;
-	LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = attach_btf_prepare);
 
 	if (done)
 		return;
 	done = true;
-	/* Opened as kprobe programs, they become TRACING as each is loaded (attach_btf_prepare:
-	 * libbpf reads the type after that callback and allows changing it until the whole
-	 * object is loaded). An object with a TRACING program makes libbpf 1.1 load and parse
-	 * vmlinux's whole BTF before loading anything (obj_needs_vmlinux_btf), only to find
-	 * attach targets, which nfsq gives it here: 5 MB read and parsed per start. In the TCG
-	 * lab (6.1, A/B interleaved, 5 runs each) nfsdist.nfsq's cached load phase went from a
-	 * median of 418 to 310 ms. */
-	libbpf_register_prog_handler("fentry/", BPF_PROG_TYPE_KPROBE, BPF_TRACE_FENTRY, &o);
-	libbpf_register_prog_handler("fexit/", BPF_PROG_TYPE_KPROBE, BPF_TRACE_FEXIT, &o);
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		LIBBPF_OPTS(libbpf_prog_handler_opts, o,
+			    .prog_prepare_load_fn = secs[i].btf ? attach_btf_prepare : attach_prepare);
+
+		libbpf_register_prog_handler(secs[i].section, secs[i].type, secs[i].attach, &o);
+	}
 }
 
 #define NO_TRACEPOINT "tracepoint %s does not exist on this kernel (see /sys/kernel/tracing/events/)"

@@ -283,10 +283,14 @@ bool probe_btf_func_id(const char *fn, const char **module, int *id);
  * object from the cache carries them), so that it need not load the kernel's BTF; fn must
  * outlive the process's use of it. Ignored for a module nfsq does not know. */
 void probe_btf_func_known(const char *fn, const char *module, int id);
-/* Has libbpf load fentry/fexit programs with their target's BTF id found by
- * probe_btf_func_id (an index) instead of its own search (a scan of every type of vmlinux
- * and of every module's BTF per program: 90 ms each in a TCG VM). Once per process. */
-void probe_btf_handlers(void);
+/* nfsq's handlers of its program sections in libbpf, registered before an object is
+ * opened (once per process): libbpf loads fentry/fexit programs with their target's BTF id
+ * found by probe_btf_func_id (an index) instead of its own search (a scan of every type of
+ * vmlinux and of every module's BTF per program: 90 ms each in a TCG VM); and every
+ * program is first passed to the hook set by probe_load_hook (NULL: none), on the thread
+ * that loads it, which may fail its load by returning a negative errno. */
+void probe_load_handlers(void);
+void probe_load_hook(int (*hook)(struct bpf_program *bp, void *arg), void *arg);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
 int probe_available(const struct probe_def *p, char *why, size_t whylen);

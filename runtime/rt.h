@@ -1,4 +1,4 @@
-/* rt.h - runtime internals shared by run.c, output.c and verifier.c. */
+/* rt.h - runtime internals shared by run.c, load.c, output.c and verifier.c. */
 #ifndef NFSQ_RT_H
 #define NFSQ_RT_H
 
@@ -43,6 +43,7 @@ struct rt {
 	double stop_ms;    /* when (rt_now_ms) */
 	uint64_t unprinted; /* queued events not handled: stopping ran out of time */
 	uint64_t nevents;   /* events handled (every 64th looks for a signal) */
+	struct bpf_program *loading; /* the program libbpf is loading (load.c) */
 };
 
 /* After a stop signal, queued events get this long in all, and the output this long
@@ -74,6 +75,11 @@ void rt_report_drops(struct rt *r);
 /* snapshot.c */
 /* Empties map id (an array map's entries are zeroed). 0 or a negative errno. */
 int rt_clear_map(struct rt *r, unsigned id);
+
+/* load.c */
+/* Opens r->obj's ELF with libbpf (r->bobj, r->bprogs) and loads it into the kernel; a
+ * failure is reported (a program the verifier refused: at the script's line:col). */
+int rt_load(struct rt *r);
 
 /* verifier.c */
 /* Explains a rejected program: the script line:col of the failing instruction

@@ -34,7 +34,6 @@
 #include "../probes/probe.h"
 #include "serve.h"
 
-#define RT_LOG_SIZE (256 * 1024)
 #define RT_BURST 4096 /* ring-buffer events handled before the event loop looks around */
 
 struct rt_child {
@@ -410,115 +409,6 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 	else
 		fprintf(stderr, "nfsq: cannot attach %s to %s: %s\n", what, p->target, strerror(err));
 	return -1;
-}
-
-static int rt_name_cmp(const void *x, const void *y)
-{
-	return strcmp(((const struct ct_prog *const *)x)[0]->name, ((const struct ct_prog *const *)y)[0]->name);
-}
-
-/* r->bprogs[i]: libbpf's program for r->obj->progs[i], found by name in O(n log n) (one
- * bpf_object__find_program_by_name each would be O(n^2): 10k clauses, 50M compares). */
-static int rt_index_programs(struct rt *r)
-{
-	unsigned n = r->obj->nprogs;
-	const struct ct_prog **byname = calloc(n + 1, sizeof(*byname));
-	struct bpf_program *bp;
-	int ret = -1;
-
-	r->bprogs = calloc(n + 1, sizeof(*r->bprogs));
-	if (!byname || !r->bprogs)
-		goto cleanup;
-	for (unsigned i = 0; i < n; i++)
-		byname[i] = &r->obj->progs[i];
-	qsort(byname, n, sizeof(*byname), rt_name_cmp);
-	bpf_object__for_each_program(bp, r->bobj)
-	{
-		struct ct_prog key, *kp = &key;
-		const struct ct_prog **hit;
-
-		snprintf(key.name, sizeof(key.name), "%s", bpf_program__name(bp));
-		hit = bsearch(&kp, byname, n, sizeof(*byname), rt_name_cmp);
-		if (hit)
-			r->bprogs[*hit - r->obj->progs] = bp;
-	}
-	ret = 0;
-cleanup:
-	free(byname);
-	return ret;
-}
-
-static int rt_load(struct rt *r)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
-	/* one verifier log for all: libbpf loads the programs in turn and stops at the
-	 * first that fails, whose log is the one left in it (at -v 0 only a failed load
-	 * writes one: libbpf loads again with log level 1 to get it) */
-	char *log = calloc(1, RT_LOG_SIZE);
-	struct bpf_program *bp, *failed = NULL;
-	struct bpf_map *rb;
-	int ret = -1, err;
-
-	if (!log)
-		return -1;
-	probe_btf_handlers(); /* (before opening: libbpf picks a program's handler then) */
-	for (unsigned i = 0; i < r->obj->nprogs; i++) /* known: the kernel's BTF is not loaded */
-		if (r->obj->progs[i].btf_id > 0)
-			probe_btf_func_known(r->obj->progs[i].target, r->obj->progs[i].btf_module,
-					     r->obj->progs[i].btf_id);
-	r->bobj = bpf_object__open_mem(r->obj->elf, r->obj->elf_size, &oo);
-	if (!r->bobj) {
-		fprintf(stderr, "nfsq: cannot open the generated BPF object: %s (an nfsq bug)\n",
-			strerror(errno));
-		goto cleanup;
-	}
-	if (rt_index_programs(r))
-		goto cleanup;
-	bpf_object__for_each_program(bp, r->bobj)
-	{
-		char why[160];
-
-		if (ct_check_calls(bpf_program__insns(bp), bpf_program__insn_cnt(bp), why, sizeof(why))) {
-			fprintf(stderr, "nfsq: refusing to load program %s: %s (an nfsq bug)\n",
-				bpf_program__name(bp), why);
-			goto cleanup;
-		}
-		bpf_program__set_log_buf(bp, log, RT_LOG_SIZE);
-		if (r->o->verbose >= 2)
-			bpf_program__set_log_level(bp, 1);
-	}
-	rb = bpf_object__find_map_by_name(r->bobj, CT_RINGBUF_NAME);
-	if (rb && r->o->ringbuf_size && bpf_map__set_max_entries(rb, r->o->ringbuf_size)) {
-		fprintf(stderr, "nfsq: cannot size the event ring buffer: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	if (bpf_object__load(r->bobj)) {
-		err = errno;
-		bpf_object__for_each_program(bp, r->bobj) /* loaded in this order: the first without fd */
-			if (bpf_program__autoload(bp) && bpf_program__fd(bp) < 0 && !failed)
-				failed = bp;
-		for (unsigned i = 0; failed && log[0] && i < r->obj->nprogs; i++) {
-			if (r->bprogs[i] != failed)
-				continue;
-			if (r->o->verbose)
-				fprintf(stderr, "%s", log);
-			if (err == EPERM && !strstr(log, "R0")) /* no verifier trace */
-				break;
-			rt_report_verifier(r, &r->obj->progs[i], bpf_program__section_name(failed), log);
-			goto cleanup;
-		}
-		if (err == EPERM || err == EACCES)
-			fprintf(stderr, "nfsq: the kernel refused to load BPF programs: permission denied "
-					"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");
-		else
-			fprintf(stderr, "nfsq: cannot load the BPF programs: %s (run with -v for libbpf's log)\n",
-				strerror(err));
-		goto cleanup;
-	}
-	ret = 0;
-cleanup:
-	free(log);
-	return ret;
 }
 
 static int rt_find_maps(struct rt *r)
