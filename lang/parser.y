@@ -35,6 +35,8 @@ static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c,
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc);
 static struct expr *parse_nested(struct compilation *c, struct expr *e);
+static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
+					struct loc unitloc, int64_t n, struct loc nloc);
 }
 
 %define api.pure full
@@ -114,7 +116,8 @@ probes
 				 p->next = $3; $$ = $1; }
 	;
 
-/* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s */
+/* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s
+ *        | interval:UNIT:N (bpftrace's spelling: s, ms, us, hz) */
 probe
 	: IDENT                { $$ = ast_probe(c, strcmp($1, "BEGIN") == 0 ? PROBE_BEGIN
 						   : strcmp($1, "END") == 0 ? PROBE_END
@@ -137,6 +140,8 @@ probe
 				 $$->interval_ns = $2; }
 	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
 				 $$->interval_ns = $3; }
+	| INTERVAL ':' IDENT ':' INT
+			       { $$ = parse_interval(c, @$, $3, @3, $5, @5); }
 	;
 
 pred
@@ -303,6 +308,34 @@ static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const
 		p = ast_probe(c, PROBE_KPROBE, l, arena_printf(&c->arena, "%s:%s", kind, arg));
 	}
 	p->target = arg;
+	return p;
+}
+
+/* interval:s:N, interval:ms:N, interval:us:N, interval:hz:N (bpftrace's spelling): N a plain
+ * count of the unit (interval:s:1 is interval 1s; interval:hz:4 is every 250 ms) */
+static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
+					struct loc unitloc, int64_t n, struct loc nloc)
+{
+	static const char *const units[] = {"s", "ms", "us", "hz"};
+	static const int64_t ns[] = {1000000000, 1000000, 1000, 0};
+	struct probe_ref *p = ast_probe(c, PROBE_INTERVAL, l, "interval");
+	unsigned i = 0;
+
+	while (i < 4 && strcmp(unit, units[i]))
+		i++;
+	p->interval_ns = 1000000000; /* (after an error: no follow-on ones) */
+	if (i == 4) {
+		const char *hint = diag_suggest(unit, units, 4);
+		diag_error(&c->diag, unitloc, "unknown interval unit '%s'%s%s%s; write interval:s:N, interval:ms:N, interval:us:N or interval:hz:N (or interval 100ms)",
+			   unit, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	} else if (strspn(c->src.text + nloc.begin, "0123456789") != nloc.end - nloc.begin) {
+		diag_error(&c->diag, nloc, "interval:%s: takes a plain number (interval:%s:100); a duration with its unit is written interval 100ms",
+			   unit, unit);
+	} else if (n <= 0 || (ns[i] && n > INT64_MAX / ns[i])) {
+		diag_error(&c->diag, nloc, "interval:%s:%lld is out of range", unit, (long long)n);
+	} else {
+		p->interval_ns = ns[i] ? n * ns[i] : 1000000000 / n;
+	}
 	return p;
 }
 

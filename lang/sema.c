@@ -26,6 +26,7 @@ struct sema {
 	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
 	unsigned map_tab_cap;      /* slots; at most half of them used */
 	int max_arg;               /* the highest $N the script uses */
+	bool counts_args;          /* it uses $#: any number of arguments may be given */
 };
 
 static void sema_expr(struct sema *s, struct expr *e);
@@ -477,6 +478,13 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 static void sema_arg(struct sema *s, struct expr *e)
 {
 	int idx = (int)e->u.num;
+	if (idx == 0) { /* $#: how many were given (any number may be: bpftrace's meaning) */
+		s->counts_args = true;
+		e->kind = EXPR_INT;
+		e->u.num = s->c->argc;
+		e->type = type_int();
+		return;
+	}
 	if (idx > s->max_arg)
 		s->max_arg = idx;
 	if (idx > s->c->argc) {
@@ -878,7 +886,7 @@ int compile_check(struct compilation *c)
 	}
 	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
 		sema_clause(&s, cl);
-	if (c->argc > s.max_arg) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
+	if (c->argc > s.max_arg && !s.counts_args) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
 		char uses[32] = "no arguments";
 		if (s.max_arg)
 			snprintf(uses, sizeof(uses), "$1..$%d", s.max_arg);
