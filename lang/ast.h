@@ -145,7 +145,8 @@ struct stmt {
 	union {
 		struct {
 			struct expr *lhs, *rhs;
-			bool add; /* parser: written with += */
+			bool add;       /* parser: written with += (or ++, --) */
+			const char *op; /* with add: "+=", "++" or "--", for messages */
 		} assign;
 		struct {
 			struct expr *call;          /* EXPR_CALL */

@@ -35,6 +35,8 @@ static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c,
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc);
 static struct expr *parse_nested(struct compilation *c, struct expr *e);
+static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step);
+static struct expr *parse_local(struct compilation *c, struct loc l, const char *name);
 static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
 					struct loc unitloc, int64_t n, struct loc nloc);
 }
@@ -66,7 +68,7 @@ static struct probe_ref *parse_interval(struct compilation *c, struct loc l, con
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
 %token ENDPRED "'/' closing the predicate"
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
-%token ADD_ASSIGN "'+='"
+%token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'"
 
 %type <expr> expr primary map args args1 pred
 %type <stmt> stmts stmt simple block if_stmt
@@ -165,22 +167,31 @@ stmt
 	| error ';'            { $$ = NULL; }
 	;
 
-/* simple: @m[k] = expr | @m[k] += expr | $x = expr | $x += expr | f(args) */
+/* simple: @m[k] = expr | @m[k] += expr | $x = expr | $x += expr | f(args)
+ *       | @m[k]++ | @m[k]-- | ++@m[k] | --@m[k] (and the same of $x): statements only */
 simple
 	: map '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
 				 $$->u.assign.rhs = $3; }
 	| map ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
-				 $$->u.assign.rhs = $3; $$->u.assign.add = true; }
+				 $$->u.assign.rhs = $3; $$->u.assign.add = true; $$->u.assign.op = "+="; }
 	| VAR ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$);
 				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
 				 v->u.local.name = $1;
-				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; $$->u.assign.add = true; }
+				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; $$->u.assign.add = true; $$->u.assign.op = "+="; }
 	| VAR '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$);
 				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
 				 v->u.local.name = $1;
 				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; }
 	| IDENT '(' args ')'   { $$ = ast_stmt(c, STMT_CALL, @$);
 				 $$->u.call.call = ast_call(c, @$, @1, $1, $3); }
+	| map INCR             { $$ = parse_step(c, @$, $1, 1); }
+	| map DECR             { $$ = parse_step(c, @$, $1, -1); }
+	| INCR map             { $$ = parse_step(c, @$, $2, 1); }
+	| DECR map             { $$ = parse_step(c, @$, $2, -1); }
+	| VAR INCR             { $$ = parse_step(c, @$, parse_local(c, @1, $1), 1); }
+	| VAR DECR             { $$ = parse_step(c, @$, parse_local(c, @1, $1), -1); }
+	| INCR VAR             { $$ = parse_step(c, @$, parse_local(c, @2, $2), 1); }
+	| DECR VAR             { $$ = parse_step(c, @$, parse_local(c, @2, $2), -1); }
 	;
 
 /* if_stmt: if (expr) block [else (block | if_stmt)] */
@@ -271,6 +282,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	int n = yypcontext_expected_tokens(ctx, exp, NEXP);
 	const struct loc *l = yypcontext_location(ctx);
 	char buf[512];
+	if (tok == YYSYMBOL_INCR || tok == YYSYMBOL_DECR) { /* bpftrace allows x++ in expressions */
+		diag_error(&c->diag, *l, "%s is a statement in nfsq, not a value: write it on its own (@x%s; or $x%s;) and read the variable after",
+			   yysymbol_name(tok), tok == YYSYMBOL_INCR ? "++" : "--", tok == YYSYMBOL_INCR ? "++" : "--");
+		return 0;
+	}
 	int len = snprintf(buf, sizeof(buf), "syntax error: unexpected %s",
 			   tok == YYSYMBOL_YYEOF ? "end of script" : yysymbol_name(tok));
 	if (n > 0 && n < NEXP) {
@@ -337,6 +353,26 @@ static struct probe_ref *parse_interval(struct compilation *c, struct loc l, con
 		p->interval_ns = ns[i] ? n * ns[i] : 1000000000 / n;
 	}
 	return p;
+}
+
+/* x++ / x-- as a statement: x += 1 / x += -1 (bpftrace's meaning; the value is not used) */
+static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step)
+{
+	struct stmt *s = ast_stmt(c, STMT_ASSIGN, l);
+
+	s->u.assign.lhs = lhs;
+	s->u.assign.rhs = ast_int(c, l, step);
+	s->u.assign.add = true;
+	s->u.assign.op = step > 0 ? "++" : "--";
+	return s;
+}
+
+static struct expr *parse_local(struct compilation *c, struct loc l, const char *name)
+{
+	struct expr *v = ast_expr(c, EXPR_LOCAL, l);
+
+	v->u.local.name = name;
+	return v;
 }
 
 /* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */

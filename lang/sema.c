@@ -420,19 +420,19 @@ static void sema_map_add(struct sema *s, struct stmt *st, struct map_info *mi)
 	st->kind = STMT_MAP_ADD;
 	sema_expr(s, v);
 	if (v->type.kind != TYPE_NONE && v->type.kind != TYPE_INT && v->kind != EXPR_CALL)
-		diag_error(s->d, v->loc, "+= adds integers, but this is %s", sema_kind_name(v->type.kind));
+		diag_error(s->d, v->loc, "%s adds integers, but this is %s", st->u.assign.op, sema_kind_name(v->type.kind));
 	if (!mi->assigned) {
 		mi->assigned = true;
 		mi->agg = AGG_NONE;
 		mi->def = st->loc;
 		mi->value = type_int();
 	} else if (mi->agg != AGG_NONE) {
-		diag_error(s->d, st->loc, "map %s holds %s(); += works on plain integer maps (use @m = sum(x) to sum)",
-			   mi->name, agg_name(mi->agg));
+		diag_error(s->d, st->loc, "map %s holds %s(); %s works on plain integer maps (use @m = sum(x) to sum)",
+			   mi->name, agg_name(mi->agg), st->u.assign.op);
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	} else if (mi->value.kind != TYPE_INT) {
-		diag_error(s->d, st->loc, "map %s holds %s; += needs an integer map", mi->name,
-			   sema_kind_name(mi->value.kind));
+		diag_error(s->d, st->loc, "map %s holds %s; %s needs an integer map", mi->name,
+			   sema_kind_name(mi->value.kind), st->u.assign.op);
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	}
 }
