@@ -37,6 +37,9 @@ static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const
 static struct expr *parse_nested(struct compilation *c, struct expr *e);
 static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step);
 static struct expr *parse_local(struct compilation *c, struct loc l, const char *name);
+static struct expr *parse_args_field(struct compilation *c, struct loc l, const char *base,
+				     struct loc baseloc, const char *field, struct loc fieldloc);
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name);
 static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
 					struct loc unitloc, int64_t n, struct loc nloc);
 }
@@ -68,7 +71,7 @@ static struct probe_ref *parse_interval(struct compilation *c, struct loc l, con
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
 %token ENDPRED "'/' closing the predicate"
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
-%token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'"
+%token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'" ARROW "'->'"
 
 %type <expr> expr primary map args args1 pred
 %type <stmt> stmts stmt simple block if_stmt
@@ -162,6 +165,10 @@ stmts
 
 stmt
 	: simple ';'           { $$ = $1; }
+	| IDENT '(' args ')' block
+			       { $$ = parse_loop(c, @1, $1); }
+	| IDENT '(' VAR ':' map ')' block
+			       { $$ = parse_loop(c, @1, $1); }
 	| if_stmt              { $$ = $1; }
 	| ';'                  { $$ = NULL; }
 	| error ';'            { $$ = NULL; }
@@ -253,6 +260,11 @@ primary
 	| map                  { $$ = $1; }
 	| IDENT '(' args ')'   { $$ = ast_call(c, @$, @1, $1, $3); }
 	| '(' expr ')'         { $$ = $2; $$->loc = @$; }
+	| '(' expr ',' args1 ')'
+			       { diag_error(&c->diag, @$, "tuples are not supported yet: use several keys (@m[a, b] = v) or several maps");
+				 $$ = $2; }
+	| IDENT '.' IDENT      { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
+	| IDENT ARROW IDENT    { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
 	;
 
 /* map: @name | @name[expr, ...] */
@@ -373,6 +385,35 @@ static struct expr *parse_local(struct compilation *c, struct loc l, const char 
 
 	v->u.local.name = name;
 	return v;
+}
+
+/* args.X, args->X (bpftrace's spellings of a tracepoint's or function's argument X): the
+ * field X, as nfsq writes it */
+static struct expr *parse_args_field(struct compilation *c, struct loc l, const char *base,
+				     struct loc baseloc, const char *field, struct loc fieldloc)
+{
+	struct expr *e = ast_expr(c, EXPR_IDENT, fieldloc);
+
+	(void)l;
+	if (strcmp(base, "args") != 0)
+		diag_error(&c->diag, baseloc, "only args has members here (args.%s or args->%s, or the field's name alone: %s); '%s' is not a struct",
+			   field, field, field, base);
+	e->u.ident.name = field;
+	return e;
+}
+
+/* while (...) { }, unroll(N) { }, for ($kv : @m) { }: bpftrace's loops, not in nfsq yet */
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name)
+{
+	if (!strcmp(name, "while"))
+		diag_error(&c->diag, l, "while loops are not supported yet: repeat the statements, or keep the state in a map across events");
+	else if (!strcmp(name, "unroll"))
+		diag_error(&c->diag, l, "unroll is not supported yet: repeat the statements N times");
+	else if (!strcmp(name, "for"))
+		diag_error(&c->diag, l, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
+	else
+		diag_error(&c->diag, l, "'%s(...) { ... }' is not a statement: a block follows only if, else and a probe", name);
+	return NULL;
 }
 
 /* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */
