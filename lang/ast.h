@@ -17,7 +17,7 @@ enum expr_kind {
 	EXPR_INT,     /* integer literal, units applied: .num */
 	EXPR_STR,     /* string literal: .str */
 	EXPR_ERRNO,   /* symbolic error name (sema, from EXPR_IDENT): .num value, .name */
-	EXPR_ARG,     /* script argument $1..: .num index; sema rewrites to EXPR_INT/EXPR_STR */
+	EXPR_ARG,     /* script argument $1.. (.num index), or $# (0); sema rewrites to EXPR_INT/EXPR_STR */
 	EXPR_IDENT,   /* bare name; sema sets .ident (builtin or probe field) or EXPR_ERRNO */
 	EXPR_LOCAL,   /* $name: .name, .local (sema) */
 	EXPR_MAP,     /* @name[keys] (a read in an expression, or an lvalue): .map */
@@ -145,7 +145,8 @@ struct stmt {
 	union {
 		struct {
 			struct expr *lhs, *rhs;
-			bool add; /* parser: written with += */
+			bool add;       /* parser: written with += (or ++, --) */
+			const char *op; /* with add: "+=", "++" or "--", for messages */
 		} assign;
 		struct {
 			struct expr *call;          /* EXPR_CALL */

@@ -35,6 +35,13 @@ static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c,
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc);
 static struct expr *parse_nested(struct compilation *c, struct expr *e);
+static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step);
+static struct expr *parse_local(struct compilation *c, struct loc l, const char *name);
+static struct expr *parse_args_field(struct compilation *c, struct loc l, const char *base,
+				     struct loc baseloc, const char *field, struct loc fieldloc);
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name);
+static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
+					struct loc unitloc, int64_t n, struct loc nloc);
 }
 
 %define api.pure full
@@ -64,7 +71,7 @@ static struct expr *parse_nested(struct compilation *c, struct expr *e);
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
 %token ENDPRED "'/' closing the predicate"
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
-%token ADD_ASSIGN "'+='"
+%token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'" ARROW "'->'"
 
 %type <expr> expr primary map args args1 pred
 %type <stmt> stmts stmt simple block if_stmt
@@ -114,7 +121,8 @@ probes
 				 p->next = $3; $$ = $1; }
 	;
 
-/* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s */
+/* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s
+ *        | interval:UNIT:N (bpftrace's spelling: s, ms, us, hz) */
 probe
 	: IDENT                { $$ = ast_probe(c, strcmp($1, "BEGIN") == 0 ? PROBE_BEGIN
 						   : strcmp($1, "END") == 0 ? PROBE_END
@@ -137,6 +145,8 @@ probe
 				 $$->interval_ns = $2; }
 	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
 				 $$->interval_ns = $3; }
+	| INTERVAL ':' IDENT ':' INT
+			       { $$ = parse_interval(c, @$, $3, @3, $5, @5); }
 	;
 
 pred
@@ -155,27 +165,40 @@ stmts
 
 stmt
 	: simple ';'           { $$ = $1; }
+	| IDENT '(' args ')' block
+			       { $$ = parse_loop(c, @1, $1); }
+	| IDENT '(' VAR ':' map ')' block
+			       { $$ = parse_loop(c, @1, $1); }
 	| if_stmt              { $$ = $1; }
 	| ';'                  { $$ = NULL; }
 	| error ';'            { $$ = NULL; }
 	;
 
-/* simple: @m[k] = expr | @m[k] += expr | $x = expr | $x += expr | f(args) */
+/* simple: @m[k] = expr | @m[k] += expr | $x = expr | $x += expr | f(args)
+ *       | @m[k]++ | @m[k]-- | ++@m[k] | --@m[k] (and the same of $x): statements only */
 simple
 	: map '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
 				 $$->u.assign.rhs = $3; }
 	| map ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$); $$->u.assign.lhs = $1;
-				 $$->u.assign.rhs = $3; $$->u.assign.add = true; }
+				 $$->u.assign.rhs = $3; $$->u.assign.add = true; $$->u.assign.op = "+="; }
 	| VAR ADD_ASSIGN expr  { $$ = ast_stmt(c, STMT_ASSIGN, @$);
 				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
 				 v->u.local.name = $1;
-				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; $$->u.assign.add = true; }
+				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; $$->u.assign.add = true; $$->u.assign.op = "+="; }
 	| VAR '=' expr         { $$ = ast_stmt(c, STMT_ASSIGN, @$);
 				 struct expr *v = ast_expr(c, EXPR_LOCAL, @1);
 				 v->u.local.name = $1;
 				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; }
 	| IDENT '(' args ')'   { $$ = ast_stmt(c, STMT_CALL, @$);
 				 $$->u.call.call = ast_call(c, @$, @1, $1, $3); }
+	| map INCR             { $$ = parse_step(c, @$, $1, 1); }
+	| map DECR             { $$ = parse_step(c, @$, $1, -1); }
+	| INCR map             { $$ = parse_step(c, @$, $2, 1); }
+	| DECR map             { $$ = parse_step(c, @$, $2, -1); }
+	| VAR INCR             { $$ = parse_step(c, @$, parse_local(c, @1, $1), 1); }
+	| VAR DECR             { $$ = parse_step(c, @$, parse_local(c, @1, $1), -1); }
+	| INCR VAR             { $$ = parse_step(c, @$, parse_local(c, @2, $2), 1); }
+	| DECR VAR             { $$ = parse_step(c, @$, parse_local(c, @2, $2), -1); }
 	;
 
 /* if_stmt: if (expr) block [else (block | if_stmt)] */
@@ -237,6 +260,11 @@ primary
 	| map                  { $$ = $1; }
 	| IDENT '(' args ')'   { $$ = ast_call(c, @$, @1, $1, $3); }
 	| '(' expr ')'         { $$ = $2; $$->loc = @$; }
+	| '(' expr ',' args1 ')'
+			       { diag_error(&c->diag, @$, "tuples are not supported yet: use several keys (@m[a, b] = v) or several maps");
+				 $$ = $2; }
+	| IDENT '.' IDENT      { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
+	| IDENT ARROW IDENT    { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
 	;
 
 /* map: @name | @name[expr, ...] */
@@ -266,6 +294,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	int n = yypcontext_expected_tokens(ctx, exp, NEXP);
 	const struct loc *l = yypcontext_location(ctx);
 	char buf[512];
+	if (tok == YYSYMBOL_INCR || tok == YYSYMBOL_DECR) { /* bpftrace allows x++ in expressions */
+		diag_error(&c->diag, *l, "%s is a statement in nfsq, not a value: write it on its own (@x%s; or $x%s;) and read the variable after",
+			   yysymbol_name(tok), tok == YYSYMBOL_INCR ? "++" : "--", tok == YYSYMBOL_INCR ? "++" : "--");
+		return 0;
+	}
 	int len = snprintf(buf, sizeof(buf), "syntax error: unexpected %s",
 			   tok == YYSYMBOL_YYEOF ? "end of script" : yysymbol_name(tok));
 	if (n > 0 && n < NEXP) {
@@ -304,6 +337,83 @@ static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const
 	}
 	p->target = arg;
 	return p;
+}
+
+/* interval:s:N, interval:ms:N, interval:us:N, interval:hz:N (bpftrace's spelling): N a plain
+ * count of the unit (interval:s:1 is interval 1s; interval:hz:4 is every 250 ms) */
+static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
+					struct loc unitloc, int64_t n, struct loc nloc)
+{
+	static const char *const units[] = {"s", "ms", "us", "hz"};
+	static const int64_t ns[] = {1000000000, 1000000, 1000, 0};
+	struct probe_ref *p = ast_probe(c, PROBE_INTERVAL, l, "interval");
+	unsigned i = 0;
+
+	while (i < 4 && strcmp(unit, units[i]))
+		i++;
+	p->interval_ns = 1000000000; /* (after an error: no follow-on ones) */
+	if (i == 4) {
+		const char *hint = diag_suggest(unit, units, 4);
+		diag_error(&c->diag, unitloc, "unknown interval unit '%s'%s%s%s; write interval:s:N, interval:ms:N, interval:us:N or interval:hz:N (or interval 100ms)",
+			   unit, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	} else if (strspn(c->src.text + nloc.begin, "0123456789") != nloc.end - nloc.begin) {
+		diag_error(&c->diag, nloc, "interval:%s: takes a plain number (interval:%s:100); a duration with its unit is written interval 100ms",
+			   unit, unit);
+	} else if (n <= 0 || (ns[i] && n > INT64_MAX / ns[i])) {
+		diag_error(&c->diag, nloc, "interval:%s:%lld is out of range", unit, (long long)n);
+	} else {
+		p->interval_ns = ns[i] ? n * ns[i] : 1000000000 / n;
+	}
+	return p;
+}
+
+/* x++ / x-- as a statement: x += 1 / x += -1 (bpftrace's meaning; the value is not used) */
+static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step)
+{
+	struct stmt *s = ast_stmt(c, STMT_ASSIGN, l);
+
+	s->u.assign.lhs = lhs;
+	s->u.assign.rhs = ast_int(c, l, step);
+	s->u.assign.add = true;
+	s->u.assign.op = step > 0 ? "++" : "--";
+	return s;
+}
+
+static struct expr *parse_local(struct compilation *c, struct loc l, const char *name)
+{
+	struct expr *v = ast_expr(c, EXPR_LOCAL, l);
+
+	v->u.local.name = name;
+	return v;
+}
+
+/* args.X, args->X (bpftrace's spellings of a tracepoint's or function's argument X): the
+ * field X, as nfsq writes it */
+static struct expr *parse_args_field(struct compilation *c, struct loc l, const char *base,
+				     struct loc baseloc, const char *field, struct loc fieldloc)
+{
+	struct expr *e = ast_expr(c, EXPR_IDENT, fieldloc);
+
+	(void)l;
+	if (strcmp(base, "args") != 0)
+		diag_error(&c->diag, baseloc, "only args has members here (args.%s or args->%s, or the field's name alone: %s); '%s' is not a struct",
+			   field, field, field, base);
+	e->u.ident.name = field;
+	return e;
+}
+
+/* while (...) { }, unroll(N) { }, for ($kv : @m) { }: bpftrace's loops, not in nfsq yet */
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name)
+{
+	if (!strcmp(name, "while"))
+		diag_error(&c->diag, l, "while loops are not supported yet: repeat the statements, or keep the state in a map across events");
+	else if (!strcmp(name, "unroll"))
+		diag_error(&c->diag, l, "unroll is not supported yet: repeat the statements N times");
+	else if (!strcmp(name, "for"))
+		diag_error(&c->diag, l, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
+	else
+		diag_error(&c->diag, l, "'%s(...) { ... }' is not a statement: a block follows only if, else and a probe", name);
+	return NULL;
 }
 
 /* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */

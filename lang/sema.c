@@ -26,6 +26,7 @@ struct sema {
 	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
 	unsigned map_tab_cap;      /* slots; at most half of them used */
 	int max_arg;               /* the highest $N the script uses */
+	bool counts_args;          /* it uses $#: any number of arguments may be given */
 };
 
 static void sema_expr(struct sema *s, struct expr *e);
@@ -419,19 +420,19 @@ static void sema_map_add(struct sema *s, struct stmt *st, struct map_info *mi)
 	st->kind = STMT_MAP_ADD;
 	sema_expr(s, v);
 	if (v->type.kind != TYPE_NONE && v->type.kind != TYPE_INT && v->kind != EXPR_CALL)
-		diag_error(s->d, v->loc, "+= adds integers, but this is %s", sema_kind_name(v->type.kind));
+		diag_error(s->d, v->loc, "%s adds integers, but this is %s", st->u.assign.op, sema_kind_name(v->type.kind));
 	if (!mi->assigned) {
 		mi->assigned = true;
 		mi->agg = AGG_NONE;
 		mi->def = st->loc;
 		mi->value = type_int();
 	} else if (mi->agg != AGG_NONE) {
-		diag_error(s->d, st->loc, "map %s holds %s(); += works on plain integer maps (use @m = sum(x) to sum)",
-			   mi->name, agg_name(mi->agg));
+		diag_error(s->d, st->loc, "map %s holds %s(); %s works on plain integer maps (use @m = sum(x) to sum)",
+			   mi->name, agg_name(mi->agg), st->u.assign.op);
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	} else if (mi->value.kind != TYPE_INT) {
-		diag_error(s->d, st->loc, "map %s holds %s; += needs an integer map", mi->name,
-			   sema_kind_name(mi->value.kind));
+		diag_error(s->d, st->loc, "map %s holds %s; %s needs an integer map", mi->name,
+			   sema_kind_name(mi->value.kind), st->u.assign.op);
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
 	}
 }
@@ -477,6 +478,13 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 static void sema_arg(struct sema *s, struct expr *e)
 {
 	int idx = (int)e->u.num;
+	if (idx == 0) { /* $#: how many were given (any number may be: bpftrace's meaning) */
+		s->counts_args = true;
+		e->kind = EXPR_INT;
+		e->u.num = s->c->argc;
+		e->type = type_int();
+		return;
+	}
 	if (idx > s->max_arg)
 		s->max_arg = idx;
 	if (idx > s->c->argc) {
@@ -878,7 +886,7 @@ int compile_check(struct compilation *c)
 	}
 	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
 		sema_clause(&s, cl);
-	if (c->argc > s.max_arg) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
+	if (c->argc > s.max_arg && !s.counts_args) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
 		char uses[32] = "no arguments";
 		if (s.max_arg)
 			snprintf(uses, sizeof(uses), "$1..$%d", s.max_arg);
