@@ -360,6 +360,13 @@ void ast_dump(struct program *p, FILE *out)
 			fprintf(out, "%s%s", k ? ", " : "", type_name(m->keys[k]));
 		fputs("]\n", out);
 	}
+	for (int i = 1; i <= 64; i++) {
+		const struct expr *d = p->arg_default[i];
+		if (d && d->kind == EXPR_INT)
+			fprintf(out, " default $%d = %lld\n", i, (long long)d->u.num);
+		else if (d)
+			fprintf(out, " default $%d = \"%.*s\"\n", i, (int)d->u.str.len, d->u.str.text);
+	}
 	for (struct clause *c = p->clauses; c; c = c->next) {
 		fprintf(out, " clause #%u\n", c->id);
 		for (const struct probe_ref *pr = c->probes; pr; pr = pr->next)

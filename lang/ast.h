@@ -197,6 +197,7 @@ struct program {
 	struct clause *clauses;
 	struct clause *last_clause; /* the parser appends here */
 	unsigned nclauses;
+	struct expr *arg_default[65]; /* 'default $N = literal;' (EXPR_INT or EXPR_STR), by N */
 	/* (sema) */
 	unsigned nmaps;
 	struct map_info **maps;

@@ -478,6 +478,7 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 static void sema_arg(struct sema *s, struct expr *e)
 {
 	int idx = (int)e->u.num;
+	const struct expr *def;
 	if (idx == 0) { /* $#: how many were given (any number may be: bpftrace's meaning) */
 		s->counts_args = true;
 		e->kind = EXPR_INT;
@@ -487,19 +488,28 @@ static void sema_arg(struct sema *s, struct expr *e)
 	}
 	if (idx > s->max_arg)
 		s->max_arg = idx;
-	if (idx > s->c->argc) {
-		diag_error(s->d, e->loc, "the script uses $%d but %s given; pass it after the script: nfsq script.nfsq ARG...",
-			   idx, s->c->argc == 0 ? "no arguments were" : s->c->argc == 1 ? "only 1 argument was"
-											: "fewer arguments were");
-		e->kind = EXPR_INT;
-		e->u.num = 0;
-		return; /* untyped: no follow-on errors */
+	def = s->c->prog->arg_default[idx];
+	if (idx > s->c->argc) { /* not given: its default, else 0 as in bpftrace */
+		if (def && def->kind == EXPR_STR) {
+			e->kind = EXPR_STR;
+			e->u.str = def->u.str;
+			e->type = type_str(def->u.str.len + 1);
+		} else {
+			e->kind = EXPR_INT;
+			e->u.num = def ? def->u.num : 0;
+			e->type = type_int();
+		}
+		return;
 	}
 	const char *v = s->c->argv[idx - 1];
 	int64_t n;
-	if (int_parse(v, &n)) {
+	if (!(def && def->kind == EXPR_STR) && int_parse(v, &n)) {
 		e->kind = EXPR_INT;
 		e->u.num = n;
+		e->type = type_int();
+	} else if (def && def->kind == EXPR_INT) { /* (reported once, in compile_check) */
+		e->kind = EXPR_INT;
+		e->u.num = 0;
 		e->type = type_int();
 	} else {
 		size_t len = strlen(v);
@@ -886,6 +896,17 @@ int compile_check(struct compilation *c)
 	}
 	for (struct clause *cl = c->prog->clauses; cl; cl = cl->next)
 		sema_clause(&s, cl);
+	for (int i = 1; i <= 64; i++) { /* a default declares $i, used or not, and its type */
+		const struct expr *def = c->prog->arg_default[i];
+		int64_t n;
+
+		if (def && i > s.max_arg)
+			s.max_arg = i;
+		if (def && def->kind == EXPR_INT && i <= c->argc && !int_parse(c->argv[i - 1], &n))
+			diag_error(&c->diag, def->loc, "argument $%d is '%s', not an integer as its default here "
+						       "(an integer, optionally with a unit: 10, 0x1f, 10ms, 4k)",
+				   i, c->argv[i - 1]);
+	}
 	if (c->argc > s.max_arg && !s.counts_args) { /* e.g. "script.nfsq 10ms -c CMD": options after the script */
 		char uses[32] = "no arguments";
 		if (s.max_arg)

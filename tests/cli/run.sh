@@ -60,7 +60,12 @@ fi
 # scripts from files, with arguments and a #! line
 printf '#!/usr/bin/env nfsq\nnfs.read /latency > $1/ { @[comm] = count(); }\n' > "$tmp/s.nfsq"
 expect 0 '^$' -- --check "$tmp/s.nfsq" 10ms
-expect 1 's\.nfsq:2:21: error: the script uses \$1 but no arguments were given' -- --check "$tmp/s.nfsq"
+expect 0 '^$' -- --check "$tmp/s.nfsq" # (a missing argument is 0, as in bpftrace)
+printf '#!/usr/bin/env nfsq\ndefault $1 = 10ms;\nnfs.read /latency > $1/ { @[comm] = count(); }\n' > "$tmp/d.nfsq"
+expect 0 '^$' -- --check "$tmp/d.nfsq"
+# every saved script runs with no arguments (its defaults), as its BCC namesake does
+for s in "$(dirname "$0")"/../../scripts/*.nfsq; do expect 0 '^$' -- --check "$s"; done
+expect 1 "d\\.nfsq:2:14: error: argument \\\$1 is 'x', not an integer as its default here" -- --check "$tmp/d.nfsq" x
 
 # a script from a pipe (process substitution) is read to its end, like bpftrace; a FIFO
 # without a writer does not hang silently: nfsq says that it waits, then reads the writer's
