@@ -81,6 +81,7 @@ static struct expr *parse_args_field(struct compilation *c, struct loc l, const 
 static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name);
 static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
 			  struct expr *value);
+static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e);
 static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
 					struct loc unitloc, int64_t n, struct loc nloc);
 }
@@ -106,7 +107,7 @@ static struct probe_ref *parse_interval(struct compilation *c, struct loc l, con
 	struct clause *clause;
 }
 
-%token <name> IDENT "identifier" MAP "map name" VAR "local variable"
+%token <name> IDENT "identifier" MAP "map name" VAR "local variable" INTTYPE "integer type"
 %token <num> INT "integer" ARG "script argument"
 %token <str> STRING "string"
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
@@ -296,6 +297,8 @@ expr
 	| '!' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NOT, $2)); }
 	| '~' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_BNOT, $2)); }
 	| '-' expr %prec UNARY { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NEG, $2)); }
+	| '(' INTTYPE ')' expr %prec UNARY
+			       { $$ = parse_cast(c, @$, $2, $4); }
 	;
 
 primary
@@ -465,6 +468,25 @@ static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *
 }
 
 /* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */
+/* (uintN)x and (intN)x, bpftrace's casts: x cut to N bits, then zero- or sign-extended
+ * (nfsq's integers are 64-bit): x & (2^N - 1), or (x << (64 - N)) >> (64 - N) */
+static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e)
+{
+	bool is_signed = type[0] == 'i';
+	int bits = atoi(type + (is_signed ? 3 : 4));
+	struct expr *r;
+
+	if (bits == 64)
+		r = e;
+	else if (!is_signed)
+		r = ast_binary(c, l, BINOP_AND, e, ast_int(c, l, (int64_t)((1ull << bits) - 1)));
+	else
+		r = ast_binary(c, l, BINOP_SHR, ast_binary(c, l, BINOP_SHL, e, ast_int(c, l, 64 - bits)),
+			       ast_int(c, l, 64 - bits));
+	r->loc = l;
+	return parse_nested(c, r);
+}
+
 static struct expr *parse_nested(struct compilation *c, struct expr *e)
 {
 	if (e->depth == AST_MAX_DEPTH + 1)

@@ -722,12 +722,25 @@ static void sema_printf(struct sema *s, struct stmt *st)
 			i++;
 		while (i < fmt->u.str.len && ((f[i] >= '0' && f[i] <= '9') || f[i] == '.'))
 			i++;
-		while (i < fmt->u.str.len && (f[i] == 'l' || f[i] == 'h' || f[i] == 'z'))
+		uint32_t mod = i;
+		while (i < fmt->u.str.len && strchr("hlLqjzt", f[i]))
 			i++;
 		char conv = i < fmt->u.str.len ? f[i] : '\0';
 		if (!conv || !strchr("diuxXsce", conv)) {
 			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%i %%u %%x %%X %%s %%c %%e, and %%%%)",
 				   (int)(i - start + (conv ? 1 : 0)), f + start);
+			return;
+		}
+		/* C's length modifiers, as bpftrace takes them: hh and h cut an integer to 8 and
+		 * 16 bits, l ll j z t keep its 64 */
+		static const char *const mods[] = {"hh", "h", "l", "ll", "j", "z", "t"};
+		bool known = i == mod;
+		for (unsigned k = 0; !known && k < sizeof(mods) / sizeof(mods[0]); k++)
+			known = strlen(mods[k]) == i - mod && !memcmp(mods[k], f + mod, i - mod);
+		if (!known || (i > mod && !strchr("diuxX", conv))) {
+			diag_error(s->d, fmt->loc, "printf: '%.*s': %s", (int)(i - start + 1), f + start,
+				   known ? "a length modifier applies to %d %i %u %x %X only"
+					 : "unknown length modifier (known: hh h l ll j z t)");
 			return;
 		}
 		if (!arg) {

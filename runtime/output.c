@@ -402,6 +402,7 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 		const char *pct = strchr(f, '%');
 		char spec[32];
 		size_t sn = 0;
+		unsigned nh = 0; /* h: 16 bits, hh: 8 (C's meaning, and bpftrace's) */
 
 		if (!pct) {
 			rt_buf_add(b, f, strlen(f));
@@ -425,7 +426,7 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				spec[sn++] = *f++;
 		}
 		while (*f && strchr("hlLqjzt", *f))
-			f++;
+			nh += *f++ == 'h';
 		if (!*f)
 			break;
 		{
@@ -447,6 +448,9 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 			case 'u':
 			case 'x':
 			case 'X':
+				if (nh)
+					v = conv == 'd' || conv == 'i' ? (nh > 1 ? (int8_t)v : (int16_t)v)
+								       : (nh > 1 ? (uint8_t)v : (uint16_t)v);
 				spec[sn++] = 'l';
 				spec[sn++] = 'l';
 				spec[sn++] = conv == 'i' ? 'd' : conv;
