@@ -32,7 +32,9 @@ enum {
 	H_GET_CURRENT_PID_TGID = 14,
 	H_GET_CURRENT_UID_GID = 15,
 	H_GET_CURRENT_COMM = 16,
+	H_PROBE_READ_USER = 112,
 	H_PROBE_READ_KERNEL = 113,
+	H_PROBE_READ_USER_STR = 114,
 	H_PROBE_READ_KERNEL_STR = 115,
 	H_RINGBUF_OUTPUT = 130,
 	H_RINGBUF_RESERVE = 131,
@@ -144,6 +146,7 @@ void cg_exit_check(struct cg *g);
 void cg_count_drop(struct cg *g, unsigned idx);
 
 /* cg_read.c: kernel and field reads, builtins */
+LLVMValueRef cg_str_call(struct cg *g, const struct expr *e);
 LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name,
 		     const struct field_read *r);
 bool cg_field_at_start(const struct probe_field *f);

@@ -2,6 +2,8 @@
  * signed division), logical and ternary operators. */
 #include "cg.h"
 
+#include <string.h>
+
 /* Writes a value of type t (from expression e) into dst+off, in a slot of type slot. */
 void cg_store_value(struct cg *g, const struct expr *e, LLVMValueRef v, struct type slot,
 		    LLVMValueRef dst, uint32_t off)
@@ -308,8 +310,11 @@ LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 		return cg_binary(g, e);
 	case EXPR_TERNARY:
 		return cg_ternary(g, e);
-	case EXPR_ARG:
 	case EXPR_CALL:
+		if (strcmp(e->u.call.name, "str") == 0)
+			return cg_str_call(g, e);
+		break;
+	case EXPR_ARG:
 		break;
 	}
 	cg_error(g, e->loc, "expression not supported here", NULL);

@@ -28,7 +28,8 @@ static LLVMValueRef cg_int_of(struct cg *g, LLVMValueRef v, uint32_t size, bool 
 }
 
 /* *(u64 *)(p + off) read with bpf_probe_read_kernel (0 when it faults). */
-static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
+/* size bytes (up to 8) at p + off, from kernel memory (user: user memory) */
+static LLVMValueRef cg_read_mem(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size, bool user)
 {
 	LLVMValueRef tmp = cg_alloca(g, 8), args[3];
 
@@ -36,13 +37,18 @@ static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t
 	args[0] = tmp;
 	args[1] = cg_i32(g, size > 8 ? 8 : size);
 	args[2] = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, p, cg_i64(g, off), ""), g->ptr, "");
-	cg_helper(g, H_PROBE_READ_KERNEL, args, 3);
+	cg_helper(g, user ? H_PROBE_READ_USER : H_PROBE_READ_KERNEL, args, 3);
 	return cg_load(g, g->i64, tmp, 0);
+}
+
+static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
+{
+	return cg_read_mem(g, p, off, size, false);
 }
 
 /* After a string read of size bytes from src returned n: when it filled the buffer and
  * the source goes on past it (its byte size - 1 is not the end), the string was cut. */
-static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_t size)
+static void cg_count_cut_mem(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_t size, bool user)
 {
 	LLVMBasicBlockRef full = cg_block(g, "str.full"), cut = cg_block(g, "str.cut");
 	LLVMBasicBlockRef done = cg_block(g, "str.done");
@@ -50,7 +56,7 @@ static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_
 
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, n, cg_i64(g, size), ""), full, done);
 	cg_at(g, full);
-	last = LLVMBuildAnd(g->b, cg_kread(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), (int32_t)size - 1, 1),
+	last = LLVMBuildAnd(g->b, cg_read_mem(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), (int32_t)size - 1, 1, user),
 			    cg_i64(g, 0xff), "");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, last, cg_i64(g, 0), ""), cut, done);
 	cg_at(g, cut);
@@ -59,7 +65,14 @@ static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_
 	cg_at(g, done);
 }
 
-static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
+static void cg_count_cut(struct cg *g, LLVMValueRef n, LLVMValueRef src, uint32_t size)
+{
+	cg_count_cut_mem(g, n, src, size, false);
+}
+
+/* The string at p (kernel memory; user: user memory), at most size - 1 bytes and a NUL,
+ * in a zeroed buffer of size; a string cut short is counted if count */
+static LLVMValueRef cg_read_str_mem(struct cg *g, LLVMValueRef p, uint32_t size, bool user, bool count)
 {
 	LLVMValueRef buf = cg_alloca(g, size), args[3], n;
 
@@ -67,9 +80,36 @@ static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
 	args[0] = buf;
 	args[1] = cg_i32(g, size);
 	args[2] = LLVMBuildIntToPtr(g->b, p, g->ptr, "");
-	n = cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
-	cg_count_cut(g, n, args[2], size);
+	n = cg_helper(g, user ? H_PROBE_READ_USER_STR : H_PROBE_READ_KERNEL_STR, args, 3);
+	if (count)
+		cg_count_cut_mem(g, n, args[2], size, user);
 	return buf;
+}
+
+static LLVMValueRef cg_kread_str(struct cg *g, LLVMValueRef p, uint32_t size)
+{
+	return cg_read_str_mem(g, p, size, false, true);
+}
+
+/* str(x [, n]) (sema_str): x a pointer read here, or a string copied (cut to the type);
+ * a cut is counted only at the default length (one given is the cut asked for) */
+LLVMValueRef cg_str_call(struct cg *g, const struct expr *e)
+{
+	const struct expr *a = e->u.call.args;
+	LLVMValueRef v = cg_expr(g, a), buf;
+	bool user;
+
+	cg_setloc(g, e->loc);
+	if (a->type.kind == TYPE_STR) {
+		buf = cg_alloca(g, e->type.size);
+		cg_copy_str(g, buf, 0, e->type.size, v, a->type.size);
+		cg_store(g, LLVMConstInt(LLVMInt8TypeInContext(g->ctx), 0, 0), buf, e->type.size - 1);
+		return buf;
+	}
+	/* a syscall's pointer arguments point into the calling process */
+	user = g->attach == ATTACH_TRACEPOINT && g->prog && g->prog->target &&
+	       strncmp(g->prog->target, "syscalls:", 9) == 0;
+	return cg_read_str_mem(g, v, e->type.size, user, e->u.call.nargs < 2);
 }
 
 /* p, or p + strlen(prefix) when the string at p starts with prefix (1 to 8 bytes). */

@@ -1,5 +1,5 @@
 /* safety.c - what a program nfsq loads may call: only the helpers below (maps, the
- * clock, the current task, reading kernel memory, the ring buffer). None of them writes
+ * clock, the current task, reading kernel and user memory, the ring buffer). None of them writes
  * kernel or user memory, overrides a return value, sends a signal or runs anything, and
  * kernel functions (kfuncs) are not called at all. Checked on every object before it is
  * loaded, compiled now or taken from the cache (docs/LANGUAGE.md, "Safety"). */
@@ -19,6 +19,8 @@ static const int ct_safe_helpers[] = {
 	BPF_FUNC_get_current_comm,
 	BPF_FUNC_probe_read_kernel,
 	BPF_FUNC_probe_read_kernel_str,
+	BPF_FUNC_probe_read_user,
+	BPF_FUNC_probe_read_user_str,
 	BPF_FUNC_ringbuf_output,
 	BPF_FUNC_ringbuf_reserve,
 	BPF_FUNC_ringbuf_submit,

@@ -475,7 +475,9 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 
 /* ---- expressions ---- */
 
-static void sema_arg(struct sema *s, struct expr *e)
+/* $N as its value: an integer if it reads as one (unless its default is a string), else a
+ * string; as_str (str($N), bpftrace's): its text whatever it reads as */
+static void sema_arg(struct sema *s, struct expr *e, bool as_str)
 {
 	int idx = (int)e->u.num;
 	const struct expr *def;
@@ -489,8 +491,14 @@ static void sema_arg(struct sema *s, struct expr *e)
 	if (idx > s->max_arg)
 		s->max_arg = idx;
 	def = s->c->prog->arg_default[idx];
-	if (idx > s->c->argc) { /* not given: its default, else 0 as in bpftrace */
-		if (def && def->kind == EXPR_STR) {
+	if (idx > s->c->argc) { /* not given: its default, else 0 as in bpftrace ("" in str()) */
+		if (as_str && !(def && def->kind == EXPR_STR)) { /* "", or an integer default as written */
+			uint32_t len = def ? def->loc.end - def->loc.begin : 0;
+			e->kind = EXPR_STR;
+			e->u.str.text = def ? arena_strndup(&s->c->arena, s->c->src.text + def->loc.begin, len) : "";
+			e->u.str.len = len;
+			e->type = type_str(len + 1);
+		} else if (def && def->kind == EXPR_STR) {
 			e->kind = EXPR_STR;
 			e->u.str = def->u.str;
 			e->type = type_str(def->u.str.len + 1);
@@ -503,11 +511,11 @@ static void sema_arg(struct sema *s, struct expr *e)
 	}
 	const char *v = s->c->argv[idx - 1];
 	int64_t n;
-	if (!(def && def->kind == EXPR_STR) && int_parse(v, &n)) {
+	if (!as_str && !(def && def->kind == EXPR_STR) && int_parse(v, &n)) {
 		e->kind = EXPR_INT;
 		e->u.num = n;
 		e->type = type_int();
-	} else if (def && def->kind == EXPR_INT) { /* (reported once, in compile_check) */
+	} else if (!as_str && def && def->kind == EXPR_INT) { /* (reported once, in compile_check) */
 		e->kind = EXPR_INT;
 		e->u.num = 0;
 		e->type = type_int();
@@ -552,11 +560,43 @@ static void sema_binary(struct sema *s, struct expr *e)
 	}
 }
 
+/* str(x [, n]) (bpftrace's): the string x points to, read from user memory under a
+ * syscalls tracepoint and from kernel memory elsewhere, at most n characters (default
+ * 63, and 255 at most) and a NUL; of a string, that string (cut to n) */
+static void sema_str(struct sema *s, struct expr *e)
+{
+	struct expr *a = e->u.call.args, *n = a ? a->next : NULL;
+	uint32_t size = 64;
+
+	if (!a || (n && n->next)) {
+		diag_error(s->d, e->loc, "str() takes a value and an optional length: str(args->filename), str(ptr, 32)");
+		return;
+	}
+	if (n && (n->kind != EXPR_INT || n->u.num < 1 || n->u.num > NFSQ_STR_MAX - 1)) {
+		diag_error(s->d, n->loc, "the length of str() must be an integer literal from 1 to %d", NFSQ_STR_MAX - 1);
+		return;
+	}
+	if (n)
+		size = (uint32_t)n->u.num + 1;
+	else if (a->type.kind == TYPE_STR)
+		size = a->type.size;
+	if (a->type.kind == TYPE_STR && a->type.size < size)
+		size = a->type.size;
+	e->type = type_str(size);
+}
+
 static void sema_call_expr(struct sema *s, struct expr *e)
 {
 	const char *name = e->u.call.name;
+	struct expr *first = e->u.call.args;
+	if (strcmp(name, "str") == 0 && first && first->kind == EXPR_ARG && first->u.num > 0)
+		sema_arg(s, first, true);
 	for (struct expr *a = e->u.call.args; a; a = a->next)
 		sema_expr(s, a);
+	if (strcmp(name, "str") == 0) {
+		sema_str(s, e);
+		return;
+	}
 	if (sema_agg_kind(name) != AGG_NONE) {
 		diag_error(s->d, e->loc, "%s() is an aggregation; assign it to a map: @name[keys] = %s(...)",
 			   name, name);
@@ -569,8 +609,8 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 			return;
 		}
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
-					    "lhist", "printf", "print", "clear", "delete", "exit"};
-	const char *hint = diag_suggest(name, known, 13);
+					    "lhist", "printf", "print", "clear", "delete", "exit", "str"};
+	const char *hint = diag_suggest(name, known, 14);
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
 	else
@@ -592,7 +632,7 @@ static void sema_expr(struct sema *s, struct expr *e)
 	case EXPR_ERRNO:
 		break;
 	case EXPR_ARG:
-		sema_arg(s, e);
+		sema_arg(s, e, false);
 		break;
 	case EXPR_IDENT:
 		sema_ident(s, e);

@@ -573,7 +573,7 @@ void rt_report_drops(struct rt *r)
 				(unsigned long long)sums[i]);
 		else if (i == LAYOUT_DROP_CUT(nmaps))
 			fprintf(stderr, "nfsq: %llu strings cut to the size of their field (see nfsq -lv for "
-					"each field's size)\n",
+					"each field's size; str(p, N) reads up to N = 255 characters)\n",
 				(unsigned long long)sums[i]);
 		else
 			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",

@@ -6,6 +6,8 @@
  *   calls sleep-ms MS [FILE]   sleeps MS milliseconds (for interval / exit tests); then
  *                              writes the time it woke to FILE (us since the epoch)
  *   calls write-fds FD1 FD2 .. write(FD, NULL, 0) for each FD (sys_enter_write fd)
+ *   calls open PATH1 PATH2 ..  openat(AT_FDCWD, PATH, O_RDONLY) for each PATH (closed if
+ *                              it opened): sys_enter_openat's filename, a user string
  *   calls delay-getppid MS N   sleeps MS milliseconds, then N getppid() calls
  *   calls wait-getppid FILE N  waits until FILE exists (the test's go: its tracer is
  *                              ready), makes N getppid() calls, creates FILE.done, and
@@ -16,6 +18,7 @@
  *                              the deadline, in microseconds: the largest, the 90th
  *                              percentile and the median
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,7 @@ static int cmp_ll(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS [FILE] | write-fds FD... | delay-getppid MS N | wait-getppid FILE N | mixed N S... | spin-getppid MS | lateness MS N\n");
+		fprintf(stderr, "usage: calls getppid N | read-sizes S... | sleep-ms MS [FILE] | write-fds FD... | open PATH... | delay-getppid MS N | wait-getppid FILE N | mixed N S... | spin-getppid MS | lateness MS N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
@@ -69,6 +72,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "write-fds")) {
 		for (int i = 2; i < argc; i++)
 			syscall(SYS_write, (int)strtol(argv[i], NULL, 0), NULL, 0);
+		return 0;
+	}
+	if (!strcmp(argv[1], "open")) {
+		for (int i = 2; i < argc; i++) {
+			long fd = syscall(SYS_openat, AT_FDCWD, argv[i], O_RDONLY);
+
+			if (fd >= 0)
+				syscall(SYS_close, fd);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "delay-getppid") && argc == 4) {
