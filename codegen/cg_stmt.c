@@ -359,6 +359,11 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 			return;
 		cg_event(g, LAYOUT_EV_CLEAR | m->id, NULL);
 		return;
+	case STMT_ZERO:
+		if (!(m = cg_map_arg(g, s)))
+			return;
+		cg_event(g, LAYOUT_EV_ZERO | m->id, NULL);
+		return;
 	case STMT_DELETE:
 		if (!(m = cg_map_arg(g, s)))
 			return;
@@ -377,7 +382,10 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 			LLVMBuildBr(g->b, done);
 			cg_at(g, done);
 		}
-		cg_event(g, LAYOUT_EV_EXIT, NULL);
+		a = s->u.call.call->u.call.args;
+		v = a ? cg_expr(g, a) : NULL;
+		cg_setloc(g, s->loc);
+		cg_event(g, LAYOUT_EV_EXIT, v);
 		LLVMBuildBr(g->b, g->exit_bb ? g->exit_bb : g->ret_bb);
 		cg_at(g, cg_block(g, "after.exit"));
 		return;

@@ -58,9 +58,10 @@
 
 /* Ring-buffer events: a u64 id first. Below LAYOUT_EV_EXIT it is a printf id
  * (printf_info.id) followed by the arguments at the offsets of printf_info. */
-#define LAYOUT_EV_EXIT 0x100000000ull  /* exit(): stop, run END, print maps */
+#define LAYOUT_EV_EXIT 0x100000000ull  /* exit(): stop, run END, print maps; then u64 code (exit(code)) */
 #define LAYOUT_EV_PRINT 0x200000000ull /* | map id; then u64 top (0 = all) */
 #define LAYOUT_EV_CLEAR 0x300000000ull /* | map id */
+#define LAYOUT_EV_ZERO 0x400000000ull  /* | map id: every value 0 (zero()) */
 #define LAYOUT_EV_KIND_MASK 0xffffffff00000000ull
 #define LAYOUT_EV_PRINT_SIZE 16
 #define LAYOUT_EV_SIZE 8

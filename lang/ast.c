@@ -290,6 +290,7 @@ static bool dump_stmt(struct walk *w, struct stmt *s)
 		[STMT_PRINTF] = "printf",
 		[STMT_PRINT] = "print",
 		[STMT_CLEAR] = "clear",
+		[STMT_ZERO] = "zero",
 		[STMT_DELETE] = "delete",
 		[STMT_EXIT] = "exit",
 		[STMT_IF] = "if",

@@ -133,8 +133,9 @@ enum stmt_kind {
 	STMT_PRINTF,    /* (sema) printf("fmt", args): .call, .printf */
 	STMT_PRINT,     /* (sema) print(@m[, top]): .call args[0] the EXPR_MAP, args[1] top */
 	STMT_CLEAR,     /* (sema) clear(@m) */
+	STMT_ZERO,      /* (sema) zero(@m): every value 0, the keys kept */
 	STMT_DELETE,    /* (sema) delete(@m[k]) */
-	STMT_EXIT,      /* (sema) exit() */
+	STMT_EXIT,      /* (sema) exit() or exit(code): .call args[0] the code */
 	STMT_IF,        /* if (cond) { then } else { els } */
 };
 

@@ -602,15 +602,15 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 			   name, name);
 		return;
 	}
-	static const char *const stmts[] = {"printf", "print", "clear", "delete", "exit"};
-	for (unsigned i = 0; i < 5; i++)
+	static const char *const stmts[] = {"printf", "print", "clear", "zero", "delete", "exit"};
+	for (unsigned i = 0; i < 6; i++)
 		if (strcmp(name, stmts[i]) == 0) {
 			diag_error(s->d, e->loc, "%s() is a statement and has no value", name);
 			return;
 		}
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
-					    "lhist", "printf", "print", "clear", "delete", "exit", "str"};
-	const char *hint = diag_suggest(name, known, 14);
+					    "lhist", "printf", "print", "clear", "zero", "delete", "exit", "str"};
+	const char *hint = diag_suggest(name, known, 15);
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
 	else
@@ -722,13 +722,14 @@ static struct loc sema_nul_loc(const struct sema *s, struct loc l)
 	return l;
 }
 
-/* Splits fmt into conversions and checks them against the arguments. */
-static void sema_printf(struct sema *s, struct stmt *st)
+/* Splits fmt into conversions and checks them against the arguments (checked already
+ * when args_done). */
+static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 {
 	struct expr *call = st->u.call.call;
 	struct expr *fmt = call->u.call.args;
 	st->kind = STMT_PRINTF;
-	for (struct expr *a = fmt; a; a = a->next)
+	for (struct expr *a = fmt; a && !args_done; a = a->next)
 		if (a != fmt || a->kind != EXPR_STR)
 			sema_expr(s, a);
 	if (!fmt || fmt->kind != EXPR_STR) {
@@ -830,19 +831,35 @@ static void sema_call_stmt(struct sema *s, struct stmt *st)
 	struct expr *a0 = call->u.call.args;
 	unsigned n = call->u.call.nargs;
 	if (strcmp(name, "printf") == 0) {
-		sema_printf(s, st);
+		sema_printf(s, st, false);
 		return;
 	}
-	if (strcmp(name, "exit") == 0) {
+	if (strcmp(name, "print") == 0 && n == 1 && a0->kind != EXPR_MAP) {
+		/* print(value), bpftrace's: the value and a newline, i.e. printf("%d\n", value) (an
+		 * error by name, a string as it is: "%s\n") */
+		struct expr *fmt = ast_expr(s->c, EXPR_STR, call->loc);
+		sema_expr(s, a0);
+		fmt->u.str.text = a0->type.kind == TYPE_INT || a0->type.kind == TYPE_NONE ? "%d\n" : "%s\n";
+		fmt->u.str.len = 3;
+		fmt->type = type_str(4);
+		fmt->next = a0;
+		call->u.call.args = fmt;
+		call->u.call.nargs = 2;
+		sema_printf(s, st, true);
+		return;
+	}
+	if (strcmp(name, "exit") == 0) { /* exit() or exit(code): nfsq's exit status */
 		st->kind = STMT_EXIT;
 		s->c->prog->has_exit = true;
 		if (n)
-			diag_error(s->d, call->loc, "exit() takes no arguments");
+			sema_expr(s, a0);
+		if (n > 1 || (n && a0->type.kind == TYPE_STR))
+			diag_error(s->d, call->loc, "exit() takes no argument or an integer, the exit status: exit(), exit(1)");
 		return;
 	}
 	bool print = strcmp(name, "print") == 0, clear = strcmp(name, "clear") == 0;
-	bool del = strcmp(name, "delete") == 0;
-	if (!print && !clear && !del) {
+	bool del = strcmp(name, "delete") == 0, zero = strcmp(name, "zero") == 0;
+	if (!print && !clear && !del && !zero) {
 		if (sema_agg_kind(name) != AGG_NONE)
 			diag_error(s->d, call->loc, "%s() is an aggregation; assign it to a map: @name[keys] = %s(...)",
 				   name, name);
@@ -850,12 +867,12 @@ static void sema_call_stmt(struct sema *s, struct stmt *st)
 			sema_call_expr(s, call);
 		return;
 	}
-	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR
-					      : STMT_DELETE;
+	st->kind = print ? STMT_PRINT : clear ? STMT_CLEAR : zero ? STMT_ZERO : STMT_DELETE;
 	unsigned maxargs = print ? 2 : 1;
 	if (n < 1 || n > maxargs || a0->kind != EXPR_MAP || (del && !a0->u.map.nkeys)) {
-		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map) or print(@map, top_n)" : clear ? "clear(@map)"
-													     : "delete(@map[key]) (clear(@map) empties a whole map)");
+		diag_error(s->d, call->loc, "usage: %s", print ? "print(@map), print(@map, top_n) or print(value)"
+							 : clear ? "clear(@map)" : zero ? "zero(@map)"
+								 : "delete(@map[key]) (clear(@map) empties a whole map)");
 		return;
 	}
 	sema_map(s, a0, !del);
@@ -916,6 +933,7 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 		case STMT_PRINTF:
 		case STMT_PRINT:
 		case STMT_CLEAR:
+		case STMT_ZERO:
 		case STMT_DELETE:
 		case STMT_EXIT:
 			break;

@@ -51,6 +51,7 @@ struct expr *walk_stmt_call(struct stmt *s)
 	case STMT_PRINTF:
 	case STMT_PRINT:
 	case STMT_CLEAR:
+	case STMT_ZERO:
 	case STMT_DELETE:
 	case STMT_EXIT:
 		return s->u.call.call;

@@ -170,13 +170,27 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 	}
 }
 
-/* One histogram (entries [from, to) share their key tuple, sorted by bucket). */
+/* One histogram (entries [from, to) share their key tuple, sorted by bucket): the rows
+ * from its first bucket counted to its last, as bpftrace prints them (none after zero()). */
 static void rt_fmt_hist(struct rt_buf *b, const struct map_layout *l, const struct rt_ent *ents,
 			unsigned from, unsigned to, bool json)
 {
-	unsigned lo = rt_snap_bucket(l, &ents[from]), hi = rt_snap_bucket(l, &ents[to - 1]), j = from;
+	unsigned lo, hi, j;
 	int64_t maxc = 0;
 	bool first = true;
+
+	while (from < to && !ents[from].v[0])
+		from++;
+	while (to > from && !ents[to - 1].v[0])
+		to--;
+	if (from == to) {
+		if (json)
+			rt_buf_add(b, "[]", 2);
+		return;
+	}
+	lo = rt_snap_bucket(l, &ents[from]);
+	hi = rt_snap_bucket(l, &ents[to - 1]);
+	j = from;
 
 	for (unsigned i = from; i < to; i++)
 		if (ents[i].v[0] > maxc)

@@ -30,6 +30,7 @@ struct rt {
 	int ncpus;
 	bool exiting;     /* stopping: exit(), a signal, or the -c / -p process ended */
 	bool exit_called; /* exit() seen: the events after it are ignored */
+	int exit_code;    /* exit(code)'s, the first one's (-1: none): nfsq's exit status */
 	unsigned burst;   /* events left before the ring buffer hands back (0: no limit) */
 	/* the output: o->out's descriptor written through rt_out_open's stream, which never
 	 * blocks a stop: while the reader does not read, it waits for the reader or a signal */
@@ -75,6 +76,8 @@ void rt_report_drops(struct rt *r);
 /* snapshot.c */
 /* Empties map id (an array map's entries are zeroed). 0 or a negative errno. */
 int rt_clear_map(struct rt *r, unsigned id);
+/* Sets every value of map id to 0, keeping its keys (zero()). 0 or a negative errno. */
+int rt_zero_map(struct rt *r, unsigned id);
 
 /* load.c */
 /* Opens r->obj's ELF with libbpf (r->bobj, r->bprogs) and loads it into the kernel; a

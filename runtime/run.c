@@ -313,6 +313,12 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 	}
 	case LAYOUT_EV_EXIT:
 		r->exiting = r->exit_called = true;
+		if (size >= 16 && r->exit_code < 0) {
+			int64_t code;
+
+			memcpy(&code, (uint8_t *)data + 8, 8);
+			r->exit_code = (int)(code & 0xff); /* as a shell takes an exit status */
+		}
 		break;
 	case LAYOUT_EV_PRINT: {
 		uint64_t top = 0;
@@ -326,6 +332,10 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 	case LAYOUT_EV_CLEAR:
 		if ((id & 0xffffffff) < r->obj->nmaps)
 			rt_clear_map(r, id & 0xffffffff);
+		break;
+	case LAYOUT_EV_ZERO:
+		if ((id & 0xffffffff) < r->obj->nmaps)
+			rt_zero_map(r, id & 0xffffffff);
 		break;
 	}
 	return r->burst && !--r->burst ? -EAGAIN : 0; /* libbpf stops after this event */
@@ -639,6 +649,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	r.o = o;
 	r.drops_fd = -1;
 	r.sigfd = -1;
+	r.exit_code = -1;
 	rt_verbose = o->verbose;
 	libbpf_set_print(rt_libbpf_log);
 	if (!rt_can_bpf()) {
@@ -768,7 +779,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	rt_report_drops(&r);
 	rt_out_flush(&r);
 	rt_report_output(&r);
-	ret = r.out_errno || r.out_lost ? NFSQ_EXIT_RUNTIME : 0;
+	ret = r.out_errno || r.out_lost ? NFSQ_EXIT_RUNTIME : r.exit_code > 0 ? r.exit_code : 0;
 	rt_child_report(&ch);
 	rt_child_reap(&ch, true);
 	rt_detach_in_background(&r, links);

@@ -530,6 +530,29 @@ int rt_clear_map(struct rt *r, unsigned id)
 	return l->array ? rt_snap_zero(r, l, r->map_fds[id]) : rt_snap_delete_all(l, r->map_fds[id]);
 }
 
+int rt_zero_map(struct rt *r, unsigned id)
+{
+	const struct map_layout *l = &r->obj->maps[id];
+	int fd = r->map_fds[id], ret = 0;
+	uint8_t *key, *zero;
+
+	if (l->array)
+		return rt_snap_zero(r, l, fd);
+	key = malloc(l->key_size);
+	zero = calloc(1, rt_snap_stride(r, l));
+	if (!key || !zero) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	/* (an update of an existing key does not move it in the hash's order) */
+	for (int err = bpf_map_get_next_key(fd, NULL, key); !err; err = bpf_map_get_next_key(fd, key, key))
+		bpf_map_update_elem(fd, key, zero, BPF_EXIST);
+cleanup:
+	free(key);
+	free(zero);
+	return ret;
+}
+
 uint64_t rt_snap_drop(struct rt *r, uint32_t key, uint64_t *cpuvals)
 {
 	uint64_t sum = 0;
