@@ -313,6 +313,8 @@ LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 	case EXPR_CALL:
 		if (strcmp(e->u.call.name, "str") == 0)
 			return cg_str_call(g, e);
+		if (strcmp(e->u.call.name, "strftime") == 0) /* its ns: formatted when printed */
+			return cg_expr(g, e->u.call.args->next);
 		break;
 	case EXPR_ARG:
 		break;

@@ -59,6 +59,8 @@ struct printf_arg {
 	uint32_t offset;  /* in the event record */
 	char conv;        /* conversion: d u x X s c e (errno name) */
 	const char *spec; /* the whole C-style spec as written, e.g. "%-8s" */
+	const char *strftime; /* strftime(fmt, ns): the argument is ns on the monotonic clock,
+			       * printed (%s) as the wall-clock time in fmt (NULL: not one) */
 };
 
 struct printf_info {
@@ -67,6 +69,7 @@ struct printf_info {
 	unsigned nargs;
 	struct printf_arg *args;
 	uint32_t size; /* record size: 8-byte id + args, 8-byte aligned */
+	bool time;     /* time(fmt): fmt is strftime's, of the time the event is printed */
 };
 
 /* How a program of the object is run. */

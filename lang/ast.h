@@ -152,6 +152,7 @@ struct stmt {
 		struct {
 			struct expr *call;          /* EXPR_CALL */
 			struct printf_info *printf; /* (sema) STMT_PRINTF */
+			bool time;                  /* (sema) time(fmt), a STMT_PRINTF of the clock */
 		} call;
 		struct {
 			struct expr *cond;

@@ -23,6 +23,7 @@ struct sema {
 	struct local_info *locals[MAX_LOCALS];
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
+	const struct expr *printf_arg; /* the printf argument being checked (strftime() may be one) */
 	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
 	unsigned map_tab_cap;      /* slots; at most half of them used */
 	int max_arg;               /* the highest $N the script uses */
@@ -597,20 +598,32 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 		sema_str(s, e);
 		return;
 	}
+	if (strcmp(name, "strftime") == 0) {
+		/* strftime(fmt, ns) (bpftrace's): ns since boot (nsecs) as the wall-clock time, formatted
+		 * in user space, so a printf argument only (sema_printf) */
+		struct expr *f = e->u.call.args, *ns = f ? f->next : NULL;
+		e->type = type_int();
+		if (!f || !ns || ns->next || f->kind != EXPR_STR || ns->type.kind == TYPE_STR)
+			diag_error(s->d, e->loc, "usage: strftime(\"FORMAT\", nsecs), FORMAT strftime(3)'s (and %%f: microseconds)");
+		else if (s->printf_arg != e)
+			diag_error(s->d, e->loc, "strftime() is formatted when printed: use it as a printf argument, printf(\"%%s\\n\", strftime(\"%%H:%%M:%%S\", nsecs))");
+		return;
+	}
 	if (sema_agg_kind(name) != AGG_NONE) {
 		diag_error(s->d, e->loc, "%s() is an aggregation; assign it to a map: @name[keys] = %s(...)",
 			   name, name);
 		return;
 	}
-	static const char *const stmts[] = {"printf", "print", "clear", "zero", "delete", "exit"};
-	for (unsigned i = 0; i < 6; i++)
+	static const char *const stmts[] = {"printf", "print", "clear", "zero", "delete", "exit", "time"};
+	for (unsigned i = 0; i < 7; i++)
 		if (strcmp(name, stmts[i]) == 0) {
 			diag_error(s->d, e->loc, "%s() is a statement and has no value", name);
 			return;
 		}
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
-					    "lhist", "printf", "print", "clear", "zero", "delete", "exit", "str"};
-	const char *hint = diag_suggest(name, known, 15);
+					    "lhist", "printf", "print", "clear", "zero", "delete", "exit", "str",
+					    "strftime", "time"};
+	const char *hint = diag_suggest(name, known, 17);
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
 	else
@@ -730,8 +743,11 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 	struct expr *fmt = call->u.call.args;
 	st->kind = STMT_PRINTF;
 	for (struct expr *a = fmt; a && !args_done; a = a->next)
-		if (a != fmt || a->kind != EXPR_STR)
+		if (a != fmt || a->kind != EXPR_STR) {
+			s->printf_arg = a;
 			sema_expr(s, a);
+			s->printf_arg = NULL;
+		}
 	if (!fmt || fmt->kind != EXPR_STR) {
 		diag_error(s->d, fmt ? fmt->loc : call->loc, "printf needs a format string literal first: printf(\"%%d\\n\", x)");
 		return;
@@ -742,6 +758,19 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		return;
 	}
 	unsigned nargs = call->u.call.nargs - 1;
+	if (st->u.call.time) { /* time(fmt): the whole format is strftime's */
+		struct printf_info *pi = arena_alloc(&s->c->arena, sizeof(*pi));
+		struct program *prog = s->c->prog;
+
+		pi->fmt = fmt->u.str.text;
+		pi->time = true;
+		pi->size = 8;
+		prog->printfs = sema_grow(s, prog->printfs, prog->nprintfs, &s->printf_cap);
+		pi->id = prog->nprintfs;
+		prog->printfs[prog->nprintfs++] = pi;
+		st->u.call.printf = pi;
+		return;
+	}
 	if (nargs > MAX_PRINTF_ARGS) {
 		diag_error(s->d, call->loc, "printf takes at most %d arguments after the format", MAX_PRINTF_ARGS);
 		return;
@@ -789,7 +818,10 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 				   nargs, nargs == 1 ? "" : "s");
 			return;
 		}
-		if (arg->type.kind != TYPE_NONE) {
+		bool strf = arg->kind == EXPR_CALL && strcmp(arg->u.call.name, "strftime") == 0;
+		if (strf && conv != 's')
+			diag_error(s->d, arg->loc, "printf: strftime() is printed with %%s");
+		if (arg->type.kind != TYPE_NONE && !strf) {
 			bool isstr = arg->type.kind == TYPE_STR;
 			bool iserr = arg->type.kind == TYPE_ERRNO || arg->type.kind == TYPE_NFSSTAT;
 			if (conv == 's' && !isstr && !iserr)
@@ -801,6 +833,8 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 				diag_error(s->d, arg->loc, "printf: %%%c needs an integer, but this is a string", conv);
 		}
 		struct printf_arg *pa = &pi->args[n++];
+		if (strf && arg->u.call.args && arg->u.call.args->kind == EXPR_STR)
+			pa->strftime = arg->u.call.args->u.str.text;
 		pa->type = arg->type;
 		pa->conv = conv;
 		pa->spec = arena_strndup(&s->c->arena, f + start, i - start + 1);
@@ -832,6 +866,22 @@ static void sema_call_stmt(struct sema *s, struct stmt *st)
 	unsigned n = call->u.call.nargs;
 	if (strcmp(name, "printf") == 0) {
 		sema_printf(s, st, false);
+		return;
+	}
+	if (strcmp(name, "time") == 0) { /* time([fmt]): bpftrace's, "%H:%M:%S\n" by default */
+		if (n > 1 || (n && a0->kind != EXPR_STR)) {
+			diag_error(s->d, call->loc, "usage: time() or time(\"FORMAT\"), FORMAT strftime(3)'s (and %%f: microseconds)");
+			return;
+		}
+		if (!n) {
+			a0 = call->u.call.args = ast_expr(s->c, EXPR_STR, call->loc);
+			a0->u.str.text = "%H:%M:%S\n";
+			a0->u.str.len = 9;
+			call->u.call.nargs = 1;
+		}
+		a0->type = type_str(a0->u.str.len + 1);
+		st->u.call.time = true;
+		sema_printf(s, st, true);
 		return;
 	}
 	if (strcmp(name, "print") == 0 && n == 1 && a0->kind != EXPR_MAP) {

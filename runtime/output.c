@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snapshot.h"
 
@@ -406,6 +407,41 @@ void rt_print_maps(struct rt *r)
 
 /* ---- printf ---- */
 
+/* strftime(3) of the wall-clock time ns (since the epoch), local time, into out; %f is
+ * its microseconds (bpftrace's extension). "" when it does not fit. */
+static void rt_strftime(char *out, size_t n, const char *fmt, int64_t ns)
+{
+	char f[512];
+	size_t k = 0;
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	for (const char *p = fmt; *p && k + 8 < sizeof(f); p++) {
+		if (p[0] == '%' && p[1] == 'f') {
+			k += (size_t)snprintf(f + k, sizeof(f) - k, "%06lld", (long long)(ns / 1000 % 1000000));
+			p++;
+			continue;
+		}
+		if (p[0] == '%' && p[1] == '%')
+			f[k++] = *p++;
+		f[k++] = *p;
+	}
+	f[k] = 0;
+	out[0] = 0;
+	if (localtime_r(&secs, &tm) && !strftime(out, n, f, &tm))
+		out[0] = 0;
+}
+
+/* The wall-clock time of t on the monotonic clock (bpf_ktime_get_ns, nsecs), in ns. */
+static int64_t rt_wall_of(int64_t t)
+{
+	struct timespec m, w;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &w);
+	return t + (w.tv_sec - m.tv_sec) * 1000000000LL + (w.tv_nsec - m.tv_nsec);
+}
+
 static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint8_t *rec,
 		      size_t size)
 {
@@ -495,7 +531,9 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				char str[NFSQ_STR_MAX + 1];
 				size_t room = size - a->offset, n;
 
-				if (a->type.kind == TYPE_STR) {
+				if (a->strftime) {
+					rt_strftime(str, sizeof(str), a->strftime, rt_wall_of(v));
+				} else if (a->type.kind == TYPE_STR) {
 					n = a->type.size < room ? a->type.size : room;
 					if (n > NFSQ_STR_MAX)
 						n = NFSQ_STR_MAX;
@@ -520,7 +558,16 @@ void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *
 	struct rt_buf b = {0}, j = {0};
 
 	rt_buf_add(&b, "", 0);
-	rt_format(&b, pi, rec, size);
+	if (pi->time) {
+		struct timespec now;
+		char s[NFSQ_STR_MAX + 1];
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		rt_strftime(s, sizeof(s), pi->fmt, now.tv_sec * 1000000000LL + now.tv_nsec);
+		rt_buf_add(&b, s, strlen(s));
+	} else {
+		rt_format(&b, pi, rec, size);
+	}
 	if (r->o->format == OUT_JSON) {
 		rt_buf_add(&j, "{\"type\":\"printf\",\"msg\":", 23);
 		rt_buf_json_str(&j, b.s ? b.s : "", b.len);
