@@ -285,6 +285,21 @@ static void cg_if(struct cg *g, const struct stmt *s)
 	cg_at(g, done);
 }
 
+/* while (c) { body }: the verifier must see it end (a bounded loop, kernel 5.3 and later) */
+static void cg_while(struct cg *g, const struct stmt *s)
+{
+	LLVMBasicBlockRef test = cg_block(g, "while.test"), body = cg_block(g, "while.body");
+	LLVMBasicBlockRef done = cg_block(g, "while.done");
+
+	LLVMBuildBr(g->b, test);
+	cg_at(g, test);
+	LLVMBuildCondBr(g->b, cg_truth(g, s->u.ifs.cond, cg_expr(g, s->u.ifs.cond)), body, done);
+	cg_at(g, body);
+	cg_stmts(g, s->u.ifs.then);
+	LLVMBuildBr(g->b, test);
+	cg_at(g, done);
+}
+
 static const struct map_info *cg_map_arg(struct cg *g, const struct stmt *s)
 {
 	const struct expr *a = s->u.call.call->u.call.args;
@@ -391,6 +406,13 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 		return;
 	case STMT_IF:
 		cg_if(g, s);
+		return;
+	case STMT_WHILE:
+		cg_while(g, s);
+		return;
+	case STMT_UNROLL:
+		for (int64_t i = 0; i < s->u.ifs.cond->u.num; i++)
+			cg_stmts(g, s->u.ifs.then);
 		return;
 	case STMT_ASSIGN:
 	case STMT_CALL:

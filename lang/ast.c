@@ -294,6 +294,8 @@ static bool dump_stmt(struct walk *w, struct stmt *s)
 		[STMT_DELETE] = "delete",
 		[STMT_EXIT] = "exit",
 		[STMT_IF] = "if",
+		[STMT_WHILE] = "while",
+		[STMT_UNROLL] = "unroll",
 	};
 	struct dump *d = w->ctx;
 

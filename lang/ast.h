@@ -137,6 +137,8 @@ enum stmt_kind {
 	STMT_DELETE,    /* (sema) delete(@m[k]) */
 	STMT_EXIT,      /* (sema) exit() or exit(code): .call args[0] the code */
 	STMT_IF,        /* if (cond) { then } else { els } */
+	STMT_WHILE,     /* while (cond) { then }: .ifs, els NULL */
+	STMT_UNROLL,    /* unroll(N) { then }: .ifs, cond the count N (1 to 100), els NULL */
 };
 
 struct stmt {

@@ -78,7 +78,8 @@ static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr 
 static struct expr *parse_local(struct compilation *c, struct loc l, const char *name);
 static struct expr *parse_args_field(struct compilation *c, struct loc l, const char *base,
 				     struct loc baseloc, const char *field, struct loc fieldloc);
-static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name);
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name, struct loc nameloc,
+			       struct expr *args, struct stmt *body);
 static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
 			  struct expr *value);
 static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e);
@@ -215,9 +216,9 @@ stmts
 stmt
 	: simple ';'           { $$ = $1; }
 	| IDENT '(' args ')' block
-			       { $$ = parse_loop(c, @1, $1); }
+			       { $$ = parse_loop(c, @$, $1, @1, $3, $5); }
 	| IDENT '(' VAR ':' map ')' block
-			       { $$ = parse_loop(c, @1, $1); }
+			       { $$ = parse_loop(c, @$, $1, @1, NULL, NULL); }
 	| if_stmt              { $$ = $1; }
 	| ';'                  { $$ = NULL; }
 	| error ';'            { $$ = NULL; }
@@ -454,20 +455,27 @@ static struct expr *parse_args_field(struct compilation *c, struct loc l, const 
 }
 
 /* while (...) { }, unroll(N) { }, for ($kv : @m) { }: bpftrace's loops, not in nfsq yet */
-static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name)
+static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name, struct loc nameloc,
+			       struct expr *args, struct stmt *body)
 {
-	if (!strcmp(name, "while"))
-		diag_error(&c->diag, l, "while loops are not supported yet: repeat the statements, or keep the state in a map across events");
-	else if (!strcmp(name, "unroll"))
-		diag_error(&c->diag, l, "unroll is not supported yet: repeat the statements N times");
+	struct stmt *s;
+
+	if ((!strcmp(name, "while") || !strcmp(name, "unroll")) && args && !args->next) {
+		s = ast_stmt(c, name[0] == 'w' ? STMT_WHILE : STMT_UNROLL, l);
+		s->u.ifs.cond = args;
+		s->u.ifs.then = body;
+		return s;
+	}
+	if (!strcmp(name, "while") || !strcmp(name, "unroll"))
+		diag_error(&c->diag, nameloc, "%s takes one %s: %s", name, name[0] == 'w' ? "condition" : "count",
+			   name[0] == 'w' ? "while ($i < 10) { ... }" : "unroll(4) { ... }");
 	else if (!strcmp(name, "for"))
-		diag_error(&c->diag, l, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
+		diag_error(&c->diag, nameloc, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
 	else
-		diag_error(&c->diag, l, "'%s(...) { ... }' is not a statement: a block follows only if, else and a probe", name);
+		diag_error(&c->diag, nameloc, "'%s(...) { ... }' is not a statement: a block follows only if, else, while, unroll and a probe", name);
 	return NULL;
 }
 
-/* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */
 /* (uintN)x and (intN)x, bpftrace's casts: x cut to N bits, then zero- or sign-extended
  * (nfsq's integers are 64-bit): x & (2^N - 1), or (x << (64 - N)) >> (64 - N) */
 static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e)
@@ -487,6 +495,7 @@ static struct expr *parse_cast(struct compilation *c, struct loc l, const char *
 	return parse_nested(c, r);
 }
 
+/* Refuses expressions nested deeper than AST_MAX_DEPTH (the passes recurse). */
 static struct expr *parse_nested(struct compilation *c, struct expr *e)
 {
 	if (e->depth == AST_MAX_DEPTH + 1)

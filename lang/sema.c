@@ -969,6 +969,17 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 		case STMT_CALL:
 			sema_call_stmt(s, st);
 			break;
+		case STMT_UNROLL: {
+			int64_t n;
+			if (!sema_const(st->u.ifs.cond, &n) || n < 1 || n > 100)
+				diag_error(s->d, st->u.ifs.cond->loc, "unroll(N): N must be an integer literal from 1 to 100");
+			else
+				st->u.ifs.cond->kind = EXPR_INT, st->u.ifs.cond->u.num = n; /* (codegen's count) */
+			st->u.ifs.cond->type = type_int();
+			sema_stmts(s, st->u.ifs.then);
+			break;
+		}
+		case STMT_WHILE:
 		case STMT_IF:
 			sema_expr(s, st->u.ifs.cond);
 			if (st->u.ifs.cond->type.kind == TYPE_STR)

@@ -61,6 +61,8 @@ struct expr *walk_stmt_call(struct stmt *s)
 	case STMT_MAP_ADD:
 	case STMT_LOCAL_SET:
 	case STMT_IF:
+	case STMT_WHILE:
+	case STMT_UNROLL:
 		return NULL;
 	}
 	return NULL;
@@ -73,7 +75,7 @@ void walk_stmts(struct walk *w, struct stmt *s)
 
 		if (w->stmt && !w->stmt(w, s))
 			continue;
-		if (s->kind == STMT_IF) {
+		if (s->kind == STMT_IF || s->kind == STMT_WHILE || s->kind == STMT_UNROLL) { /* (a loop's body: a branch taken 0 or more times) */
 			walk_node(w, s->u.ifs.cond, false);
 			if (w->branch)
 				w->branch(w, s, false);

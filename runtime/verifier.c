@@ -125,6 +125,7 @@ void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *secti
 	int insn = rt_last_insn(log);
 	uint32_t line = 0, col = 0;
 	const char *probe = p->probe ? p->probe : p->name;
+	const char *inf = strstr(log, "infinite loop detected"); /* (a while that never ends) */
 
 	/* the last non-empty lines; the first of them that is not an instruction or a
 	 * statistics line is the reason */
@@ -152,6 +153,10 @@ void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *secti
 		whylen = len;
 		break;
 	}
+	if (inf) {
+		why = inf;
+		whylen = strcspn(inf, "\n");
+	}
 	if (insn >= 0 && rt_insn_linecol(r->obj->elf, r->obj->elf_size, section, insn, &line, &col) &&
 	    line >= 1 && line <= r->obj->src->nlines) {
 		struct loc at;
@@ -170,5 +175,8 @@ void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *secti
 	fprintf(stderr, "  last lines of the verifier log (run with -v for all of it):\n");
 	for (unsigned i = nlines > 6 ? nlines - 6 : 0; i < nlines; i++)
 		fprintf(stderr, "    %.*s\n", (int)strcspn(lines[i], "\n"), lines[i]);
-	fprintf(stderr, "  this is an nfsq bug or a kernel limit: please report it with the script\n");
+	if (inf)
+		fprintf(stderr, "  a while loop must end: its condition must become false in its body\n");
+	else
+		fprintf(stderr, "  this is an nfsq bug or a kernel limit: please report it with the script\n");
 }
