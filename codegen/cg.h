@@ -90,6 +90,7 @@ struct cg {
 	LLVMMetadataRef sp;
 	LLVMBasicBlockRef entry, ret_bb;
 	LLVMBasicBlockRef exit_bb; /* a fused program: where exit() goes (the later clauses skipped) */
+	LLVMBasicBlockRef loop_test, loop_done; /* the innermost while's: continue and break go there */
 	LLVMValueRef *locals;
 	const struct cg_prog *prog;
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */

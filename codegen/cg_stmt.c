@@ -291,11 +291,15 @@ static void cg_while(struct cg *g, const struct stmt *s)
 	LLVMBasicBlockRef test = cg_block(g, "while.test"), body = cg_block(g, "while.body");
 	LLVMBasicBlockRef done = cg_block(g, "while.done");
 
+	LLVMBasicBlockRef outer_test = g->loop_test, outer_done = g->loop_done;
+
 	LLVMBuildBr(g->b, test);
 	cg_at(g, test);
 	LLVMBuildCondBr(g->b, cg_truth(g, s->u.ifs.cond, cg_expr(g, s->u.ifs.cond)), body, done);
 	cg_at(g, body);
+	g->loop_test = test, g->loop_done = done;
 	cg_stmts(g, s->u.ifs.then);
+	g->loop_test = outer_test, g->loop_done = outer_done;
 	LLVMBuildBr(g->b, test);
 	cg_at(g, done);
 }
@@ -409,6 +413,15 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 		return;
 	case STMT_WHILE:
 		cg_while(g, s);
+		return;
+	case STMT_BREAK:
+	case STMT_CONTINUE:
+		if (!g->loop_test) {
+			cg_error(g, s->loc, "break or continue outside a loop", NULL);
+			return;
+		}
+		LLVMBuildBr(g->b, s->kind == STMT_BREAK ? g->loop_done : g->loop_test);
+		cg_at(g, cg_block(g, "after.jump"));
 		return;
 	case STMT_UNROLL:
 		for (int64_t i = 0; i < s->u.ifs.cond->u.num; i++)

@@ -296,6 +296,8 @@ static bool dump_stmt(struct walk *w, struct stmt *s)
 		[STMT_IF] = "if",
 		[STMT_WHILE] = "while",
 		[STMT_UNROLL] = "unroll",
+		[STMT_BREAK] = "break",
+		[STMT_CONTINUE] = "continue",
 	};
 	struct dump *d = w->ctx;
 

@@ -139,6 +139,8 @@ enum stmt_kind {
 	STMT_IF,        /* if (cond) { then } else { els } */
 	STMT_WHILE,     /* while (cond) { then }: .ifs, els NULL */
 	STMT_UNROLL,    /* unroll(N) { then }: .ifs, cond the count N (1 to 100), els NULL */
+	STMT_BREAK,     /* break (in a while) */
+	STMT_CONTINUE,  /* continue (in a while) */
 };
 
 struct stmt {

@@ -83,6 +83,7 @@ static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *
 static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
 			  struct expr *value);
 static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e);
+static struct stmt *parse_jump(struct compilation *c, struct loc l, const char *name);
 static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
 					struct loc unitloc, int64_t n, struct loc nloc);
 }
@@ -241,6 +242,7 @@ simple
 				 $$->u.assign.lhs = v; $$->u.assign.rhs = $3; }
 	| IDENT '(' args ')'   { $$ = ast_stmt(c, STMT_CALL, @$);
 				 $$->u.call.call = ast_call(c, @$, @1, $1, $3); }
+	| IDENT                { $$ = parse_jump(c, @$, $1); }
 	| map INCR             { $$ = parse_step(c, @$, $1, 1); }
 	| map DECR             { $$ = parse_step(c, @$, $1, -1); }
 	| INCR map             { $$ = parse_step(c, @$, $2, 1); }
@@ -473,6 +475,17 @@ static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *
 		diag_error(&c->diag, nameloc, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
 	else
 		diag_error(&c->diag, nameloc, "'%s(...) { ... }' is not a statement: a block follows only if, else, while, unroll and a probe", name);
+	return NULL;
+}
+
+/* break; and continue; (a name alone as a statement is nothing else) */
+static struct stmt *parse_jump(struct compilation *c, struct loc l, const char *name)
+{
+	if (!strcmp(name, "break"))
+		return ast_stmt(c, STMT_BREAK, l);
+	if (!strcmp(name, "continue"))
+		return ast_stmt(c, STMT_CONTINUE, l);
+	diag_error(&c->diag, l, "'%s' alone is not a statement (a call needs parentheses: %s(...))", name, name);
 	return NULL;
 }
 

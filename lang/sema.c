@@ -24,6 +24,7 @@ struct sema {
 	unsigned nlocals;
 	unsigned map_cap, printf_cap;
 	const struct expr *printf_arg; /* the printf argument being checked (strftime() may be one) */
+	unsigned loops;                /* while loops around the statement being checked */
 	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
 	unsigned map_tab_cap;      /* slots; at most half of them used */
 	int max_arg;               /* the highest $N the script uses */
@@ -979,7 +980,19 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 			sema_stmts(s, st->u.ifs.then);
 			break;
 		}
+		case STMT_BREAK:
+		case STMT_CONTINUE:
+			if (!s->loops)
+				diag_error(s->d, st->loc, "%s is used in a while loop only", st->kind == STMT_BREAK ? "break" : "continue");
+			break;
 		case STMT_WHILE:
+			sema_expr(s, st->u.ifs.cond);
+			if (st->u.ifs.cond->type.kind == TYPE_STR)
+				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
+			s->loops++;
+			sema_stmts(s, st->u.ifs.then);
+			s->loops--;
+			break;
 		case STMT_IF:
 			sema_expr(s, st->u.ifs.cond);
 			if (st->u.ifs.cond->type.kind == TYPE_STR)

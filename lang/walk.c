@@ -63,6 +63,8 @@ struct expr *walk_stmt_call(struct stmt *s)
 	case STMT_IF:
 	case STMT_WHILE:
 	case STMT_UNROLL:
+	case STMT_BREAK:
+	case STMT_CONTINUE:
 		return NULL;
 	}
 	return NULL;
@@ -85,7 +87,7 @@ void walk_stmts(struct walk *w, struct stmt *s)
 			walk_stmts(w, s->u.ifs.els);
 		} else if (call) {
 			walk_node(w, call, false);
-		} else { /* an assignment */
+		} else if (s->kind != STMT_BREAK && s->kind != STMT_CONTINUE) { /* an assignment */
 			walk_node(w, s->u.assign.lhs, true);
 			walk_node(w, s->u.assign.rhs, false);
 		}
