@@ -206,7 +206,7 @@ pred
 
 block
 	: '{' stmts '}'        { $$ = ast_stmt_reverse($2); }
-	| '{' stmts simple '}' { $3->next = $2; $$ = ast_stmt_reverse($3); }
+	| '{' stmts simple '}' { if ($3) $3->next = $2; $$ = ast_stmt_reverse($3 ? $3 : $2); }
 	;
 
 stmts

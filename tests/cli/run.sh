@@ -71,7 +71,8 @@ expect 1 "d\\.nfsq:2:14: error: argument \\\$1 is 'x', not an integer as its def
 # without a writer does not hang silently: nfsq says that it waits, then reads the writer's
 expect 0 '^$' -- --check <(echo 'BEGIN { exit(); }')
 expect 0 '^$' -- --check <(sleep 0.5; echo 'BEGIN { exit(); }')
-expect 1 '^/dev/fd/[0-9]+:1:11: error: syntax error' -- --check <(echo 'BEGIN { x }')
+expect 1 "^/dev/fd/[0-9]+:1:9: error: 'x' alone is not a statement" -- --check <(echo 'BEGIN { x }')
+expect 1 '^/dev/fd/[0-9]+:1:11: error: syntax error' -- --check <(echo 'BEGIN { x y }')
 mkfifo "$tmp/fifo"
 timeout 20 "$nfsq" --check "$tmp/fifo" >"$tmp/fifo.out" 2>&1 &
 fpid=$!
