@@ -27,8 +27,8 @@ static LLVMValueRef cg_int_of(struct cg *g, LLVMValueRef v, uint32_t size, bool 
 	return v;
 }
 
-/* *(u64 *)(p + off) read with bpf_probe_read_kernel (0 when it faults). */
-/* size bytes (up to 8) at p + off, from kernel memory (user: user memory) */
+/* size bytes (up to 8) at p + off, read with bpf_probe_read_kernel (user:
+ * bpf_probe_read_user), as a u64 (0 when it faults) */
 static LLVMValueRef cg_read_mem(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size, bool user)
 {
 	LLVMValueRef tmp = cg_alloca(g, 8), args[3];

@@ -290,8 +290,7 @@ static void cg_while(struct cg *g, const struct stmt *s)
 {
 	LLVMBasicBlockRef test = cg_block(g, "while.test"), body = cg_block(g, "while.body");
 	LLVMBasicBlockRef done = cg_block(g, "while.done");
-
-	LLVMBasicBlockRef outer_test = g->loop_test, outer_done = g->loop_done;
+	LLVMBasicBlockRef outer_test = g->loop_test, outer_done = g->loop_done; /* (nested loops) */
 
 	LLVMBuildBr(g->b, test);
 	cg_at(g, test);
