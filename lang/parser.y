@@ -34,45 +34,6 @@ typedef void *yyscan_t;
 static void nfsq_yyerror(struct loc *l, yyscan_t scanner, struct compilation *c, const char *msg);
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc);
-/* 'default $N = literal;': an integer (units and a sign allowed) or a string; it also says
- * which type a given $N must have */
-static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
-			  struct expr *value)
-{
-	struct program *p = c->prog;
-
-	if (strcmp(kw, "default") != 0) {
-		static const char *const dflt[] = {"default"};
-
-		diag_error(&c->diag, l, "unexpected '%s $%s' at the top level%s: a clause is PROBE { ... }, and "
-					"'default $N = VALUE;' gives an argument a default",
-			   kw, idx ? arena_printf(&c->arena, "%d", idx) : "#",
-			   diag_suggest(kw, dflt, 1) ? " (did you mean 'default'?)" : "");
-		return;
-	}
-	if (idx == 0) {
-		diag_error(&c->diag, argloc, "$# is the number of arguments given; it cannot have a default");
-		return;
-	}
-	if (value->kind == EXPR_UNARY && value->u.unary.op == UNOP_NEG && value->u.unary.arg->kind == EXPR_INT) {
-		struct expr *n = value->u.unary.arg;
-
-		n->u.num = -n->u.num;
-		n->loc = value->loc;
-		value = n;
-	}
-	if (value->kind != EXPR_INT && value->kind != EXPR_STR) {
-		diag_error(&c->diag, value->loc, "the default of $%d must be an integer or a string literal", idx);
-		return;
-	}
-	if (p->arg_default[idx]) {
-		diag_error(&c->diag, argloc, "$%d has a default already", idx);
-		diag_note(&c->diag, p->arg_default[idx]->loc, "its default is given here");
-		return;
-	}
-	p->arg_default[idx] = value;
-}
-
 static struct expr *parse_nested(struct compilation *c, struct expr *e);
 static struct stmt *parse_step(struct compilation *c, struct loc l, struct expr *lhs, int step);
 static struct expr *parse_local(struct compilation *c, struct loc l, const char *name);
@@ -476,6 +437,45 @@ static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *
 	else
 		diag_error(&c->diag, nameloc, "'%s(...) { ... }' is not a statement: a block follows only if, else, while, unroll and a probe", name);
 	return NULL;
+}
+
+/* 'default $N = literal;': an integer (units and a sign allowed) or a string; it also says
+ * which type a given $N must have */
+static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
+			  struct expr *value)
+{
+	struct program *p = c->prog;
+
+	if (strcmp(kw, "default") != 0) {
+		static const char *const dflt[] = {"default"};
+
+		diag_error(&c->diag, l, "unexpected '%s $%s' at the top level%s: a clause is PROBE { ... }, and "
+					"'default $N = VALUE;' gives an argument a default",
+			   kw, idx ? arena_printf(&c->arena, "%d", idx) : "#",
+			   diag_suggest(kw, dflt, 1) ? " (did you mean 'default'?)" : "");
+		return;
+	}
+	if (idx == 0) {
+		diag_error(&c->diag, argloc, "$# is the number of arguments given; it cannot have a default");
+		return;
+	}
+	if (value->kind == EXPR_UNARY && value->u.unary.op == UNOP_NEG && value->u.unary.arg->kind == EXPR_INT) {
+		struct expr *n = value->u.unary.arg;
+
+		n->u.num = -n->u.num;
+		n->loc = value->loc;
+		value = n;
+	}
+	if (value->kind != EXPR_INT && value->kind != EXPR_STR) {
+		diag_error(&c->diag, value->loc, "the default of $%d must be an integer or a string literal", idx);
+		return;
+	}
+	if (p->arg_default[idx]) {
+		diag_error(&c->diag, argloc, "$%d has a default already", idx);
+		diag_note(&c->diag, p->arg_default[idx]->loc, "its default is given here");
+		return;
+	}
+	p->arg_default[idx] = value;
 }
 
 /* break; and continue; (a name alone as a statement is nothing else) */

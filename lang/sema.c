@@ -985,21 +985,18 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 			if (!s->loops)
 				diag_error(s->d, st->loc, "%s is used in a while loop only", st->kind == STMT_BREAK ? "break" : "continue");
 			break;
-		case STMT_WHILE:
+		case STMT_WHILE: /* (its body: break and continue allowed; no else) */
+		case STMT_IF: {
+			bool loop = st->kind == STMT_WHILE;
 			sema_expr(s, st->u.ifs.cond);
 			if (st->u.ifs.cond->type.kind == TYPE_STR)
 				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
-			s->loops++;
+			s->loops += loop;
 			sema_stmts(s, st->u.ifs.then);
-			s->loops--;
-			break;
-		case STMT_IF:
-			sema_expr(s, st->u.ifs.cond);
-			if (st->u.ifs.cond->type.kind == TYPE_STR)
-				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
-			sema_stmts(s, st->u.ifs.then);
+			s->loops -= loop;
 			sema_stmts(s, st->u.ifs.els);
 			break;
+		}
 		case STMT_MAP_AGG: /* the kinds sema rewrites to: already checked */
 		case STMT_MAP_SET:
 		case STMT_MAP_ADD:

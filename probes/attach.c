@@ -91,10 +91,10 @@ static int attach_btf_fd(const char *module)
 }
 
 /* set by probe_load_hook: told of each program as libbpf is about to load it */
-static int (*attach_hook)(struct bpf_program *bp, void *arg);
+static void (*attach_hook)(struct bpf_program *bp, void *arg);
 static void *attach_hook_arg;
 
-void probe_load_hook(int (*hook)(struct bpf_program *bp, void *arg), void *arg)
+void probe_load_hook(void (*hook)(struct bpf_program *bp, void *arg), void *arg)
 {
 	attach_hook = hook;
 	attach_hook_arg = arg;
@@ -104,16 +104,17 @@ static int attach_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opt
 {
 	(void)opts;
 	(void)cookie;
-	return attach_hook ? attach_hook(bp, attach_hook_arg) : 0;
+	if (attach_hook)
+		attach_hook(bp, attach_hook_arg);
+	return 0;
 }
 
 static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const char *fn = strchr(bpf_program__section_name(bp), '/'), *module = NULL;
-	int id, fd = 0, err = attach_prepare(bp, opts, cookie);
+	int id, fd = 0;
 
-	if (err)
-		return err;
+	attach_prepare(bp, opts, cookie);
 	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module)) < 0)) {
 		fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
 			module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");

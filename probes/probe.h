@@ -287,10 +287,9 @@ void probe_btf_func_known(const char *fn, const char *module, int id);
  * opened (once per process): libbpf loads fentry/fexit programs with their target's BTF id
  * found by probe_btf_func_id (an index) instead of its own search (a scan of every type of
  * vmlinux and of every module's BTF per program: 90 ms each in a TCG VM); and every
- * program is first passed to the hook set by probe_load_hook (NULL: none), on the thread
- * that loads it, which may fail its load by returning a negative errno. */
+ * program is first passed to the hook set by probe_load_hook (NULL: none). */
 void probe_load_handlers(void);
-void probe_load_hook(int (*hook)(struct bpf_program *bp, void *arg), void *arg);
+void probe_load_hook(void (*hook)(struct bpf_program *bp, void *arg), void *arg);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
 int probe_available(const struct probe_def *p, char *why, size_t whylen);

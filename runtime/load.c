@@ -12,7 +12,6 @@
 #include "rt.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,10 +59,9 @@ cleanup:
 }
 
 /* libbpf is about to load bp */
-static int rt_load_hook(struct bpf_program *bp, void *arg)
+static void rt_load_hook(struct bpf_program *bp, void *arg)
 {
 	((struct rt *)arg)->loading = bp;
-	return 0;
 }
 
 /* The program libbpf failed on explained (the verifier's reason at the script's
