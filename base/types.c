@@ -14,6 +14,9 @@ const char *type_name(struct type t)
 	case TYPE_INT: return "int";
 	case TYPE_ERRNO: return "errno";
 	case TYPE_NFSSTAT: return "nfsstat";
+	case TYPE_KSTACK: return "kstack";
+	case TYPE_USTACK: return "ustack";
+	case TYPE_KSYM: return "ksym";
 	case TYPE_STR:
 		snprintf(buf, sizeof(buf), "string[%u]", t.size);
 		return buf;

@@ -11,6 +11,9 @@ enum type_kind {
 	TYPE_STR,     /* NUL-terminated string of at most size bytes (NUL included) */
 	TYPE_ERRNO,   /* Linux errno as a positive number (0 = success), printed as a name */
 	TYPE_NFSSTAT, /* NFS protocol status (NFS4ERR_*, NFS3ERR_*), printed as a name */
+	TYPE_KSTACK,  /* kstack: a kernel stack, a u64 naming it (contract/layout.h), printed as frames */
+	TYPE_USTACK,  /* ustack: a user stack and its process, printed as frames */
+	TYPE_KSYM,    /* ksym(addr): a kernel address, printed as the symbol holding it */
 };
 
 struct type {
@@ -32,6 +35,11 @@ static inline struct type type_str(uint32_t size)
 static inline bool type_is_integer(struct type t)
 {
 	return t.kind == TYPE_INT || t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT;
+}
+/* kstack, ustack and ksym values: 8 bytes like integers, but printed as what they name */
+static inline bool type_is_symbolic(struct type t)
+{
+	return t.kind == TYPE_KSTACK || t.kind == TYPE_USTACK || t.kind == TYPE_KSYM;
 }
 const char *type_name(struct type t); /* "int", "string[64]" (static buffer), "errno", "nfsstat" */
 

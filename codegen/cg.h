@@ -32,6 +32,7 @@ enum {
 	H_GET_CURRENT_PID_TGID = 14,
 	H_GET_CURRENT_UID_GID = 15,
 	H_GET_CURRENT_COMM = 16,
+	H_GET_STACK = 67,
 	H_PROBE_READ_USER = 112,
 	H_PROBE_READ_KERNEL = 113,
 	H_PROBE_READ_USER_STR = 114,
@@ -78,6 +79,7 @@ struct cg {
 	LLVMMetadataRef difile, dicu, di_int, di_s64, di_u64, di_char, di_voidp;
 	LLVMValueRef *maps; /* per map_info.id */
 	LLVMValueRef ringbuf, drops, state, cfg;
+	LLVMValueRef stacks, stackbuf; /* kstack, ustack (cg_stack.c); NULL until one is read */
 	LLVMValueRef scratch;  /* per-CPU array: one value per program that needs it */
 	uint32_t scratch_size; /* its value size: the largest need */
 	unsigned nscratch;     /* programs using it */
@@ -145,6 +147,9 @@ LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null);
 LLVMValueRef cg_cfg_load(struct cg *g, uint32_t off);
 void cg_exit_check(struct cg *g);
 void cg_count_drop(struct cg *g, unsigned idx);
+
+/* cg_stack.c: kstack, ustack (the value naming the stack kept in the stack map) */
+LLVMValueRef cg_stack(struct cg *g, const struct expr *e);
 
 /* cg_read.c: kernel and field reads, builtins */
 LLVMValueRef cg_str_call(struct cg *g, const struct expr *e);

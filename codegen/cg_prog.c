@@ -359,6 +359,11 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 							 : ATTACH_KRETPROBE;
 		p->target = pr->target;
 		return;
+	case PROBE_PROFILE:
+		p->kind = CT_PROG_ATTACH;
+		p->attach = ATTACH_PROFILE;
+		p->target = pr->target;
+		return;
 	case PROBE_BUILTIN:
 		break;
 	}

@@ -399,6 +399,9 @@ static LLVMValueRef cg_builtin(struct cg *g, const struct expr *e)
 		return cg_str_literal(g, name, strlen(name), e->type.size);
 	case BUILTIN_CPID:
 		return cg_cfg_load(g, LAYOUT_CFG_CPID);
+	case BUILTIN_KSTACK:
+	case BUILTIN_USTACK:
+		return cg_stack(g, e);
 	case BUILTIN_NONE:
 		break;
 	}

@@ -71,7 +71,23 @@
 #define LAYOUT_DROP_RINGBUF(nmaps) (nmaps)     /* events lost: ring buffer full */
 #define LAYOUT_DROP_START(nmaps) ((nmaps) + 1) /* start events lost: start map full */
 #define LAYOUT_DROP_CUT(nmaps) ((nmaps) + 2)   /* kernel strings cut to their field's size */
-#define LAYOUT_NDROPS(nmaps) ((nmaps) + 3)
+#define LAYOUT_DROP_STACK(nmaps) ((nmaps) + 3) /* stacks lost: stack map full */
+#define LAYOUT_NDROPS(nmaps) ((nmaps) + 4)
+
+/* kstack and ustack values (TYPE_KSTACK, TYPE_USTACK) are a u64: the low
+ * LAYOUT_STACK_HASH_BITS a hash of the stack's frames (0: the stack was lost), then a bit
+ * for perf's format, then (ustack) the pid whose addresses they are. The frames are in
+ * the stack map (CT_STACKS_NAME), a hash map from the hash to a u64 frame count and the
+ * frames' addresses, filled with BPF_NOEXIST. bpf_get_stackid's stack map is not used:
+ * stacks whose ids collide there are lost, or (BPF_F_REUSE_STACKID) silently replaced.
+ * Two different stacks with one 39-bit hash would print as one: among 10,000 different
+ * stacks that happens with a probability of about 1e-4. */
+#define LAYOUT_STACK_MAX 127 /* frames kept, the kernel's default perf_event_max_stack */
+#define LAYOUT_STACK_SIZE (8 * (1 + LAYOUT_STACK_MAX))
+#define LAYOUT_STACK_HASH_BITS 39
+#define LAYOUT_STACK_HASH_MASK ((1ull << LAYOUT_STACK_HASH_BITS) - 1)
+#define LAYOUT_STACK_PERF (1ull << LAYOUT_STACK_HASH_BITS)
+#define LAYOUT_STACK_PID_SHIFT 40
 
 /* The run's configuration (an array map of one value), written by the runtime after
  * loading the object and before attaching it. */

@@ -126,5 +126,7 @@ int ct_check_calls(const struct bpf_insn *insns, size_t n, char *why, size_t len
 #define CT_STATE_NAME "nfsq_state"
 #define CT_SCRATCH_NAME "nfsq_scratch"
 #define CT_CFG_NAME "nfsq_cfg"
+#define CT_STACKS_NAME "nfsq_stacks"   /* kstack, ustack: the frames (contract/layout.h) */
+#define CT_STACKBUF_NAME "nfsq_stkbuf" /* a per-CPU buffer to read a stack into */
 
 #endif

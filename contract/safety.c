@@ -24,6 +24,7 @@ static const int ct_safe_helpers[] = {
 	BPF_FUNC_ringbuf_output,
 	BPF_FUNC_ringbuf_reserve,
 	BPF_FUNC_ringbuf_submit,
+	BPF_FUNC_get_stack,
 };
 
 static bool cg_helper_safe(int id)

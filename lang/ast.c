@@ -166,6 +166,8 @@ static const char *const builtin_names[] = {
 	[BUILTIN_ELAPSED] = "elapsed",
 	[BUILTIN_PROBE] = "probe",
 	[BUILTIN_CPID] = "cpid",
+	[BUILTIN_KSTACK] = "kstack",
+	[BUILTIN_USTACK] = "ustack",
 };
 
 const char *builtin_name(enum builtin b)
@@ -245,6 +247,8 @@ static bool dump_node(struct walk *w, struct expr *e)
 		break;
 	case EXPR_IDENT:
 		fprintf(out, "%s %s", e->u.ident.builtin ? "builtin" : "field", e->u.ident.name);
+		if (e->u.ident.builtin == BUILTIN_KSTACK || e->u.ident.builtin == BUILTIN_USTACK)
+			fprintf(out, "(%s, %u)", e->u.ident.perf ? "perf" : "bpftrace", e->u.ident.frames);
 		break;
 	case EXPR_LOCAL:
 		fprintf(out, "local %s", e->u.local.name);
@@ -342,6 +346,7 @@ static void dump_probe(FILE *out, const struct probe_ref *p)
 		[PROBE_BEGIN] = "begin",
 		[PROBE_END] = "end",
 		[PROBE_INTERVAL] = "interval",
+		[PROBE_PROFILE] = "profile",
 	};
 	fprintf(out, "  probe %s [%s", p->name, kinds[p->kind]);
 	if (p->kind == PROBE_INTERVAL)

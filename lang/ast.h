@@ -66,6 +66,8 @@ enum builtin {
 	BUILTIN_ELAPSED, /* ns since nfsq started its probes */
 	BUILTIN_PROBE,   /* full name of the probe that fired, string */
 	BUILTIN_CPID,    /* pid of the -c command */
+	BUILTIN_KSTACK,  /* the kernel stack (kstack, kstack(perf, N)) */
+	BUILTIN_USTACK,  /* the user stack (ustack, ustack(perf, N)) */
 };
 
 struct local_info {
@@ -90,6 +92,8 @@ struct expr {
 		struct {
 			const char *name;     /* as written, e.g. "latency" */
 			enum builtin builtin; /* (sema) BUILTIN_NONE for a probe field */
+			unsigned frames;      /* (sema) kstack, ustack: at most this many frames */
+			bool perf;            /* (sema) kstack, ustack: perf's format */
 		} ident;
 		struct {
 			const char *name;        /* "$x" */
@@ -173,6 +177,7 @@ enum probe_kind {
 	PROBE_BEGIN,      /* BEGIN */
 	PROBE_END,        /* END */
 	PROBE_INTERVAL,   /* interval 1s */
+	PROBE_PROFILE,    /* profile:hz:99: on every CPU (target "hz:99") */
 };
 
 struct probe_ref {

@@ -45,8 +45,9 @@ static void parse_default(struct compilation *c, struct loc l, const char *kw, i
 			  struct expr *value);
 static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e);
 static struct stmt *parse_jump(struct compilation *c, struct loc l, const char *name);
-static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
-					struct loc unitloc, int64_t n, struct loc nloc);
+static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const char *kind,
+				     struct loc kindloc, const char *unit, struct loc unitloc, int64_t n,
+				     struct loc nloc);
 }
 
 %define api.pure full
@@ -134,7 +135,7 @@ probes
 	;
 
 /* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s
- *        | interval:UNIT:N (bpftrace's spelling: s, ms, us, hz) */
+ *        | interval:UNIT:N (bpftrace's spelling: s, ms, us, hz) | profile:UNIT:N */
 probe
 	: IDENT                { $$ = ast_probe(c, strcmp($1, "BEGIN") == 0 ? PROBE_BEGIN
 						   : strcmp($1, "END") == 0 ? PROBE_END
@@ -158,7 +159,9 @@ probe
 	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
 				 $$->interval_ns = $3; }
 	| INTERVAL ':' IDENT ':' INT
-			       { $$ = parse_interval(c, @$, $3, @3, $5, @5); }
+			       { $$ = parse_timer(c, @$, "interval", @1, $3, @3, $5, @5); }
+	| IDENT ':' IDENT ':' INT
+			       { $$ = parse_timer(c, @$, $1, @1, $3, @3, $5, @5); }
 	;
 
 pred
@@ -355,29 +358,43 @@ static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const
 }
 
 /* interval:s:N, interval:ms:N, interval:us:N, interval:hz:N (bpftrace's spelling): N a plain
- * count of the unit (interval:s:1 is interval 1s; interval:hz:4 is every 250 ms) */
-static struct probe_ref *parse_interval(struct compilation *c, struct loc l, const char *unit,
-					struct loc unitloc, int64_t n, struct loc nloc)
+ * count of the unit (interval:s:1 is interval 1s; interval:hz:4 is every 250 ms); and
+ * profile:UNIT:N, the same units on every CPU (a perf cpu-clock event: target "hz:99") */
+static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const char *kind,
+				     struct loc kindloc, const char *unit, struct loc unitloc, int64_t n,
+				     struct loc nloc)
 {
 	static const char *const units[] = {"s", "ms", "us", "hz"};
 	static const int64_t ns[] = {1000000000, 1000000, 1000, 0};
-	struct probe_ref *p = ast_probe(c, PROBE_INTERVAL, l, "interval");
+	bool profile = strcmp(kind, "profile") == 0;
+	struct probe_ref *p = ast_probe(c, profile ? PROBE_PROFILE : PROBE_INTERVAL, l,
+					profile ? arena_printf(&c->arena, "profile:%s:%lld", unit, (long long)n)
+						: "interval");
 	unsigned i = 0;
 
 	while (i < 4 && strcmp(unit, units[i]))
 		i++;
 	p->interval_ns = 1000000000; /* (after an error: no follow-on ones) */
-	if (i == 4) {
+	p->target = "hz:1";
+	if (!profile && strcmp(kind, "interval") != 0) {
+		static const char *const kinds[] = {"profile", "interval", "tracepoint"};
+		const char *hint = diag_suggest(kind, kinds, 3);
+
+		diag_error(&c->diag, kindloc, "unknown probe type '%s'%s%s%s; a probe KIND:UNIT:N is profile:hz:99 or interval:s:1",
+			   kind, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	} else if (i == 4) {
 		const char *hint = diag_suggest(unit, units, 4);
-		diag_error(&c->diag, unitloc, "unknown interval unit '%s'%s%s%s; write interval:s:N, interval:ms:N, interval:us:N or interval:hz:N (or interval 100ms)",
-			   unit, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+		diag_error(&c->diag, unitloc, "unknown %s unit '%s'%s%s%s; write %s:s:N, %s:ms:N, %s:us:N or %s:hz:N%s",
+			   kind, unit, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "",
+			   kind, kind, kind, kind, profile ? "" : " (or interval 100ms)");
 	} else if (strspn(c->src.text + nloc.begin, "0123456789") != nloc.end - nloc.begin) {
-		diag_error(&c->diag, nloc, "interval:%s: takes a plain number (interval:%s:100); a duration with its unit is written interval 100ms",
-			   unit, unit);
+		diag_error(&c->diag, nloc, "%s:%s: takes a plain number (%s:%s:100)%s", kind, unit, kind,
+			   unit, profile ? "" : "; a duration with its unit is written interval 100ms");
 	} else if (n <= 0 || (ns[i] && n > INT64_MAX / ns[i])) {
-		diag_error(&c->diag, nloc, "interval:%s:%lld is out of range", unit, (long long)n);
+		diag_error(&c->diag, nloc, "%s:%s:%lld is out of range", kind, unit, (long long)n);
 	} else {
 		p->interval_ns = ns[i] ? n * ns[i] : 1000000000 / n;
+		p->target = arena_printf(&c->arena, "%s:%lld", unit, (long long)n);
 	}
 	return p;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../contract/layout.h"
+#include "../probes/ksyms.h"
 #include "../probes/probe.h"
 #include "ast.h"
 #include "compile.h"
@@ -47,6 +49,9 @@ static const char *sema_kind_name(enum type_kind k)
 	case TYPE_NFSSTAT: return "an NFS status";
 	case TYPE_NONE: return "no value";
 	case TYPE_INT: return "an integer";
+	case TYPE_KSTACK: return "a kernel stack";
+	case TYPE_USTACK: return "a user stack";
+	case TYPE_KSYM: return "a kernel symbol";
 	}
 	return "an integer";
 }
@@ -86,6 +91,7 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 		break;
 	case PROBE_BEGIN:
 	case PROBE_END:
+	case PROBE_PROFILE:
 		break;
 	}
 }
@@ -100,7 +106,7 @@ static const char *sema_field_hint(struct sema *s, const char *name)
 		if (p->def)
 			for (unsigned i = 0; i < p->def->nfields && n < 80; i++)
 				cands[n++] = p->def->fields[i].name;
-	for (int b = BUILTIN_PID; b <= BUILTIN_CPID; b++)
+	for (int b = BUILTIN_PID; b <= BUILTIN_USTACK; b++)
 		cands[n++] = builtin_name((enum builtin)b);
 	const char *hint = diag_suggest(name, cands, n);
 	if (!hint && name[0] >= 'A' && name[0] <= 'Z') {
@@ -151,6 +157,11 @@ static void sema_ident(struct sema *s, struct expr *e)
 			s->c->prog->uses_cpid = true;
 			if (!s->c->have_cpid)
 				diag_error(s->d, e->loc, "'cpid' is the pid of the -c command; run with -c CMD");
+			break;
+		case BUILTIN_KSTACK:
+		case BUILTIN_USTACK:
+			e->u.ident.frames = LAYOUT_STACK_MAX;
+			e->type = (struct type){b == BUILTIN_KSTACK ? TYPE_KSTACK : TYPE_USTACK, 8};
 			break;
 		case BUILTIN_NONE:
 		case BUILTIN_PID:
@@ -535,6 +546,17 @@ static void sema_arg(struct sema *s, struct expr *e, bool as_str)
 	}
 }
 
+/* kstack, ustack and ksym() are printed as what they name; nothing computes with them.
+ * true (and an error) when e is one. */
+static bool sema_symbolic(struct sema *s, const struct expr *e, const char *what)
+{
+	if (!type_is_symbolic(e->type))
+		return false;
+	diag_error(s->d, e->loc, "%s is printed as what it names and '%s' does not apply to it; use it as a map key or value, or a printf %%s argument",
+		   sema_kind_name(e->type.kind), what);
+	return true;
+}
+
 static void sema_binary(struct sema *s, struct expr *e)
 {
 	struct expr *l = e->u.binary.lhs, *r = e->u.binary.rhs;
@@ -543,6 +565,8 @@ static void sema_binary(struct sema *s, struct expr *e)
 	sema_expr(s, r);
 	e->type = type_int();
 	if (l->type.kind == TYPE_NONE || r->type.kind == TYPE_NONE)
+		return;
+	if (sema_symbolic(s, l, binop_str(op)) || sema_symbolic(s, r, binop_str(op)))
 		return;
 	bool lstr = l->type.kind == TYPE_STR, rstr = r->type.kind == TYPE_STR;
 	if (op == BINOP_EQ || op == BINOP_NE) {
@@ -587,16 +611,85 @@ static void sema_str(struct sema *s, struct expr *e)
 	e->type = type_str(size);
 }
 
+/* kstack(MODE, N), ustack(MODE, N) (bpftrace's): MODE perf or bpftrace (the default), N
+ * at most N frames; either may be left out. Becomes the builtin with its parameters. */
+static void sema_stack(struct sema *s, struct expr *e)
+{
+	const char *name = e->u.call.name;
+	struct expr *a = e->u.call.args;
+	bool perf = false, user = name[0] == 'u';
+	unsigned frames = LAYOUT_STACK_MAX;
+
+	if (a && a->kind == EXPR_IDENT) {
+		if (strcmp(a->u.ident.name, "perf") && strcmp(a->u.ident.name, "bpftrace"))
+			diag_error(s->d, a->loc, "unknown stack mode '%s' (known: perf, bpftrace)", a->u.ident.name);
+		perf = strcmp(a->u.ident.name, "perf") == 0;
+		a = a->next;
+	}
+	if (a && (a->kind != EXPR_INT || a->u.num < 1 || a->u.num > LAYOUT_STACK_MAX)) {
+		diag_error(s->d, a->loc, "%s(N): N must be an integer literal from 1 to %d", name, LAYOUT_STACK_MAX);
+		return;
+	}
+	if (a)
+		frames = (unsigned)a->u.num;
+	if (a && a->next) {
+		diag_error(s->d, e->loc, "usage: %s, %s(N), %s(perf) or %s(perf, N)", name, name, name, name);
+		return;
+	}
+	e->kind = EXPR_IDENT;
+	e->u.ident.name = user ? "ustack" : "kstack";
+	e->u.ident.builtin = user ? BUILTIN_USTACK : BUILTIN_KSTACK;
+	e->u.ident.frames = frames;
+	e->u.ident.perf = perf;
+	e->type = (struct type){user ? TYPE_USTACK : TYPE_KSTACK, 8};
+}
+
+/* kaddr("name") (bpftrace's): the kernel symbol's address, from /proc/kallsyms now */
+static void sema_kaddr(struct sema *s, struct expr *e)
+{
+	struct expr *a = e->u.call.args;
+	uint64_t addr = 0;
+
+	e->type = type_int();
+	if (!a || a->next || a->kind != EXPR_STR)
+		diag_error(s->d, e->loc, "usage: kaddr(\"SYMBOL\"), a kernel symbol's name as a string literal");
+	else if (!ksyms_available())
+		diag_error(s->d, e->loc, "kaddr(): cannot read the kernel's symbols: /proc/kallsyms shows no addresses (run as root)");
+	else if (!ksyms_addr(a->u.str.text, &addr))
+		diag_error(s->d, a->loc, "kaddr(): no kernel symbol '%s' in /proc/kallsyms", a->u.str.text);
+	else {
+		e->kind = EXPR_INT;
+		e->u.num = (int64_t)addr;
+	}
+}
+
 static void sema_call_expr(struct sema *s, struct expr *e)
 {
 	const char *name = e->u.call.name;
 	struct expr *first = e->u.call.args;
+	if (strcmp(name, "kstack") == 0 || strcmp(name, "ustack") == 0) {
+		sema_stack(s, e);
+		return;
+	}
+	if (strcmp(name, "kaddr") == 0) {
+		sema_kaddr(s, e);
+		return;
+	}
 	if (strcmp(name, "str") == 0 && first && first->kind == EXPR_ARG && first->u.num > 0)
 		sema_arg(s, first, true);
 	for (struct expr *a = e->u.call.args; a; a = a->next)
 		sema_expr(s, a);
 	if (strcmp(name, "str") == 0) {
 		sema_str(s, e);
+		return;
+	}
+	if (strcmp(name, "ksym") == 0) {
+		/* ksym(addr) (bpftrace's): the kernel symbol holding addr, looked up when printed */
+		e->type = (struct type){TYPE_KSYM, 8};
+		if (!first || first->next)
+			diag_error(s->d, e->loc, "usage: ksym(ADDRESS)");
+		else if (first->type.kind != TYPE_NONE && first->type.kind != TYPE_INT)
+			diag_error(s->d, first->loc, "ksym() needs an address, but this is %s", sema_kind_name(first->type.kind));
 		return;
 	}
 	if (strcmp(name, "strftime") == 0) {
@@ -623,8 +716,8 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 		}
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
 					    "lhist", "printf", "print", "clear", "zero", "delete", "exit", "str",
-					    "strftime", "time"};
-	const char *hint = diag_suggest(name, known, 17);
+					    "strftime", "time", "kstack", "ustack", "ksym", "kaddr"};
+	const char *hint = diag_suggest(name, known, sizeof(known) / sizeof(known[0]));
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
 	else
@@ -679,6 +772,8 @@ static void sema_expr(struct sema *s, struct expr *e)
 	case EXPR_UNARY:
 		sema_expr(s, e->u.unary.arg);
 		e->type = type_int();
+		if (sema_symbolic(s, e->u.unary.arg, e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!" : "~"))
+			break;
 		if (e->u.unary.arg->type.kind == TYPE_STR)
 			diag_error(s->d, e->loc, "operator '%s' needs an integer, but this is a string",
 				   e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!"
@@ -694,9 +789,11 @@ static void sema_expr(struct sema *s, struct expr *e)
 		sema_expr(s, b);
 		if (cond->type.kind == TYPE_STR)
 			diag_error(s->d, cond->loc, "a condition must be an integer, but this is a string");
+		sema_symbolic(s, cond, "?:");
 		if (a->type.kind == TYPE_NONE || b->type.kind == TYPE_NONE)
 			break;
-		if ((a->type.kind == TYPE_STR) != (b->type.kind == TYPE_STR)) {
+		if ((a->type.kind == TYPE_STR) != (b->type.kind == TYPE_STR) ||
+		    ((type_is_symbolic(a->type) || type_is_symbolic(b->type)) && a->type.kind != b->type.kind)) {
 			diag_error(s->d, e->loc, "the branches of ?: must have the same type (%s and %s)",
 				   sema_kind_name(a->type.kind), sema_kind_name(b->type.kind));
 			break;
@@ -825,9 +922,12 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		if (arg->type.kind != TYPE_NONE && !strf) {
 			bool isstr = arg->type.kind == TYPE_STR;
 			bool iserr = arg->type.kind == TYPE_ERRNO || arg->type.kind == TYPE_NFSSTAT;
-			if (conv == 's' && !isstr && !iserr)
+			bool sym = type_is_symbolic(arg->type);
+			if (conv == 's' && !isstr && !iserr && !sym)
 				diag_error(s->d, arg->loc, "printf: %%s needs a string (or an error, printed by name), but this is %s",
 					   sema_kind_name(arg->type.kind));
+			else if (conv != 's' && sym)
+				diag_error(s->d, arg->loc, "printf: %s is printed with %%s", sema_kind_name(arg->type.kind));
 			else if (conv == 'e' && !iserr && arg->type.kind != TYPE_INT)
 				diag_error(s->d, arg->loc, "printf: %%e prints an error name and needs an integer");
 			else if (conv != 's' && isstr)
@@ -991,6 +1091,7 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 			sema_expr(s, st->u.ifs.cond);
 			if (st->u.ifs.cond->type.kind == TYPE_STR)
 				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
+			sema_symbolic(s, st->u.ifs.cond, loop ? "while" : "if");
 			s->loops += loop;
 			sema_stmts(s, st->u.ifs.then);
 			s->loops -= loop;
@@ -1022,6 +1123,7 @@ static void sema_clause(struct sema *s, struct clause *cl)
 		sema_expr(s, cl->pred);
 		if (cl->pred->type.kind == TYPE_STR)
 			diag_error(s->d, cl->pred->loc, "a predicate must be an integer, but this is a string (compare it: x == \"...\")");
+		sema_symbolic(s, cl->pred, "/predicate/");
 	}
 	sema_stmts(s, cl->body);
 	cl->nlocals = s->nlocals;

@@ -7,47 +7,144 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #define ENOTSUPP 524 /* the kernel's own "not supported" (no BPF trampoline) */
+#define ATTACH_MAX_CPUS 4096  /* profile: CPUs beyond it are not sampled */
+
+int probe_links_add(struct probe_links *l, struct bpf_link *link)
+{
+	if (!link)
+		return -1;
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? 2 * l->cap : 16;
+		struct bpf_link **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			errno = ENOMEM;
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = link;
+	return 0;
+}
+
+void probe_links_free(struct probe_links *l)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		bpf_link__destroy(l->v[i]);
+	free(l->v);
+	*l = (struct probe_links){0};
+}
 
 /* "category:event" */
-static struct bpf_link *attach_tracepoint(struct bpf_program *bp, const char *target)
+static int attach_tracepoint(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
 	const char *colon = strchr(target, ':');
 	char cat[256];
 
 	if (!colon || (size_t)(colon - target) >= sizeof(cat)) {
 		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
 	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - target), target);
-	return bpf_program__attach_tracepoint(bp, cat, colon + 1);
+	return probe_links_add(out, bpf_program__attach_tracepoint(bp, cat, colon + 1));
 }
 
-static struct bpf_link *attach_kprobe(struct bpf_program *bp, const char *target)
+static int attach_kprobe(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
-	return bpf_program__attach_kprobe(bp, false, target);
+	return probe_links_add(out, bpf_program__attach_kprobe(bp, false, target));
 }
 
-static struct bpf_link *attach_kretprobe(struct bpf_program *bp, const char *target)
+static int attach_kretprobe(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
-	return bpf_program__attach_kprobe(bp, true, target);
+	return probe_links_add(out, bpf_program__attach_kprobe(bp, true, target));
 }
 
-static struct bpf_link *attach_raw_tracepoint(struct bpf_program *bp, const char *target)
+static int attach_raw_tracepoint(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
-	return bpf_program__attach_raw_tracepoint(bp, target);
+	return probe_links_add(out, bpf_program__attach_raw_tracepoint(bp, target));
 }
 
 /* fentry/fexit: the target was found in the kernel's BTF when the program was loaded */
-static struct bpf_link *attach_trace(struct bpf_program *bp, const char *target)
+static int attach_trace(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
 	(void)target;
-	return bpf_program__attach_trace(bp);
+	return probe_links_add(out, bpf_program__attach_trace(bp));
+}
+
+/* The online CPUs ("0-3,6"): a bit per CPU in on[0..max) (64 at most per word). The count of
+ * CPUs seen, 0 if the list cannot be read. */
+static int attach_online_cpus(uint64_t *on, int max)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int a, b, n = 0;
+	char sep;
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		if (fscanf(f, "%c", &sep) == 1 && sep == '-' && (fscanf(f, "%d", &b) != 1 || fscanf(f, "%c", &sep) < 0))
+			break;
+		for (int cpu = a; cpu <= b && cpu < max; cpu++, n++)
+			on[cpu / 64] |= 1ull << (cpu % 64);
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
+/* profile "UNIT:N": the program on a cpu-clock perf event of every online CPU, sampling
+ * N times a second (hz) or every N s, ms or us, as bpftrace's profile probe */
+static int attach_profile(struct bpf_program *bp, const char *target, struct probe_links *out)
+{
+	struct perf_event_attr attr = {.size = sizeof(attr), .type = PERF_TYPE_SOFTWARE,
+				       .config = PERF_COUNT_SW_CPU_CLOCK};
+	char unit[4];
+	unsigned long long n;
+	uint64_t online[ATTACH_MAX_CPUS / 64] = {0};
+
+	if (sscanf(target, "%3[a-z]:%llu", unit, &n) != 2 || !n) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strcmp(unit, "hz") == 0) {
+		attr.freq = 1;
+		attr.sample_freq = n;
+	} else {
+		attr.sample_period = n * (strcmp(unit, "s") == 0 ? 1000000000ull : strcmp(unit, "ms") == 0 ? 1000000ull : 1000ull);
+	}
+	if (!attach_online_cpus(online, ATTACH_MAX_CPUS)) {
+		errno = ENODEV;
+		return -1;
+	}
+	for (int cpu = 0; cpu < ATTACH_MAX_CPUS; cpu++) {
+		int fd;
+
+		if (!(online[cpu / 64] & (1ull << (cpu % 64))))
+			continue;
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		if (probe_links_add(out, bpf_program__attach_perf_event(bp, fd))) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- fentry/fexit targets, found by index ----
@@ -140,6 +237,7 @@ void probe_load_handlers(void)
 		{"kprobe/", BPF_PROG_TYPE_KPROBE, 0, false},
 		{"kretprobe/", BPF_PROG_TYPE_KPROBE, 0, false},
 		{"raw_tp/", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false},
+		{"perf_event/", BPF_PROG_TYPE_PERF_EVENT, 0, false},
 		/* Opened as kprobe programs, they become TRACING as each is loaded
 		 * (attach_btf_prepare: libbpf reads the type after that callback and allows
 		 * changing it until the whole object is loaded). An object with a TRACING program
@@ -228,6 +326,14 @@ static const struct attach_ops attach_table[] = {
 		.missing = {ENOENT, EINVAL},
 		.missing_hint = NO_TRACEPOINT,
 	},
+	[ATTACH_PROFILE] = {
+		.name = "profile",
+		.section = "perf_event/",
+		.available = avail_profile,
+		.attach = attach_profile,
+		.missing = {ENOENT, ENODEV, EOPNOTSUPP},
+		.missing_hint = "no cpu-clock perf events for profile:%s on this kernel (CONFIG_PERF_EVENTS)",
+	},
 };
 
 const struct attach_ops *attach_ops(enum attach_kind k)
@@ -280,6 +386,7 @@ const char *attach_kind_name(enum attach_kind k)
 	static const char *const names[] = {
 		[ATTACH_TRACEPOINT] = "tracepoint", [ATTACH_KPROBE] = "kprobe", [ATTACH_KRETPROBE] = "kretprobe",
 		[ATTACH_FENTRY] = "fentry",         [ATTACH_FEXIT] = "fexit",   [ATTACH_RAW_TRACEPOINT] = "raw_tracepoint",
+		[ATTACH_PROFILE] = "profile",
 	};
 
 	return names[k];

@@ -290,6 +290,13 @@ bool avail_raw_tracepoint(const char *tracefs, const char *target, char *why, si
 	return found;
 }
 
+/* profile: perf events exist where BPF does; whether this one opens is the attach's to say */
+bool avail_profile(const char *tracefs, const char *target, char *why, size_t whylen)
+{
+	(void)tracefs, (void)target, (void)why, (void)whylen;
+	return true;
+}
+
 bool avail_btf_function(const char *tracefs, const char *target, char *why, size_t whylen)
 {
 	unsigned nargs;

@@ -132,7 +132,18 @@ enum attach_kind {
 	ATTACH_FENTRY,         /* BTF-typed entry (where the kernel supports it) */
 	ATTACH_FEXIT,          /* BTF-typed return */
 	ATTACH_RAW_TRACEPOINT, /* "event": the tracepoint's C arguments (BTF typed) */
+	ATTACH_PROFILE,        /* "hz:99", "ms:10": a timer on every CPU (perf's cpu-clock) */
 };
+
+/* The links a program's attach made: one per attach point, one per CPU for profile. */
+struct probe_links {
+	struct bpf_link **v;
+	unsigned n, cap;
+};
+/* Adds link (NULL: errno is the attach's failure). 0, or -1 with errno. */
+int probe_links_add(struct probe_links *l, struct bpf_link *link);
+/* Destroys every link (detaching the programs) and frees the vector. */
+void probe_links_free(struct probe_links *l);
 
 /* Everything that depends on the kind of an attach point, in one row per kind (attach.c):
  * a new kind of probe (a uprobe, a classic tracepoint fallback) is one more row. */
@@ -157,8 +168,9 @@ struct attach_ops {
 	enum attach_ret ret;   /* where the return value is */
 	/* whether target exists on this kernel (tracefs is where tracefs is mounted); else why */
 	bool (*available)(const char *tracefs, const char *target, char *why, size_t whylen);
-	/* attaches a loaded program to target (libbpf); NULL with errno on failure */
-	struct bpf_link *(*attach)(struct bpf_program *bp, const char *target);
+	/* attaches a loaded program to target (libbpf), adding its links to out: 0, or -1 with
+	 * errno on failure (the links made before it stay in out) */
+	int (*attach)(struct bpf_program *bp, const char *target, struct probe_links *out);
 	int missing[5];           /* errnos of a failed attach that mean "not on this kernel" (0 ends) */
 	const char *missing_hint; /* then the reason, with %s for the target */
 };
@@ -171,6 +183,7 @@ bool avail_tracepoint(const char *tracefs, const char *target, char *why, size_t
 bool avail_raw_tracepoint(const char *tracefs, const char *target, char *why, size_t whylen);
 bool avail_function(const char *tracefs, const char *fn, char *why, size_t whylen);
 bool avail_btf_function(const char *tracefs, const char *target, char *why, size_t whylen);
+bool avail_profile(const char *tracefs, const char *target, char *why, size_t whylen);
 
 /* One way of attaching: a single event, or a start/end pair that gives latency. */
 struct probe_attach {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "snapshot.h"
+#include "symbols.h"
 
 /* A growable text buffer for a JSON line or a formatted printf. */
 void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
@@ -101,6 +102,15 @@ void rt_buf_int(struct rt_buf *b, int64_t v)
 
 static void rt_fmt_int(struct rt_buf *b, struct type t, int64_t v, bool json)
 {
+	if (type_is_symbolic(t)) { /* JSON: the folded stack, a string */
+		struct rt_buf s = {0};
+
+		rt_sym_format(json ? &s : b, t, (uint64_t)v, json ? RT_SYM_FOLDED : RT_SYM_KEY);
+		if (json)
+			rt_buf_json_str(b, s.s ? s.s : "", s.len);
+		free(s.s);
+		return;
+	}
 	const char *name = t.kind == TYPE_ERRNO || t.kind == TYPE_NFSSTAT ? errname_of(t.kind, v)
 									  : NULL;
 
@@ -145,6 +155,8 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 	case AGG_NONE:
 		if (t.kind == TYPE_STR)
 			rt_fmt_str(b, e->str, l->value_size, json);
+		else if (type_is_symbolic(t) && !json) /* (a value's frames are indented as printf's) */
+			rt_sym_format(b, t, (uint64_t)e->v[0], RT_SYM_PRINTF);
 		else
 			rt_fmt_int(b, t, e->v[0], json);
 		break;
@@ -531,6 +543,17 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				char str[NFSQ_STR_MAX + 1];
 				size_t room = size - a->offset, n;
 
+				if (type_is_symbolic(a->type)) { /* a stack is longer than str */
+					struct rt_buf s = {0};
+
+					rt_buf_add(&s, "", 0);
+					rt_sym_format(&s, a->type, (uint64_t)v, RT_SYM_PRINTF);
+					spec[sn++] = 's';
+					spec[sn] = 0;
+					rt_buf_printf(b, spec, s.s ? s.s : "");
+					free(s.s);
+					break;
+				}
 				if (a->strftime) {
 					rt_strftime(str, sizeof(str), a->strftime, rt_wall_of(v));
 				} else if (a->type.kind == TYPE_STR) {
@@ -636,6 +659,9 @@ void rt_report_drops(struct rt *r)
 			fprintf(stderr, "nfsq: %llu strings cut to the size of their field (see nfsq -lv for "
 					"each field's size; str(p, N) reads up to N = 255 characters)\n",
 				(unsigned long long)sums[i]);
+		else if (i == LAYOUT_DROP_STACK(nmaps))
+			fprintf(stderr, "nfsq: %llu stacks lost: the stack map was full, printed as [lost] (raise with --map-size)\n",
+				(unsigned long long)sums[i]);
 		else
 			fprintf(stderr, "nfsq: %llu start events dropped: too many operations in flight (raise with --map-size)\n",
 				(unsigned long long)sums[i]);
@@ -656,10 +682,11 @@ void rt_report_drops(struct rt *r)
 		first = false;
 	}
 	fprintf(r->out, "},\"events_lost\":%llu,\"starts_dropped\":%llu,\"strings_cut\":%llu,"
-			   "\"events_missed\":{",
+			   "\"stacks_lost\":%llu,\"events_missed\":{",
 		(unsigned long long)sums[LAYOUT_DROP_RINGBUF(nmaps)],
 		(unsigned long long)sums[LAYOUT_DROP_START(nmaps)],
-		(unsigned long long)sums[LAYOUT_DROP_CUT(nmaps)]);
+		(unsigned long long)sums[LAYOUT_DROP_CUT(nmaps)],
+		(unsigned long long)sums[LAYOUT_DROP_STACK(nmaps)]);
 	for (unsigned k = 0; k < nmissed; k++) {
 		fprintf(r->out, "%s\"%s\":%llu", k ? "," : "", names[k], /* [a-z0-9_.:] */
 			(unsigned long long)missed[k]);

@@ -34,6 +34,7 @@
 
 #include "rt.h"
 #include "snapshot.h"
+#include "symbols.h"
 
 #define PROM_HELP_MAX 400   /* bytes of a HELP text taken from a comment */
 #define PROM_BLOCK_LINES 50 /* lines searched upwards for the start of a block comment */
@@ -505,6 +506,12 @@ static void prom_labels(struct rt_buf *b, const struct prom_map *pm, const uint8
 			const char *s = (const char *)key + k->offset;
 
 			pb_escaped(b, s, strnlen(s, k->size), true);
+		} else if (type_is_symbolic(k->type)) {
+			struct rt_buf s = {0};
+
+			rt_sym_format(&s, k->type, (uint64_t)rt_snap_key_int(key, k->offset), RT_SYM_FOLDED);
+			pb_escaped(b, s.s ? s.s : "", s.len, true);
+			free(s.s);
 		} else {
 			int64_t v = rt_snap_key_int(key, k->offset);
 			const char *name = k->type.kind == TYPE_ERRNO || k->type.kind == TYPE_NFSSTAT

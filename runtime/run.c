@@ -33,6 +33,7 @@
 #include "../base/exitcode.h"
 #include "../probes/probe.h"
 #include "serve.h"
+#include "symbols.h"
 
 #define RT_BURST 4096 /* ring-buffer events handled before the event loop looks around */
 
@@ -439,13 +440,15 @@ static int rt_find_maps(struct rt *r)
 	}
 	m = bpf_object__find_map_by_name(r->bobj, CT_DROPS_NAME);
 	r->drops_fd = m ? bpf_map__fd(m) : -1;
+	m = bpf_object__find_map_by_name(r->bobj, CT_STACKS_NAME);
+	rt_sym_open(m ? bpf_map__fd(m) : -1);
 	return 0;
 }
 
 /* Stops the probes: the exit flag turns them into no-ops at once; detaching (a
  * synchronize_rcu per perf tracepoint, 10-30 ms each) is left to the cleanup, after
  * the output. Without the flag map, detach now. */
-static void rt_stop_probes(struct rt *r, struct bpf_link **links)
+static void rt_stop_probes(struct rt *r, struct probe_links *links)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(r->bobj, CT_STATE_NAME);
 	uint32_t key = 0;
@@ -453,10 +456,7 @@ static void rt_stop_probes(struct rt *r, struct bpf_link **links)
 
 	if (m && !bpf_map_update_elem(bpf_map__fd(m), &key, &one, 0))
 		return;
-	for (unsigned i = 0; i < r->obj->nprogs; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
-	}
+	probe_links_free(links);
 }
 
 /* Closing a perf tracepoint's last reference waits for RCU grace periods (10-70 ms
@@ -465,15 +465,12 @@ static void rt_stop_probes(struct rt *r, struct bpf_link **links)
  * a reference to every file until it exits, and the kernel does the slow releases
  * there; nfsq's own closes below only drop references. The orphan closes the standard
  * streams at once, so that a pipe reading nfsq's output sees its end now. */
-static void rt_detach_in_background(struct rt *r, struct bpf_link **links)
+static void rt_detach_in_background(struct rt *r, const struct probe_links *links)
 {
-	bool any = false;
 	int alive[2];
 	pid_t pid;
 
-	for (unsigned i = 0; i < r->obj->nprogs; i++)
-		any |= links[i] != NULL;
-	if (!any || getenv("NFSQ_DETACH_NOW") || pipe2(alive, O_CLOEXEC))
+	if (!links->n || getenv("NFSQ_DETACH_NOW") || pipe2(alive, O_CLOEXEC))
 		return;
 	fflush(NULL);
 	pid = fork();
@@ -633,7 +630,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 {
 	struct rt r;
 	struct rt_child ch = {.pid = 0, .pidfd = -1};
-	struct bpf_link **links = NULL;
+	struct probe_links links = {0};
 	struct ring_buffer *rb = NULL;
 	struct serve *srv = NULL;
 	struct bpf_map *rbmap;
@@ -704,9 +701,6 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 		fprintf(stderr, "nfsq: cannot set up the event ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	links = calloc(r.obj->nprogs + 1, sizeof(*links));
-	if (!links)
-		goto cleanup;
 	for (unsigned i = 0; i < r.obj->nprogs; i++)
 		if (!r.obj->progs[i].is_start)
 			nattached += r.obj->progs[i].nprobes;
@@ -741,8 +735,9 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 			continue;
 		bp = r.bprogs[i];
 		ta = rt_now_ms();
-		links[i] = bp ? attach_ops(p->attach)->attach(bp, p->target) : NULL;
-		if (!links[i]) {
+		if (!bp)
+			errno = ENOENT;
+		if (!bp || attach_ops(p->attach)->attach(bp, p->target, &links)) {
 			rt_attach_error(p, errno);
 			goto cleanup;
 		}
@@ -769,7 +764,7 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	}
 	serve_stop(srv);
 	srv = NULL;
-	rt_stop_probes(&r, links);
+	rt_stop_probes(&r, &links);
 	ring_buffer__consume(rb);
 	r.exiting = r.exit_called = false; /* END runs, and may print */
 	rt_run_kind(&r, rb, CT_PROG_END);
@@ -782,14 +777,13 @@ int run_object(const struct ct_object *obj, const struct run_options *o)
 	ret = r.out_errno || r.out_lost ? NFSQ_EXIT_RUNTIME : r.exit_code > 0 ? r.exit_code : 0;
 	rt_child_report(&ch);
 	rt_child_reap(&ch, true);
-	rt_detach_in_background(&r, links);
+	rt_detach_in_background(&r, &links);
 cleanup:
 	serve_stop(srv);
 	rt_child_reap(&ch, true);
-	for (unsigned i = 0; links && i < r.obj->nprogs; i++)
-		bpf_link__destroy(links[i]);
-	free(links);
+	probe_links_free(&links);
 	ring_buffer__free(rb);
+	rt_sym_close();
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
 	free(r.bprogs);

@@ -17,7 +17,7 @@ fails=0
 prog='tracepoint:sched:sched_process_exec /pid == cpid/ { @f[filename] = count(); }
 tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @m[nsecs] = count(); }'
 "$nfsq" -q -f json --map-size 2 -e "$prog" -c "$long getppid 3" > "$tmp/out" 2> "$tmp/err"
-want='{"type":"limits","map_full":{"@m":1},"events_lost":0,"starts_dropped":0,"strings_cut":1,"events_missed":{}}'
+want='{"type":"limits","map_full":{"@m":1},"events_lost":0,"starts_dropped":0,"strings_cut":1,"stacks_lost":0,"events_missed":{}}'
 if grep -qxF "$want" "$tmp/out" && grep -q '^nfsq: 1 updates to @m dropped: map full' "$tmp/err" &&
 	grep -q '^nfsq: 1 strings cut to the size of their field' "$tmp/err"; then
 	echo "PASS a full map and a cut string are reported: $want"

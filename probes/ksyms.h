@@ -1,0 +1,15 @@
+/* ksyms.h - the running kernel's text symbols (/proc/kallsyms), loaded on first use. */
+#ifndef NFSQ_KSYMS_H
+#define NFSQ_KSYMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* false when kallsyms cannot be read or shows no addresses (not root: kptr_restrict) */
+bool ksyms_available(void);
+/* The address of a symbol; false when there is none of that name. */
+bool ksyms_addr(const char *name, uint64_t *addr);
+/* The symbol at or below addr and addr's offset into it; NULL below the first. */
+const char *ksyms_name(uint64_t addr, uint64_t *off);
+
+#endif
