@@ -350,8 +350,9 @@ void rt_sym_format(struct rt_buf *b, struct type t, uint64_t v, enum rt_sym_styl
 		return;
 	}
 	if (!key || syms.stacks_fd < 0 || bpf_map_lookup_elem(syms.stacks_fd, &key, frames)) {
-		rt_buf_add(b, style == RT_SYM_FOLDED ? "[lost]" : "\n[lost]\n",
-			   style == RT_SYM_FOLDED ? 6 : 8);
+		if (style != RT_SYM_FOLDED) /* (as one frame) */
+			rt_buf_add(b, "\n", 1), rt_buf_add(b, indent, strlen(indent));
+		rt_buf_add(b, style == RT_SYM_FOLDED ? "[lost]" : "[lost]\n", style == RT_SYM_FOLDED ? 6 : 7);
 		return;
 	}
 	n = frames[0] < LAYOUT_STACK_MAX ? (unsigned)frames[0] : LAYOUT_STACK_MAX;
@@ -363,7 +364,8 @@ void rt_sym_format(struct rt_buf *b, struct type t, uint64_t v, enum rt_sym_styl
 		}
 		return;
 	}
-	rt_buf_add(b, "\n", 1);
+	if (n) /* (an empty stack, a user stack in the kernel, prints as "@[]", as bpftrace's) */
+		rt_buf_add(b, "\n", 1);
 	for (unsigned i = 1; i <= n; i++) {
 		rt_buf_add(b, indent, strlen(indent));
 		rt_sym_frame(b, pid, frames[i], perf);
