@@ -227,7 +227,7 @@ static void cg_printf(struct cg *g, const struct stmt *s)
 {
 	const struct printf_info *pi = s->u.call.printf;
 	const struct expr *a = s->u.call.call->u.call.args;
-	LLVMValueRef vals[64], rec, args[3];
+	LLVMValueRef vals[64], dens[64], rec, args[3];
 	const struct expr *exprs[64];
 	unsigned n = 0;
 	LLVMBasicBlockRef lost = cg_block(g, "pf.lost"), fill = cg_block(g, "pf.fill");
@@ -241,7 +241,12 @@ static void cg_printf(struct cg *g, const struct stmt *s)
 		a = a->next;
 	for (; a && n < pi->nargs && n < 64; a = a->next, n++) {
 		exprs[n] = a;
-		vals[n] = cg_expr(g, a);
+		if (pi->args[n].ratio) { /* a / b: both, divided when printed */
+			vals[n] = cg_expr(g, a->u.binary.lhs);
+			dens[n] = cg_expr(g, a->u.binary.rhs);
+		} else {
+			vals[n] = cg_expr(g, a);
+		}
 	}
 	cg_setloc(g, s->loc);
 	args[0] = g->ringbuf, args[1] = cg_i64(g, pi->size), args[2] = cg_i64(g, 0);
@@ -259,8 +264,13 @@ static void cg_printf(struct cg *g, const struct stmt *s)
 
 		if (t.kind == TYPE_STR && layout_round8(t.size) > room)
 			t.size = room & ~7u;
-		if (t.kind != TYPE_STR && room < 8)
+		if (t.kind != TYPE_STR && room < (pi->args[i].ratio ? 16 : 8))
 			continue;
+		if (pi->args[i].ratio) {
+			cg_store(g, vals[i], rec, pi->args[i].offset);
+			cg_store(g, dens[i], rec, pi->args[i].offset + 8);
+			continue;
+		}
 		cg_store_value(g, exprs[i], vals[i], t, rec, pi->args[i].offset);
 	}
 	args[0] = rec, args[1] = cg_i64(g, 0);

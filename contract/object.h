@@ -61,6 +61,8 @@ struct printf_arg {
 	const char *spec; /* the whole C-style spec as written, e.g. "%-8s" */
 	const char *strftime; /* strftime(fmt, ns): the argument is ns on the monotonic clock,
 			       * printed (%s) as the wall-clock time in fmt (NULL: not one) */
+	bool ratio; /* %f %g of a / b: a and b (s64 each), printed as their quotient in
+		     * floating point (BPF has none: the division is done when printed) */
 };
 
 struct printf_info {

@@ -894,9 +894,9 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		while (i < fmt->u.str.len && strchr("hlLqjzt", f[i]))
 			i++;
 		char conv = i < fmt->u.str.len ? f[i] : '\0';
-		if (!conv || !strchr("diuxXsce", conv)) {
-			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%i %%u %%x %%X %%s %%c %%e, and %%%%)",
-				   (int)(i - start + (conv ? 1 : 0)), f + start);
+		if (!conv || !strchr("diuxXscefFgG", conv)) {
+			diag_error(s->d, fmt->loc, "printf: unknown conversion '%.*s' (known: %%d %%i %%u %%x %%X %%s %%c %%e %%f %%g, and %%%%)",
+				   (int)(i - start + (conv > ' ' && conv < 127 ? 1 : 0)), f + start);
 			return;
 		}
 		/* C's length modifiers, as bpftrace takes them: hh and h cut an integer to 8 and
@@ -928,6 +928,9 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 					   sema_kind_name(arg->type.kind));
 			else if (conv != 's' && sym)
 				diag_error(s->d, arg->loc, "printf: %s is printed with %%s", sema_kind_name(arg->type.kind));
+			else if (strchr("fFgG", conv) && !type_is_integer(arg->type))
+				diag_error(s->d, arg->loc, "printf: %%%c needs a number, but this is %s", conv,
+					   sema_kind_name(arg->type.kind));
 			else if (conv == 'e' && !iserr && arg->type.kind != TYPE_INT)
 				diag_error(s->d, arg->loc, "printf: %%e prints an error name and needs an integer");
 			else if (conv != 's' && isstr)
@@ -940,7 +943,9 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		pa->conv = conv;
 		pa->spec = arena_strndup(&s->c->arena, f + start, i - start + 1);
 		pa->offset = off;
-		off += arg->type.kind == TYPE_STR ? (arg->type.size + 7) & ~7u : 8;
+		/* %f of a / b: both sent, divided when printed (docs/LANGUAGE.md, printf) */
+		pa->ratio = strchr("fFgG", conv) && arg->kind == EXPR_BINARY && arg->u.binary.op == BINOP_DIV;
+		off += arg->type.kind == TYPE_STR ? (arg->type.size + 7) & ~7u : pa->ratio ? 16 : 8;
 		arg = arg->next;
 	}
 	if (arg) {

@@ -3,6 +3,7 @@
 #include "rt.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,21 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				spec[sn] = 0;
 				rt_buf_printf(b, spec, (long long)v);
 				break;
+			case 'f':
+			case 'F':
+			case 'g':
+			case 'G': { /* a / b divided here (BPF has no floating point) */
+				int64_t den = 1;
+				double q;
+
+				if (a->ratio && a->offset + 16 <= size)
+					memcpy(&den, rec + a->offset + 8, 8);
+				q = den ? (double)v / (double)den : v > 0 ? INFINITY : v < 0 ? -INFINITY : NAN;
+				spec[sn++] = conv;
+				spec[sn] = 0;
+				rt_buf_printf(b, spec, q);
+				break;
+			}
 			case 'c':
 				spec[sn++] = 'c';
 				spec[sn] = 0;
