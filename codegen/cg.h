@@ -80,6 +80,7 @@ struct cg {
 	LLVMValueRef *maps; /* per map_info.id */
 	LLVMValueRef ringbuf, drops, state, cfg;
 	LLVMValueRef stacks, stackbuf; /* kstack, ustack (cg_stack.c); NULL until one is read */
+	bool prealloc;                 /* hash maps preallocated (cg_map_describe) */
 	LLVMValueRef scratch;  /* per-CPU array: one value per program that needs it */
 	uint32_t scratch_size; /* its value size: the largest need */
 	unsigned nscratch;     /* programs using it */
@@ -118,6 +119,7 @@ void cg_store(struct cg *g, LLVMValueRef v, LLVMValueRef p, uint32_t off);
 void cg_zero(struct cg *g, LLVMValueRef p, uint32_t off, uint32_t size);
 LLVMValueRef cg_helper(struct cg *g, int id, LLVMValueRef *args, unsigned n);
 LLVMValueRef cg_helper0(struct cg *g, int id);
+LLVMValueRef cg_helper_int(struct cg *g, int id, LLVMValueRef *args, unsigned n);
 LLVMBasicBlockRef cg_block(struct cg *g, const char *name);
 void cg_at(struct cg *g, LLVMBasicBlockRef bb);
 LLVMValueRef cg_bool64(struct cg *g, LLVMValueRef i1v);

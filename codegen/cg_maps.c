@@ -27,8 +27,9 @@ void cg_map_describe(struct cg *g, LLVMValueRef gv, const char *name, uint32_t t
 	unsigned n = key ? 5 : 2;
 	LLVMMetadataRef m[5], dit, gve;
 	/* hash maps allocate entries on update (bpf_mem_alloc, safe in tracing programs
-	 * since 6.1): preallocating 4096 entries per CPU took 1.7 ms per map at start */
-	uint32_t flags = type == LAYOUT_MAP_HASH || type == LAYOUT_MAP_PERCPU_HASH ? 1 : 0;
+	 * since 6.1): preallocating 4096 entries per CPU took 1.7 ms per map at start. Not
+	 * where g->prealloc says (cg_maps) */
+	uint32_t flags = (type == LAYOUT_MAP_HASH || type == LAYOUT_MAP_PERCPU_HASH) && !g->prealloc ? 1 : 0;
 
 	m[0] = cg_di_member(g, "type", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, type)), 64, 0);
 	m[1] = cg_di_member(g, "max_entries", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, max)), 64, 8);
@@ -126,6 +127,11 @@ void cg_maps(struct cg *g)
 	struct cg_object *obj = g->obj;
 
 	cg_map_layouts(g->c, obj);
+	/* perf_event programs (profile) may use only preallocated hash maps before Linux 6.1
+	 * (the verifier's "perf_event programs can only use preallocated hash map") */
+	for (const struct clause *cl = p->clauses; cl; cl = cl->next)
+		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next)
+			g->prealloc |= pr->kind == PROBE_PROFILE;
 	g->maps = arena_alloc(&g->c->arena, (p->nmaps ? p->nmaps : 1) * sizeof(*g->maps));
 	for (unsigned i = 0; i < p->nmaps; i++) {
 		struct map_layout *l = &obj->maps[i];

@@ -163,7 +163,7 @@ void cg_start_segment(struct cg *g, const struct cg_prog *m)
 	}
 	for (unsigned k = 0; k < st->nmaps; k++) {
 		args[0] = st->maps[k], args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
-		ret = cg_helper(g, H_MAP_UPDATE, args, 4);
+		ret = cg_helper_int(g, H_MAP_UPDATE, args, 4);
 		full = cg_block(g, "start.full");
 		done = cg_block(g, "start.done");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);

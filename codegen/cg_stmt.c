@@ -176,7 +176,7 @@ static void cg_map_set(struct cg *g, const struct stmt *s)
 	cg_store_value(g, rhs, x, m->value, val, 0);
 	cg_setloc(g, s->loc);
 	args[0] = g->maps[m->id], args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
-	ret = cg_helper(g, H_MAP_UPDATE, args, 4);
+	ret = cg_helper_int(g, H_MAP_UPDATE, args, 4);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, ret, cg_i64(g, 0), ""), full, done);
 	cg_at(g, full);
 	cg_count_drop(g, m->id);

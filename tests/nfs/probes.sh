@@ -264,4 +264,23 @@ expect "v4 nfs.create x3 and nfs.open of 2 uncached names with --no-fentry (kpro
 	'@c[f0]: 1' '@c[f2]: 1' '@ce[0]: 3' '@o[f1]: 1' '@o[f2]: 1' '@oe[0]: 2'
 rm -rf $d
 
+# kstack in an NFS probe, and a profile probe beside it: the kernel stack of the read, not
+# of nfsq's program and the BPF trampoline (under fentry/fexit those two frames are
+# skipped); a kretprobe on 5.10 unwinds no further than its trampoline (the kernel's
+# limit: docs/LANGUAGE.md). The profile probe samples every CPU while the reads run.
+echo data > /mnt/nfs4/stack.dat
+wl dropcaches
+run 'nfs.read /comm == "cat"/ { @s[kstack(1)] = count(); @n = count(); } profile:hz:99 { @p = count(); }' \
+	"bash -c 'for i in \$(seq 20); do cat /mnt/nfs4/stack.dat; sleep 0.05; done > /dev/null'"
+top=$(grep -A1 '^@s\[$' "$out" | sed -n 's/^    \([A-Za-z0-9_.]*\)+[0-9]*$/\1/p' | sort -u | xargs)
+want='^(nfs_file_read|vfs_read|new_sync_read)$'
+[[ $(uname -r) == 5.10.* ]] && want='^kretprobe_trampoline$'
+if [[ $(value '@n') == 40 && $top =~ $want && $(value '@p') =~ ^[1-9][0-9]*$ ]]; then
+	ok "kstack of nfs.read (top frame $top, 40 reads) and profile:hz:99 ($(value '@p') samples)"
+else
+	bad "kstack of nfs.read and profile:hz:99" "top frame '$top', want $want; reads $(value '@n'), want 40; samples $(value '@p')"
+	sed 's/^/    | /' "$out" | head -20
+fi
+rm -f /mnt/nfs4/stack.dat
+
 finish
