@@ -359,6 +359,12 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 							 : ATTACH_KRETPROBE;
 		p->target = pr->target;
 		return;
+	case PROBE_FENTRY:
+	case PROBE_FEXIT:
+		p->kind = CT_PROG_ATTACH;
+		p->attach = pr->kind == PROBE_FENTRY ? ATTACH_FENTRY : ATTACH_FEXIT;
+		p->target = pr->target;
+		return;
 	case PROBE_PROFILE:
 		p->kind = CT_PROG_ATTACH;
 		p->attach = ATTACH_PROFILE;

@@ -343,6 +343,8 @@ static void dump_probe(FILE *out, const struct probe_ref *p)
 		[PROBE_TRACEPOINT] = "tracepoint",
 		[PROBE_KPROBE] = "kprobe",
 		[PROBE_KRETPROBE] = "kretprobe",
+		[PROBE_FENTRY] = "fentry",
+		[PROBE_FEXIT] = "fexit",
 		[PROBE_BEGIN] = "begin",
 		[PROBE_END] = "end",
 		[PROBE_INTERVAL] = "interval",

@@ -174,6 +174,8 @@ enum probe_kind {
 	PROBE_TRACEPOINT, /* tracepoint:category:event */
 	PROBE_KPROBE,     /* kprobe:function */
 	PROBE_KRETPROBE,  /* kretprobe:function */
+	PROBE_FENTRY,     /* fentry:function (kfunc:), arguments typed by BTF */
+	PROBE_FEXIT,      /* fexit:function (kretfunc:), and retval */
 	PROBE_BEGIN,      /* BEGIN */
 	PROBE_END,        /* END */
 	PROBE_INTERVAL,   /* interval 1s */

@@ -79,7 +79,7 @@ static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const 
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
 %token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'" ARROW "'->'"
 
-%type <expr> expr primary map args args1 pred
+%type <expr> expr primary member map args args1 pred
 %type <stmt> stmts stmt simple block if_stmt
 %type <probe> probes probe
 %type <clause> clause
@@ -281,8 +281,18 @@ primary
 	| '(' expr ',' args1 ')'
 			       { diag_error(&c->diag, @$, "tuples are not supported yet: use several keys (@m[a, b] = v) or several maps");
 				 $$ = $2; }
-	| IDENT '.' IDENT      { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
+	| member               { $$ = $1; }
+	;
+
+/* member: args.X | args->X, then ->Y (a member of the struct X points to) or .Y (of the
+ * struct X is) as often as needed: the field `X->Y.Z` (sema resolves the path by BTF) */
+member
+	: IDENT '.' IDENT      { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
 	| IDENT ARROW IDENT    { $$ = parse_args_field(c, @$, $1, @1, $3, @3); }
+	| member ARROW IDENT   { $$ = $1; $$->loc = @$;
+				 $$->u.ident.name = arena_printf(&c->arena, "%s->%s", $1->u.ident.name, $3); }
+	| member '.' IDENT     { $$ = $1; $$->loc = @$;
+				 $$->u.ident.name = arena_printf(&c->arena, "%s.%s", $1->u.ident.name, $3); }
 	;
 
 /* map: @name | @name[expr, ...] */
@@ -332,7 +342,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	return 0;
 }
 
-/* kprobe:fn | kretprobe:fn (and their short forms k:fn, kr:fn); interval:1s has its own rule */
+/* kprobe:fn | kretprobe:fn | fentry:fn | fexit:fn (and bpftrace's other spellings: k:fn,
+ * kr:fn, kfunc:fn, kretfunc:fn, f:fn, fr:fn); interval:1s has its own rule */
 static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const char *kind,
 				      const char *arg, struct loc argloc)
 {
@@ -342,15 +353,19 @@ static struct probe_ref *parse_probe2(struct compilation *c, struct loc l, const
 		p = ast_probe(c, PROBE_KPROBE, l, arena_printf(&c->arena, "kprobe:%s", arg));
 	else if (strcmp(kind, "kretprobe") == 0 || strcmp(kind, "kr") == 0)
 		p = ast_probe(c, PROBE_KRETPROBE, l, arena_printf(&c->arena, "kretprobe:%s", arg));
+	else if (strcmp(kind, "fentry") == 0 || strcmp(kind, "kfunc") == 0 || strcmp(kind, "f") == 0)
+		p = ast_probe(c, PROBE_FENTRY, l, arena_printf(&c->arena, "fentry:%s", arg));
+	else if (strcmp(kind, "fexit") == 0 || strcmp(kind, "kretfunc") == 0 || strcmp(kind, "fr") == 0)
+		p = ast_probe(c, PROBE_FEXIT, l, arena_printf(&c->arena, "fexit:%s", arg));
 	else {
-		static const char *const kinds[] = {"kprobe", "kretprobe", "tracepoint"};
-		const char *hint = diag_suggest(kind, kinds, 3);
+		static const char *const kinds[] = {"kprobe", "kretprobe", "tracepoint", "fentry", "fexit"};
+		const char *hint = diag_suggest(kind, kinds, 5);
 		if (strcmp(kind, "tracepoint") == 0)
 			diag_error(&c->diag, l, "a tracepoint needs a category and an event: tracepoint:%s:EVENT", arg);
 		else if (hint)
 			diag_error(&c->diag, l, "unknown probe type '%s' (did you mean '%s'?)", kind, hint);
 		else
-			diag_error(&c->diag, l, "unknown probe type '%s' (known: kprobe, kretprobe, tracepoint, or a built-in probe such as nfs.read; see nfsq -l)", kind);
+			diag_error(&c->diag, l, "unknown probe type '%s' (known: kprobe, kretprobe, fentry, fexit, tracepoint, profile, interval, or a built-in probe such as nfs.read; see nfsq -l)", kind);
 		p = ast_probe(c, PROBE_KPROBE, l, arena_printf(&c->arena, "%s:%s", kind, arg));
 	}
 	p->target = arg;

@@ -83,6 +83,12 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 	case PROBE_KRETPROBE:
 		p->def = probe_kprobe(&s->c->arena, p->target, p->kind == PROBE_KRETPROBE);
 		break;
+	case PROBE_FENTRY:
+	case PROBE_FEXIT:
+		p->def = probe_fentry_def(&s->c->arena, p->target, p->kind == PROBE_FEXIT, err, sizeof(err));
+		if (!p->def)
+			diag_error(s->d, p->loc, "%s: %s; kprobe:%s works without BTF", p->name, err, p->target);
+		break;
 	case PROBE_INTERVAL:
 		if (p->interval_ns < 1000000)
 			diag_error(s->d, p->loc,
@@ -122,6 +128,17 @@ static const char *sema_field_hint(struct sema *s, const char *name)
 static void sema_ident(struct sema *s, struct expr *e)
 {
 	const char *name = e->u.ident.name;
+	if (strpbrk(name, "-.")) { /* args->file->f_inode: a member, added to each probe as a field */
+		char err[512];
+		for (struct probe_ref *p = s->clause->probes; p; p = p->next) {
+			const struct probe_def *q = p->def;
+			if (q && !probe_field_find(q, name) && !(q = probe_member(&s->c->arena, q, name, err, sizeof(err)))) {
+				diag_error(s->d, e->loc, "%s", err);
+				return;
+			}
+			p->def = q;
+		}
+	}
 	/* a field of every probe of the clause */
 	bool any = false, all = true;
 	struct type t = {TYPE_NONE, 0};

@@ -261,6 +261,16 @@ const struct probe_def *probe_tracepoint(const char *target, char *err, size_t e
 unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigned *over);
 /* A definition for kprobe:fn (arg0..arg5) or kretprobe:fn (retval). */
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
+/* A definition for fentry:fn (its arguments by their names, typed by the kernel's BTF:
+ * integers, strings where they point to characters) or fexit:fn (and retval). NULL with
+ * the reason in err when fn has no BTF prototype here. */
+const struct probe_def *probe_fentry_def(struct arena *a, const char *fn, bool exit, char *err,
+				     size_t errlen);
+/* p (an fentry/fexit definition) with one more field, `path`: an argument's members
+ * ("file->f_inode->i_ino", "iocb->ki_filp->f_path.dentry"), read by BTF. NULL with the
+ * reason in err. */
+const struct probe_def *probe_member(struct arena *a, const struct probe_def *p, const char *path,
+				     char *err, size_t errlen);
 
 /* The definition of built-in probe p for the running kernel, for a script that reads the
  * fields used[0..nused-1]: the first attach alternative whose events exist and where each

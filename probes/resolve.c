@@ -6,6 +6,7 @@
  * survives struct layout changes between kernels, and a field that cannot be had on one
  * is an error only for the scripts that read it. */
 #include "probe.h"
+#include "kbtf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -205,4 +206,114 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 	if (!first)
 		snprintf(err, errlen, "probe %s: none of its attach points can be used here", p->name);
 	return first;
+}
+
+/* Field `name` of an fentry/fexit definition by recipe `how` ("arg2", "ret",
+ * "arg0->f_path.dentry"): an integer, or a string where the read ends at characters. */
+static bool resolve_typed(struct arena *a, const struct probe_attach *at, const char *name,
+			  const char *how, struct probe_field *f, char *err, size_t errlen)
+{
+	struct field_recipe rc = {.field = name, .how = how};
+
+	*f = (struct probe_field){.name = name, .type = type_int(), .doc = "argument (BTF)"};
+	if (probe_recipe(a, &rc, at, f, err, errlen) == 0)
+		return true;
+	f->type = type_str(NFSQ_STR_DEFAULT); /* (the recipe said it gives a string) */
+	return probe_recipe(a, &rc, at, f, err, errlen) == 0;
+}
+
+const struct probe_def *probe_fentry_def(struct arena *a, const char *fn, bool exit, char *err,
+				     size_t errlen)
+{
+	struct probe_attach *at = arena_alloc(a, sizeof(*at));
+	struct probe_def *p = arena_alloc(a, sizeof(*p));
+	struct probe_field *fields;
+	const struct btf_type *proto;
+	struct btf *btf;
+	unsigned skip, n = 0;
+	char how[16];
+
+	at->kind = exit ? ATTACH_FEXIT : ATTACH_FENTRY;
+	at->target = arena_strdup(a, fn);
+	if (!kbtf_find(fn, BTF_KIND_FUNC, &(__s32){0})) {
+		snprintf(err, errlen, "no kernel function %s in the kernel's BTF (vmlinux's, and from Linux 5.11 the NFS modules')", fn);
+		return NULL;
+	}
+	if (!(proto = kbtf_proto(at, false, &btf, &skip, err, errlen)))
+		return NULL;
+	if (btf_vlen(proto) > 10) {
+		snprintf(err, errlen, "%s has %u arguments; nfsq reads at most 10", fn, btf_vlen(proto));
+		return NULL;
+	}
+	fields = arena_alloc(a, (btf_vlen(proto) + 1) * sizeof(*fields));
+	for (unsigned i = 0; i < btf_vlen(proto); i++) {
+		const char *name = btf__name_by_offset(btf, btf_params(proto)[i].name_off);
+
+		snprintf(how, sizeof(how), "arg%u", i);
+		if (!name || !*name)
+			name = arena_printf(a, "arg%u", i);
+		if (resolve_typed(a, at, arena_strdup(a, name), arena_strdup(a, how), &fields[n], err, errlen))
+			n++; /* (an argument of a type nfsq cannot read, a struct by value: left out) */
+	}
+	if (exit && resolve_typed(a, at, "retval", "ret", &fields[n], err, errlen))
+		fields[n++].doc = "return value (BTF)";
+	p->name = arena_printf(a, "%s:%s", exit ? "fexit" : "fentry", fn);
+	p->summary = exit ? "kernel function return (BTF)" : "kernel function entry (BTF)";
+	p->fields = fields;
+	p->nfields = n;
+	p->attach = at;
+	p->nattach = 1;
+	return p;
+}
+
+const struct probe_def *probe_member(struct arena *a, const struct probe_def *p, const char *path,
+				     char *err, size_t errlen)
+{
+	size_t root = strcspn(path, "-.");
+	const struct probe_field *base = NULL;
+	struct probe_def *q;
+	struct probe_field *fields;
+	char how[300];
+
+	for (unsigned i = 0; i < p->nfields && !base; i++)
+		if (strlen(p->fields[i].name) == root && !strncmp(p->fields[i].name, path, root))
+			base = &p->fields[i];
+	bool typed = p->nattach == 1 && (p->attach->kind == ATTACH_FENTRY || p->attach->kind == ATTACH_FEXIT);
+
+	if (typed && !base) {
+		size_t n = (size_t)snprintf(err, errlen, "%s has no argument '%.*s' (its arguments:", p->name, (int)root, path);
+
+		for (unsigned i = 0; i < p->nfields && n < errlen; i++)
+			if (strcmp(p->fields[i].name, "retval"))
+				n += (size_t)snprintf(err + n, errlen - n, " %s", p->fields[i].name);
+		if (n < errlen)
+			snprintf(err + n, errlen - n, ")");
+		return NULL;
+	}
+	if (!typed || base->read.base != READ_BASE_ARG || base->read.nderef || base->read.final == READ_STR_AT) {
+		snprintf(err, errlen, "%.*s is not a struct pointer argument of %s (members are read through the BTF-typed arguments of fentry: and fexit: probes)",
+			 (int)root, path, p->name);
+		return NULL;
+	}
+	snprintf(how, sizeof(how), "arg%u%s", base->read.index, path + root);
+	q = arena_alloc(a, sizeof(*q));
+	*q = *p;
+	fields = arena_alloc(a, (p->nfields + 1) * sizeof(*fields));
+	memcpy(fields, p->fields, p->nfields * sizeof(*fields));
+	if (!resolve_typed(a, p->attach, arena_strdup(a, path), arena_strdup(a, how), &fields[p->nfields], err, errlen)) {
+		/* the recipe's words are nfsq's own: say it with the script's */
+		char why[400], *at = strstr(err, "(at '"), *rc = strstr(err, " (recipe '");
+
+		if (strstr(err, "does not fit") && at)
+			snprintf(why, sizeof(why), "args->%s does not fit the kernel's types at '%.*s' (-> follows a pointer to a struct, . names a member of a struct)",
+				 path, (int)strcspn(at + 5, "'"), at + 5);
+		else
+			snprintf(why, sizeof(why), "args->%s: %.*s", path, rc ? (int)(rc - err) : (int)strlen(err), err);
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	fields[p->nfields].doc = "member (BTF)";
+	q->fields = fields;
+	q->nfields = p->nfields + 1;
+	return q;
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -78,6 +79,20 @@ static void rt_load_report(struct rt *r, int err, const char *log)
 		rt_report_verifier(r, &r->obj->progs[i], bpf_program__section_name(r->loading), log);
 		return;
 	}
+	for (unsigned i = 0; r->loading && geteuid() == 0 && err == EPERM && i < r->obj->nprogs; i++)
+		if (r->bprogs[i] == r->loading &&
+		    (r->obj->progs[i].attach == ATTACH_FENTRY || r->obj->progs[i].attach == ATTACH_FEXIT)) {
+			/* root, and no verifier log: the kernel has no BPF trampoline */
+			const struct ct_prog *p = &r->obj->progs[i];
+
+			fprintf(stderr, "nfsq: cannot load %s: this kernel refuses fentry/fexit programs (no BPF trampoline here); ",
+				ct_prog_label(p));
+			if (p->probe && strncmp(p->probe, "fentry:", 7) && strncmp(p->probe, "fexit:", 6))
+				fprintf(stderr, "run with --no-fentry to use kprobes\n");
+			else
+				fprintf(stderr, "kprobe:%s and kretprobe:%s work without\n", p->target, p->target);
+			return;
+		}
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: the kernel refused to load BPF programs: permission denied "
 				"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");

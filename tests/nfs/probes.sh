@@ -283,4 +283,20 @@ else
 fi
 rm -f /mnt/nfs4/stack.dat
 
+# fentry:FN and fexit:FN (bpftrace's kfunc:/kretfunc:) on an NFS function: its arguments by
+# their BTF names, members read through them (a char * member is a string), retval. Linux
+# 5.10 has no BTF for the nfs module: the error says so.
+echo hello > /mnt/nfs4/fe.dat
+wl dropcaches
+run 'fentry:nfs_file_read /comm == "cat"/ { @n[args->iocb->ki_filp->f_path.dentry->d_name.name] = count(); @pos = sum(args->iocb->ki_pos); }
+     kretfunc:nfs_file_read /comm == "cat"/ { @r = sum(retval); }' "cat /mnt/nfs4/fe.dat"
+if [[ $(uname -r) == 5.10.* ]]; then
+	expect "fentry:nfs_file_read refused on 5.10 (no module BTF)" \
+		"-e:1:1: error: fentry:nfs_file_read: no kernel function nfs_file_read in the kernel's BTF (vmlinux's, and from Linux 5.11 the NFS modules'); kprobe:nfs_file_read works without BTF"
+else
+	# cat reads twice: 6 bytes at 0, then none at 6
+	expect "fentry:/fexit:nfs_file_read: args by name, members, retval" '@n[fe.dat]: 2' '@pos: 6' '@r: 6'
+fi
+rm -f /mnt/nfs4/fe.dat
+
 finish
