@@ -190,6 +190,7 @@ struct probe_ref {
 	const char *target;          /* TRACEPOINT: "syscalls:sys_enter_read"; K(RET)PROBE: function */
 	int64_t interval_ns;         /* PROBE_INTERVAL */
 	const struct probe_def *def; /* (sema) fields and attach points */
+	bool failed;                 /* (sema) reported already (a wildcard matching nothing) */
 };
 
 struct clause {

@@ -12,6 +12,7 @@ struct lex_state {
 	struct loc braces[LEX_MAX_BRACES]; /* open '{' for "block opened here" notes */
 	unsigned nbraces;                  /* depth, may exceed LEX_MAX_BRACES */
 	uint32_t bad_end;                  /* end of the last reported bad character run */
+	bool in_pred;                      /* between a predicate's '/' and its end (ENDPRED) */
 };
 
 #endif

@@ -72,6 +72,7 @@ static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const 
 }
 
 %token <name> IDENT "identifier" MAP "map name" VAR "local variable" INTTYPE "integer type"
+%token <name> GLOB "wildcard"
 %token <num> INT "integer" ARG "script argument"
 %token <str> STRING "string"
 %token IF "'if'" ELSE "'else'" INTERVAL "'interval'"
@@ -80,6 +81,7 @@ static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const 
 %token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'" ARROW "'->'"
 
 %type <expr> expr primary member map args args1 pred
+%type <name> pname
 %type <stmt> stmts stmt simple block if_stmt
 %type <probe> probes probe
 %type <clause> clause
@@ -143,7 +145,8 @@ probe
 	| IDENT '.' IDENT      { $$ = ast_probe(c, PROBE_BUILTIN, @$,
 						    arena_printf(&c->arena, "%s.%s", $1, $3)); }
 	| IDENT ':' IDENT      { $$ = parse_probe2(c, @$, $1, $3, @3); }
-	| IDENT ':' IDENT ':' IDENT
+	| IDENT ':' GLOB       { $$ = parse_probe2(c, @$, $1, $3, @3); }
+	| IDENT ':' pname ':' pname
 			       { $$ = ast_probe(c, PROBE_TRACEPOINT, @$,
 						arena_printf(&c->arena, "%s:%s:%s", $1, $3, $5));
 				 $$->target = arena_printf(&c->arena, "%s:%s", $3, $5);
@@ -160,8 +163,14 @@ probe
 				 $$->interval_ns = $3; }
 	| INTERVAL ':' IDENT ':' INT
 			       { $$ = parse_timer(c, @$, "interval", @1, $3, @3, $5, @5); }
-	| IDENT ':' IDENT ':' INT
+	| IDENT ':' pname ':' INT
 			       { $$ = parse_timer(c, @$, $1, @1, $3, @3, $5, @5); }
+	;
+
+/* a part of a probe's name, with wildcards (tracepoint:sched:sched_*) */
+pname
+	: IDENT                { $$ = $1; }
+	| GLOB                 { $$ = $1; }
 	;
 
 pred

@@ -1135,12 +1135,64 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 	}
 }
 
+/* A probe with wildcards (kprobe:nfs_*, tracepoint:sched:sched*) becomes one probe per
+ * match, in name order, as bpftrace's */
+#define SEMA_GLOB_MAX 1000
+static void sema_expand(struct sema *s, struct clause *cl)
+{
+	for (struct probe_ref *p = cl->probes; p; p = p->next) {
+		bool fn = p->kind == PROBE_KPROBE || p->kind == PROBE_KRETPROBE;
+		const char *kind = p->kind == PROBE_TRACEPOINT ? "tracepoint" : fn ? (p->kind == PROBE_KPROBE ? "kprobe" : "kretprobe") : NULL;
+		const char **names;
+		struct probe_ref *next = p->next;
+		size_t n;
+
+		if (!p->target || !strchr(p->target, '*'))
+			continue;
+		if (!kind) {
+			diag_error(s->d, p->loc, "wildcards name a set of tracepoints or kernel functions: tracepoint:, kprobe: and kretprobe: take them, %s does not", p->name);
+			p->failed = true;
+			continue;
+		}
+		names = arena_alloc(&s->c->arena, SEMA_GLOB_MAX * sizeof(*names));
+		n = probe_glob(&s->c->arena, fn, p->target, names, SEMA_GLOB_MAX);
+		if (n == 0 || n > SEMA_GLOB_MAX) {
+			if (n == SIZE_MAX)
+				diag_error(s->d, p->loc, "%s: the kernel's list of %s cannot be read (tracefs: %s)", p->name,
+					   fn ? "traceable functions" : "tracepoints", fn ? "available_filter_functions" : "events/");
+			else if (n)
+				diag_error(s->d, p->loc, "%s matches %zu %s; at most %d can be attached: narrow the pattern",
+					   p->name, n, fn ? "kernel functions" : "tracepoints", SEMA_GLOB_MAX);
+			else
+				diag_error(s->d, p->loc, "%s matches no %s on this kernel", p->name,
+					   fn ? "traceable kernel function" : "tracepoint");
+			p->failed = true;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct probe_ref *q = p;
+
+			if (i) {
+				q = arena_alloc(&s->c->arena, sizeof(*q));
+				*q = *p;
+				p->next = q;
+			}
+			q->target = names[i];
+			q->name = arena_printf(&s->c->arena, "%s:%s", kind, names[i]);
+			p = q;
+		}
+		p->next = next;
+	}
+}
+
 static void sema_clause(struct sema *s, struct clause *cl)
 {
 	s->clause = cl;
 	s->nlocals = 0;
+	sema_expand(s, cl);
 	for (struct probe_ref *p = cl->probes; p; p = p->next)
-		sema_probe(s, p);
+		if (!p->failed)
+			sema_probe(s, p);
 	if (cl->pred) {
 		sema_expr(s, cl->pred);
 		if (cl->pred->type.kind == TYPE_STR)

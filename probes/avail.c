@@ -4,7 +4,9 @@
 #include "probe.h"
 #include "../base/hash.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +253,8 @@ static bool avail_tracepoint_dir(const char *tracefs, const char *target)
 	return avail_path(path);
 }
 
+static struct avail_set avail_functions; /* available_filter_functions: "fn" (kprobes) */
+
 /* A kernel function can be kprobed when kprobes exist and it is traceable. */
 bool avail_function(const char *tracefs, const char *fn, char *why, size_t whylen)
 {
@@ -260,12 +264,11 @@ bool avail_function(const char *tracefs, const char *fn, char *why, size_t whyle
 		snprintf(why, whylen, "this kernel has no kprobes (no %s)", path);
 		return false;
 	}
-	static struct avail_set functions;
-	if (!functions.loaded)
-		avail_load(&functions, tracefs, "available_filter_functions", false);
-	if (!functions.ok)
+	if (!avail_functions.loaded)
+		avail_load(&avail_functions, tracefs, "available_filter_functions", false);
+	if (!avail_functions.ok)
 		return true; /* cannot tell; the attach will say */
-	bool found = avail_has(&functions, fn);
+	bool found = avail_has(&avail_functions, fn);
 	if (!found)
 		snprintf(why, whylen, "kernel function %s is not traceable here", fn);
 	return found;
@@ -340,4 +343,67 @@ int probe_available(const struct probe_def *p, char *why, size_t whylen)
 		return (int)i;
 	}
 	return -1;
+}
+
+/* ---- globs (kprobe:nfs_*, tracepoint:sched:sched_*) ---- */
+
+static void avail_glob_add(struct arena *a, const char *name, const char **out, size_t max, size_t *n)
+{
+	if (*n > 0 && *n <= max && strcmp(out[*n - 1], name) == 0)
+		return; /* (a function listed twice: a static one in two modules) */
+	if (*n < max)
+		out[*n] = arena_strdup(a, name);
+	++*n;
+}
+
+size_t probe_glob(struct arena *a, bool functions, const char *glob, const char **out, size_t max)
+{
+	char err[256], path[512];
+	const char *tracefs = probe_tracefs(err, sizeof(err)), *colon = strchr(glob, ':');
+	size_t n = 0;
+
+	if (!tracefs)
+		return SIZE_MAX;
+	if (functions) {
+		if (!avail_functions.loaded)
+			avail_load(&avail_functions, tracefs, "available_filter_functions", false);
+		if (!avail_functions.ok)
+			return SIZE_MAX;
+		for (size_t i = 0; i < avail_functions.n; i++)
+			if (fnmatch(glob, avail_functions.names[i], 0) == 0)
+				avail_glob_add(a, avail_functions.names[i], out, max, &n);
+		return n;
+	}
+	if (!colon)
+		return 0;
+	/* tracefs/events/CATEGORY/EVENT, both sorted (scandir) */
+	char cat[256];
+	struct dirent **cats = NULL, **evs;
+	int ncats;
+
+	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - glob), glob);
+	snprintf(path, sizeof(path), "%s/events", tracefs);
+	ncats = scandir(path, &cats, NULL, alphasort);
+	for (int i = 0; i < ncats; i++) {
+		int nevs;
+
+		if (cats[i]->d_name[0] != '.' && fnmatch(cat, cats[i]->d_name, 0) == 0) {
+			snprintf(path, sizeof(path), "%s/events/%s", tracefs, cats[i]->d_name);
+			nevs = scandir(path, &evs, NULL, alphasort);
+			for (int k = 0; k < nevs; k++) {
+				char full[1200];
+
+				snprintf(full, sizeof(full), "%s/%s/format", path, evs[k]->d_name);
+				if (evs[k]->d_name[0] != '.' && fnmatch(colon + 1, evs[k]->d_name, 0) == 0 && avail_path(full)) {
+					snprintf(full, sizeof(full), "%s:%s", cats[i]->d_name, evs[k]->d_name);
+					avail_glob_add(a, full, out, max, &n);
+				}
+				free(evs[k]);
+			}
+			free(nevs >= 0 ? evs : NULL);
+		}
+		free(cats[i]);
+	}
+	free(ncats >= 0 ? cats : NULL);
+	return n;
 }

@@ -259,6 +259,11 @@ const struct probe_def *probe_tracepoint(const char *target, char *err, size_t e
  * that are one too many for their tracepoint (the 65th) go to over[] (room for n),
  * ascending; returns how many. O(n log n). */
 unsigned probe_tracepoint_excess(const char *const *targets, unsigned n, unsigned *over);
+/* The tracepoints ("cat:event", glob "sched:sched_*") or the traceable kernel functions
+ * (glob "nfs_*") whose names match glob (fnmatch(3)), sorted, each once: at most max of
+ * them in out (strings from a), and the count of all; SIZE_MAX when the list cannot be
+ * read (tracefs, available_filter_functions). */
+size_t probe_glob(struct arena *a, bool functions, const char *glob, const char **out, size_t max);
 /* A definition for kprobe:fn (arg0..arg5) or kretprobe:fn (retval). */
 const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
 /* A definition for fentry:fn (its arguments by their names, typed by the kernel's BTF:

@@ -297,6 +297,10 @@ else
 	# cat reads twice: 6 bytes at 0, then none at 6
 	expect "fentry:/fexit:nfs_file_read: args by name, members, retval" '@n[fe.dat]: 2' '@pos: 6' '@r: 6'
 fi
+# a kprobe wildcard: one probe per matching traceable function
+wl dropcaches
+run 'kprobe:nfs_file_rea* /comm == "cat"/ { @[probe] = count(); }' "cat /mnt/nfs4/fe.dat"
+expect "kprobe:nfs_file_rea* (a wildcard) on cat's 2 reads" '@[kprobe:nfs_file_read]: 2'
 rm -f /mnt/nfs4/fe.dat
 
 finish
