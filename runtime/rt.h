@@ -25,6 +25,7 @@ struct rt {
 	const struct run_options *o;
 	struct bpf_object *bobj;
 	int *map_fds; /* per program map (map_info.id) */
+	bool *zeroed; /* per program map: zero() since the last clear() (an array's zero is then a value) */
 	struct bpf_program **bprogs; /* libbpf's program for each obj->progs[i] (NULL: none) */
 	int drops_fd;
 	int ncpus;

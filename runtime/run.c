@@ -427,7 +427,8 @@ static int rt_find_maps(struct rt *r)
 	struct bpf_map *m;
 
 	r->map_fds = calloc(r->obj->nmaps + 1, sizeof(int));
-	if (!r->map_fds)
+	r->zeroed = calloc(r->obj->nmaps + 1, sizeof(bool));
+	if (!r->map_fds || !r->zeroed)
 		return -1;
 	for (unsigned i = 0; i < r->obj->nmaps; i++) {
 		m = bpf_object__find_map_by_name(r->bobj, r->obj->maps[i].obj_name);
@@ -786,6 +787,7 @@ cleanup:
 	rt_sym_close();
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
+	free(r.zeroed);
 	free(r.bprogs);
 	if (r.out && r.out != o->out)
 		fclose(r.out);

@@ -99,11 +99,14 @@ static int rt_snap_compact(const struct rt *r, struct rt_snap *s)
 
 	if (!keys)
 		return -ENOMEM;
+	/* after zero(), a map without keys or buckets prints its zero (bpftrace's @x: 0) */
+	bool zeroed = r->zeroed && r->zeroed[l->info->id] && !l->has_bucket;
+
 	for (unsigned i = 0; i < s->n; i++) {
 		const uint8_t *v = s->vals + (size_t)i * vs;
 		uint64_t k = idx[i];
 
-		if (!rt_snap_nonzero(v, vs))
+		if (!zeroed && !rt_snap_nonzero(v, vs))
 			continue;
 		memcpy(keys + (size_t)n * l->key_size + l->bucket_offset, &k, 8);
 		if (n != i)
@@ -527,6 +530,8 @@ int rt_clear_map(struct rt *r, unsigned id)
 {
 	const struct map_layout *l = &r->obj->maps[id];
 
+	if (r->zeroed)
+		r->zeroed[id] = false;
 	return l->array ? rt_snap_zero(r, l, r->map_fds[id]) : rt_snap_delete_all(l, r->map_fds[id]);
 }
 
@@ -536,6 +541,8 @@ int rt_zero_map(struct rt *r, unsigned id)
 	int fd = r->map_fds[id], ret = 0;
 	uint8_t *key, *zero;
 
+	if (r->zeroed)
+		r->zeroed[id] = true;
 	if (l->array)
 		return rt_snap_zero(r, l, fd);
 	key = malloc(l->key_size);
