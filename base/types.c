@@ -6,9 +6,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool type_same(struct type a, struct type b)
+{
+	if (a.kind != b.kind)
+		return false;
+	if (a.kind != TYPE_TUPLE)
+		return true;
+	if (a.tuple->n != b.tuple->n)
+		return false;
+	for (unsigned i = 0; i < a.tuple->n; i++)
+		if (!type_same(a.tuple->elems[i], b.tuple->elems[i]))
+			return false;
+	return true;
+}
+
+static void type_name_add(char *buf, size_t len, struct type t)
+{
+	size_t n = strlen(buf);
+
+	if (t.kind != TYPE_TUPLE) {
+		char one[32];
+
+		switch (t.kind) {
+		case TYPE_STR: snprintf(one, sizeof(one), "string[%u]", t.size); break;
+		case TYPE_NONE: snprintf(one, sizeof(one), "none"); break;
+		case TYPE_INT: snprintf(one, sizeof(one), "int"); break;
+		case TYPE_ERRNO: snprintf(one, sizeof(one), "errno"); break;
+		case TYPE_NFSSTAT: snprintf(one, sizeof(one), "nfsstat"); break;
+		case TYPE_KSTACK: snprintf(one, sizeof(one), "kstack"); break;
+		case TYPE_USTACK: snprintf(one, sizeof(one), "ustack"); break;
+		case TYPE_KSYM: snprintf(one, sizeof(one), "ksym"); break;
+		case TYPE_TUPLE: break;
+		}
+		snprintf(buf + n, len - n, "%s", one);
+		return;
+	}
+	snprintf(buf + n, len - n, "(");
+	for (unsigned i = 0; i < t.tuple->n; i++) {
+		if (i)
+			snprintf(buf + strlen(buf), len - strlen(buf), ", ");
+		type_name_add(buf, len, t.tuple->elems[i]);
+	}
+	snprintf(buf + strlen(buf), len - strlen(buf), ")");
+}
+
 const char *type_name(struct type t)
 {
-	static char buf[32];
+	static char buf[256];
+	if (t.kind == TYPE_TUPLE) {
+		buf[0] = '\0';
+		type_name_add(buf, sizeof(buf), t);
+		return buf;
+	}
 	switch (t.kind) {
 	case TYPE_NONE: return "none";
 	case TYPE_INT: return "int";
@@ -17,6 +66,7 @@ const char *type_name(struct type t)
 	case TYPE_KSTACK: return "kstack";
 	case TYPE_USTACK: return "ustack";
 	case TYPE_KSYM: return "ksym";
+	case TYPE_TUPLE: break;
 	case TYPE_STR:
 		snprintf(buf, sizeof(buf), "string[%u]", t.size);
 		return buf;

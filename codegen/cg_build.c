@@ -169,7 +169,7 @@ LLVMMetadataRef cg_di_struct(struct cg *g, const char *name, uint64_t size,
 
 LLVMMetadataRef cg_di_of_type(struct cg *g, struct type t)
 {
-	if (t.kind == TYPE_STR)
+	if (type_is_buffer(t))
 		return cg_di_array(g, g->di_char, 8, layout_type_size(t));
 	return g->di_s64;
 }

@@ -4,18 +4,55 @@
 
 #include <string.h>
 
-/* Writes a value of type t (from expression e) into dst+off, in a slot of type slot. */
-void cg_store_value(struct cg *g, const struct expr *e, LLVMValueRef v, struct type slot,
-		    LLVMValueRef dst, uint32_t off)
+/* Writes v, a value of type t, into dst+off, a slot of type slot (sema made them the same
+ * but for the sizes of strings, which are cut or padded). */
+static void cg_store_typed(struct cg *g, struct type t, LLVMValueRef v, struct type slot,
+			   LLVMValueRef dst, uint32_t off)
 {
-	if (slot.kind == TYPE_STR) {
-		if (e->type.kind == TYPE_STR)
-			cg_copy_str(g, dst, off, slot.size, v, e->type.size);
+	if (slot.kind == TYPE_TUPLE) { /* element by element: their strings may differ in size */
+		for (unsigned i = 0; t.kind == TYPE_TUPLE && i < slot.tuple->n && i < t.tuple->n; i++) {
+			struct type et = t.tuple->elems[i];
+			LLVMValueRef ev = type_is_buffer(et) ? cg_gep(g, v, t.tuple->offs[i])
+							     : cg_load(g, g->i64, v, t.tuple->offs[i]);
+
+			cg_store_typed(g, et, ev, slot.tuple->elems[i], dst, off + slot.tuple->offs[i]);
+		}
+	} else if (slot.kind == TYPE_STR) {
+		if (t.kind == TYPE_STR)
+			cg_copy_str(g, dst, off, slot.size, v, t.size);
 		else
 			cg_zero(g, dst, off, slot.size);
 	} else {
-		cg_store(g, e->type.kind == TYPE_STR ? cg_i64(g, 0) : v, dst, off);
+		cg_store(g, type_is_buffer(t) ? cg_i64(g, 0) : v, dst, off);
 	}
+}
+
+/* Writes a value of expression e into dst+off, in a slot of type slot. */
+void cg_store_value(struct cg *g, const struct expr *e, LLVMValueRef v, struct type slot,
+		    LLVMValueRef dst, uint32_t off)
+{
+	cg_store_typed(g, e->type, v, slot, dst, off);
+}
+
+/* (a, b, ...): a buffer laid out as its type says */
+static LLVMValueRef cg_tuple(struct cg *g, const struct expr *e)
+{
+	LLVMValueRef buf = cg_alloca(g, e->type.size);
+	unsigned i = 0;
+
+	for (const struct expr *a = e->u.tuple.elems; a && i < e->type.tuple->n; a = a->next, i++)
+		cg_store_value(g, a, cg_expr(g, a), e->type.tuple->elems[i], buf, e->type.tuple->offs[i]);
+	return buf;
+}
+
+/* t.N: a string or tuple element is its place in t's buffer (t is a copy) */
+static LLVMValueRef cg_elem(struct cg *g, const struct expr *e)
+{
+	const struct expr *t = e->u.elem.tuple;
+	LLVMValueRef v = cg_expr(g, t);
+	uint32_t off = t->type.tuple->offs[e->u.elem.index];
+
+	return type_is_buffer(e->type) ? cg_gep(g, v, off) : cg_load(g, g->i64, v, off);
 }
 
 /* Builds the key of map l from the key expressions (and a bucket value). */
@@ -60,16 +97,18 @@ static LLVMValueRef cg_map_read(struct cg *g, const struct expr *e)
 	LLVMBasicBlockRef have = cg_block(g, "mr.have"), done = cg_block(g, "mr.done"), from, bbs[2];
 	LLVMValueRef buf = NULL;
 
-	if (e->type.kind == TYPE_STR) {
-		buf = cg_alloca(g, e->type.size);
-		cg_zero(g, buf, 0, e->type.size);
+	if (type_is_buffer(e->type)) {
+		buf = cg_alloca(g, layout_type_size(e->type));
+		cg_zero(g, buf, 0, layout_type_size(e->type));
 	}
 	v = cg_lookup(g, g->maps[m->id], key);
 	from = LLVMGetInsertBlock(g->b);
 	isnull = LLVMBuildICmp(g->b, LLVMIntEQ, v, LLVMConstNull(g->ptr), "");
 	LLVMBuildCondBr(g->b, isnull, done, have);
 	cg_at(g, have);
-	if (buf) {
+	if (buf && e->type.kind == TYPE_TUPLE) {
+		cg_store_typed(g, m->value, v, e->type, buf, 0);
+	} else if (buf) {
 		cg_copy_str(g, buf, 0, e->type.size, v, m->value.size);
 	} else {
 		switch (m->agg) {
@@ -286,11 +325,11 @@ LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 			return cg_i64(g, 0);
 		}
 		v = g->locals[e->u.local.info->id];
-		if (e->u.local.info->type.kind == TYPE_STR) {
+		if (type_is_buffer(e->u.local.info->type)) {
 			/* a copy, so that a later assignment does not change this value */
-			LLVMValueRef buf = cg_alloca(g, e->type.size);
+			LLVMValueRef buf = cg_alloca(g, layout_type_size(e->type));
 
-			cg_copy_str(g, buf, 0, e->type.size, v, e->u.local.info->type.size);
+			cg_store_typed(g, e->u.local.info->type, v, e->type, buf, 0);
 			return buf;
 		}
 		return cg_load(g, g->i64, v, 0);
@@ -318,6 +357,10 @@ LLVMValueRef cg_expr(struct cg *g, const struct expr *e)
 		if (strcmp(e->u.call.name, "ksym") == 0) /* the address: looked up when printed */
 			return cg_expr(g, e->u.call.args);
 		break;
+	case EXPR_TUPLE:
+		return cg_tuple(g, e);
+	case EXPR_ELEM:
+		return cg_elem(g, e);
 	case EXPR_ARG:
 		break;
 	}

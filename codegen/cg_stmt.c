@@ -264,7 +264,7 @@ static void cg_printf(struct cg *g, const struct stmt *s)
 
 		if (t.kind == TYPE_STR && layout_round8(t.size) > room)
 			t.size = room & ~7u;
-		if (t.kind != TYPE_STR && room < (pi->args[i].ratio ? 16 : 8))
+		if (t.kind != TYPE_STR && room < (pi->args[i].ratio ? 16 : layout_type_size(t)))
 			continue;
 		if (pi->args[i].ratio) {
 			cg_store(g, vals[i], rec, pi->args[i].offset);

@@ -64,7 +64,7 @@ void layout_map(struct arena *a, const struct map_info *m, struct map_layout *l)
 			: m->agg == AGG_LHIST       ? l->nbuckets
 						    : 1;
 	}
-	if (m->agg == AGG_NONE && !l->nkeys && m->value.kind != TYPE_STR) {
+	if (m->agg == AGG_NONE && !l->nkeys && !type_is_buffer(m->value)) {
 		l->array = true;
 		l->map_type = LAYOUT_MAP_ARRAY;
 		l->max_entries = 1;

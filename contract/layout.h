@@ -125,7 +125,7 @@ static inline uint32_t layout_round8(uint32_t n)
 /* Bytes a value of type t takes in a key, record or buffer. */
 static inline uint32_t layout_type_size(struct type t)
 {
-	return t.kind == TYPE_STR ? layout_round8(t.size) : 8;
+	return t.kind == TYPE_STR ? layout_round8(t.size) : t.kind == TYPE_TUPLE ? t.size : 8;
 }
 
 /* Fills l for map m (keys allocated from a). */

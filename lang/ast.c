@@ -69,6 +69,25 @@ struct expr *ast_call(struct compilation *c, struct loc l, struct loc name_loc, 
 	return e;
 }
 
+struct expr *ast_tuple(struct compilation *c, struct loc l, struct expr *elems)
+{
+	struct expr *e = ast_expr(c, EXPR_TUPLE, l);
+	e->u.tuple.elems = elems;
+	e->u.tuple.n = ast_list_len(elems);
+	for (struct expr *a = elems; a; a = a->next)
+		e->depth = ast_max(e->depth, a->depth + 1);
+	return e;
+}
+
+struct expr *ast_elem(struct compilation *c, struct loc l, struct expr *tuple, int64_t index)
+{
+	struct expr *e = ast_expr(c, EXPR_ELEM, l);
+	e->u.elem.tuple = tuple;
+	e->u.elem.index = index < 0 || index > 1000 ? 1000 : (unsigned)index;
+	e->depth = tuple->depth + 1;
+	return e;
+}
+
 struct expr *ast_map(struct compilation *c, struct loc l, const char *name, struct expr *keys)
 {
 	struct expr *e = ast_expr(c, EXPR_MAP, l);
@@ -267,6 +286,12 @@ static bool dump_node(struct walk *w, struct expr *e)
 		break;
 	case EXPR_CALL:
 		fprintf(out, "call %s", e->u.call.name);
+		break;
+	case EXPR_TUPLE:
+		fputs("tuple", out);
+		break;
+	case EXPR_ELEM:
+		fprintf(out, "element .%u", e->u.elem.index);
 		break;
 	}
 	dump_type(out, e->type);

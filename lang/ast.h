@@ -25,6 +25,8 @@ enum expr_kind {
 	EXPR_BINARY,  /* .binary */
 	EXPR_TERNARY, /* .ternary */
 	EXPR_CALL,    /* name(args): .call; only aggregations and statement functions */
+	EXPR_TUPLE,   /* (a, b, ...): .tuple */
+	EXPR_ELEM,    /* t.N, an element of a tuple: .elem */
 };
 
 enum unop {
@@ -122,6 +124,14 @@ struct expr {
 			struct expr *args; /* list */
 			unsigned nargs;
 		} call;
+		struct {
+			struct expr *elems; /* list, two or more */
+			unsigned n;
+		} tuple;
+		struct {
+			struct expr *tuple;
+			unsigned index;
+		} elem;
 	} u;
 	/* EXPR_ERRNO keeps its name here too (u.num holds the value) */
 	const char *errname;
@@ -243,6 +253,8 @@ struct expr *ast_ternary(struct compilation *c, struct loc l, struct expr *cond,
 struct expr *ast_call(struct compilation *c, struct loc l, struct loc name_loc, const char *name,
 		      struct expr *args);
 struct expr *ast_map(struct compilation *c, struct loc l, const char *name, struct expr *keys);
+struct expr *ast_tuple(struct compilation *c, struct loc l, struct expr *elems);
+struct expr *ast_elem(struct compilation *c, struct loc l, struct expr *tuple, int64_t index);
 struct stmt *ast_stmt(struct compilation *c, enum stmt_kind k, struct loc l);
 struct probe_ref *ast_probe(struct compilation *c, enum probe_kind k, struct loc l,
 			    const char *name);

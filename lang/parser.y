@@ -80,7 +80,7 @@ static struct probe_ref *parse_timer(struct compilation *c, struct loc l, const 
 %token LAND "'&&'" LOR "'||'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='" SHL "'<<'" SHR "'>>'"
 %token ADD_ASSIGN "'+='" INCR "'++'" DECR "'--'" ARROW "'->'"
 
-%type <expr> expr primary member map args args1 pred
+%type <expr> expr primary member tupleget map args args1 pred
 %type <name> pname
 %type <stmt> stmts stmt simple block if_stmt
 %type <probe> probes probe
@@ -288,9 +288,17 @@ primary
 	| IDENT '(' args ')'   { $$ = ast_call(c, @$, @1, $1, $3); }
 	| '(' expr ')'         { $$ = $2; $$->loc = @$; }
 	| '(' expr ',' args1 ')'
-			       { diag_error(&c->diag, @$, "tuples are not supported yet: use several keys (@m[a, b] = v) or several maps");
-				 $$ = $2; }
+			       { $2->next = ast_expr_reverse($4); $$ = ast_tuple(c, @$, $2); }
+	| tupleget             { $$ = $1; }
 	| member               { $$ = $1; }
+	;
+
+/* tupleget: $t.N | @t.N | ... .N (an element of a tuple, from 0) */
+tupleget
+	: VAR '.' INT          { struct expr *v = ast_expr(c, EXPR_LOCAL, @1); v->u.local.name = $1;
+				 $$ = ast_elem(c, @$, v, $3); }
+	| map '.' INT          { $$ = ast_elem(c, @$, $1, $3); }
+	| tupleget '.' INT     { $$ = ast_elem(c, @$, $1, $3); }
 	;
 
 /* member: args.X | args->X, then ->Y (a member of the struct X points to) or .Y (of the

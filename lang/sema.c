@@ -41,6 +41,38 @@ static struct type sema_unify_str(struct type a, struct type b)
 	return a.size >= b.size ? a : b;
 }
 
+static struct type sema_tuple_of(struct arena *ar, const struct type *elems, unsigned n);
+
+/* a and b (type_same) as one type: each string as long as the longer of the two */
+static struct type sema_unify(struct arena *ar, struct type a, struct type b)
+{
+	if (a.kind == TYPE_STR)
+		return sema_unify_str(a, b);
+	if (a.kind != TYPE_TUPLE)
+		return a;
+	struct type *el = arena_alloc(ar, a.tuple->n * sizeof(*el));
+	for (unsigned i = 0; i < a.tuple->n; i++)
+		el[i] = sema_unify(ar, a.tuple->elems[i], b.tuple->elems[i]);
+	return sema_tuple_of(ar, el, a.tuple->n);
+}
+
+/* The tuple of these element types, laid out as map keys are (contract/layout.h). */
+static struct type sema_tuple_of(struct arena *ar, const struct type *elems, unsigned n)
+{
+	struct tuple_type *tt = arena_alloc(ar, sizeof(*tt));
+	uint32_t off = 0;
+
+	tt->n = n;
+	tt->elems = arena_alloc(ar, n * sizeof(*tt->elems));
+	tt->offs = arena_alloc(ar, n * sizeof(*tt->offs));
+	for (unsigned i = 0; i < n; i++) {
+		tt->elems[i] = elems[i];
+		tt->offs[i] = off;
+		off += layout_type_size(elems[i]);
+	}
+	return (struct type){TYPE_TUPLE, off, tt};
+}
+
 static const char *sema_kind_name(enum type_kind k)
 {
 	switch (k) {
@@ -52,8 +84,17 @@ static const char *sema_kind_name(enum type_kind k)
 	case TYPE_KSTACK: return "a kernel stack";
 	case TYPE_USTACK: return "a user stack";
 	case TYPE_KSYM: return "a kernel symbol";
+	case TYPE_TUPLE: return "a tuple";
 	}
 	return "an integer";
+}
+
+/* "an integer", or a tuple's whole type: "the tuple (int, string[16])" */
+static const char *sema_type_words(struct sema *s, struct type t)
+{
+	if (t.kind != TYPE_TUPLE)
+		return sema_kind_name(t.kind);
+	return arena_printf(&s->c->arena, "the tuple %s", type_name(t));
 }
 
 /* ---- probes ---- */
@@ -141,7 +182,7 @@ static void sema_ident(struct sema *s, struct expr *e)
 	}
 	/* a field of every probe of the clause */
 	bool any = false, all = true;
-	struct type t = {TYPE_NONE, 0};
+	struct type t = {TYPE_NONE, 0, 0};
 	const struct probe_ref *missing = NULL;
 	for (const struct probe_ref *p = s->clause->probes; p; p = p->next) {
 		const struct probe_field *f = p->def ? probe_field_find(p->def, name) : NULL;
@@ -178,7 +219,7 @@ static void sema_ident(struct sema *s, struct expr *e)
 		case BUILTIN_KSTACK:
 		case BUILTIN_USTACK:
 			e->u.ident.frames = LAYOUT_STACK_MAX;
-			e->type = (struct type){b == BUILTIN_KSTACK ? TYPE_KSTACK : TYPE_USTACK, 8};
+			e->type = (struct type){b == BUILTIN_KSTACK ? TYPE_KSTACK : TYPE_USTACK, 8, 0};
 			break;
 		case BUILTIN_NONE:
 		case BUILTIN_PID:
@@ -197,7 +238,7 @@ static void sema_ident(struct sema *s, struct expr *e)
 		e->kind = EXPR_ERRNO;
 		e->errname = en->name;
 		e->u.num = en->value;
-		e->type = (struct type){en->kind, 8};
+		e->type = (struct type){en->kind, 8, 0};
 		return;
 	}
 	if (any) {
@@ -307,12 +348,12 @@ static struct map_info *sema_map(struct sema *s, struct expr *m, bool whole)
 			continue;
 		if (fresh || mi->keys[i].kind == TYPE_NONE) {
 			mi->keys[i] = k->type;
-		} else if (mi->keys[i].kind != k->type.kind) {
+		} else if (!type_same(mi->keys[i], k->type)) {
 			diag_error(s->d, k->loc, "key %u of map %s is %s here but %s elsewhere", i + 1,
-				   mi->name, sema_kind_name(k->type.kind), sema_kind_name(mi->keys[i].kind));
+				   mi->name, sema_type_words(s, k->type), sema_type_words(s, mi->keys[i]));
 			diag_note(s->d, mi->def, "%s first used here", mi->name);
-		} else if (k->type.kind == TYPE_STR) {
-			mi->keys[i] = sema_unify_str(mi->keys[i], k->type);
+		} else {
+			mi->keys[i] = sema_unify(&s->c->arena, mi->keys[i], k->type);
 		}
 	}
 	return mi;
@@ -434,12 +475,12 @@ static void sema_map_set(struct sema *s, struct stmt *st, struct map_info *mi)
 		diag_error(s->d, st->loc, "map %s holds %s() elsewhere; it cannot also be assigned a plain value",
 			   mi->name, agg_name(mi->agg));
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
-	} else if (mi->value.kind != v->type.kind) {
+	} else if (!type_same(mi->value, v->type)) {
 		diag_error(s->d, st->loc, "map %s holds %s elsewhere but is assigned %s here", mi->name,
-			   sema_kind_name(mi->value.kind), sema_kind_name(v->type.kind));
+			   sema_type_words(s, mi->value), sema_type_words(s, v->type));
 		diag_note(s->d, mi->def, "%s defined here", mi->name);
-	} else if (v->type.kind == TYPE_STR) {
-		mi->value = sema_unify_str(mi->value, v->type);
+	} else {
+		mi->value = sema_unify(&s->c->arena, mi->value, v->type);
 	}
 }
 
@@ -493,11 +534,11 @@ static void sema_local_set(struct sema *s, struct stmt *st)
 		li->type = v->type;
 		li->id = s->nlocals;
 		s->locals[s->nlocals++] = li;
-	} else if (v->type.kind != TYPE_NONE && li->type.kind != v->type.kind) {
+	} else if (v->type.kind != TYPE_NONE && !type_same(li->type, v->type)) {
 		diag_error(s->d, st->loc, "%s holds %s but is assigned %s here", li->name,
-			   sema_kind_name(li->type.kind), sema_kind_name(v->type.kind));
-	} else if (v->type.kind == TYPE_STR) {
-		li->type = sema_unify_str(li->type, v->type);
+			   sema_type_words(s, li->type), sema_type_words(s, v->type));
+	} else if (v->type.kind != TYPE_NONE) {
+		li->type = sema_unify(&s->c->arena, li->type, v->type);
 	}
 	lhs->u.local.info = li;
 	lhs->type = li->type;
@@ -567,6 +608,10 @@ static void sema_arg(struct sema *s, struct expr *e, bool as_str)
  * true (and an error) when e is one. */
 static bool sema_symbolic(struct sema *s, const struct expr *e, const char *what)
 {
+	if (e->type.kind == TYPE_TUPLE) {
+		diag_error(s->d, e->loc, "'%s' does not apply to a tuple; use its elements ($t.0, $t.1, ...)", what);
+		return true;
+	}
 	if (!type_is_symbolic(e->type))
 		return false;
 	diag_error(s->d, e->loc, "%s is printed as what it names and '%s' does not apply to it; use it as a map key or value, or a printf %%s argument",
@@ -658,7 +703,7 @@ static void sema_stack(struct sema *s, struct expr *e)
 	e->u.ident.builtin = user ? BUILTIN_USTACK : BUILTIN_KSTACK;
 	e->u.ident.frames = frames;
 	e->u.ident.perf = perf;
-	e->type = (struct type){user ? TYPE_USTACK : TYPE_KSTACK, 8};
+	e->type = (struct type){user ? TYPE_USTACK : TYPE_KSTACK, 8, 0};
 }
 
 /* kaddr("name") (bpftrace's): the kernel symbol's address, from /proc/kallsyms now */
@@ -702,7 +747,7 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 	}
 	if (strcmp(name, "ksym") == 0) {
 		/* ksym(addr) (bpftrace's): the kernel symbol holding addr, looked up when printed */
-		e->type = (struct type){TYPE_KSYM, 8};
+		e->type = (struct type){TYPE_KSYM, 8, 0};
 		if (!first || first->next)
 			diag_error(s->d, e->loc, "usage: ksym(ADDRESS)");
 		else if (first->type.kind != TYPE_NONE && first->type.kind != TYPE_INT)
@@ -739,6 +784,29 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
 	else
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s'", name);
+}
+
+/* (a, b, ...), bpftrace's: a value (a local's, a map's value or key) of its elements' types */
+#define SEMA_TUPLE_MAX 512 /* bytes */
+static void sema_tuple(struct sema *s, struct expr *e)
+{
+	struct type *el = arena_alloc(&s->c->arena, e->u.tuple.n * sizeof(*el));
+	unsigned i = 0;
+	bool ok = true;
+
+	for (struct expr *a = e->u.tuple.elems; a; a = a->next, i++) {
+		sema_expr(s, a);
+		el[i] = a->type;
+		ok &= a->type.kind != TYPE_NONE;
+	}
+	if (!ok)
+		return;
+	e->type = sema_tuple_of(&s->c->arena, el, e->u.tuple.n);
+	if (e->type.size > SEMA_TUPLE_MAX) {
+		diag_error(s->d, e->loc, "a tuple of %u bytes; tuples hold at most %d (use shorter strings: str(x, 32))",
+			   e->type.size, SEMA_TUPLE_MAX);
+		e->type = type_int();
+	}
 }
 
 static void sema_expr(struct sema *s, struct expr *e)
@@ -809,6 +877,10 @@ static void sema_expr(struct sema *s, struct expr *e)
 		sema_symbolic(s, cond, "?:");
 		if (a->type.kind == TYPE_NONE || b->type.kind == TYPE_NONE)
 			break;
+		if (a->type.kind == TYPE_TUPLE || b->type.kind == TYPE_TUPLE) {
+			diag_error(s->d, e->loc, "the branches of ?: cannot be tuples; use if/else");
+			break;
+		}
 		if ((a->type.kind == TYPE_STR) != (b->type.kind == TYPE_STR) ||
 		    ((type_is_symbolic(a->type) || type_is_symbolic(b->type)) && a->type.kind != b->type.kind)) {
 			diag_error(s->d, e->loc, "the branches of ?: must have the same type (%s and %s)",
@@ -823,6 +895,24 @@ static void sema_expr(struct sema *s, struct expr *e)
 	case EXPR_CALL:
 		sema_call_expr(s, e);
 		break;
+	case EXPR_TUPLE:
+		sema_tuple(s, e);
+		break;
+	case EXPR_ELEM: {
+		struct expr *t = e->u.elem.tuple;
+		sema_expr(s, t);
+		if (t->type.kind == TYPE_NONE)
+			break;
+		if (t->type.kind != TYPE_TUPLE)
+			diag_error(s->d, e->loc, "'.%u' takes an element of a tuple, but this is %s", e->u.elem.index,
+				   sema_kind_name(t->type.kind));
+		else if (e->u.elem.index >= t->type.tuple->n)
+			diag_error(s->d, e->loc, "the tuple has %u elements (.0 to .%u); there is no .%u",
+				   t->type.tuple->n, t->type.tuple->n - 1, e->u.elem.index);
+		else
+			e->type = t->type.tuple->elems[e->u.elem.index];
+		break;
+	}
 	}
 }
 
@@ -939,7 +1029,7 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		if (arg->type.kind != TYPE_NONE && !strf) {
 			bool isstr = arg->type.kind == TYPE_STR;
 			bool iserr = arg->type.kind == TYPE_ERRNO || arg->type.kind == TYPE_NFSSTAT;
-			bool sym = type_is_symbolic(arg->type);
+			bool sym = type_is_symbolic(arg->type) || arg->type.kind == TYPE_TUPLE;
 			if (conv == 's' && !isstr && !iserr && !sym)
 				diag_error(s->d, arg->loc, "printf: %%s needs a string (or an error, printed by name), but this is %s",
 					   sema_kind_name(arg->type.kind));
@@ -962,7 +1052,7 @@ static void sema_printf(struct sema *s, struct stmt *st, bool args_done)
 		pa->offset = off;
 		/* %f of a / b: both sent, divided when printed (docs/LANGUAGE.md, printf) */
 		pa->ratio = strchr("fFgG", conv) && arg->kind == EXPR_BINARY && arg->u.binary.op == BINOP_DIV;
-		off += arg->type.kind == TYPE_STR ? (arg->type.size + 7) & ~7u : pa->ratio ? 16 : 8;
+		off += pa->ratio ? 16 : layout_type_size(arg->type);
 		arg = arg->next;
 	}
 	if (arg) {

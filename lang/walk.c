@@ -34,6 +34,13 @@ static void walk_node(struct walk *w, struct expr *e, bool lvalue)
 		for (struct expr *a = e->u.call.args; a; a = a->next)
 			walk_node(w, a, false);
 		break;
+	case EXPR_TUPLE:
+		for (struct expr *a = e->u.tuple.elems; a; a = a->next)
+			walk_node(w, a, false);
+		break;
+	case EXPR_ELEM:
+		walk_node(w, e->u.elem.tuple, false);
+		break;
 	}
 	if (w->expr_after)
 		w->expr_after(w, e);

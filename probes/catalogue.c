@@ -10,38 +10,38 @@
 
 #define F_INT(n, d)                                                             \
 	{                                                                       \
-		.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_KERNEL \
+		.name = n, .type = {TYPE_INT, 8, 0}, .doc = d, .src = FIELD_KERNEL \
 	}
 #define F_STR(n, sz, d)                                                          \
 	{                                                                        \
-		.name = n, .type = {TYPE_STR, sz}, .doc = d, .src = FIELD_KERNEL \
+		.name = n, .type = {TYPE_STR, sz, 0}, .doc = d, .src = FIELD_KERNEL \
 	}
 #define F_ERRNO(n, d)                                                             \
 	{                                                                         \
-		.name = n, .type = {TYPE_ERRNO, 8}, .doc = d, .src = FIELD_KERNEL \
+		.name = n, .type = {TYPE_ERRNO, 8, 0}, .doc = d, .src = FIELD_KERNEL \
 	}
 #define F_NFSSTAT(n, d)                                                             \
 	{                                                                           \
-		.name = n, .type = {TYPE_NFSSTAT, 8}, .doc = d, .src = FIELD_KERNEL \
+		.name = n, .type = {TYPE_NFSSTAT, 8, 0}, .doc = d, .src = FIELD_KERNEL \
 	}
 #define F_LATENCY(n, d)                                                          \
 	{                                                                        \
-		.name = n, .type = {TYPE_INT, 8}, .doc = d, .src = FIELD_LATENCY \
+		.name = n, .type = {TYPE_INT, 8, 0}, .doc = d, .src = FIELD_LATENCY \
 	}
 
 #define FILE_F                                                                                 \
 	{                                                                                      \
-		.name = "file", .type = {TYPE_STR, 64}, .doc = "name of the file (last path component)", \
+		.name = "file", .type = {TYPE_STR, 64, 0}, .doc = "name of the file (last path component)", \
 		.src = FIELD_KERNEL, .instead = "inode (the file's NFS fileid; find / -inum N names it)" \
 	}
 #define INODE_F                                                                                \
 	{                                                                                      \
-		.name = "inode", .type = {TYPE_INT, 8}, .doc = "inode number (NFS fileid)",   \
+		.name = "inode", .type = {TYPE_INT, 8, 0}, .doc = "inode number (NFS fileid)",   \
 		.src = FIELD_KERNEL, .instead = "file (its name)"                               \
 	}
 #define MOUNT_F                                                                                \
 	{                                                                                      \
-		.name = "mount", .type = {TYPE_STR, 64}, .doc = "the mount, as server:/export", \
+		.name = "mount", .type = {TYPE_STR, 64, 0}, .doc = "the mount, as server:/export", \
 		.src = FIELD_KERNEL,                                                           \
 		.instead = "rpc.done's server field (the server's address); /proc/self/mountinfo maps it to the mount" \
 	}
@@ -326,7 +326,7 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("rtt", "ns from transmit to reply"),
 	F_INT("execute", "ns from task start to completion"),
 	F_INT("backlog", "ns queued before transmit"),
-	{.name = "status", .type = {TYPE_ERRNO, 8}, .doc = "task status (0 or an errno)", .src = FIELD_KERNEL,
+	{.name = "status", .type = {TYPE_ERRNO, 8, 0}, .doc = "task status (0 or an errno)", .src = FIELD_KERNEL,
 	 .instead = "rpc.error (each RPC that ends with an error, with its status)"},
 };
 #define RAW(tp, rec)                                                                                    \
@@ -440,7 +440,7 @@ static const struct probe_attach rpc_error_at[] = {
 #define SVC "arg(struct svc_rqst)"
 #define CLIENT_F                                                                             \
 	{                                                                                    \
-		.name = "client", .type = {TYPE_STR, 48}, .doc = "client address", .src = FIELD_KERNEL, \
+		.name = "client", .type = {TYPE_STR, 48, 0}, .doc = "client address", .src = FIELD_KERNEL, \
 		.instead = "xid, to match the request in the client's rpc.done (its server field) or in a capture" \
 	}
 #define SVC_CLIENT SVC "->rq_xprt->xpt_remotebuf"
@@ -585,8 +585,8 @@ static const struct probe_attach nfsd_commit_at[] = {
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 
 static const struct probe_field test_getppid_fields[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .doc = "ns from sys_enter to sys_exit", .src = FIELD_LATENCY},
-	{.name = "ret", .type = {TYPE_INT, 8}, .doc = "return value (read at the end)", .src = FIELD_TP, .offset = 16, .size = 8, .is_signed = true},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .doc = "ns from sys_enter to sys_exit", .src = FIELD_LATENCY},
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .doc = "return value (read at the end)", .src = FIELD_TP, .offset = 16, .size = 8, .is_signed = true},
 };
 static const struct probe_attach test_getppid_at[] = {
 	{.kind = ATTACH_TRACEPOINT, .target = "syscalls:sys_enter_getppid", .end_kind = ATTACH_TRACEPOINT, .end_target = "syscalls:sys_exit_getppid"},
@@ -599,7 +599,7 @@ static const struct probe_attach test_getppid_at[] = {
 static const struct probe_field test_fields_fields[] = {
 	F_INT("nr", "the system call's number"),
 	F_INT("di", "the first argument register"),
-	{.name = "gone", .type = {TYPE_INT, 8}, .doc = "a field no kernel has", .src = FIELD_KERNEL, .instead = "nr"},
+	{.name = "gone", .type = {TYPE_INT, 8, 0}, .doc = "a field no kernel has", .src = FIELD_KERNEL, .instead = "nr"},
 	F_INT("viatp", "the system call's number, from the classic tracepoint only"),
 };
 static const struct field_recipe test_fields_raw_rec[] = {

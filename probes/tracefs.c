@@ -239,10 +239,10 @@ const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret)
 	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * 6);
 	unsigned n = 0;
 	if (ret) {
-		fields[n++] = (struct probe_field){.name = "retval", .type = {TYPE_INT, 8}, .doc = "return value", .src = FIELD_RETVAL};
+		fields[n++] = (struct probe_field){.name = "retval", .type = {TYPE_INT, 8, 0}, .doc = "return value", .src = FIELD_RETVAL};
 	} else {
 		for (unsigned i = 0; i < 6; i++)
-			fields[n++] = (struct probe_field){.name = args[i], .type = {TYPE_INT, 8}, .doc = "argument register", .src = FIELD_ARG, .index = i};
+			fields[n++] = (struct probe_field){.name = args[i], .type = {TYPE_INT, 8, 0}, .doc = "argument register", .src = FIELD_ARG, .index = i};
 	}
 	struct probe_def *p = arena_alloc(a, sizeof(*p));
 	struct probe_attach *at = arena_alloc(a, sizeof(*at));

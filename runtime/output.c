@@ -133,6 +133,24 @@ static void rt_fmt_str(struct rt_buf *b, const uint8_t *s, uint32_t size, bool j
 		rt_buf_add(b, (const char *)s, n);
 }
 
+/* A value of type t at p: a string, a tuple "(1, a)" (JSON: [1,"a"]), or an integer */
+void rt_fmt_typed(struct rt_buf *b, struct type t, const uint8_t *p, bool json)
+{
+	if (t.kind == TYPE_STR) {
+		rt_fmt_str(b, p, t.size, json);
+	} else if (t.kind == TYPE_TUPLE) {
+		rt_buf_add(b, json ? "[" : "(", 1);
+		for (unsigned i = 0; i < t.tuple->n; i++) {
+			if (i)
+				rt_buf_add(b, json ? "," : ", ", json ? 1 : 2);
+			rt_fmt_typed(b, t.tuple->elems[i], p + t.tuple->offs[i], json);
+		}
+		rt_buf_add(b, json ? "]" : ")", 1);
+	} else {
+		rt_fmt_int(b, t, rt_snap_key_int(p, 0), json);
+	}
+}
+
 static void rt_fmt_key(struct rt_buf *b, const struct map_layout *l, const uint8_t *key, bool json)
 {
 	for (unsigned i = 0; i < l->nkeys; i++) {
@@ -143,7 +161,7 @@ static void rt_fmt_key(struct rt_buf *b, const struct map_layout *l, const uint8
 		if (k->type.kind == TYPE_STR)
 			rt_fmt_str(b, key + k->offset, k->size, json);
 		else
-			rt_fmt_int(b, k->type, rt_snap_key_int(key, k->offset), json);
+			rt_fmt_typed(b, k->type, key + k->offset, json);
 	}
 }
 
@@ -156,6 +174,8 @@ static void rt_fmt_value(struct rt_buf *b, const struct map_layout *l, const str
 	case AGG_NONE:
 		if (t.kind == TYPE_STR)
 			rt_fmt_str(b, e->str, l->value_size, json);
+		else if (t.kind == TYPE_TUPLE)
+			rt_fmt_typed(b, t, e->str, json);
 		else if (type_is_symbolic(t) && !json) /* (a value's frames are indented as printf's) */
 			rt_sym_format(b, t, (uint64_t)e->v[0], RT_SYM_PRINTF);
 		else
@@ -559,11 +579,15 @@ static void rt_format(struct rt_buf *b, const struct printf_info *pi, const uint
 				char str[NFSQ_STR_MAX + 1];
 				size_t room = size - a->offset, n;
 
-				if (type_is_symbolic(a->type)) { /* a stack is longer than str */
+				if (type_is_symbolic(a->type) || a->type.kind == TYPE_TUPLE) {
+					/* (a stack, a tuple: longer than str) */
 					struct rt_buf s = {0};
 
 					rt_buf_add(&s, "", 0);
-					rt_sym_format(&s, a->type, (uint64_t)v, RT_SYM_PRINTF);
+					if (a->type.kind == TYPE_TUPLE && a->offset + a->type.size <= size)
+						rt_fmt_typed(&s, a->type, rec + a->offset, false);
+					else if (a->type.kind != TYPE_TUPLE)
+						rt_sym_format(&s, a->type, (uint64_t)v, RT_SYM_PRINTF);
 					spec[sn++] = 's';
 					spec[sn] = 0;
 					rt_buf_printf(b, spec, s.s ? s.s : "");

@@ -60,6 +60,13 @@ struct prom {
 
 /* ---- output (struct rt_buf, runtime/output.c) ---- */
 
+/* A map whose values are text (a string, a tuple, a stack): exported as an info-style
+ * series, the text in a label "value", 1 as the sample. */
+static bool prom_text_value(const struct map_info *m)
+{
+	return m->agg == AGG_NONE && (type_is_buffer(m->value) || type_is_symbolic(m->value));
+}
+
 static void pb_str(struct rt_buf *b, const char *s)
 {
 	rt_buf_add(b, s, strlen(s));
@@ -267,7 +274,7 @@ static int prom_label_names(struct prom_map *pm)
 {
 	const struct map_layout *l = pm->l;
 	bool hist = l->info->agg == AGG_HIST || l->info->agg == AGG_LHIST;
-	bool strval = l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR;
+	bool strval = prom_text_value(l->info);
 
 	pm->labels = calloc(l->nkeys + 1, sizeof(char *));
 	if (!pm->labels)
@@ -387,7 +394,7 @@ struct prom *prom_new(struct rt *r)
 			goto cleanup;
 		pm->scale = 1;
 		n = strlen(pm->base);
-		if (agg != AGG_COUNT && !(agg == AGG_NONE && r->obj->maps[i].info->value.kind == TYPE_STR) &&
+		if (agg != AGG_COUNT && !prom_text_value(r->obj->maps[i].info) &&
 		    n > 8 && pm->base[n - 3] == '_' && pm->base[n - 1] == 's' && strchr("num", pm->base[n - 2])) {
 			char *sec;
 
@@ -506,6 +513,12 @@ static void prom_labels(struct rt_buf *b, const struct prom_map *pm, const uint8
 			const char *s = (const char *)key + k->offset;
 
 			pb_escaped(b, s, strnlen(s, k->size), true);
+		} else if (k->type.kind == TYPE_TUPLE) {
+			struct rt_buf s = {0};
+
+			rt_fmt_typed(&s, k->type, key + k->offset, false);
+			pb_escaped(b, s.s ? s.s : "", s.len, true);
+			free(s.s);
 		} else if (type_is_symbolic(k->type)) {
 			struct rt_buf s = {0};
 
@@ -665,12 +678,19 @@ static void prom_render_map(struct rt_buf *b, struct prom_map *pm, const struct 
 		if (m->agg == AGG_AVG && !e->v[1])
 			continue;
 		prom_labels(lab, pm, e->key);
-		if (m->agg == AGG_NONE && m->value.kind == TYPE_STR) {
-			struct rt_buf v = {0};
+		if (prom_text_value(m)) {
+			struct rt_buf v = {0}, t = {0};
 
+			if (m->value.kind == TYPE_STR)
+				rt_buf_add(&t, (const char *)e->str, strnlen((const char *)e->str, pm->l->value_size));
+			else if (m->value.kind == TYPE_TUPLE)
+				rt_fmt_typed(&t, m->value, e->str, false);
+			else
+				rt_sym_format(&t, m->value, (uint64_t)e->v[0], RT_SYM_FOLDED);
 			pb_str(&v, "value=\"");
-			pb_escaped(&v, (const char *)e->str, strnlen((const char *)e->str, pm->l->value_size), true);
+			pb_escaped(&v, t.s ? t.s : "", t.len, true);
 			pb_str(&v, "\"");
+			free(t.s);
 			prom_series(b, pm->family, "", lab, v.s ? v.s : "value=\"\"");
 			free(v.s);
 			pb_str(b, "1\n");

@@ -71,6 +71,8 @@ void rt_print_maps(struct rt *r);
 /* Formats one printf event (the record after the id). */
 void rt_printf_event(struct rt *r, const struct printf_info *pi, const uint8_t *rec,
 		     size_t size);
+/* A value of type t at p as text: a string, a tuple "(1, a)" (JSON: [1,"a"]), a number. */
+void rt_fmt_typed(struct rt_buf *b, struct type t, const uint8_t *p, bool json);
 /* The drop counters, reported on stderr. */
 void rt_report_drops(struct rt *r);
 

@@ -187,7 +187,7 @@ static void rt_snap_sum(const struct rt *r, const struct map_layout *l, const ui
 
 	memset(e->v, 0, sizeof(e->v));
 	if (!l->percpu) {
-		if (l->info->value.kind == TYPE_STR)
+		if (type_is_buffer(l->info->value))
 			e->str = raw;
 		else
 			memcpy(&e->v[0], raw, 8);
@@ -203,22 +203,36 @@ static void rt_snap_sum(const struct rt *r, const struct map_layout *l, const ui
 
 /* ---- sorting ---- */
 
+/* Two values of type t: strings as strncmp, integers as signed, tuples element by element. */
+static int rt_snap_cmp_typed(struct type t, const uint8_t *a, const uint8_t *b)
+{
+	if (t.kind == TYPE_TUPLE) {
+		for (unsigned i = 0; i < t.tuple->n; i++) {
+			int c = rt_snap_cmp_typed(t.tuple->elems[i], a + t.tuple->offs[i], b + t.tuple->offs[i]);
+
+			if (c)
+				return c;
+		}
+		return 0;
+	}
+	if (t.kind == TYPE_STR) {
+		int c = strncmp((const char *)a, (const char *)b, t.size);
+
+		return c < 0 ? -1 : c > 0;
+	}
+	int64_t x = rt_snap_key_int(a, 0), y = rt_snap_key_int(b, 0);
+
+	return x < y ? -1 : x > y;
+}
+
 int rt_snap_cmp_keys(const struct map_layout *l, const uint8_t *a, const uint8_t *b)
 {
 	for (unsigned i = 0; i < l->nkeys; i++) {
 		const struct layout_key *k = &l->keys[i];
+		int c = rt_snap_cmp_typed(k->type, a + k->offset, b + k->offset);
 
-		if (k->type.kind == TYPE_STR) {
-			int c = strncmp((const char *)a + k->offset, (const char *)b + k->offset, k->size);
-
-			if (c)
-				return c < 0 ? -1 : 1;
-		} else {
-			int64_t x = rt_snap_key_int(a, k->offset), y = rt_snap_key_int(b, k->offset);
-
-			if (x != y)
-				return x < y ? -1 : 1;
-		}
+		if (c)
+			return c;
 	}
 	if (l->has_bucket) {
 		uint64_t x = (uint64_t)rt_snap_key_int(a, l->bucket_offset);
@@ -242,7 +256,16 @@ unsigned rt_snap_group_end(const struct rt_snap *s, unsigned from)
 
 static bool rt_snap_str_value(const struct map_layout *l)
 {
-	return l->info->agg == AGG_NONE && l->info->value.kind == TYPE_STR;
+	return l->info->agg == AGG_NONE && type_is_buffer(l->info->value);
+}
+
+/* Whether the first 8 bytes of a value of type t order as a string's (a tuple: its first
+ * element's). */
+static bool rt_snap_str_first(struct type t)
+{
+	while (t.kind == TYPE_TUPLE)
+		t = t.tuple->elems[0];
+	return t.kind == TYPE_STR;
 }
 
 static int64_t rt_snap_sort_value(const struct map_layout *l, const struct rt_ent *e)
@@ -284,7 +307,7 @@ static uint64_t rt_snap_ordered_word(const uint8_t *p, bool str)
 static uint64_t rt_snap_key_word(const struct map_layout *l, const uint8_t *key, unsigned c)
 {
 	if (c < l->nkeys)
-		return rt_snap_ordered_word(key + l->keys[c].offset, l->keys[c].type.kind == TYPE_STR);
+		return rt_snap_ordered_word(key + l->keys[c].offset, rt_snap_str_first(l->keys[c].type));
 	if (c == l->nkeys && l->has_bucket)
 		return rt_snap_key_int(key, l->bucket_offset); /* unsigned bucket index */
 	return 0;
@@ -300,11 +323,11 @@ static void rt_snap_record(const struct rt_snap_sort *c, const struct rt_ent *e,
 	rec->i = i;
 	if (c->by_key) {
 		rec->a = rt_snap_key_word(l, e->key, 0);
-		rec->b = l->nkeys && (l->keys[0].type.kind != TYPE_STR || l->keys[0].size <= 8)
+		rec->b = l->nkeys && (!type_is_buffer(l->keys[0].type) || l->keys[0].size <= 8)
 			? rt_snap_key_word(l, e->key, 1)
 			: 0;
 	} else if (rt_snap_str_value(l)) {
-		rec->a = rt_snap_ordered_word(e->str, true);
+		rec->a = rt_snap_ordered_word(e->str, rt_snap_str_first(l->info->value));
 		rec->b = l->nkeys && l->value_size <= 8 ? rt_snap_key_word(l, e->key, 0) : 0;
 	} else {
 		rec->a = (uint64_t)rt_snap_sort_value(l, e) ^ (1ull << 63);
@@ -324,12 +347,12 @@ static int rt_snap_cmp_rec(const void *pa, const void *pb, void *ctx)
 	if (a->b != b->b)
 		return a->b < b->b ? -1 : 1;
 	if (!c->by_key && rt_snap_str_value(l)) {
-		/* a plain string value: not per-CPU, stored as it is */
-		int r = strncmp((const char *)s->vals + (size_t)a->i * l->value_size,
-				(const char *)s->vals + (size_t)b->i * l->value_size, l->value_size);
+		/* a plain string (or tuple) value: not per-CPU, stored as it is */
+		int r = rt_snap_cmp_typed(l->info->value, s->vals + (size_t)a->i * l->value_size,
+					  s->vals + (size_t)b->i * l->value_size);
 
 		if (r)
-			return r < 0 ? -1 : 1;
+			return r;
 	}
 	return rt_snap_cmp_keys(l, s->keys + (size_t)a->i * l->key_size, s->keys + (size_t)b->i * l->key_size);
 }

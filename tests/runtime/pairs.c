@@ -17,42 +17,42 @@
 
 /* sys_enter_read: __syscall_nr@8 fd@16 buf@24 count@32; sys_exit_read: ret@16 */
 static const struct probe_field fields[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* "ret" here is the read's count argument, saved at the start */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_TP, .offset = 32, .size = 8,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_TP, .offset = 32, .size = 8,
 	 .at_start = true},
 };
 static const struct probe_field fields_read[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* a resolved read from the start record: fd (an int at 16) */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_READ,
 	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 16, .size = 4, .is_signed = true,
 		  .at_start = true}},
 };
 static const struct probe_field fields_errno[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* the return value at the end, -EBADF, as a positive errno */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_TP, .offset = 16, .size = 8,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_TP, .offset = 16, .size = 8,
 	 .is_signed = true, .read = {.xform = XFORM_ERRNO}},
 };
 static const struct probe_field fields_be32[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* count (at 32) read as a big-endian u32: bswap32 */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_READ,
 	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 32, .size = 8, .xform = XFORM_BE32,
 		  .at_start = true}},
 };
 static const struct probe_field fields_deref[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* buf (at 24, NULL here) followed as a pointer: the faulting read gives 0; scaled */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_READ,
 	 .read = {.base = READ_BASE_TP, .nderef = 1, .deref = {24}, .final = READ_INT, .off = 8,
 		  .size = 4, .scale = 1000, .at_start = true}},
 };
 static const struct probe_field fields_positive[] = {
-	{.name = "latency", .type = {TYPE_INT, 8}, .src = FIELD_LATENCY},
+	{.name = "latency", .type = {TYPE_INT, 8, 0}, .src = FIELD_LATENCY},
 	/* ret at the end (-EBADF): :positive gives 0; count at the start * 3 */
-	{.name = "ret", .type = {TYPE_INT, 8}, .src = FIELD_READ,
+	{.name = "ret", .type = {TYPE_INT, 8, 0}, .src = FIELD_READ,
 	 .read = {.base = READ_BASE_TP, .final = READ_INT, .off = 16, .size = 8, .is_signed = true,
 		  .xform = XFORM_POSITIVE}},
 };
