@@ -604,9 +604,9 @@ static void sema_arg(struct sema *s, struct expr *e, bool as_str)
 	}
 }
 
-/* kstack, ustack and ksym() are printed as what they name; nothing computes with them.
- * true (and an error) when e is one. */
-static bool sema_symbolic(struct sema *s, const struct expr *e, const char *what)
+/* Tuples, kstack, ustack and ksym() are no numbers: nothing computes with them (the last
+ * three are printed as what they name). true (and an error naming `what`) when e is one. */
+static bool sema_not_number(struct sema *s, const struct expr *e, const char *what)
 {
 	if (e->type.kind == TYPE_TUPLE) {
 		diag_error(s->d, e->loc, "'%s' does not apply to a tuple; use its elements ($t.0, $t.1, ...)", what);
@@ -628,7 +628,7 @@ static void sema_binary(struct sema *s, struct expr *e)
 	e->type = type_int();
 	if (l->type.kind == TYPE_NONE || r->type.kind == TYPE_NONE)
 		return;
-	if (sema_symbolic(s, l, binop_str(op)) || sema_symbolic(s, r, binop_str(op)))
+	if (sema_not_number(s, l, binop_str(op)) || sema_not_number(s, r, binop_str(op)))
 		return;
 	bool lstr = l->type.kind == TYPE_STR, rstr = r->type.kind == TYPE_STR;
 	if (op == BINOP_EQ || op == BINOP_NE) {
@@ -857,7 +857,7 @@ static void sema_expr(struct sema *s, struct expr *e)
 	case EXPR_UNARY:
 		sema_expr(s, e->u.unary.arg);
 		e->type = type_int();
-		if (sema_symbolic(s, e->u.unary.arg, e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!" : "~"))
+		if (sema_not_number(s, e->u.unary.arg, e->u.unary.op == UNOP_NEG ? "-" : e->u.unary.op == UNOP_NOT ? "!" : "~"))
 			break;
 		if (e->u.unary.arg->type.kind == TYPE_STR)
 			diag_error(s->d, e->loc, "operator '%s' needs an integer, but this is a string",
@@ -874,7 +874,7 @@ static void sema_expr(struct sema *s, struct expr *e)
 		sema_expr(s, b);
 		if (cond->type.kind == TYPE_STR)
 			diag_error(s->d, cond->loc, "a condition must be an integer, but this is a string");
-		sema_symbolic(s, cond, "?:");
+		sema_not_number(s, cond, "?:");
 		if (a->type.kind == TYPE_NONE || b->type.kind == TYPE_NONE)
 			break;
 		if (a->type.kind == TYPE_TUPLE || b->type.kind == TYPE_TUPLE) {
@@ -1203,7 +1203,7 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 			sema_expr(s, st->u.ifs.cond);
 			if (st->u.ifs.cond->type.kind == TYPE_STR)
 				diag_error(s->d, st->u.ifs.cond->loc, "a condition must be an integer, but this is a string (compare it: x == \"...\")");
-			sema_symbolic(s, st->u.ifs.cond, loop ? "while" : "if");
+			sema_not_number(s, st->u.ifs.cond, loop ? "while" : "if");
 			s->loops += loop;
 			sema_stmts(s, st->u.ifs.then);
 			s->loops -= loop;
@@ -1287,7 +1287,7 @@ static void sema_clause(struct sema *s, struct clause *cl)
 		sema_expr(s, cl->pred);
 		if (cl->pred->type.kind == TYPE_STR)
 			diag_error(s->d, cl->pred->loc, "a predicate must be an integer, but this is a string (compare it: x == \"...\")");
-		sema_symbolic(s, cl->pred, "/predicate/");
+		sema_not_number(s, cl->pred, "/predicate/");
 	}
 	sema_stmts(s, cl->body);
 	cl->nlocals = s->nlocals;

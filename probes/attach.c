@@ -15,7 +15,6 @@
 #include <bpf/libbpf.h>
 
 #define ENOTSUPP 524 /* the kernel's own "not supported" (no BPF trampoline) */
-#define ATTACH_MAX_CPUS 4096  /* profile: CPUs beyond it are not sampled */
 
 int probe_links_add(struct probe_links *l, struct bpf_link *link)
 {
@@ -81,40 +80,17 @@ static int attach_trace(struct bpf_program *bp, const char *target, struct probe
 	return probe_links_add(out, bpf_program__attach_trace(bp));
 }
 
-/* The online CPUs ("0-3,6"): a bit per CPU in on[0..max) (64 at most per word). The count of
- * CPUs seen, 0 if the list cannot be read. */
-static int attach_online_cpus(uint64_t *on, int max)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	int a, b, n = 0;
-	char sep;
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		if (fscanf(f, "%c", &sep) == 1 && sep == '-' && (fscanf(f, "%d", &b) != 1 || fscanf(f, "%c", &sep) < 0))
-			break;
-		for (int cpu = a; cpu <= b && cpu < max; cpu++, n++)
-			on[cpu / 64] |= 1ull << (cpu % 64);
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	return n;
-}
-
 /* profile "UNIT:N": the program on a cpu-clock perf event of every online CPU, sampling
  * N times a second (hz) or every N s, ms or us, as bpftrace's profile probe */
 static int attach_profile(struct bpf_program *bp, const char *target, struct probe_links *out)
 {
 	struct perf_event_attr attr = {.size = sizeof(attr), .type = PERF_TYPE_SOFTWARE,
 				       .config = PERF_COUNT_SW_CPU_CLOCK};
-	char unit[4];
+	int ncpus = libbpf_num_possible_cpus(), attached = 0;
 	unsigned long long n;
-	uint64_t online[ATTACH_MAX_CPUS / 64] = {0};
+	char unit[4];
 
-	if (sscanf(target, "%3[a-z]:%llu", unit, &n) != 2 || !n) {
+	if (sscanf(target, "%3[a-z]:%llu", unit, &n) != 2 || !n || ncpus <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -124,16 +100,11 @@ static int attach_profile(struct bpf_program *bp, const char *target, struct pro
 	} else {
 		attr.sample_period = n * (strcmp(unit, "s") == 0 ? 1000000000ull : strcmp(unit, "ms") == 0 ? 1000000ull : 1000ull);
 	}
-	if (!attach_online_cpus(online, ATTACH_MAX_CPUS)) {
-		errno = ENODEV;
-		return -1;
-	}
-	for (int cpu = 0; cpu < ATTACH_MAX_CPUS; cpu++) {
-		int fd;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 
-		if (!(online[cpu / 64] & (1ull << (cpu % 64))))
-			continue;
-		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV)
+			continue; /* (an offline CPU) */
 		if (fd < 0)
 			return -1;
 		if (probe_links_add(out, bpf_program__attach_perf_event(bp, fd))) {
@@ -143,8 +114,11 @@ static int attach_profile(struct bpf_program *bp, const char *target, struct pro
 			errno = e;
 			return -1;
 		}
+		attached++;
 	}
-	return 0;
+	if (!attached)
+		errno = ENODEV;
+	return attached ? 0 : -1;
 }
 
 /* ---- fentry/fexit targets, found by index ----
