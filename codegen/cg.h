@@ -33,6 +33,8 @@ enum {
 	H_GET_CURRENT_UID_GID = 15,
 	H_GET_CURRENT_COMM = 16,
 	H_GET_STACK = 67,
+	H_FOR_EACH_MAP_ELEM = 164,
+	H_MAP_LOOKUP_PERCPU = 195,
 	H_PROBE_READ_USER = 112,
 	H_PROBE_READ_KERNEL = 113,
 	H_PROBE_READ_USER_STR = 114,
@@ -95,6 +97,12 @@ struct cg {
 	LLVMBasicBlockRef exit_bb; /* a fused program: where exit() goes (the later clauses skipped) */
 	LLVMBasicBlockRef loop_test, loop_done; /* the innermost while's: continue and break go there */
 	LLVMValueRef *locals;
+	/* a clause with a for loop: its locals in one buffer (cg_for.c) */
+	LLVMValueRef locals_base; /* the buffer (a stack one is the callbacks' context) */
+	uint32_t locals_off;      /* in scratch mode: its offset in the scratch value */
+	uint32_t *local_offs;     /* each local's offset in it */
+	uint32_t for_exit_off;    /* the word set when exit() ends a loop, after the locals */
+	unsigned nlocals, nfor;   /* (nfor: callbacks made, for their names) */
 	const struct cg_prog *prog;
 	enum attach_kind attach; /* how ctx is laid out (end event of a pair) */
 	LLVMValueRef latency;    /* FIELD_LATENCY value, or NULL */
@@ -149,6 +157,9 @@ LLVMValueRef cg_state_ptr(struct cg *g, LLVMBasicBlockRef if_null);
 LLVMValueRef cg_cfg_load(struct cg *g, uint32_t off);
 void cg_exit_check(struct cg *g);
 void cg_count_drop(struct cg *g, unsigned idx);
+
+/* cg_for.c: for ($kv : @m) { ... } */
+void cg_for(struct cg *g, const struct stmt *s);
 
 /* cg_stack.c: kstack, ustack (the value naming the stack kept in the stack map) */
 LLVMValueRef cg_stack(struct cg *g, const struct expr *e);

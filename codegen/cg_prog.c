@@ -127,7 +127,23 @@ static void cg_segment(struct cg *g, const struct cg_prog *m, bool last)
 		cg_at(g, go);
 	}
 	g->locals = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->locals));
-	for (unsigned i = 0; i < cl->nlocals; i++) {
+	g->nlocals = cl->nlocals;
+	if (cl->has_for) { /* one buffer, which a for loop's callback can be given (cg_for.c) */
+		uint32_t size = 0;
+
+		g->local_offs = arena_alloc(&g->c->arena, (cl->nlocals + 1) * sizeof(*g->local_offs));
+		for (unsigned i = 0; i < cl->nlocals; i++) {
+			g->local_offs[cl->locals[i]->id] = size;
+			size += layout_type_size(cl->locals[i]->type);
+		}
+		g->for_exit_off = size; /* then a word: exit() in a loop's body (cg_for.c) */
+		g->locals_off = g->scratch_used;
+		g->locals_base = cg_alloca(g, size + 8); /* (more than 8: in scratch mode, there) */
+		for (unsigned i = 0; i < cl->nlocals; i++)
+			g->locals[i] = cg_gep(g, g->locals_base, g->local_offs[i]);
+		cg_store(g, cg_i64(g, 0), g->locals_base, size);
+	}
+	for (unsigned i = 0; !cl->has_for && i < cl->nlocals; i++) {
 		const struct local_info *li = cl->locals[i];
 
 		g->locals[li->id < cl->nlocals ? li->id : i] = cg_alloca(g, layout_type_size(li->type));

@@ -423,6 +423,9 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 	case STMT_WHILE:
 		cg_while(g, s);
 		return;
+	case STMT_FOR:
+		cg_for(g, s);
+		return;
 	case STMT_BREAK:
 	case STMT_CONTINUE:
 		if (!g->loop_test) {

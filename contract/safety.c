@@ -25,6 +25,8 @@ static const int ct_safe_helpers[] = {
 	BPF_FUNC_ringbuf_reserve,
 	BPF_FUNC_ringbuf_submit,
 	BPF_FUNC_get_stack,
+	BPF_FUNC_for_each_map_elem,    /* calls nfsq's own callback (a for loop's body) */
+	BPF_FUNC_map_lookup_percpu_elem,
 };
 
 static bool cg_helper_safe(int id)

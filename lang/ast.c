@@ -325,6 +325,7 @@ static bool dump_stmt(struct walk *w, struct stmt *s)
 		[STMT_IF] = "if",
 		[STMT_WHILE] = "while",
 		[STMT_UNROLL] = "unroll",
+		[STMT_FOR] = "for",
 		[STMT_BREAK] = "break",
 		[STMT_CONTINUE] = "continue",
 	};

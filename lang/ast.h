@@ -153,6 +153,7 @@ enum stmt_kind {
 	STMT_IF,        /* if (cond) { then } else { els } */
 	STMT_WHILE,     /* while (cond) { then }: .ifs, els NULL */
 	STMT_UNROLL,    /* unroll(N) { then }: .ifs, cond the count N (1 to 100), els NULL */
+	STMT_FOR,       /* for ($kv : @m) { then }: .ifs, cond the map, var the local */
 	STMT_BREAK,     /* break (in a while) */
 	STMT_CONTINUE,  /* continue (in a while) */
 };
@@ -175,6 +176,7 @@ struct stmt {
 		struct {
 			struct expr *cond;
 			struct stmt *then, *els; /* els may be NULL; "else if" nests an STMT_IF */
+			struct expr *var;        /* STMT_FOR: the local given each entry */
 		} ifs;
 	} u;
 };
@@ -212,6 +214,7 @@ struct clause {
 	unsigned nlocals;           /* (sema) */
 	struct local_info **locals; /* (sema) */
 	unsigned id;                /* 0.. in source order */
+	bool has_for;               /* (sema) a for loop over a map is in it */
 	const char **fields;        /* (record.c) the probe fields it reads, each once */
 	struct loc *field_locs;     /* (record.c) where each is first read */
 	unsigned nfields;

@@ -41,6 +41,8 @@ static struct expr *parse_args_field(struct compilation *c, struct loc l, const 
 				     struct loc baseloc, const char *field, struct loc fieldloc);
 static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *name, struct loc nameloc,
 			       struct expr *args, struct stmt *body);
+static struct stmt *parse_for(struct compilation *c, struct loc l, const char *name, struct loc nameloc,
+			      const char *var, struct loc varloc, struct expr *map, struct stmt *body);
 static void parse_default(struct compilation *c, struct loc l, const char *kw, int idx, struct loc argloc,
 			  struct expr *value);
 static struct expr *parse_cast(struct compilation *c, struct loc l, const char *type, struct expr *e);
@@ -192,7 +194,7 @@ stmt
 	| IDENT '(' args ')' block
 			       { $$ = parse_loop(c, @$, $1, @1, $3, $5); }
 	| IDENT '(' VAR ':' map ')' block
-			       { $$ = parse_loop(c, @$, $1, @1, NULL, NULL); }
+			       { $$ = parse_for(c, @$, $1, @1, $3, @3, $5, $7); }
 	| if_stmt              { $$ = $1; }
 	| ';'                  { $$ = NULL; }
 	| error ';'            { $$ = NULL; }
@@ -482,10 +484,28 @@ static struct stmt *parse_loop(struct compilation *c, struct loc l, const char *
 		diag_error(&c->diag, nameloc, "%s takes one %s: %s", name, name[0] == 'w' ? "condition" : "count",
 			   name[0] == 'w' ? "while ($i < 10) { ... }" : "unroll(4) { ... }");
 	else if (!strcmp(name, "for"))
-		diag_error(&c->diag, nameloc, "loops over maps (for ($kv : @m)) are not supported yet: print(@m) prints every entry");
+		diag_error(&c->diag, nameloc, "for loops over a map: for ($kv : @m) { ... }");
 	else
-		diag_error(&c->diag, nameloc, "'%s(...) { ... }' is not a statement: a block follows only if, else, while, unroll and a probe", name);
+		diag_error(&c->diag, nameloc, "'%s(...) { ... }' is not a statement: a block follows only if, else, while, unroll, for and a probe", name);
 	return NULL;
+}
+
+/* for ($kv : @m) { ... } (bpftrace's): the body once per entry of @m, $kv its (key, value) */
+static struct stmt *parse_for(struct compilation *c, struct loc l, const char *name, struct loc nameloc,
+			      const char *var, struct loc varloc, struct expr *map, struct stmt *body)
+{
+	struct stmt *s;
+
+	if (strcmp(name, "for") != 0) {
+		diag_error(&c->diag, nameloc, "'%s ($x : @m) { ... }' is not a statement: for ($kv : @m) { ... } loops over a map", name);
+		return NULL;
+	}
+	s = ast_stmt(c, STMT_FOR, l);
+	s->u.ifs.var = ast_expr(c, EXPR_LOCAL, varloc);
+	s->u.ifs.var->u.local.name = var;
+	s->u.ifs.cond = map;
+	s->u.ifs.then = body;
+	return s;
 }
 
 /* 'default $N = literal;': an integer (units and a sign allowed) or a string; it also says

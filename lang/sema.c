@@ -27,6 +27,7 @@ struct sema {
 	unsigned map_cap, printf_cap;
 	const struct expr *printf_arg; /* the printf argument being checked (strftime() may be one) */
 	unsigned loops;                /* while loops around the statement being checked */
+	const struct stmt *in_for;     /* the for loop around it (its body runs as a callback) */
 	struct map_info **map_tab; /* the maps by name: open addressing, a power of 2 */
 	unsigned map_tab_cap;      /* slots; at most half of them used */
 	int max_arg;               /* the highest $N the script uses */
@@ -35,6 +36,7 @@ struct sema {
 
 static void sema_expr(struct sema *s, struct expr *e);
 static void sema_stmts(struct sema *s, struct stmt *st);
+static void sema_for(struct sema *s, struct stmt *st);
 
 static struct type sema_unify_str(struct type a, struct type b)
 {
@@ -202,6 +204,8 @@ static void sema_ident(struct sema *s, struct expr *e)
 	}
 	if (any && all) {
 		e->type = t;
+		if (s->in_for)
+			diag_error(s->d, e->loc, "probe field '%s' cannot be read in a for loop's body (it runs apart from the probe); copy it to a $local before the loop", name);
 		return;
 	}
 	enum builtin b = builtin_lookup(name);
@@ -218,6 +222,8 @@ static void sema_ident(struct sema *s, struct expr *e)
 			break;
 		case BUILTIN_KSTACK:
 		case BUILTIN_USTACK:
+			if (s->in_for)
+				diag_error(s->d, e->loc, "%s cannot be read in a for loop's body (it runs apart from the probe); copy it to a $local before the loop", name);
 			e->u.ident.frames = LAYOUT_STACK_MAX;
 			e->type = (struct type){b == BUILTIN_KSTACK ? TYPE_KSTACK : TYPE_USTACK, 8, 0};
 			break;
@@ -512,7 +518,7 @@ static void sema_map_add(struct sema *s, struct stmt *st, struct map_info *mi)
 
 static struct local_info *sema_local_find(struct sema *s, const char *name)
 {
-	for (unsigned i = 0; i < s->nlocals; i++)
+	for (unsigned i = s->nlocals; i-- > 0;) /* (the newest: a for loop's variable) */
 		if (strcmp(s->locals[i]->name, name) == 0)
 			return s->locals[i];
 	return NULL;
@@ -698,6 +704,8 @@ static void sema_stack(struct sema *s, struct expr *e)
 		diag_error(s->d, e->loc, "usage: %s, %s(N), %s(perf) or %s(perf, N)", name, name, name, name);
 		return;
 	}
+	if (s->in_for)
+		diag_error(s->d, e->loc, "%s cannot be read in a for loop's body (it runs apart from the probe); copy it to a $local before the loop", name);
 	e->kind = EXPR_IDENT;
 	e->u.ident.name = user ? "ustack" : "kstack";
 	e->u.ident.builtin = user ? BUILTIN_USTACK : BUILTIN_KSTACK;
@@ -1195,7 +1203,10 @@ static void sema_stmts(struct sema *s, struct stmt *st)
 		case STMT_BREAK:
 		case STMT_CONTINUE:
 			if (!s->loops)
-				diag_error(s->d, st->loc, "%s is used in a while loop only", st->kind == STMT_BREAK ? "break" : "continue");
+				diag_error(s->d, st->loc, "%s is used in a while or for loop only", st->kind == STMT_BREAK ? "break" : "continue");
+			break;
+		case STMT_FOR:
+			sema_for(s, st);
 			break;
 		case STMT_WHILE: /* (its body: break and continue allowed; no else) */
 		case STMT_IF: {
@@ -1273,6 +1284,54 @@ static void sema_expand(struct sema *s, struct clause *cl)
 		}
 		p->next = next;
 	}
+}
+
+/* for ($kv : @m) { body } (bpftrace's): the body once per entry of @m, a keyed map of plain
+ * values or of count() or sum() (summed over the CPUs), $kv the tuple (key, value); the key a
+ * tuple of the keys when there are several. The body runs as the callback of
+ * bpf_for_each_map_elem (Linux 5.13), where the probe's own context is gone: it reads no
+ * probe fields and no stacks (copy a field to a $local before the loop). */
+static void sema_for(struct sema *s, struct stmt *st)
+{
+	struct expr *me = st->u.ifs.cond, *var = st->u.ifs.var;
+	struct map_info *mi = sema_map(s, me, true);
+	struct type kv[2];
+
+	if (s->in_for) {
+		diag_error(s->d, st->loc, "a for loop cannot be inside another (its body runs as a callback of the kernel's)");
+		return;
+	}
+	if (!mi->assigned || !mi->keys_known) {
+		diag_error(s->d, me->loc, "%s is looped over before it is assigned (assign it in an earlier clause, or above)", mi->name);
+		return;
+	}
+	if (!mi->nkeys || (mi->agg != AGG_NONE && mi->agg != AGG_COUNT && mi->agg != AGG_SUM)) {
+		diag_error(s->d, me->loc, "for loops over a map with keys whose values are plain, count() or sum(); %s holds %s%s",
+			   mi->name, mi->agg == AGG_NONE ? "one value" : arena_printf(&s->c->arena, "%s()", agg_name(mi->agg)),
+			   mi->nkeys ? "" : " without keys");
+		return;
+	}
+	kv[0] = mi->nkeys == 1 ? mi->keys[0] : sema_tuple_of(&s->c->arena, mi->keys, mi->nkeys);
+	kv[1] = mi->agg == AGG_NONE ? mi->value : type_int();
+	var->type = sema_tuple_of(&s->c->arena, kv, 2);
+	/* the loop's own local, known in its body only (it hides one of the same name) */
+	if (s->nlocals == MAX_LOCALS) {
+		diag_error(s->d, var->loc, "too many local variables in one clause (at most %d)", MAX_LOCALS);
+		return;
+	}
+	struct local_info *li = arena_alloc(&s->c->arena, sizeof(*li));
+	li->name = var->u.local.name;
+	li->type = var->type;
+	li->id = s->nlocals;
+	s->locals[s->nlocals++] = li;
+	var->u.local.info = li;
+	s->clause->has_for = true;
+	s->in_for = st;
+	s->loops++;
+	sema_stmts(s, st->u.ifs.then);
+	s->loops--;
+	s->in_for = NULL;
+	li->name = ""; /* (out of scope) */
 }
 
 static void sema_clause(struct sema *s, struct clause *cl)

@@ -70,6 +70,7 @@ struct expr *walk_stmt_call(struct stmt *s)
 	case STMT_IF:
 	case STMT_WHILE:
 	case STMT_UNROLL:
+	case STMT_FOR:
 	case STMT_BREAK:
 	case STMT_CONTINUE:
 		return NULL;
@@ -84,7 +85,10 @@ void walk_stmts(struct walk *w, struct stmt *s)
 
 		if (w->stmt && !w->stmt(w, s))
 			continue;
-		if (s->kind == STMT_IF || s->kind == STMT_WHILE || s->kind == STMT_UNROLL) { /* (a loop's body: a branch taken 0 or more times) */
+		if (s->kind == STMT_IF || s->kind == STMT_WHILE || s->kind == STMT_UNROLL || s->kind == STMT_FOR) {
+			/* (a loop's body: a branch taken 0 or more times) */
+			if (s->kind == STMT_FOR)
+				walk_node(w, s->u.ifs.var, true);
 			walk_node(w, s->u.ifs.cond, false);
 			if (w->branch)
 				w->branch(w, s, false);
