@@ -275,6 +275,9 @@ expr
 	| '!' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NOT, $2)); }
 	| '~' expr             { $$ = parse_nested(c, ast_unary(c, @$, UNOP_BNOT, $2)); }
 	| '-' expr %prec UNARY { $$ = parse_nested(c, ast_unary(c, @$, UNOP_NEG, $2)); }
+	| '(' IDENT IDENT '*' ')' expr %prec UNARY
+			       { diag_error(&c->diag, @$, "casts to kernel types are not supported: fentry: and fexit: arguments are typed by the kernel's BTF (args->file->f_inode)");
+				 $$ = $6; }
 	| '(' INTTYPE ')' expr %prec UNARY
 			       { $$ = parse_cast(c, @$, $2, $4); }
 	;
@@ -289,6 +292,9 @@ primary
 	| map                  { $$ = $1; }
 	| IDENT '(' args ')'   { $$ = ast_call(c, @$, @1, $1, $3); }
 	| '(' expr ')'         { $$ = $2; $$->loc = @$; }
+	| '(' expr ')' ARROW IDENT
+			       { diag_error(&c->diag, @4, "members are read through the typed arguments of fentry: and fexit: probes (args->file->f_inode), not of an expression");
+				 $$ = $2; }
 	| '(' expr ',' args1 ')'
 			       { $2->next = ast_expr_reverse($4); $$ = ast_tuple(c, @$, $2); }
 	| tupleget             { $$ = $1; }

@@ -107,6 +107,8 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 	switch (p->kind) {
 	case PROBE_BUILTIN:
 		p->def = probe_lookup(p->name);
+		if (!p->def && strchr(p->name, ':')) /* (an unsupported probe type: the lexer said so) */
+			break;
 		if (!p->def) {
 			const char *hint = diag_suggest(p->name, probe_names(), probe_count());
 			if (hint)
@@ -252,6 +254,14 @@ static void sema_ident(struct sema *s, struct expr *e)
 			   name, missing->name);
 		return;
 	}
+	static const char *const bt[] = {"gid", "numaid", "func", "curtask", "rand", "cgroup", "username",
+					 "ctx", "sarg0", "sarg1", "sarg2", "sarg3", "sarg4", "sarg5", "jiffies",
+					 "usermode", "ncpus", "kptr"};
+	for (unsigned i = 0; i < sizeof(bt) / sizeof(bt[0]); i++)
+		if (strcmp(name, bt[i]) == 0) {
+			diag_error(s->d, e->loc, "bpftrace's builtin '%s' is not supported by nfsq (docs/LANGUAGE.md, \"Coming from bpftrace\")", name);
+			return;
+		}
 	const char *hint = sema_field_hint(s, name);
 	const struct probe_ref *p = s->clause->probes;
 	bool fields = p->def && p->def->nfields;
@@ -787,6 +797,21 @@ static void sema_call_expr(struct sema *s, struct expr *e)
 	static const char *const known[] = {"count", "sum", "avg", "min", "max", "stats", "hist",
 					    "lhist", "printf", "print", "clear", "zero", "delete", "exit", "str",
 					    "strftime", "time", "kstack", "ustack", "ksym", "kaddr"};
+	static const char *const act[] = {"system", "cat", "signal", "override"};
+	static const char *const other[] = {"join", "buf", "usym", "uaddr", "reg", "cgroupid", "ntop", "pton",
+					    "strncmp", "strcontains", "sizeof", "offsetof", "path", "macaddr",
+					    "skboutput", "kptr", "uptr", "has_key", "len", "percpu_kaddr",
+					    "unwatch", "debugf", "bswap", "nsecs", "errorf", "socket_cookie"};
+	for (unsigned i = 0; i < sizeof(act) / sizeof(act[0]); i++)
+		if (strcmp(name, act[i]) == 0) {
+			diag_error(s->d, e->u.call.name_loc, "bpftrace's %s() is not in nfsq: nfsq only observes (docs/LANGUAGE.md, Safety)", name);
+			return;
+		}
+	for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (strcmp(name, other[i]) == 0) {
+			diag_error(s->d, e->u.call.name_loc, "bpftrace's %s() is not supported by nfsq (docs/LANGUAGE.md, \"Coming from bpftrace\")", name);
+			return;
+		}
 	const char *hint = diag_suggest(name, known, sizeof(known) / sizeof(known[0]));
 	if (hint)
 		diag_error(s->d, e->u.call.name_loc, "unknown function '%s' (did you mean '%s'?)", name, hint);
