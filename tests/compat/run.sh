@@ -34,6 +34,9 @@ rc=$?
 if [ $rc != 0 ]; then
 	echo "FAIL: nfsq exited $rc"; cat "$tmp/err"; exit 1
 fi
+if [ ! -s "$tmp/nfsq" ]; then # (two empty outputs would agree: a case must print something)
+	echo "FAIL: nfsq printed nothing"; cat "$tmp/err"; exit 1
+fi
 if [ -n "$newer" ]; then
 	want=${case%.bt}.out
 	if [ "$update" = --update ]; then cp "$tmp/nfsq" "$want"; exit 0; fi

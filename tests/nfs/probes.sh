@@ -303,4 +303,28 @@ run 'kprobe:nfs_file_rea* /comm == "cat"/ { @[probe] = count(); }' "cat /mnt/nfs
 expect "kprobe:nfs_file_rea* (a wildcard) on cat's 2 reads" '@[kprobe:nfs_file_read]: 2'
 rm -f /mnt/nfs4/fe.dat
 
+# bpftrace's kprobe and kfunc programs (tests/compat/lab: the tutorial's lessons 5 and 6 and
+# more) run by bpftrace and by nfsq on this kernel, their outputs compared (tests/compat/run.sh)
+head -c 1000 /dev/zero > /mnt/nfs4/compat.dat
+kernel_series=$(uname -r | cut -d. -f1,2)
+for c in "$here"/../compat/lab/*.bt; do
+	name=compat/lab/$(basename "$c" .bt)
+	if grep -q "^// skip: $kernel_series " "$c"; then
+		log "SKIP $name on $kernel_series: $(sed -n 's,^// skip: [0-9.]* ,,p' "$c")"
+		continue
+	fi
+	wl dropcaches
+	"$here/../compat/run.sh" "$nfsq" /bin/true "$c" > "$out" 2>&1
+	rc=$?
+	if ((rc == 77)); then
+		log "SKIP $name: $(head -1 "$out")"
+	elif ((rc == 0)); then
+		ok "$name: bpftrace and nfsq print the same"
+	else
+		bad "$name" "outputs differ"
+		sed 's/^/    | /' "$out" | head -20
+	fi
+done
+rm -f /mnt/nfs4/compat.dat
+
 finish
