@@ -177,7 +177,8 @@ void rt_report_verifier(struct rt *r, const struct ct_prog *p, const char *secti
 		fprintf(stderr, "    %.*s\n", (int)strcspn(lines[i], "\n"), lines[i]);
 	if (inf)
 		fprintf(stderr, "  a while loop must end: its condition must become false in its body\n");
-	else if (strstr(log, "unknown func bpf_for_each_map_elem") || strstr(log, "invalid func unknown#164"))
+	else if (strstr(log, "unknown func bpf_for_each_map_elem") || strstr(log, "invalid func unknown#164") ||
+		 strstr(log, "number of funcs in func_info doesn't match")) /* (a callback unknown before 5.13) */
 		fprintf(stderr, "  for loops over maps need Linux 5.13 or later (bpf_for_each_map_elem)\n");
 	else if (strstr(log, "unknown func bpf_map_lookup_percpu_elem") || strstr(log, "invalid func unknown#195"))
 		fprintf(stderr, "  for loops over count() or sum() maps need Linux 5.19 or later (bpf_map_lookup_percpu_elem)\n");

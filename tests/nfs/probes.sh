@@ -303,6 +303,19 @@ run 'kprobe:nfs_file_rea* /comm == "cat"/ { @[probe] = count(); }' "cat /mnt/nfs
 expect "kprobe:nfs_file_rea* (a wildcard) on cat's 2 reads" '@[kprobe:nfs_file_read]: 2'
 rm -f /mnt/nfs4/fe.dat
 
+# for ($kv : @m) over a count() map and a plain one, in END (the body is a callback of
+# bpf_for_each_map_elem: Linux 5.13; 5.10 refuses it, and nfsq says why)
+echo hello > /mnt/nfs4/for1.dat; echo world > /mnt/nfs4/for2.dat
+wl dropcaches
+run 'nfs.read /comm == "cat"/ { @r[file] = count(); @b[file] += bytes; }
+     END { for ($kv : @r) { @both[$kv.0] = ($kv.1, @b[$kv.0]); } }' "cat /mnt/nfs4/for1.dat /mnt/nfs4/for2.dat"
+if [[ $(uname -r) == 5.10.* ]]; then
+	expect "for over a map refused on 5.10" '  for loops over maps need Linux 5.13 or later (bpf_for_each_map_elem)'
+else
+	expect "for (\$kv : @r) over a count() map: (reads, bytes) per file" '@both[for1.dat]: (2, 6)' '@both[for2.dat]: (2, 6)'
+fi
+rm -f /mnt/nfs4/for1.dat /mnt/nfs4/for2.dat
+
 # bpftrace's kprobe and kfunc programs (tests/compat/lab: the tutorial's lessons 5 and 6 and
 # more) run by bpftrace and by nfsq on this kernel, their outputs compared (tests/compat/run.sh)
 head -c 1000 /dev/zero > /mnt/nfs4/compat.dat
