@@ -126,7 +126,7 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 		break;
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
-		p->def = probe_kprobe(&s->c->arena, p->target, p->kind == PROBE_KRETPROBE);
+		p->def = probe_kprobe_typed(&s->c->arena, p->target, p->kind == PROBE_KRETPROBE);
 		break;
 	case PROBE_FENTRY:
 	case PROBE_FEXIT:

@@ -271,6 +271,9 @@ const struct probe_def *probe_kprobe(struct arena *a, const char *fn, bool ret);
  * the reason in err when fn has no BTF prototype here. */
 const struct probe_def *probe_fentry_def(struct arena *a, const char *fn, bool exit, char *err,
 				     size_t errlen);
+/* kprobe:fn's definition, its arguments also by their names where the kernel's BTF has
+ * fn's prototype (read from the argument registers, typed; members through them). */
+const struct probe_def *probe_kprobe_typed(struct arena *a, const char *fn, bool ret);
 /* p (an fentry/fexit definition) with one more field, `path`: an argument's members
  * ("file->f_inode->i_ino", "iocb->ki_filp->f_path.dentry"), read by BTF. NULL with the
  * reason in err. */

@@ -266,6 +266,33 @@ const struct probe_def *probe_fentry_def(struct arena *a, const char *fn, bool e
 	return p;
 }
 
+const struct probe_def *probe_kprobe_typed(struct arena *a, const char *fn, bool ret)
+{
+	const struct probe_def *p = probe_kprobe(a, fn, ret), *t;
+	struct probe_def *q;
+	struct probe_field *fields;
+	char err[256];
+
+	if (ret || !kbtf_find(fn, BTF_KIND_FUNC, &(__s32){0}) || !(t = probe_fentry_def(a, fn, false, err, sizeof(err))))
+		return p;
+	/* arg0..arg5, then the arguments by name, read from the same registers */
+	fields = arena_alloc(a, (p->nfields + t->nfields) * sizeof(*fields));
+	memcpy(fields, p->fields, p->nfields * sizeof(*fields));
+	q = arena_alloc(a, sizeof(*q));
+	*q = *p;
+	q->fields = fields;
+	q->nfields = p->nfields;
+	for (unsigned i = 0; i < t->nfields; i++) {
+		struct probe_field f;
+
+		if (probe_field_find(q, t->fields[i].name) ||
+		    !resolve_typed(a, p->attach, t->fields[i].name, t->fields[i].recipe ? t->fields[i].recipe->how : arena_printf(a, "arg%u", t->fields[i].read.index), &f, err, sizeof(err)))
+			continue;
+		fields[q->nfields++] = f;
+	}
+	return q;
+}
+
 const struct probe_def *probe_member(struct arena *a, const struct probe_def *p, const char *path,
 				     char *err, size_t errlen)
 {
@@ -278,7 +305,8 @@ const struct probe_def *probe_member(struct arena *a, const struct probe_def *p,
 	for (unsigned i = 0; i < p->nfields && !base; i++)
 		if (strlen(p->fields[i].name) == root && !strncmp(p->fields[i].name, path, root))
 			base = &p->fields[i];
-	bool typed = p->nattach == 1 && (p->attach->kind == ATTACH_FENTRY || p->attach->kind == ATTACH_FEXIT);
+	bool typed = p->nattach == 1 && (p->attach->kind == ATTACH_FENTRY || p->attach->kind == ATTACH_FEXIT ||
+					  p->attach->kind == ATTACH_KPROBE);
 
 	if (typed && !base) {
 		size_t n = (size_t)snprintf(err, errlen, "%s has no argument '%.*s' (its arguments:", p->name, (int)root, path);

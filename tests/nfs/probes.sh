@@ -301,6 +301,11 @@ fi
 wl dropcaches
 run 'kprobe:nfs_file_rea* /comm == "cat"/ { @[probe] = count(); }' "cat /mnt/nfs4/fe.dat"
 expect "kprobe:nfs_file_rea* (a wildcard) on cat's 2 reads" '@[kprobe:nfs_file_read]: 2'
+# a kprobe's arguments by their BTF names and a member through one (vfs_read: vmlinux's BTF,
+# on 5.10 too)
+wl dropcaches
+run 'kprobe:vfs_read /comm == "cat" && args->count > 0/ { @kp[args->file->f_path.dentry->d_name.name] = count(); }' "cat /mnt/nfs4/fe.dat"
+expect "kprobe:vfs_read typed by BTF: args->file->f_path.dentry->d_name.name" '@kp[fe.dat]: 2'
 rm -f /mnt/nfs4/fe.dat
 
 # for ($kv : @m) over a count() map and a plain one, in END (the body is a callback of
