@@ -33,8 +33,7 @@ void rt_buf_add(struct rt_buf *b, const char *s, size_t n)
 	b->s[b->len] = 0;
 }
 
-__attribute__((format(printf, 2, 3))) static void rt_buf_printf(struct rt_buf *b, const char *fmt,
-								...)
+void rt_buf_printf(struct rt_buf *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;

@@ -19,6 +19,7 @@ struct rt_buf {
 };
 void rt_buf_add(struct rt_buf *b, const char *s, size_t n);
 void rt_buf_int(struct rt_buf *b, int64_t v); /* "%lld" without printf */
+__attribute__((format(printf, 2, 3))) void rt_buf_printf(struct rt_buf *b, const char *fmt, ...);
 
 struct rt {
 	const struct ct_object *obj;

@@ -7,7 +7,6 @@
 #include "symbols.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,20 +299,6 @@ static const char *rt_sym_user(int pid, uint64_t addr, uint64_t *off, const char
 	return f->fns[lo].name;
 }
 
-static void rt_sym_printf(struct rt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void rt_sym_printf(struct rt_buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		rt_buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* One frame: "sym+off" (bpftrace's), "ffffffff81000130 sym+off" (perf's, with the file of a
  * user frame: "439d49 getppid+9 (/usr/bin/x)"); an unknown symbol is its address, "0x..." */
 static void rt_sym_frame(struct rt_buf *b, int pid, uint64_t addr, bool perf)
@@ -323,13 +308,13 @@ static void rt_sym_frame(struct rt_buf *b, int pid, uint64_t addr, bool perf)
 					     : ksyms_name(addr, &off);
 
 	if (perf)
-		rt_sym_printf(b, "%llx ", (unsigned long long)addr);
+		rt_buf_printf(b, "%llx ", (unsigned long long)addr);
 	if (name)
-		rt_sym_printf(b, "%s+%llu", name, (unsigned long long)off);
+		rt_buf_printf(b, "%s+%llu", name, (unsigned long long)off);
 	else
-		rt_sym_printf(b, "0x%llx", (unsigned long long)addr);
+		rt_buf_printf(b, "0x%llx", (unsigned long long)addr);
 	if (perf && pid) /* and the file, as bpftrace's perf format */
-		rt_sym_printf(b, " (%s)", file ? file : "[unknown]");
+		rt_buf_printf(b, " (%s)", file ? file : "[unknown]");
 }
 
 void rt_sym_format(struct rt_buf *b, struct type t, uint64_t v, enum rt_sym_style style)
@@ -346,7 +331,7 @@ void rt_sym_format(struct rt_buf *b, struct type t, uint64_t v, enum rt_sym_styl
 		if (name)
 			rt_buf_add(b, name, strlen(name));
 		else
-			rt_sym_printf(b, "0x%llx", (unsigned long long)v);
+			rt_buf_printf(b, "0x%llx", (unsigned long long)v);
 		return;
 	}
 	if (!key || syms.stacks_fd < 0 || bpf_map_lookup_elem(syms.stacks_fd, &key, frames)) {
