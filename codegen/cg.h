@@ -161,10 +161,15 @@ void cg_count_drop(struct cg *g, unsigned idx);
 /* cg_for.c: for ($kv : @m) { ... } */
 void cg_for(struct cg *g, const struct stmt *s);
 
+/* cg_path.c: the full path of dentry d0 in mount m0 (READ_PATH), a string of size */
+LLVMValueRef cg_path(struct cg *g, const struct path_offs *o, uint32_t size, LLVMValueRef d0, LLVMValueRef m0);
+
 /* cg_stack.c: kstack, ustack (the value naming the stack kept in the stack map) */
 LLVMValueRef cg_stack(struct cg *g, const struct expr *e);
 
 /* cg_read.c: kernel and field reads, builtins */
+/* size bytes (up to 8) at p + off in kernel memory, as a u64 (0 when it faults) */
+LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size);
 LLVMValueRef cg_str_call(struct cg *g, const struct expr *e);
 LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name,
 		     const struct field_read *r);

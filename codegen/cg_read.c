@@ -41,7 +41,7 @@ static LLVMValueRef cg_read_mem(struct cg *g, LLVMValueRef p, int32_t off, uint3
 	return cg_load(g, g->i64, tmp, 0);
 }
 
-static LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
+LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
 {
 	return cg_read_mem(g, p, off, size, false);
 }
@@ -223,6 +223,11 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 
 		return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, r->negate ? LLVMIntNE : LLVMIntEQ, sel, cg_i64(g, r->value), ""), a, b, "");
 	}
+	if (r->final == READ_PATH) {
+		LLVMValueRef dentry = cg_read(g, type_int(), l, name, r->sel);
+
+		return cg_path(g, &r->path, t.size, dentry, cg_read(g, type_int(), l, name, r->then));
+	}
 	p = cg_read_base(g, r, &ok);
 	if (!ok) {
 		cg_error(g, l, "field cannot be read at this attach point", name);
@@ -252,8 +257,12 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		return cg_kread_str(g, cg_strip(g, cg_kread(g, p, r->off, 8), r->strip), t.size);
 	case READ_STR_AT:
 		return cg_kread_str(g, cg_strip(g, p, r->strip), t.size);
+	case READ_ADDR:
+		v = LLVMBuildAdd(g->b, p, cg_i64(g, r->off), "");
+		break;
 	case READ_CONST:
 	case READ_SELECT:
+	case READ_PATH:
 		v = p;
 		break;
 	}

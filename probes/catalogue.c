@@ -45,6 +45,16 @@
 		.src = FIELD_KERNEL,                                                           \
 		.instead = "rpc.done's server field (the server's address); /proc/self/mountinfo maps it to the mount" \
 	}
+#define PATH_F                                                                                 \
+	{                                                                                      \
+		.name = "path", .type = {TYPE_STR, 256, 0},                                    \
+		.doc = "full path of the file as processes see it (/mnt/nfs4/dir/f.dat), up to the root " \
+		       "of the mount tree; a file system mounted at several places is named by the " \
+		       "first mount where only the file's name is at hand (lookup, create, remove, " \
+		       "rename, setattr, access); \"...\" begins a path cut to fit (counted), "     \
+		       "\"(disconnected)\" one the kernel cannot name",                             \
+		.src = FIELD_KERNEL, .instead = "file (the last path component) and mount"          \
+	}
 #define ERROR_F F_ERRNO("error", "errno returned to the caller (0 = success)")
 #define LAT_F F_LATENCY("latency", "ns from entry to return")
 
@@ -52,6 +62,7 @@
 
 static const struct probe_field nfs_rw_fields[] = {
 	FILE_F,
+	PATH_F,
 	INODE_F,
 	MOUNT_F,
 	F_INT("offset", "file offset of the operation, bytes"),
@@ -60,7 +71,7 @@ static const struct probe_field nfs_rw_fields[] = {
 	LAT_F,
 };
 
-static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERROR_F, LAT_F};
+static const struct probe_field nfs_op_fields[] = {FILE_F, PATH_F, INODE_F, MOUNT_F, ERROR_F, LAT_F};
 
 /* Each attach alternative says how to compute each field (see struct field_recipe).
  * Arguments are found by type, not position, so prototypes may change between kernels. */
@@ -82,11 +93,20 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, INODE_F, MOUNT_F, ERR
 	}
 #define KOLD(fn, rec, decl) KOLDG(fn, rec, 0, decl)
 #define P_FILE_OP "int (struct inode *, struct file *)"
-#define MNT_FROM_FILE(f) f "->f_path.mnt:container(struct mount, mnt).mnt_devname"
+#define MOUNT_OF_FILE(f) f "->f_path.mnt:container(struct mount, mnt)"
+#define MNT_FROM_FILE(f) MOUNT_OF_FILE(f) ".mnt_devname"
 /* a super_block's first mount: s_mounts lists them through mount.mnt_instance; since Linux
  * 6.17 s_mounts points to the first one, linked by mnt_next_for_sb */
-#define MNT_FROM_SB(sb) sb "->s_mounts.next:container(struct mount, mnt_instance).mnt_devname"
-#define MNT_FROM_SB2(sb) sb "->s_mounts->mnt_devname"
+#define MOUNT_OF_SB(sb) sb "->s_mounts.next:container(struct mount, mnt_instance)"
+#define MOUNT_OF_SB2(sb) sb "->s_mounts"
+#define MNT_FROM_SB(sb) MOUNT_OF_SB(sb) ".mnt_devname"
+#define MNT_FROM_SB2(sb) MOUNT_OF_SB2(sb) "->mnt_devname"
+/* the full path of a file (struct file *f), or of a dentry in its super_block's first mount */
+#define PATH_OF_FILE(f) "path(" f "->f_path.dentry | " MOUNT_OF_FILE(f) ")"
+#define PATH_OF_DENTRY(d, sb) "path(" d " | " MOUNT_OF_SB(sb) ")"
+#define PATH_OF_DENTRY2(d, sb) "path(" d " | " MOUNT_OF_SB2(sb) ")"
+#define DENTRY_PATHS {"path", PATH_OF_DENTRY("arg(struct dentry)", "arg(struct dentry)->d_sb"), true}, \
+	{"path", PATH_OF_DENTRY2("arg(struct dentry)", "arg(struct dentry)->d_sb"), true}
 #define MNT_FROM_DENTRY MNT_FROM_SB("arg(struct dentry)->d_sb")
 #define MNT_FROM_INODE MNT_FROM_SB("arg(struct inode)->i_sb")
 #define MNT_FROM_DENTRY2 MNT_FROM_SB2("arg(struct dentry)->d_sb")
@@ -96,6 +116,7 @@ static const struct field_recipe nfs_rw_rec[] = {
 	{"file", "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name", RECIPE_STABLE},
 	{"inode", "arg(struct kiocb)->ki_filp->f_inode->i_ino", RECIPE_STABLE},
 	{"mount", MNT_FROM_FILE("arg(struct kiocb)->ki_filp"), RECIPE_STABLE},
+	{"path", PATH_OF_FILE("arg(struct kiocb)->ki_filp"), RECIPE_STABLE},
 	{"offset", "arg(struct kiocb)->ki_pos", true},
 	{"bytes", "ret:positive", false},
 	{"error", "ret:errno", false},
@@ -105,6 +126,7 @@ static const struct field_recipe nfs_file_rec[] = {
 	{"file", "arg(struct file)->f_path.dentry->d_name.name", RECIPE_STABLE},
 	{"inode", "arg(struct file)->f_inode->i_ino", RECIPE_STABLE},
 	{"mount", MNT_FROM_FILE("arg(struct file)"), RECIPE_STABLE},
+	{"path", PATH_OF_FILE("arg(struct file)"), RECIPE_STABLE},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_path_rec[] = {
@@ -112,6 +134,7 @@ static const struct field_recipe nfs_path_rec[] = {
 	{"file", "arg(struct path)->dentry->d_name.name", true},
 	{"inode", "arg(struct path)->dentry->d_inode->i_ino", true},
 	{"mount", "arg(struct path)->mnt:container(struct mount, mnt).mnt_devname", true},
+	{"path", "path(arg(struct path)->dentry | arg(struct path)->mnt:container(struct mount, mnt))", true},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_dentry_rec[] = {
@@ -120,6 +143,7 @@ static const struct field_recipe nfs_dentry_rec[] = {
 	{"inode", "arg(struct dentry)->d_inode->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
 	{"mount", MNT_FROM_DENTRY2, true},
+	DENTRY_PATHS,
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_dir_rec[] = {
@@ -128,6 +152,7 @@ static const struct field_recipe nfs_dir_rec[] = {
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
 	{"mount", MNT_FROM_DENTRY2, true},
+	DENTRY_PATHS,
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_lookup_rec[] = {
@@ -136,6 +161,7 @@ static const struct field_recipe nfs_lookup_rec[] = {
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_DENTRY, true},
 	{"mount", MNT_FROM_DENTRY2, true},
+	DENTRY_PATHS,
 	{"error", "ret:err_ptr", false},
 };
 
@@ -148,7 +174,10 @@ static const struct field_recipe nfs_lookup_rec[] = {
 		.kind = ATTACH_FENTRY, .target = fn, .end_kind = ATTACH_FEXIT,                           \
 		.end_target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .guard = grd, .group = grp \
 	}
+#define ATOMIC_PATHS(when) {"path", PATH_OF_DENTRY("arg(struct dentry)", "arg(struct inode)->i_sb"), when}, \
+	{"path", PATH_OF_DENTRY2("arg(struct dentry)", "arg(struct inode)->i_sb"), when}
 static const struct field_recipe nfs_atomic_rec[] = {
+	ATOMIC_PATHS(false),
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct file)->f_inode->i_ino", false},
 	{"mount", MNT_FROM_INODE, false},
@@ -156,6 +185,7 @@ static const struct field_recipe nfs_atomic_rec[] = {
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_atomic_create_rec[] = {
+	ATOMIC_PATHS(false),
 	{"file", "arg(struct dentry)->d_name.name", false},
 	{"inode", "arg(struct inode)->i_ino", false},
 	{"mount", MNT_FROM_INODE, false},
@@ -164,12 +194,14 @@ static const struct field_recipe nfs_atomic_create_rec[] = {
 };
 /* kernels before 5.11: a kprobe pair (no fexit without BTF) keeps the file at the start */
 static const struct field_recipe nfs_atomic_old_rec[] = {
+	ATOMIC_PATHS(true),
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "saved(struct file)->f_inode->i_ino", false},
 	{"mount", MNT_FROM_INODE, true},
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_atomic_create_old_rec[] = {
+	ATOMIC_PATHS(true),
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_INODE, true},
@@ -177,6 +209,7 @@ static const struct field_recipe nfs_atomic_create_old_rec[] = {
 };
 /* 5.11+ with --no-fentry: the same kprobe pair through BTF's prototype */
 static const struct field_recipe nfs_atomic_kp_rec[] = {
+	ATOMIC_PATHS(true),
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "saved(struct file)->f_inode->i_ino", false},
 	{"mount", MNT_FROM_INODE, true},
@@ -184,6 +217,7 @@ static const struct field_recipe nfs_atomic_kp_rec[] = {
 	{"error", "ret:errno", false},
 };
 static const struct field_recipe nfs_atomic_create_kp_rec[] = {
+	ATOMIC_PATHS(true),
 	{"file", "arg(struct dentry)->d_name.name", true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_INODE, true},
@@ -257,6 +291,11 @@ static const struct field_recipe nfs_access_rec[] = {
 	/* the inode's first alias: dentry.d_alias is in the union d_u, anonymous since 6.x */
 	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_u).d_name.name", true},
 	{"file", "arg(struct inode)->i_dentry.first:container(struct dentry, d_alias).d_name.name", true},
+#define ALIAS(m) "arg(struct inode)->i_dentry.first:container(struct dentry, " m ")"
+	{"path", PATH_OF_DENTRY(ALIAS("d_u"), "arg(struct inode)->i_sb"), true},
+	{"path", PATH_OF_DENTRY2(ALIAS("d_u"), "arg(struct inode)->i_sb"), true},
+	{"path", PATH_OF_DENTRY(ALIAS("d_alias"), "arg(struct inode)->i_sb"), true},
+	{"path", PATH_OF_DENTRY2(ALIAS("d_alias"), "arg(struct inode)->i_sb"), true},
 	{"inode", "arg(struct inode)->i_ino", true},
 	{"mount", MNT_FROM_INODE, true},
 	{"mount", MNT_FROM_INODE2, true},
@@ -507,8 +546,27 @@ static const struct probe_attach nfsd_op_at[] = {
 	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .proto = "void (struct svc_rqst *, u32)", .end_proto = "void (u32, u32, __be32, const char *)"},
 };
 
+#define SPATH_F                                                                                \
+	{                                                                                      \
+		.name = "path", .type = {TYPE_STR, 256, 0},                                    \
+		.doc = "the file's path on the server (/srv/export/dir/f.dat), as the nfs.* path; " \
+		       "\"(disconnected)\" where the server's dentry for the file handle is not " \
+		       "connected to its export (a handle decoded after the name left the cache)", \
+		.src = FIELD_KERNEL, .instead = "xid, to match the client's request and its path" \
+	}
+#define EXPORT_F                                                                               \
+	{                                                                                      \
+		.name = "export", .type = {TYPE_STR, 256, 0},                                  \
+		.doc = "the export's root on the server (/srv/export)", .src = FIELD_KERNEL,   \
+		.instead = "client, and the server's /etc/exports"                             \
+	}
+#define FH_EXPORT_MNT(fh) fh "->fh_export->ex_path.mnt:container(struct mount, mnt)"
+#define FH_PATHS(fh, when) {"path", "path(" fh "->fh_dentry | " FH_EXPORT_MNT(fh) ")", when}, \
+	{"export", "path(" fh "->fh_export->ex_path.dentry | " FH_EXPORT_MNT(fh) ")", when}
 static const struct probe_field nfsd_io_fields[] = {
 	CLIENT_F,
+	SPATH_F,
+	EXPORT_F,
 	F_INT("xid", "RPC transaction id"),
 	F_INT("offset", "file offset, bytes"),
 	F_INT("bytes", "bytes moved"),
@@ -520,6 +578,7 @@ static const struct field_recipe nfsd_io_rec[] = {
 	{"xid", SVC "->rq_xid:be32", false},
 	{"offset", "arg2", false},
 	{"bytes", "arg3", false},
+	FH_PATHS("arg(struct svc_fh)", false),
 };
 #define RAWPAIR(a, b, rec)                                                                     \
 	{                                                                                      \
@@ -555,6 +614,8 @@ static const struct probe_attach nfsd_write_at[] = {
 
 static const struct probe_field nfsd_commit_fields[] = {
 	CLIENT_F,
+	SPATH_F,
+	EXPORT_F,
 	F_INT("xid", "RPC transaction id"),
 	F_INT("offset", "start of the range committed, bytes"),
 	F_INT("bytes", "length of the range committed (0 = to the end of the file)"),
@@ -568,6 +629,7 @@ static const struct field_recipe nfsd_commit_rec[] = {
 	{"offset", "arg3", true},
 	{"bytes", "arg4", true},
 	{"status", "ret:be32", false},
+	FH_PATHS("arg(struct svc_fh)", RECIPE_STABLE),
 };
 /* nfsd_commit(rqstp, fhp, offset, count) before 5.12 */
 static const struct field_recipe nfsd_commit_old_rec[] = {
@@ -576,6 +638,7 @@ static const struct field_recipe nfsd_commit_old_rec[] = {
 	{"offset", "arg2", true},
 	{"bytes", "arg3", true},
 	{"status", "ret:be32", false},
+	FH_PATHS("arg(struct svc_fh)", RECIPE_STABLE),
 };
 static const struct probe_attach nfsd_commit_at[] = {
 	KPAIR("nfsd_commit", nfsd_commit_rec),
@@ -616,6 +679,14 @@ static const struct probe_attach test_fields_at[] = {
 	RAW("sys_enter", test_fields_raw_rec),
 	{.kind = ATTACH_TRACEPOINT, .target = "raw_syscalls:sys_enter", .recipes = test_fields_tp_rec, .nrecipes = ARRAY_LEN(test_fields_tp_rec)},
 };
+
+/* test.exec (hidden): the path walk (READ_PATH) on any kernel with BTF: the executed file */
+static const struct probe_field test_exec_fields[] = {
+	{.name = "path", .type = {TYPE_STR, 256, 0}, .doc = "full path of the program executed", .src = FIELD_KERNEL},
+};
+#define BPRM_FILE "arg(struct linux_binprm)->file"
+static const struct field_recipe test_exec_rec[] = {{"path", PATH_OF_FILE(BPRM_FILE), false}};
+static const struct probe_attach test_exec_at[] = {RAW("sched_process_exec", test_exec_rec)};
 
 #define PROBE(n, lay, mod, fs, at, sum, d)                                                     \
 	{                                                                                      \
@@ -718,6 +789,7 @@ static const struct probe_def probes[] = {
 	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
 	{.name = "test.fields", .layer = LAYER_NONE, .summary = "every system call entry (tests of per-field resolution)", .doc = "A test probe: a field resolved by its second recipe, one no kernel has, one only the second attach point records.", .fields = test_fields_fields, .nfields = ARRAY_LEN(test_fields_fields), .attach = test_fields_at, .nattach = ARRAY_LEN(test_fields_at), .hidden = true},
+	{.name = "test.exec", .layer = LAYER_NONE, .summary = "every exec (tests of the path walk)", .doc = "A test probe: the path of each program executed.", .fields = test_exec_fields, .nfields = ARRAY_LEN(test_exec_fields), .attach = test_exec_at, .nattach = ARRAY_LEN(test_exec_at), .hidden = true},
 	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)", .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.", .fields = test_getppid_fields, .nfields = ARRAY_LEN(test_getppid_fields), .attach = test_getppid_at, .nattach = ARRAY_LEN(test_getppid_at), .hidden = true},
 };
 

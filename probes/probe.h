@@ -41,6 +41,15 @@ enum read_final {
 	READ_STR_AT, /* the value reached is a char *: the string it points to */
 	READ_CONST,  /* the integer `value` */
 	READ_SELECT, /* (sel == value) != negate ? then : els (integers) */
+	READ_ADDR,   /* ptr + off: the address of the struct reached (a path's mount) */
+	READ_PATH,   /* the path of dentry `sel` in mount `then` (a struct mount *), walked up
+			to the root of its mount tree as d_path does (struct path_offs) */
+};
+
+/* The members a path walk reads (READ_PATH), at their offsets on this kernel. */
+struct path_offs {
+	int32_t d_parent, d_name, d_len;       /* struct dentry: d_parent, d_name.name, d_name.len */
+	int32_t mnt_root, mnt_parent, mnt_mountpoint; /* struct mount: mnt.mnt_root, mnt_parent, mnt_mountpoint */
 };
 
 enum read_xform {
@@ -74,7 +83,8 @@ struct field_read {
 	char strip[9];                             /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
 	int64_t value;                             /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
 	bool negate;                               /* READ_SELECT: != rather than == */
-	const struct field_read *sel, *then, *els; /* READ_SELECT */
+	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH: sel, then */
+	struct path_offs path;                     /* READ_PATH */
 };
 
 struct probe_field {
@@ -105,6 +115,8 @@ struct probe_field {
  *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
  *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
  *   B and C may be decimal constants
+ *   "path(D | M)": the full path of dentry D (a struct dentry * recipe) in mount M (a recipe
+ *   giving a struct mount *, or the struct itself: "...->f_path.mnt:container(struct mount, mnt)")
  * at_start: read when the start event fires (arguments are gone at the return); or
  * RECIPE_STABLE: the same, but the value cannot change during the call (a file's name
  * while the call holds the file), so where the end event has the arguments too (fexit)

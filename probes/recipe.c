@@ -194,6 +194,61 @@ bad:
 	return -1;
 }
 
+/* The offset of member path "a.b" of struct sname into *off (0 first); false with the
+ * reason in err. */
+static bool recipe_offset(const char *sname, const char *member, int32_t *off, char *err, size_t errlen)
+{
+	__s32 sid;
+	struct btf *btf = kbtf_find(sname, BTF_KIND_STRUCT, &sid);
+	__u32 type = (__u32)sid;
+	char name[64];
+
+	*off = 0;
+	if (!btf) {
+		kbtf_why_unknown(sname, err, errlen);
+		return false;
+	}
+	for (const char *s = member; *s;) {
+		if (*s == '.')
+			s++;
+		if (!recipe_ident(&s, name, sizeof(name)) || !kbtf_member(&btf, type, name, &type, off)) {
+			snprintf(err, errlen, "struct %s has no member %s on this kernel", sname, member);
+			return false;
+		}
+		type = kbtf_strip(btf, type);
+	}
+	return true;
+}
+
+/* "path(D | M)": the path of dentry D in mount M, and the members the walk reads. */
+static int recipe_path(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+		       struct probe_field *out, char *err, size_t errlen)
+{
+	const char *how = rc->how + 5, *bar = strstr(how, " | ");
+	size_t len = strlen(how);
+	struct field_read *r = &out->read;
+	struct path_offs *o = &r->path;
+
+	if (!bar || len < 2 || how[len - 1] != ')' || out->type.kind != TYPE_STR) {
+		snprintf(err, errlen, "bad recipe '%s': a path is 'path(DENTRY | MOUNT)', a string", rc->how);
+		return -1;
+	}
+	r->final = READ_PATH;
+	r->at_start = rc->at_start;
+	if (!(r->sel = recipe_part(a, rc, how, (size_t)(bar - how), at, out, err, errlen)) ||
+	    !(r->then = recipe_part(a, rc, bar + 3, (size_t)(how + len - 1 - bar - 3), at, out, err, errlen)) ||
+	    !recipe_offset("dentry", "d_parent", &o->d_parent, err, errlen) ||
+	    !recipe_offset("dentry", "d_name.name", &o->d_name, err, errlen) ||
+	    !recipe_offset("dentry", "d_name.len", &o->d_len, err, errlen) ||
+	    !recipe_offset("mount", "mnt.mnt_root", &o->mnt_root, err, errlen) ||
+	    !recipe_offset("mount", "mnt_parent", &o->mnt_parent, err, errlen) ||
+	    !recipe_offset("mount", "mnt_mountpoint", &o->mnt_mountpoint, err, errlen))
+		return -1;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return 0;
+}
+
 /* Why member `name` of type id (a struct, or a pointer to one with deref) is not there. */
 static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *name,
 			     const char *how, char *err, size_t errlen)
@@ -235,6 +290,8 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	}
 	struct field_read *r = &out->read;
 	memset(r, 0, sizeof(*r));
+	if (strncmp(rc->how, "path(", 5) == 0)
+		return recipe_path(a, rc, at, out, err, errlen);
 	const char *q = strstr(rc->how, " ? ");
 	if (q)
 		return recipe_select(a, rc, q, at, out, err, errlen);
@@ -427,6 +484,9 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		r->is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED);
 		if (r->size != 1 && r->size != 2 && r->size != 4 && r->size != 8)
 			goto bad;
+	} else if (btf_is_composite(t) && p.lvalue && !want_str) { /* its address */
+		r->final = READ_ADDR;
+		r->size = 8;
 	} else {
 		goto bad;
 	}
