@@ -367,6 +367,12 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	{.name = "status", .type = {TYPE_ERRNO, 8, 0}, .doc = "task status (0 or an errno)", .src = FIELD_KERNEL,
 	 .instead = "rpc.error (each RPC that ends with an error, with its status)"},
+	{.name = "sent", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "bytes of the request sent, its retransmissions included (mountstats' per-op bytes sent)",
+	 .instead = "nfs.rpc_read/nfs.rpc_write's bytes (the data moved, without the RPC headers)"},
+	{.name = "received", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "bytes of the reply received (mountstats' per-op bytes received)",
+	 .instead = "nfs.rpc_read/nfs.rpc_write's bytes (the data moved, without the RPC headers)"},
 };
 #define RAW(tp, rec)                                                                                    \
 	{                                                                                               \
@@ -391,6 +397,8 @@ static const struct field_recipe rpc_done_rec[] = {
 	{"rtt", "arg2", false},
 	{"execute", "arg3", false},
 	{"status", TASK "->tk_status:errno", false},
+	{"sent", TASK "->tk_rqstp->rq_xmit_bytes_sent", false},
+	{"received", TASK "->tk_rqstp->rq_reply_bytes_recvd", false},
 };
 /* the classic tracepoint, where the raw one's struct rpc_task has no BTF (before 5.11): its
  * durations are in microseconds, and it records neither the server nor the status */
@@ -484,6 +492,24 @@ static const struct probe_attach rpc_error_at[] = {
 	}
 #define SVC_CLIENT SVC "->rq_xprt->xpt_remotebuf"
 
+#define SPATH_F                                                                                \
+	{                                                                                      \
+		.name = "path", .type = {TYPE_STR, 256, 0},                                    \
+		.doc = "the file's path on the server (/srv/export/dir/f.dat), as the nfs.* path; " \
+		       "\"(disconnected)\" where the server's dentry for the file handle is not " \
+		       "connected to its export (a handle decoded after the name left the cache)", \
+		.src = FIELD_KERNEL, .instead = "xid, to match the client's request and its path" \
+	}
+#define EXPORT_F                                                                               \
+	{                                                                                      \
+		.name = "export", .type = {TYPE_STR, 256, 0},                                  \
+		.doc = "the export's root on the server (/srv/export)", .src = FIELD_KERNEL,   \
+		.instead = "client, and the server's /etc/exports"                             \
+	}
+#define FH_EXPORT_MNT(fh) fh "->fh_export->ex_path.mnt:container(struct mount, mnt)"
+#define FH_PATHS(fh, when) {"path", "path(" fh "->fh_dentry | " FH_EXPORT_MNT(fh) ")", when}, \
+	{"export", "path(" fh "->fh_export->ex_path.dentry | " FH_EXPORT_MNT(fh) ")", when}
+
 static const struct probe_field nfsd_request_fields[] = {
 	CLIENT_F,
 	F_INT("prog", "RPC program number (100003 NFS, 100227 NFS ACL)"),
@@ -491,6 +517,13 @@ static const struct probe_field nfsd_request_fields[] = {
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
 	F_INT("xid", "RPC transaction id"),
 	F_NFSSTAT("status", "NFS status of the reply (v4: of the whole compound; 0 for NULL and non-NFS programs)"),
+	{.name = "client_uid", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "uid of the request's credential as the client sent it (AUTH_SYS), before the export's "
+		"root or all squashing (the builtin uid is the nfsd thread's)",
+	 .instead = "client (the client's address)"},
+	{.name = "client_gid", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "gid of the request's credential as the client sent it, before squashing",
+	 .instead = "client (the client's address)"},
 	F_INT("latency", "ns from the request's arrival to its reply"),
 };
 /* The status the reply carries: every NFSv2/v3 (and NFS ACL) result struct starts with it;
@@ -510,6 +543,8 @@ static const struct field_recipe nfsd_request_rec[] = {
 	{"xid", SVC "->rq_xid:be32", false},
 	{"status", NFSD_STATUS, false},
 	{"latency", SVC "->rq_stime:since", false},
+	{"client_uid", SVC "->rq_cred.cr_uid.val", false},
+	{"client_gid", SVC "->rq_cred.cr_gid.val", false},
 };
 /* the classic tracepoint as Linux 5.10 has it (execute in microseconds) */
 static const struct field_recipe nfsd_request_tp_rec[] = {
@@ -526,6 +561,8 @@ static const struct probe_attach nfsd_request_at[] = {
 
 static const struct probe_field nfsd_op_fields[] = {
 	CLIENT_F,
+	SPATH_F,
+	EXPORT_F,
 	F_INT("xid", "RPC transaction id of the compound"),
 	F_STR("op", 32, "NFSv4 operation name (READ, GETATTR, OPEN, ...)"),
 	F_NFSSTAT("status", "status of the operation"),
@@ -540,29 +577,14 @@ static const struct field_recipe nfsd_op_rec[] = {
 	{"op", "arg3:strip(OP_)", false}, /* the kernel's names are OP_READ, ...: the protocol's READ */
 	{"status", "arg2:be32", false},
 	{"index", "arg1", false},
+	/* the compound's current file handle after the op (none: "") */
+	FH_PATHS("saved(struct svc_rqst)->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.current_fh", false),
 };
 static const struct probe_attach nfsd_op_at[] = {
-	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true},
-	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .proto = "void (struct svc_rqst *, u32)", .end_proto = "void (u32, u32, __be32, const char *)"},
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .saved = SVC},
+	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .saved = SVC, .proto = "void (struct svc_rqst *, u32)", .end_proto = "void (u32, u32, __be32, const char *)"},
 };
 
-#define SPATH_F                                                                                \
-	{                                                                                      \
-		.name = "path", .type = {TYPE_STR, 256, 0},                                    \
-		.doc = "the file's path on the server (/srv/export/dir/f.dat), as the nfs.* path; " \
-		       "\"(disconnected)\" where the server's dentry for the file handle is not " \
-		       "connected to its export (a handle decoded after the name left the cache)", \
-		.src = FIELD_KERNEL, .instead = "xid, to match the client's request and its path" \
-	}
-#define EXPORT_F                                                                               \
-	{                                                                                      \
-		.name = "export", .type = {TYPE_STR, 256, 0},                                  \
-		.doc = "the export's root on the server (/srv/export)", .src = FIELD_KERNEL,   \
-		.instead = "client, and the server's /etc/exports"                             \
-	}
-#define FH_EXPORT_MNT(fh) fh "->fh_export->ex_path.mnt:container(struct mount, mnt)"
-#define FH_PATHS(fh, when) {"path", "path(" fh "->fh_dentry | " FH_EXPORT_MNT(fh) ")", when}, \
-	{"export", "path(" fh "->fh_export->ex_path.dentry | " FH_EXPORT_MNT(fh) ")", when}
 static const struct probe_field nfsd_io_fields[] = {
 	CLIENT_F,
 	SPATH_F,

@@ -108,25 +108,56 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	expect "v$v nfs.read cold 640 KiB, nfs.rpc_read = mountstats READ+READ_PLUS ($reads)" \
 		'@b[w.dat]: 655360' '@n[w.dat]: 11' '@rb: 655360' "@rn: $reads"
 
-	# rpc.done: per-op counts equal mountstats' for the same interval
+	# rpc.done: per-op counts, bytes sent and received equal mountstats' for the same
+	# interval (wl ops: op ops trans timeouts sent recv ...; joined: before $2.., after $10..)
 	before=$(mktemp); after=$(mktemp)
+	bytes=
+	have rpc.done.sent && bytes=" @s[op] = sum(sent); @r[op] = sum(received);"
 	wl ops $m > "$before"
-	run "rpc.done /prog == \"nfs\" && version == $( [[ $v == 3 ]] && echo 3 || echo 4)/ { @[op] = count(); }" \
+	run "rpc.done /prog == \"nfs\" && version == $( [[ $v == 3 ]] && echo 3 || echo 4)/ { @[op] = count();$bytes }" \
 		"wl write $d/rpc.dat 4 65536"
 	wl ops $m > "$after"
-	diffs=$(join "$before" "$after" | awk '$11 - $2 > 0 { print $1, $11 - $2 }')
+	diffs=$(join "$before" "$after" | awk '$10 - $2 > 0 { print $1, $10 - $2, $13 - $5, $14 - $6 }')
 	okall=1
-	while read -r op n; do
+	while read -r op n sent recv; do
 		[[ -z $op ]] && continue
 		got=$(value "@[$op]")
 		[[ $got == "$n" ]] || { okall=0; log "    $op: mountstats $n, rpc.done ${got:-none}"; }
+		[[ -z $bytes || ($(value "@s[$op]") == "$sent" && $(value "@r[$op]") == "$recv") ]] ||
+			{ okall=0; log "    $op: mountstats sent $sent received $recv, rpc.done $(value "@s[$op]") $(value "@r[$op]")"; }
 	done <<<"$diffs"
 	total=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$out")
 	want=$(awk '{ s += $2 } END { print s + 0 }' <<<"$diffs")
 	if ((okall)) && [[ $total == "$want" ]] && ((want > 0)); then
-		ok "v$v rpc.done per-op counts = mountstats ($(tr '\n' ' ' <<<"$diffs"))"
+		ok "v$v rpc.done per-op counts${bytes:+, bytes sent and received} = mountstats ($(tr '\n' ' ' <<<"$diffs"))"
 	else
-		bad "v$v rpc.done per-op counts = mountstats" "rpc.done total $total, mountstats $want: $(tr '\n' ' ' <<<"$diffs")"
+		bad "v$v rpc.done per-op counts${bytes:+, bytes sent and received} = mountstats" "rpc.done total $total, mountstats $want: $(tr '\n' ' ' <<<"$diffs")"
+	fi
+	# paths of a file two directories down, on the client and on the server (the export is
+	# /srv/nfs on both mounts); every WRITE RPC (mountstats) is one nfsd.write of the file
+	mkdir -p "$d/p1/p2"
+	w0=$(mstat $m WRITE ops)
+	srv=
+	have nfsd.write.path && srv=' nfsd.write { @s[path, export] = count(); }'
+	[[ $v == 4 ]] && have nfsd.op.path && srv+=' nfsd.op /op == "WRITE"/ { @o[path, export] = count(); }'
+	run "nfs.open,nfs.write,nfs.fsync /pid == cpid/ { @c[probe, path] = count(); }$srv" "wl write $d/p1/p2/f.dat 3 4096 sync"
+	w1=$(mstat $m WRITE ops)
+	sp="/srv/nfs/t$v/p1/p2/f.dat, /srv/nfs"
+	expect "v$v path: nfs.* $d/p1/p2/f.dat${srv:+, nfsd.write$([[ $srv == *nfsd.op* ]] && echo " and nfsd.op") $sp x mountstats WRITE ($((w1 - w0)))}" \
+		"@c[nfs.open, $d/p1/p2/f.dat]: 1" "@c[nfs.write, $d/p1/p2/f.dat]: 3" \
+		${srv:+"@s[$sp]: $((w1 - w0))"} $([[ $srv == *nfsd.op* ]] && echo "@o[$sp]: $((w1 - w0))")
+	# client_uid/client_gid: the ids of the workload's user, as the client sent them
+	if have nfsd.request.client_uid; then
+		chmod 1777 "$d"
+		run 'nfsd.request /client_uid == 4321/ { @[client_uid, client_gid, op] = count(); }' \
+			"setpriv --reuid=4321 --regid=4322 --clear-groups dd if=/dev/zero of=$d/uid.dat bs=4096 count=3 oflag=sync status=none"
+		if [[ $v == 3 ]]; then
+			expect "v3 nfsd.request client_uid/client_gid of a user's 3 sync WRITEs" '@[4321, 4322, WRITE]: 3'
+		elif n=$(value '@[4321, 4322, COMPOUND]') && ((n >= 4)); then
+			ok "v4 nfsd.request client_uid/client_gid of a user's OPEN, 3 WRITEs, CLOSE: $n compounds"
+		else
+			bad "v4 nfsd.request client_uid/client_gid" "$(tr '\n' ' ' < "$out")"
+		fi
 	fi
 	rm -f "$before" "$after"
 
