@@ -578,7 +578,9 @@ static const struct field_recipe nfsd_op_rec[] = {
 	{"status", "arg2:be32", false},
 	{"index", "arg1", false},
 	/* the compound's current file handle after the op (none: "") */
-	FH_PATHS("saved(struct svc_rqst)->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.current_fh", false),
+#define CURRENT_FH "saved(struct svc_rqst)->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.current_fh"
+	{"path", "path(" CURRENT_FH ".fh_dentry | " CURRENT_FH ".fh_export->ex_path.mnt:container(struct mount, mnt))", false},
+	{"export", "path(" CURRENT_FH ".fh_export->ex_path.dentry | " CURRENT_FH ".fh_export->ex_path.mnt:container(struct mount, mnt))", false},
 };
 static const struct probe_attach nfsd_op_at[] = {
 	{.kind = ATTACH_RAW_TRACEPOINT, .target = "nfsd_compound", .end_kind = ATTACH_RAW_TRACEPOINT, .end_target = "nfsd_compound_status", .recipes = nfsd_op_rec, .nrecipes = ARRAY_LEN(nfsd_op_rec), .chain = true, .saved = SVC},

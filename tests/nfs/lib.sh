@@ -20,11 +20,10 @@ log() { printf '%s\n' "$*"; }
 # A check whose program reads a field this kernel cannot give (nfsq says so before loading:
 # "error: field 'F' of P cannot be read on this kernel") passes only when P.F is one of the
 # fields the suite expects to be unavailable here ($unavail_expected), with that message.
-# 5.10 has no BTF for its modules: these need nfsd's structs, svc_xprt (the client's
-# address), svc_rqst or rpc_rqst, which neither vmlinux's BTF nor a tracepoint's format
-# gives there.
+# 5.10 has no BTF for its modules: these need nfsd's structs or svc_xprt (the client's
+# address), which neither vmlinux's BTF nor a tracepoint's format gives there.
 case $(uname -r) in
-5.10.*) unavail_expected="nfsd.request.status nfsd.request.client_uid nfsd.request.client_gid nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export rpc.done.sent rpc.done.received" ;;
+5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export" ;;
 *) unavail_expected= ;;
 esac
 unavail=
