@@ -193,7 +193,7 @@ static bool list_match(const struct probe_def *p, char **pats, int npats)
 /* -lvv: a resolved read (offsets on this kernel). */
 static void list_read_one(const struct field_read *r)
 {
-	static const char *const bases[] = {"arg", "ret", "record", "saved"};
+	static const char *const bases[] = {"arg", "ret", "record", "saved", "entry"};
 	static const char *const finals[] = {"value", "int", "char[]", "char *", "string at", "", "", "address"};
 
 	if (r->final == READ_CONST) {
@@ -207,6 +207,14 @@ static void list_read_one(const struct field_read *r)
 		list_read_one(r->then);
 		printf(" : ");
 		list_read_one(r->els);
+		printf(")");
+		return;
+	}
+	if (r->final == READ_RPCMOUNT) {
+		printf("(of the NFS super_block whose RPC client is ");
+		list_read_one(r->sel);
+		printf(": ");
+		list_read_one(r->then);
 		printf(")");
 		return;
 	}

@@ -112,6 +112,7 @@ struct cg {
 	unsigned fn_gen;         /* bumped per function emitted */
 	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
+	LLVMValueRef read_cur;   /* a list walk's entry (READ_BASE_CUR), or NULL */
 	int errors;
 };
 
@@ -161,8 +162,11 @@ void cg_count_drop(struct cg *g, unsigned idx);
 /* cg_for.c: for ($kv : @m) { ... } */
 void cg_for(struct cg *g, const struct stmt *s);
 
-/* cg_path.c: the full path of dentry d0 in mount m0 (READ_PATH), a string of size */
+/* cg_walk.c: the full path of dentry d0 in mount m0 (READ_PATH), a string of size; the
+ * string r->then of the NFS mount of RPC client clnt (READ_RPCMOUNT) */
 LLVMValueRef cg_path(struct cg *g, const struct path_offs *o, uint32_t size, LLVMValueRef d0, LLVMValueRef m0);
+LLVMValueRef cg_rpcmount(struct cg *g, struct type t, struct loc l, const char *name, const struct field_read *r,
+			 LLVMValueRef clnt);
 
 /* cg_stack.c: kstack, ustack (the value naming the stack kept in the stack map) */
 LLVMValueRef cg_stack(struct cg *g, const struct expr *e);

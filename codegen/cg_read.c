@@ -198,6 +198,10 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 		if (g->start_val)
 			return cg_load(g, g->i64, g->start_val, 8);
 		break;
+	case READ_BASE_CUR:
+		if (g->read_cur)
+			return g->read_cur;
+		break;
 	case READ_BASE_TP:
 		if (at->record)
 			return LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");
@@ -228,6 +232,8 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 
 		return cg_path(g, &r->path, t.size, dentry, cg_read(g, type_int(), l, name, r->then));
 	}
+	if (r->final == READ_RPCMOUNT)
+		return cg_rpcmount(g, t, l, name, r, cg_read(g, type_int(), l, name, r->sel));
 	p = cg_read_base(g, r, &ok);
 	if (!ok) {
 		cg_error(g, l, "field cannot be read at this attach point", name);
@@ -263,6 +269,7 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 	case READ_CONST:
 	case READ_SELECT:
 	case READ_PATH:
+	case READ_RPCMOUNT:
 		v = p;
 		break;
 	}

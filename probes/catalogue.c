@@ -356,12 +356,28 @@ static const struct probe_attach nfs_rpc_commit_at[] = {
 
 /* ---- RPC client ---- */
 
+#define RMOUNT_F                                                                               \
+	{                                                                                      \
+		.name = "mount", .type = {TYPE_STR, 64, 0}, .src = FIELD_KERNEL,               \
+		.doc = "the NFS mount the RPC is for, as nfs.*'s mount (server:/export): the mount " \
+		       "whose RPC client sent it; an NFSv4 lease or state RPC (SEQUENCE, RENEW, ...), " \
+		       "sent by the client shared by every mount of that server, names the first of " \
+		       "them, and mountstats counts it in each; \"\" for RPCs of no NFS mount (lockd, " \
+		       "the MOUNT protocol); found by walking the kernel's super_blocks (at most 256) " \
+		       "at each event",                                                         \
+		.instead = "server (the server's address); /proc/self/mountinfo maps it to the mounts" \
+	}
+/* the mount of an RPC client: its super_block's first mount's name */
+#define RPCMOUNT(clnt) {"mount", "rpcmount(" clnt " | " MNT_FROM_SB("cur(struct super_block)") ")", false}, \
+	{"mount", "rpcmount(" clnt " | " MNT_FROM_SB2("cur(struct super_block)") ")", false}
+
 static const struct probe_field rpc_done_fields[] = {
 	F_STR("prog", 16, "RPC program name (nfs, mount, nlockmgr, ...)"),
 	F_INT("version", "RPC program version (3, 4)"),
 	F_STR("op", 32, "procedure name (READ, WRITE, GETATTR, COMPOUND ops by name)"),
 	F_INT("xid", "RPC transaction id"),
 	F_STR("server", 48, "server address"),
+	RMOUNT_F,
 	F_INT("rtt", "ns from transmit to reply"),
 	F_INT("execute", "ns from task start to completion"),
 	F_INT("backlog", "ns queued before transmit"),
@@ -397,6 +413,7 @@ static const struct field_recipe rpc_done_rec[] = {
 	{"rtt", "arg2", false},
 	{"execute", "arg3", false},
 	{"status", TASK "->tk_status:errno", false},
+	RPCMOUNT(TASK "->tk_client"),
 	{"sent", TASK "->tk_rqstp->rq_xmit_bytes_sent", false},
 	{"received", TASK "->tk_rqstp->rq_reply_bytes_recvd", false},
 };
@@ -425,6 +442,7 @@ static const struct probe_field rpc_trouble_fields[] = {
 	F_STR("op", 32, "procedure name"),
 	F_INT("xid", "RPC transaction id"),
 	F_STR("server", 48, "server address"),
+	RMOUNT_F,
 	F_INT("ntrans", "transmissions so far"),
 	F_ERRNO("status", "task status (an errno)"),
 };
@@ -436,6 +454,7 @@ static const struct field_recipe rpc_retransmit_rec[] = {
 	{"server", RQST "->rq_xprt->address_strings[0]", false},
 	{"ntrans", RQST "->rq_ntrans", false},
 	{"status", RQST "->rq_task->tk_status:errno", false},
+	RPCMOUNT(RQST "->rq_task->tk_client"),
 };
 static const struct field_recipe rpc_task_rec[] = {
 	/* f(task, ...) */
@@ -444,6 +463,7 @@ static const struct field_recipe rpc_task_rec[] = {
 	{"server", TASK "->tk_xprt->address_strings[0]", false},
 	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"status", TASK "->tk_status:errno", false},
+	RPCMOUNT(TASK "->tk_client"),
 };
 /* before 5.11 (no xprt_retransmit): xprt_transmit(rqst, status) ends each send, where later
  * kernels fire xprt_retransmit just before it for a send that succeeded and was not the first,
@@ -455,6 +475,7 @@ static const struct field_recipe rpc_transmit_old_rec[] = {
 	{"xid", RQST "->rq_xid:be32", false},
 	{"server", RQST "->rq_xprt->address_strings[0]", false},
 	{"status", RQST "->rq_task->tk_status:errno", false},
+	RPCMOUNT(RQST "->rq_task->tk_client"),
 };
 static const struct probe_attach rpc_retransmit_at[] = {
 	RAW("xprt_retransmit", rpc_retransmit_rec),
@@ -474,6 +495,7 @@ static const struct field_recipe rpc_error_rec[] = {
 	{"server", TASK "->tk_xprt->address_strings[0]", false},
 	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"status", "arg1:errno", false}, /* the error the task ends with */
+	RPCMOUNT(TASK "->tk_client"),
 };
 static const struct field_recipe rpc_error_tp_rec[] = {{"status", "tp.tk_status:errno", false}};
 static const struct probe_attach rpc_error_at[] = {

@@ -86,6 +86,24 @@ bool ksyms_addr(const char *name, uint64_t *addr)
 	return false;
 }
 
+bool ksyms_data_addr(const char *name, uint64_t *addr)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], sym[256], type;
+	unsigned long long a;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a && strchr("dDbB", type) &&
+			strcmp(sym, name) == 0;
+	fclose(f);
+	if (found)
+		*addr = a;
+	return found;
+}
+
 const char *ksyms_name(uint64_t addr, uint64_t *off)
 {
 	size_t lo = 0, hi;

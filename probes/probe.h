@@ -30,6 +30,7 @@ enum read_base {
 	READ_BASE_RET, /* the return value (kretprobe) */
 	READ_BASE_TP,  /* the tracepoint record (ctx) */
 	READ_BASE_SAVED, /* the end of a pair: the value its attach point's `saved` recipe had at the start */
+	READ_BASE_CUR,   /* the entry a list walk is at (READ_RPCMOUNT's `then`) */
 };
 
 /* What the read ends with. */
@@ -44,7 +45,20 @@ enum read_final {
 	READ_ADDR,   /* ptr + off: the address of the struct reached (a path's mount) */
 	READ_PATH,   /* the path of dentry `sel` in mount `then` (a struct mount *), walked up
 			to the root of its mount tree as d_path does (struct path_offs) */
+	READ_RPCMOUNT, /* the string `then` of the NFS super_block whose server's RPC client is
+			  `sel` (else the first whose nfs_client's is): struct rpcmount_offs */
 };
+
+/* The list walk of READ_RPCMOUNT: the kernel's super_blocks list (its address) and the
+ * members read on the way, at their offsets on this kernel. */
+struct rpcmount_offs {
+	uint64_t head;                     /* &super_blocks */
+	int32_t s_list, s_magic, s_fs_info; /* struct super_block */
+	int32_t client, client_acl, nfs_client; /* struct nfs_server (client_acl: -1 when the
+						   kernel has no NFSv3 ACL support) */
+	int32_t cl_rpcclient;              /* struct nfs_client */
+};
+#define RPCMOUNT_MAX_SB 256 /* super_blocks walked (a bigger list names no mount past them) */
 
 /* The members a path walk reads (READ_PATH), at their offsets on this kernel. */
 struct path_offs {
@@ -83,8 +97,9 @@ struct field_read {
 	char strip[9];                             /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
 	int64_t value;                             /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
 	bool negate;                               /* READ_SELECT: != rather than == */
-	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH: sel, then */
+	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH, READ_RPCMOUNT: sel, then */
 	struct path_offs path;                     /* READ_PATH */
+	struct rpcmount_offs rpcmount;             /* READ_RPCMOUNT */
 };
 
 struct probe_field {
@@ -117,6 +132,8 @@ struct probe_field {
  *   B and C may be decimal constants
  *   "path(D | M)": the full path of dentry D (a struct dentry * recipe) in mount M (a recipe
  *   giving a struct mount *, or the struct itself: "...->f_path.mnt:container(struct mount, mnt)")
+ *   "rpcmount(C | S)": string S of the NFS mount whose RPC client is C (a struct rpc_clnt *
+ *   recipe); S starts at "cur(struct super_block)", the mount's super_block
  * at_start: read when the start event fires (arguments are gone at the return); or
  * RECIPE_STABLE: the same, but the value cannot change during the call (a file's name
  * while the call holds the file), so where the end event has the arguments too (fexit)

@@ -3,6 +3,7 @@
  * running kernel (struct field_read): BTF paths through kbtf.c, tracepoint record fields
  * through the tracefs format files. */
 #include "kbtf.h"
+#include "ksyms.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -249,6 +250,48 @@ static int recipe_path(struct arena *a, const struct field_recipe *rc, const str
 	return 0;
 }
 
+/* "rpcmount(C | S)": string S (from "cur(struct super_block)") of the NFS mount whose RPC
+ * client is C, found by walking the kernel's super_blocks list. */
+static int recipe_rpcmount(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+			   struct probe_field *out, char *err, size_t errlen)
+{
+	const char *how = rc->how + 9, *bar = strstr(how, " | ");
+	size_t len = strlen(how);
+	struct field_read *r = &out->read, *then = arena_alloc(a, sizeof(*then));
+	struct rpcmount_offs *o = &r->rpcmount;
+	struct field_recipe sub = *rc;
+	struct probe_field f = *out;
+
+	if (!bar || len < 2 || how[len - 1] != ')' || out->type.kind != TYPE_STR) {
+		snprintf(err, errlen, "bad recipe '%s': 'rpcmount(CLIENT | STRING)' is a string", rc->how);
+		return -1;
+	}
+	r->final = READ_RPCMOUNT;
+	r->at_start = rc->at_start;
+	sub.how = arena_strndup(a, bar + 3, (size_t)(how + len - 1 - bar - 3));
+	if (!(r->sel = recipe_part(a, rc, how, (size_t)(bar - how), at, out, err, errlen)) ||
+	    probe_recipe(a, &sub, at, &f, err, errlen) != 0 ||
+	    !recipe_offset("super_block", "s_list", &o->s_list, err, errlen) ||
+	    !recipe_offset("super_block", "s_magic", &o->s_magic, err, errlen) ||
+	    !recipe_offset("super_block", "s_fs_info", &o->s_fs_info, err, errlen) ||
+	    !recipe_offset("nfs_server", "client", &o->client, err, errlen) ||
+	    !recipe_offset("nfs_server", "nfs_client", &o->nfs_client, err, errlen) ||
+	    !recipe_offset("nfs_client", "cl_rpcclient", &o->cl_rpcclient, err, errlen))
+		return -1;
+	if (!recipe_offset("nfs_server", "client_acl", &o->client_acl, err, errlen))
+		o->client_acl = -1;
+	if (!ksyms_data_addr("super_blocks", &o->head)) {
+		snprintf(err, errlen, "the kernel's list of super_blocks is not in /proc/kallsyms here "
+			 "(it needs CONFIG_KALLSYMS_ALL, and root to show addresses)");
+		return -1;
+	}
+	*then = f.read;
+	r->then = then;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return 0;
+}
+
 /* Why member `name` of type id (a struct, or a pointer to one with deref) is not there. */
 static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *name,
 			     const char *how, char *err, size_t errlen)
@@ -292,6 +335,8 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	memset(r, 0, sizeof(*r));
 	if (strncmp(rc->how, "path(", 5) == 0)
 		return recipe_path(a, rc, at, out, err, errlen);
+	if (strncmp(rc->how, "rpcmount(", 9) == 0)
+		return recipe_rpcmount(a, rc, at, out, err, errlen);
 	const char *q = strstr(rc->how, " ? ");
 	if (q)
 		return recipe_select(a, rc, q, at, out, err, errlen);
@@ -351,12 +396,13 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 	if (!proto)
 		return -1;
 	r->base = READ_BASE_ARG;
-	if (strncmp(s, "saved", 5) == 0 && end) { /* the pair's saved start value */
+	bool cur = strncmp(s, "cur(", 4) == 0;
+	if (cur || (strncmp(s, "saved", 5) == 0 && end)) { /* the pair's saved start value, or a list walk's entry */
 		char sname[64];
 		__s32 sid, pid;
 
-		r->base = READ_BASE_SAVED;
-		s += 5;
+		r->base = cur ? READ_BASE_CUR : READ_BASE_SAVED;
+		s += cur ? 3 : 5;
 		if (*s != '(') {
 			r->final = READ_VALUE;
 			r->size = 8;

@@ -140,11 +140,11 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	srv=
 	have nfsd.write.path && srv=' nfsd.write { @s[path, export] = count(); }'
 	[[ $v == 4 ]] && have nfsd.op.path && srv+=' nfsd.op /op == "WRITE"/ { @o[path, export] = count(); }'
-	run "nfs.open,nfs.write,nfs.fsync /pid == cpid/ { @c[probe, path] = count(); }$srv" "wl write $d/p1/p2/f.dat 3 4096 sync"
+	run "nfs.create,nfs.write /comm == \"dd\"/ { @c[probe, path] = count(); }$srv" "wl write $d/p1/p2/f.dat 3 4096 sync"
 	w1=$(mstat $m WRITE ops)
 	sp="/srv/nfs/t$v/p1/p2/f.dat, /srv/nfs"
 	expect "v$v path: nfs.* $d/p1/p2/f.dat${srv:+, nfsd.write$([[ $srv == *nfsd.op* ]] && echo " and nfsd.op") $sp x mountstats WRITE ($((w1 - w0)))}" \
-		"@c[nfs.open, $d/p1/p2/f.dat]: 1" "@c[nfs.write, $d/p1/p2/f.dat]: 3" \
+		"@c[nfs.create, $d/p1/p2/f.dat]: 1" "@c[nfs.write, $d/p1/p2/f.dat]: 3" \
 		${srv:+"@s[$sp]: $((w1 - w0))"} $([[ $srv == *nfsd.op* ]] && echo "@o[$sp]: $((w1 - w0))")
 	# client_uid/client_gid: the ids of the workload's user, as the client sent them
 	if have nfsd.request.client_uid; then
@@ -258,6 +258,32 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	fi
 	rm -rf "$d"
 done
+
+# rpc.*'s mount: both mounts (one server) at once, per-op counts and bytes sent of each mount
+# equal its own mountstats' (an NFSv4 mount's lease RPCs are its nfs_client's: counted in it)
+if have rpc.done.mount; then
+	for m in /mnt/nfs3 /mnt/nfs4; do wl ops $m > "$out.$(basename $m).0"; done
+	run 'rpc.done /mount != ""/ { @[mount, op] = count(); @s[mount, op] = sum(sent); }' \
+		"bash -c 'wl write /mnt/nfs3/pm.dat 4 65536; wl write /mnt/nfs4/pm.dat 3 65536; ls /mnt/nfs3 /mnt/nfs4 >/dev/null; rm /mnt/nfs3/pm.dat /mnt/nfs4/pm.dat'"
+	okall=1 seen=
+	for m in /mnt/nfs3 /mnt/nfs4; do
+		b=$(basename $m) dev=$(awk -v m=$m '$2 == m { print $1 }' /proc/mounts)
+		wl ops $m > "$out.$b.1"
+		while read -r op n sent; do
+			seen+="$dev $op $n/$sent; "
+			[[ $(value "@[$dev, $op]") == "$n" && $(value "@s[$dev, $op]") == "$sent" ]] ||
+				{ okall=0; log "    $dev $op: mountstats $n ops $sent bytes, rpc.done $(value "@[$dev, $op]") $(value "@s[$dev, $op]")"; }
+		done < <(join "$out.$b.0" "$out.$b.1" | awk '$10 - $2 > 0 { print $1, $10 - $2, $13 - $5 }')
+		rm -f "$out.$b.0" "$out.$b.1"
+	done
+	want=$(awk '{ s += $2 } END { print s + 0 }' <<<"$(tr ';' '\n' <<<"$seen" | awk '{ split($3, a, "/"); print "x", a[1] }')")
+	total=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$out")
+	if ((okall)) && [[ $total == "$want" ]] && ((want > 0)); then
+		ok "rpc.done mount: per-mount op counts and bytes sent = each mount's mountstats ($seen)"
+	else
+		bad "rpc.done mount" "rpc.done total $total, mountstats $want: $seen"
+	fi
+fi
 
 # events the kernel skips are counted: on a preemptible kernel (7.3: lazy) a thread can be
 # preempted inside a program, and the kernel skips that program for another thread on the
