@@ -247,15 +247,29 @@ static unsigned cg_maps_used(LLVMValueRef fn, unsigned max)
 	return n;
 }
 
+/* Deletes the functions defined after `before` (NULL: all): a program emitted again, and
+ * its for loops' callbacks (users first: the program comes before its callbacks). */
+static void cg_abandon(struct cg *g, LLVMValueRef before)
+{
+	LLVMValueRef fn = before ? LLVMGetNextFunction(before) : LLVMGetFirstFunction(g->mod), next;
+
+	for (; fn; fn = next) {
+		next = LLVMGetNextFunction(fn);
+		if (!LLVMIsDeclaration(fn))
+			LLVMDeleteFunction(fn);
+	}
+}
+
 static bool cg_emit(struct cg *g, struct cg_prog *p)
 {
 	int errors = g->errors;
+	LLVMValueRef before = LLVMGetLastFunction(g->mod);
 
 	g->prog_index = (int)(p - g->obj->progs);
 	g->scratch_mode = false;
 	cg_prog_body(g, p);
 	if (p->nmembers && g->errors == errors && cg_maps_used(g->fn, CG_MAPS_MAX) > CG_MAPS_MAX) {
-		LLVMDeleteFunction(g->fn);
+		cg_abandon(g, before);
 		cg_starts_abandon(g, g->prog_index);
 		return false;
 	}
@@ -264,7 +278,7 @@ static bool cg_emit(struct cg *g, struct cg_prog *p)
 	/* again with the big buffers in the scratch map; when the small ones alone are
 	 * still too many (the 8-byte keys and values of many map updates), with all of them */
 	for (int all = 0; all < 2; all++) {
-		LLVMDeleteFunction(g->fn);
+		cg_abandon(g, before);
 		g->scratch_mode = true;
 		g->scratch_all = all;
 		cg_prog_body(g, p);
@@ -273,7 +287,7 @@ static bool cg_emit(struct cg *g, struct cg_prog *p)
 			break;
 	}
 	if (g->scratch_used > CG_SCRATCH_MAX && g->errors == errors && p->nmembers) {
-		LLVMDeleteFunction(g->fn);
+		cg_abandon(g, before);
 		cg_starts_abandon(g, g->prog_index);
 		return false;
 	}

@@ -201,6 +201,7 @@ struct probe_ref {
 	const char *name;            /* as written: "nfs.read", "tracepoint:syscalls:sys_enter_read" */
 	const char *target;          /* TRACEPOINT: "syscalls:sys_enter_read"; K(RET)PROBE: function */
 	int64_t interval_ns;         /* PROBE_INTERVAL */
+	int interval_arg;            /* PROBE_INTERVAL written `interval $N`: N (sema sets interval_ns) */
 	const struct probe_def *def; /* (sema) fields and attach points */
 	bool failed;                 /* (sema) reported already (a wildcard matching nothing) */
 };

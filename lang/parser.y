@@ -139,7 +139,8 @@ probes
 	;
 
 /* probe: BEGIN | END | name.name | kind:target | tracepoint:cat:event | interval 1s
- *        | interval:UNIT:N (bpftrace's spelling: s, ms, us, hz) | profile:UNIT:N */
+ *        | interval $N (a script argument, or its default) | interval:UNIT:N (bpftrace's
+ *        spelling: s, ms, us, hz) | profile:UNIT:N */
 probe
 	: IDENT                { $$ = ast_probe(c, strcmp($1, "BEGIN") == 0 ? PROBE_BEGIN
 						   : strcmp($1, "END") == 0 ? PROBE_END
@@ -163,6 +164,8 @@ probe
 				 $$->interval_ns = $2; }
 	| INTERVAL ':' INT     { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
 				 $$->interval_ns = $3; }
+	| INTERVAL ARG         { $$ = ast_probe(c, PROBE_INTERVAL, @$, "interval");
+				 $$->interval_arg = (int)$2; }
 	| INTERVAL ':' IDENT ':' INT
 			       { $$ = parse_timer(c, @$, "interval", @1, $3, @3, $5, @5); }
 	| IDENT ':' pname ':' INT

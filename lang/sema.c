@@ -101,6 +101,7 @@ static const char *sema_type_words(struct sema *s, struct type t)
 
 /* ---- probes ---- */
 
+static void sema_arg(struct sema *s, struct expr *e, bool as_str);
 static void sema_probe(struct sema *s, struct probe_ref *p)
 {
 	char err[512];
@@ -135,6 +136,23 @@ static void sema_probe(struct sema *s, struct probe_ref *p)
 			diag_error(s->d, p->loc, "%s: %s; kprobe:%s works without BTF", p->name, err, p->target);
 		break;
 	case PROBE_INTERVAL:
+		if (p->interval_arg > 0) { /* interval $N: the argument, or its default, as a duration */
+			struct expr arg = {.kind = EXPR_ARG, .loc = p->loc};
+
+			arg.u.num = p->interval_arg;
+			if (p->interval_arg > s->c->argc && !s->c->prog->arg_default[p->interval_arg]) {
+				diag_error(s->d, p->loc, "interval $%d: no argument $%d given; give one (5s) or a default (default $%d = 5s;)",
+					   p->interval_arg, p->interval_arg, p->interval_arg);
+				break;
+			}
+			sema_arg(s, &arg, false);
+			if (arg.kind != EXPR_INT) {
+				diag_error(s->d, p->loc, "interval $%d: the argument is not a duration (write it with a unit: 5s, 500ms)",
+					   p->interval_arg);
+				break;
+			}
+			p->interval_ns = arg.u.num;
+		}
 		if (p->interval_ns < 1000000)
 			diag_error(s->d, p->loc,
 				   "interval of %lld ns is too short; write a unit of at least 1ms (e.g. interval 1s)",

@@ -383,6 +383,10 @@ static const struct probe_field rpc_done_fields[] = {
 	F_INT("backlog", "ns queued before transmit"),
 	{.name = "status", .type = {TYPE_ERRNO, 8, 0}, .doc = "task status (0 or an errno)", .src = FIELD_KERNEL,
 	 .instead = "rpc.error (each RPC that ends with an error, with its status)"},
+	{.name = "ntrans", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "transmissions of the request: 1, plus its retransmissions (0: never sent; mountstats "
+		"counts it as 1)",
+	 .instead = "rpc.retransmit (each retransmission)"},
 	{.name = "sent", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
 	 .doc = "bytes of the request sent, its retransmissions included (mountstats' per-op bytes sent)",
 	 .instead = "nfs.rpc_read/nfs.rpc_write's bytes (the data moved, without the RPC headers)"},
@@ -414,6 +418,7 @@ static const struct field_recipe rpc_done_rec[] = {
 	{"execute", "arg3", false},
 	{"status", TASK "->tk_status:errno", false},
 	RPCMOUNT(TASK "->tk_client"),
+	{"ntrans", TASK "->tk_rqstp->rq_ntrans", false},
 	{"sent", TASK "->tk_rqstp->rq_xmit_bytes_sent", false},
 	{"received", TASK "->tk_rqstp->rq_reply_bytes_recvd", false},
 };

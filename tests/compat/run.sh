@@ -24,8 +24,9 @@ run() { # TOOL -> its normalised stdout; its exit code
 	local c=()
 	[ -z "$cmd" ] || c=(-c "$cmd")
 	# shellcheck disable=SC2086 # ARGS are words
-	timeout 60 "$1" -q "${c[@]}" -e "$prog" $args >"$tmp/raw" 2>"$tmp/err"
+	timeout 180 "$1" -q "${c[@]}" -e "$prog" $args >"$tmp/raw" 2>"$tmp/err"
 	local rc=$?
+	((rc == 124)) && echo "(timed out after 180 s: bpftrace starts slowly in a loaded TCG VM)" >>"$tmp/err"
 	norm <"$tmp/raw"
 	return $rc
 }

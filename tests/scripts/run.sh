@@ -31,6 +31,7 @@ if [[ ${NFSQ_LAB:-} != 1 ]]; then
 	rc=0
 	for s in "$scripts"/*.nfsq; do
 		args=(); grep -q '\$1' "$s" && args=(1)
+		[[ $(basename "$s") == nfsiostat.nfsq ]] && args=(1s) # (an interval)
 		if "$nfsq" --check "$s" "${args[@]}"; then echo "PASS check $(basename "$s")"; else echo "FAIL check $(basename "$s")"; rc=1; fi
 	done
 	outdir=()
@@ -189,11 +190,44 @@ else
 	bad "nfstop (-f json)" "want big=2097152 and small=8192 in @bytes_by_file; got: $top"
 fi
 
+# ---- nfsiostat: one report at exit (interval 3600 s) over work on both mounts; each row
+# equals its mount's mountstats delta (mount point to server:/export by /proc/mounts): ops,
+# bytes sent + received, retransmissions, errors exactly (a LOOKUP of a missing name is one);
+# the average RTT within rounding of mountstats' millisecond total
+mstats() { awk '$1 == "device" { m = $5; p = 0 } /per-op/ { p = 1; next }
+	p && $1 ~ /:$/ && (m == "/mnt/nfs3" || m == "/mnt/nfs4") { print m, $0 }' /proc/self/mountstats; }
+io0=$(mktemp) io1=$(mktemp)
+mstats > "$io0"
+run nfsiostat-plain nfsiostat.nfsq 3600s "bash -c 'wl write /mnt/nfs3/io3.dat 4 65536; wl write /mnt/nfs4/io4.dat 3 65536; wl dropcaches; wl read /mnt/nfs3/io3.dat; ls /mnt/nfs3/missing 2>/dev/null; rm /mnt/nfs3/io3.dat /mnt/nfs4/io4.dat'"
+mstats > "$io1"
+iobad=$(awk -v out="$out" '
+	FNR == 1 { f++ }
+	f == 1 { b[$1, $2] = $0; next }
+	f == 2 { split(b[$1, $2], o); if ($3 - o[3] > 0) want[$1, substr($2, 1, length($2) - 1)] = ($3 - o[3]) " " ($6 + $7 - o[6] - o[7]) " " ($4 - o[4] - $3 + o[3]) " " ($11 - o[11]) " " ($9 - o[9]); next }
+	f == 3 { dev[$2] = $1; next }
+	END {
+		while ((getline l < out) > 0) { n = split(l, c); if (n >= 14 && c[3] ~ /^[0-9]+$/) got[c[1], c[2]] = c[3] " " c[5] " " c[8] " " c[13] " " c[10] }
+		for (k in want) { split(k, mo, SUBSEP); d = dev[mo[1]]; split(want[k], w, " ")
+			if (!((d, mo[2]) in got)) { print d, mo[2], "missing"; continue }
+			split(got[d, mo[2]], g, " "); seen[d, mo[2]] = 1; ms = g[5] * g[1]
+			if (g[1] != w[1] || g[2] != w[2] || g[3] != w[3] || g[4] != w[4] || ms < w[5] - 1 || ms > w[5] + 1 + g[1] / 1000)
+				print d, mo[2], "got", got[d, mo[2]], "mountstats", want[k] }
+		for (k in got) if (!(k in seen)) { split(k, x, SUBSEP); print x[1], x[2], "not in mountstats" }
+		rows = 0; for (k in seen) rows++; print "rows", rows }' "$io0" "$io1" /proc/mounts)
+rows=$(sed -n 's/^rows //p' <<<"$iobad") iobad=$(grep -v '^rows ' <<<"$iobad")
+if [[ -z $iobad ]] && ((rows >= 8)) && has '^127\.0\.0\.1:/srv/nfs +LOOKUP .* [1-9][0-9]* \([0-9.]+%\)$'; then
+	ok "nfsiostat: $rows (mount, op) rows = mountstats deltas (ops, bytes, retransmits, errors; avg RTT within rounding)"
+else
+	bad "nfsiostat" "rows $rows; $(tr '\n' ';' <<<"$iobad")"
+fi
+rm -f "$io0" "$io1"
+
 # ---- -f json: every script's output is JSON lines
 for s in "$scripts"/*.nfsq; do
 	b=$(basename "$s" .nfsq) args=''
 	[[ $b == nfsdist || $b == nfstop ]] && continue
 	grep -q '\$1' "$s" && args=0
+	[[ $b == nfsiostat ]] && args=1s
 	run "$b-json" "$b.nfsq" "$args" "wl write $d/j 4 65536" -f json
 	if [[ -s $out ]] && jq -c . "$out" > /dev/null 2>&1; then
 		ok "$b -f json: $(wc -l < "$out") JSON lines"
