@@ -96,8 +96,7 @@ bool ksyms_data_addr(const char *name, uint64_t *addr)
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a && strchr("dDbB", type) &&
-			strcmp(sym, name) == 0;
+		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a && strcmp(sym, name) == 0;
 	fclose(f);
 	if (found)
 		*addr = a;

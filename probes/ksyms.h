@@ -9,8 +9,9 @@
 bool ksyms_available(void);
 /* The address of a symbol; false when there is none of that name. */
 bool ksyms_addr(const char *name, uint64_t *addr);
-/* The address of a data symbol (d, D, b, B: a kernel variable), read from kallsyms each
- * call (the text symbols' table does not keep them); false when there is none. */
+/* The address of a kernel variable, read from kallsyms each call (the text symbols' table
+ * does not keep variables); any type matches: 7.3 lists super_blocks as 't'. False when
+ * there is none. */
 bool ksyms_data_addr(const char *name, uint64_t *addr);
 /* The symbol at or below addr and addr's offset into it; NULL below the first. */
 const char *ksyms_name(uint64_t addr, uint64_t *off);
