@@ -143,9 +143,11 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 	run "nfs.create,nfs.write /comm == \"dd\"/ { @c[probe, path] = count(); }$srv" "wl write $d/p1/p2/f.dat 3 4096 sync"
 	w1=$(mstat $m WRITE ops)
 	sp="/srv/nfs/t$v/p1/p2/f.dat, /srv/nfs"
+	lines=("@c[nfs.create, $d/p1/p2/f.dat]: 1" "@c[nfs.write, $d/p1/p2/f.dat]: 3")
+	[[ -n $srv ]] && lines+=("@s[$sp]: $((w1 - w0))")
+	[[ $srv == *nfsd.op* ]] && lines+=("@o[$sp]: $((w1 - w0))")
 	expect "v$v path: nfs.* $d/p1/p2/f.dat${srv:+, nfsd.write$([[ $srv == *nfsd.op* ]] && echo " and nfsd.op") $sp x mountstats WRITE ($((w1 - w0)))}" \
-		"@c[nfs.create, $d/p1/p2/f.dat]: 1" "@c[nfs.write, $d/p1/p2/f.dat]: 3" \
-		${srv:+"@s[$sp]: $((w1 - w0))"} $([[ $srv == *nfsd.op* ]] && echo "@o[$sp]: $((w1 - w0))")
+		"${lines[@]}"
 	# client_uid/client_gid: the ids of the workload's user, as the client sent them
 	if have nfsd.request.client_uid; then
 		chmod 1777 "$d"
