@@ -36,8 +36,8 @@ static LLVMValueRef cg_path_prefix(struct cg *g, LLVMValueRef buf, LLVMValueRef 
  * there, so that the back-edge is a conditional jump: the verifier rejects a back-edge that
  * is the fall-through of a helper call ("back-edge from insn N to N+1"), which a loop tested
  * at its head gets when the latch ends with a call. */
-static void cg_latch(struct cg *g, LLVMValueRef *out, LLVMValueRef (*in)[4], LLVMBasicBlockRef *from, unsigned nfrom,
-		     unsigned n)
+static void cg_latch(struct cg *g, LLVMValueRef *out, LLVMValueRef *const *in, LLVMBasicBlockRef *from,
+		     unsigned nfrom, unsigned n)
 {
 	for (unsigned j = 0; j < n; j++) {
 		out[j] = LLVMBuildPhi(g->b, g->i64, "");
@@ -115,8 +115,7 @@ LLVMValueRef cg_path(struct cg *g, const struct path_offs *o, uint32_t size, LLV
 
 	/* the next step, or the path is too deep */
 	cg_at(g, latch);
-	cg_latch(g, next, (LLVMValueRef[][4]){{from_cross[0], from_cross[1], from_cross[2], from_cross[3]}, {from_write[0], from_write[1], from_write[2], from_write[3]}},
-		 (LLVMBasicBlockRef[]){cross, write}, 2, 4);
+	cg_latch(g, next, (LLVMValueRef *[]){from_cross, from_write}, (LLVMBasicBlockRef[]){cross, write}, 2, 4);
 	next[3] = LLVMBuildAdd(g->b, next[3], cg_i64(g, 1), "");
 	LLVMAddIncoming(d, &next[0], &latch, 1);
 	LLVMAddIncoming(m, &next[1], &latch, 1);
@@ -204,7 +203,7 @@ LLVMValueRef cg_rpcmount(struct cg *g, struct type t, struct loc l, const char *
 
 	/* the next entry (s_list.next), tested here: see cg_latch */
 	cg_at(g, next);
-	cg_latch(g, nx, (LLVMValueRef[][4]){{fb, e, i}, {fbnew, e, i}}, (LLVMBasicBlockRef[]){body, nfs}, 2, 1);
+	cg_latch(g, nx, (LLVMValueRef *[]){&fb, &fbnew}, (LLVMBasicBlockRef[]){body, nfs}, 2, 1);
 	nx[1] = cg_kread(g, e, 0, 8);
 	nx[2] = LLVMBuildAdd(g->b, i, cg_i64(g, 1), "");
 	next = LLVMGetInsertBlock(g->b);
