@@ -210,18 +210,12 @@ static void list_read_one(const struct field_read *r)
 		printf(")");
 		return;
 	}
-	if (r->final == READ_RPCMOUNT) {
-		printf("(of the NFS super_block whose RPC client is ");
+	if (r->final == READ_PATH || r->final == READ_RPCMOUNT) {
+		bool path = r->final == READ_PATH;
+
+		printf(path ? "path(" : "(of the NFS super_block whose RPC client is ");
 		list_read_one(r->sel);
-		printf(": ");
-		list_read_one(r->then);
-		printf(")");
-		return;
-	}
-	if (r->final == READ_PATH) {
-		printf("path(");
-		list_read_one(r->sel);
-		printf(" in mount ");
+		printf(path ? " in mount " : ": ");
 		list_read_one(r->then);
 		printf(")");
 		return;

@@ -88,19 +88,29 @@ bool ksyms_addr(const char *name, uint64_t *addr)
 
 bool ksyms_data_addr(const char *name, uint64_t *addr)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
+	/* the last name asked and its answer: every rpc.* recipe of a run asks for the same one */
+	static char last[256];
+	static unsigned long long last_addr;
+	static bool last_found;
 	char line[512], sym[256], type;
 	unsigned long long a;
 	bool found = false;
+	FILE *f;
 
-	if (!f)
+	if (last[0] && strcmp(last, name) == 0)
+		goto done;
+	if (!(f = fopen("/proc/kallsyms", "re")))
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && a && strcmp(sym, name) == 0;
 	fclose(f);
-	if (found)
-		*addr = a;
-	return found;
+	snprintf(last, sizeof(last), "%s", name);
+	last_found = found;
+	last_addr = found ? a : 0;
+done:
+	if (last_found)
+		*addr = last_addr;
+	return last_found;
 }
 
 const char *ksyms_name(uint64_t addr, uint64_t *off)

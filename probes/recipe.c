@@ -136,9 +136,10 @@ static const char *recipe_strip_prefix(struct arena *a, const char *how, char st
 	return arena_strndup(a, how, (size_t)(o - how));
 }
 
-/* One side of a choice: a decimal constant or a recipe, resolved into an arena copy. */
+/* One side of a choice: a decimal constant or an integer recipe (str: a string recipe of
+ * out's type), resolved into an arena copy. */
 static const struct field_read *recipe_part(struct arena *a, const struct field_recipe *rc,
-					     const char *how, size_t len,
+					     const char *how, size_t len, bool str,
 					     const struct probe_attach *at,
 					     const struct probe_field *out, char *err, size_t errlen)
 {
@@ -148,9 +149,9 @@ static const struct field_read *recipe_part(struct arena *a, const struct field_
 	char *end;
 
 	sub.how = arena_strndup(a, how, len);
-	f.type = type_int();
+	f.type = str ? out->type : type_int();
 	long long v = strtoll(sub.how, &end, 10);
-	if (end != sub.how && *end == '\0') {
+	if (!str && end != sub.how && *end == '\0') {
 		memset(r, 0, sizeof(*r));
 		r->final = READ_CONST;
 		r->value = v;
@@ -183,9 +184,9 @@ static int recipe_select(struct arena *a, const struct field_recipe *rc, const c
 	r->final = READ_SELECT;
 	r->negate = op == ne;
 	r->at_start = rc->at_start;
-	if (!(r->sel = recipe_part(a, rc, how, (size_t)(op - how), at, out, err, errlen)) ||
-	    !(r->then = recipe_part(a, rc, q + 3, (size_t)(colon - q - 3), at, out, err, errlen)) ||
-	    !(r->els = recipe_part(a, rc, colon + 3, strlen(colon + 3), at, out, err, errlen)))
+	if (!(r->sel = recipe_part(a, rc, how, (size_t)(op - how), false, at, out, err, errlen)) ||
+	    !(r->then = recipe_part(a, rc, q + 3, (size_t)(colon - q - 3), false, at, out, err, errlen)) ||
+	    !(r->els = recipe_part(a, rc, colon + 3, strlen(colon + 3), false, at, out, err, errlen)))
 		return -1;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
@@ -221,23 +222,34 @@ static bool recipe_offset(const char *sname, const char *member, int32_t *off, c
 	return true;
 }
 
+/* "NAME(A | B)", a string field read by a walk (final): A, an integer recipe, into
+ * r->sel, and B (an integer recipe, or a string one when str) into r->then. */
+static bool recipe_walk(struct arena *a, const struct field_recipe *rc, const char *usage, enum read_final final,
+			bool str, const struct probe_attach *at, struct probe_field *out, char *err, size_t errlen)
+{
+	const char *how = strchr(rc->how, '(') + 1, *bar = strstr(how, " | ");
+	size_t len = strlen(how);
+	struct field_read *r = &out->read;
+
+	if (!bar || len < 2 || how[len - 1] != ')' || out->type.kind != TYPE_STR) {
+		snprintf(err, errlen, "bad recipe '%s': %s", rc->how, usage);
+		return false;
+	}
+	r->final = final;
+	r->at_start = rc->at_start;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return (r->sel = recipe_part(a, rc, how, (size_t)(bar - how), false, at, out, err, errlen)) &&
+	       (r->then = recipe_part(a, rc, bar + 3, (size_t)(how + len - 1 - bar - 3), str, at, out, err, errlen));
+}
+
 /* "path(D | M)": the path of dentry D in mount M, and the members the walk reads. */
 static int recipe_path(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
 		       struct probe_field *out, char *err, size_t errlen)
 {
-	const char *how = rc->how + 5, *bar = strstr(how, " | ");
-	size_t len = strlen(how);
-	struct field_read *r = &out->read;
-	struct path_offs *o = &r->path;
+	struct path_offs *o = &out->read.path;
 
-	if (!bar || len < 2 || how[len - 1] != ')' || out->type.kind != TYPE_STR) {
-		snprintf(err, errlen, "bad recipe '%s': a path is 'path(DENTRY | MOUNT)', a string", rc->how);
-		return -1;
-	}
-	r->final = READ_PATH;
-	r->at_start = rc->at_start;
-	if (!(r->sel = recipe_part(a, rc, how, (size_t)(bar - how), at, out, err, errlen)) ||
-	    !(r->then = recipe_part(a, rc, bar + 3, (size_t)(how + len - 1 - bar - 3), at, out, err, errlen)) ||
+	if (!recipe_walk(a, rc, "a path is 'path(DENTRY | MOUNT)', a string", READ_PATH, false, at, out, err, errlen) ||
 	    !recipe_offset("dentry", "d_parent", &o->d_parent, err, errlen) ||
 	    !recipe_offset("dentry", "d_name.name", &o->d_name, err, errlen) ||
 	    !recipe_offset("dentry", "d_name.len", &o->d_len, err, errlen) ||
@@ -245,8 +257,6 @@ static int recipe_path(struct arena *a, const struct field_recipe *rc, const str
 	    !recipe_offset("mount", "mnt_parent", &o->mnt_parent, err, errlen) ||
 	    !recipe_offset("mount", "mnt_mountpoint", &o->mnt_mountpoint, err, errlen))
 		return -1;
-	out->src = FIELD_READ;
-	out->at_start = rc->at_start;
 	return 0;
 }
 
@@ -255,22 +265,9 @@ static int recipe_path(struct arena *a, const struct field_recipe *rc, const str
 static int recipe_rpcmount(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
 			   struct probe_field *out, char *err, size_t errlen)
 {
-	const char *how = rc->how + 9, *bar = strstr(how, " | ");
-	size_t len = strlen(how);
-	struct field_read *r = &out->read, *then = arena_alloc(a, sizeof(*then));
-	struct rpcmount_offs *o = &r->rpcmount;
-	struct field_recipe sub = *rc;
-	struct probe_field f = *out;
+	struct rpcmount_offs *o = &out->read.rpcmount;
 
-	if (!bar || len < 2 || how[len - 1] != ')' || out->type.kind != TYPE_STR) {
-		snprintf(err, errlen, "bad recipe '%s': 'rpcmount(CLIENT | STRING)' is a string", rc->how);
-		return -1;
-	}
-	r->final = READ_RPCMOUNT;
-	r->at_start = rc->at_start;
-	sub.how = arena_strndup(a, bar + 3, (size_t)(how + len - 1 - bar - 3));
-	if (!(r->sel = recipe_part(a, rc, how, (size_t)(bar - how), at, out, err, errlen)) ||
-	    probe_recipe(a, &sub, at, &f, err, errlen) != 0 ||
+	if (!recipe_walk(a, rc, "'rpcmount(CLIENT | STRING)' is a string", READ_RPCMOUNT, true, at, out, err, errlen) ||
 	    !recipe_offset("super_block", "s_list", &o->s_list, err, errlen) ||
 	    !recipe_offset("super_block", "s_magic", &o->s_magic, err, errlen) ||
 	    !recipe_offset("super_block", "s_fs_info", &o->s_fs_info, err, errlen) ||
@@ -285,10 +282,6 @@ static int recipe_rpcmount(struct arena *a, const struct field_recipe *rc, const
 			 "(it needs CONFIG_KALLSYMS_ALL, and root to show addresses)");
 		return -1;
 	}
-	*then = f.read;
-	r->then = then;
-	out->src = FIELD_READ;
-	out->at_start = rc->at_start;
 	return 0;
 }
 
