@@ -362,8 +362,9 @@ static const struct probe_attach nfs_rpc_commit_at[] = {
 		.doc = "the NFS mount the RPC is for, as nfs.*'s mount (server:/export): the mount " \
 		       "whose RPC client sent it; an NFSv4 lease or state RPC (SEQUENCE, RENEW, ...), " \
 		       "sent by the client shared by every mount of that server, names the first of " \
-		       "them, and mountstats counts it in each; \"\" for RPCs of no NFS mount (lockd, " \
-		       "the MOUNT protocol); found by walking the kernel's super_blocks (at most 256) " \
+		       "them, and mountstats counts it in each; an NFSv3 ACL RPC (prog nfsacl) names " \
+		       "its mount, though mountstats does not count it; \"\" for RPCs of no NFS mount " \
+		       "(lockd, the MOUNT protocol); found by walking the kernel's super_blocks (at most 256) " \
 		       "at each event",                                                         \
 		.instead = "server (the server's address); /proc/self/mountinfo maps it to the mounts" \
 	}
