@@ -296,6 +296,10 @@ static int list_probes(char **pats, int npats, int verbose)
 				printf("        saved at the start: %s\n", a->saved);
 			if (a->guard)
 				printf("        only events where: %s\n", a->guard);
+			if (a->stamp)
+				printf("        and a stamp program at %s:%s: the time of its events under %s%s%s\n",
+				       attach_kind_name(a->stamp->kind), a->stamp->target, a->stamp->key,
+				       a->stamp->guard ? ", where " : "", a->stamp->guard ? a->stamp->guard : "");
 		}
 		printf("    fields (and the builtins pid tid uid comm cpu nsecs elapsed probe):\n");
 		for (unsigned f = 0; f < p->nfields; f++) {

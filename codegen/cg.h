@@ -68,6 +68,14 @@ struct cg_start {
 	struct cg_start *next;
 };
 
+/* The stamp program of an attach alternative (struct probe_stamp), one per object however
+ * many clauses read it, and its map: key -> the time of the key's last stamp. */
+struct cg_stamp {
+	const struct probe_stamp *st;
+	LLVMValueRef map;
+	struct cg_stamp *next;
+};
+
 struct cg {
 	struct compilation *c;
 	const struct cg_options *o;
@@ -109,6 +117,7 @@ struct cg {
 	LLVMValueRef now;        /* an attach program's one clock read (cg_now), or NULL */
 	struct cg_start *start; /* of the (clause, probe) being emitted, or NULL */
 	struct cg_start *starts; /* every start record */
+	struct cg_stamp *stamps; /* every stamp program's */
 	unsigned fn_gen;         /* bumped per function emitted */
 	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
@@ -209,6 +218,9 @@ void cg_starts_layout(struct cg *g);
 void cg_starts_abandon(struct cg *g, int prog_index);
 void cg_start_segment(struct cg *g, const struct cg_prog *m);
 void cg_end_pairing(struct cg *g, const struct probe_attach *at, bool last);
+struct cg_stamp *cg_stamp_find(struct cg *g, const struct probe_stamp *st, bool make);
+void cg_stamp_segment(struct cg *g, const struct cg_prog *m);
+LLVMValueRef cg_stamp_take(struct cg *g, const struct probe_stamp *st, LLVMValueRef key);
 
 /* codegen.c: the LLVM driver */
 LLVMCodeGenOptLevel cg_codegen_level(void);

@@ -209,3 +209,69 @@ void cg_end_pairing(struct cg *g, const struct probe_attach *at, bool last)
 	if (st->timed)
 		g->latency = LLVMBuildSub(g->b, cg_now(g), cg_load(g, g->i64, v, 0), "latency");
 }
+
+/* ---- stamps ----
+ * A pair's alternative may read when a third event last happened for a key (struct
+ * probe_stamp): the stamp program keeps now under the key in an LRU hash map (keys that
+ * are never taken, a closed transport's, age out), and "stamp(K)" takes it. */
+
+/* The stamp of st (made when make, else NULL when there is none yet). */
+struct cg_stamp *cg_stamp_find(struct cg *g, const struct probe_stamp *st, bool make)
+{
+	struct cg_stamp *s;
+	char name[16];
+	unsigned n = 0;
+
+	for (s = g->stamps; s && s->st != st; s = s->next)
+		n++;
+	if (s || !make)
+		return s;
+	s = arena_alloc(&g->c->arena, sizeof(*s));
+	s->st = st;
+	snprintf(name, sizeof(name), "stamp%u", n);
+	s->map = cg_map_global(g, name, LAYOUT_MAP_LRU_HASH, g->obj->map_size, g->di_u64, g->di_u64);
+	s->next = g->stamps;
+	g->stamps = s;
+	return s;
+}
+
+/* The stamp program's one segment: where the guard is not 0, now under the key. */
+void cg_stamp_segment(struct cg *g, const struct cg_prog *m)
+{
+	const struct probe_def *def = m->def;
+	struct cg_stamp *s = cg_stamp_find(g, def->attach[0].stamp, true);
+	LLVMValueRef key = cg_alloca(g, 8), val = cg_alloca(g, 8), args[4];
+
+	if (def->stamp_guard) {
+		LLVMBasicBlockRef go = cg_block(g, "stamp.go");
+		LLVMValueRef v = cg_read(g, type_int(), m->probe->loc, "stamp guard", def->stamp_guard);
+
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), go, g->ret_bb);
+		cg_at(g, go);
+	}
+	cg_store(g, cg_read(g, type_int(), m->probe->loc, "stamp key", def->stamp_key), key, 0);
+	cg_store(g, cg_now(g), val, 0);
+	args[0] = s->map, args[1] = key, args[2] = val, args[3] = cg_i64(g, BPF_ANY);
+	cg_helper_int(g, H_MAP_UPDATE, args, 4); /* (an LRU map makes room) */
+}
+
+/* "stamp(K)": ns since st stamped key (0: it has not), the stamp deleted. */
+LLVMValueRef cg_stamp_take(struct cg *g, const struct probe_stamp *st, LLVMValueRef key)
+{
+	struct cg_stamp *s = cg_stamp_find(g, st, true);
+	LLVMValueRef k = cg_alloca(g, 8), p, args[2], out = cg_alloca(g, 8), v;
+	LLVMBasicBlockRef have = cg_block(g, "stamp.have"), done = cg_block(g, "stamp.done");
+
+	cg_store(g, key, k, 0);
+	cg_store(g, cg_i64(g, 0), out, 0);
+	p = cg_lookup(g, s->map, k);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, LLVMConstNull(g->ptr), ""), done, have);
+	cg_at(g, have);
+	v = LLVMBuildSub(g->b, cg_now(g), cg_load(g, g->i64, p, 0), "");
+	cg_store(g, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, v, cg_i64(g, 0), ""), v, cg_i64(g, 0), ""), out, 0);
+	args[0] = s->map, args[1] = k;
+	cg_helper(g, H_MAP_DELETE, args, 2);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	return cg_load(g, g->i64, out, 0);
+}

@@ -112,6 +112,11 @@ static void cg_segment(struct cg *g, const struct cg_prog *m, bool last)
 	LLVMBasicBlockRef body;
 
 	cg_member(g, m);
+	if (m->is_stamp) {
+		cg_stamp_segment(g, m);
+		LLVMBuildBr(g->b, g->ret_bb);
+		return;
+	}
 	if (m->is_start) {
 		cg_start_segment(g, m);
 		LLVMBuildBr(g->b, g->ret_bb);
@@ -359,11 +364,28 @@ static struct cg_prog *cg_unit_new(struct cg *g, struct cg_units *us, unsigned s
 static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause *cl,
 			 const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
 {
-	unsigned seq = us->n;
-	struct cg_prog *p = cg_unit_new(g, us, seq), *sp;
+	struct cg_prog *p, *sp;
 	const struct probe_attach *at;
 	char name[24];
 	bool is_new;
+
+	if (resolved && resolved->stamp_key && !cg_stamp_find(g, resolved->attach[0].stamp, false)) {
+		/* its stamp program, once for all the clauses that read it */
+		const struct probe_stamp *st = resolved->attach[0].stamp;
+
+		cg_stamp_find(g, st, true);
+		p = cg_unit_new(g, us, us->n);
+		p->clause = cl;
+		p->probe = pr;
+		p->def = resolved;
+		p->kind = CT_PROG_ATTACH;
+		p->attach = st->kind;
+		p->target = st->target;
+		p->is_stamp = true;
+		snprintf(p->name, sizeof(p->name), "t%u_p%u", cl->id, idx);
+	}
+	unsigned seq = us->n;
+	p = cg_unit_new(g, us, seq);
 
 	p->clause = cl;
 	p->probe = pr;
@@ -431,6 +453,8 @@ static int cg_unit_key_cmp(const struct cg_prog *a, const struct cg_prog *b)
 		return (int)a->kind - (int)b->kind;
 	if (a->is_start != b->is_start)
 		return (int)a->is_start - (int)b->is_start;
+	if (a->is_stamp != b->is_stamp)
+		return (int)a->is_stamp - (int)b->is_stamp;
 	if (a->kind != CT_PROG_ATTACH)
 		return 0;
 	if (a->attach != b->attach)

@@ -159,6 +159,11 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 		v = LLVMBuildZExt(g->b, w, g->i64, "");
 		break;
 	}
+	case XFORM_BE16:
+		v = LLVMBuildAnd(g->b, v, cg_i64(g, 0xffff), "");
+		v = LLVMBuildOr(g->b, LLVMBuildLShr(g->b, v, cg_i64(g, 8), ""),
+				LLVMBuildAnd(g->b, LLVMBuildShl(g->b, v, cg_i64(g, 8), ""), cg_i64(g, 0xff00), ""), "");
+		break;
 	case XFORM_SINCE:
 		v = LLVMBuildSub(g->b, cg_now(g), v, "");
 		break;
@@ -234,6 +239,8 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 	}
 	if (r->final == READ_RPCMOUNT)
 		return cg_rpcmount(g, t, l, name, r, cg_read(g, type_int(), l, name, r->sel));
+	if (r->final == READ_STAMP)
+		return cg_stamp_take(g, r->stamp, cg_read(g, type_int(), l, name, r->sel));
 	p = cg_read_base(g, r, &ok);
 	if (!ok) {
 		cg_error(g, l, "field cannot be read at this attach point", name);
@@ -270,6 +277,7 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 	case READ_SELECT:
 	case READ_PATH:
 	case READ_RPCMOUNT:
+	case READ_STAMP:
 		v = p;
 		break;
 	}

@@ -132,7 +132,7 @@ static void cg_contract_progs(struct compilation *c, struct cg_object *obj)
 				q->probe = arena_printf(&c->arena, "%s or %s", q->probe, p->members[k].probe->name);
 		}
 		q->builtin = p->def != NULL;
-		q->is_start = p->is_start;
+		q->is_start = p->is_start || p->is_stamp; /* (no clause body) */
 		if (p->kind == CT_PROG_ATTACH && (p->attach == ATTACH_FENTRY || p->attach == ATTACH_FEXIT)) {
 			int id;
 

@@ -22,6 +22,7 @@ struct cg_prog {
 	const struct probe_ref *probe;
 	const struct probe_def *def; /* the probe's definition (built-in: resolved for this kernel) */
 	bool is_start;               /* start half of a start/end pair (no clause body) */
+	bool is_stamp;               /* the stamp program of a pair's alternative (no clause body) */
 	struct cg_start *start; /* a pair's start record: maps and layout (cg.h) */
 	/* fused: the (clause, probe)s on one attach point (or BEGIN / END), each a cg_prog of
 	 * its own, run in turn by this program (clause, probe: the first's); 0: just this one */

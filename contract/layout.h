@@ -37,6 +37,7 @@
 #define LAYOUT_MAP_ARRAY 2
 #define LAYOUT_MAP_PERCPU_HASH 5
 #define LAYOUT_MAP_PERCPU_ARRAY 6
+#define LAYOUT_MAP_LRU_HASH 9
 #define LAYOUT_MAP_RINGBUF 27
 
 #define LAYOUT_HIST_NBUCKETS 65          /* hist buckets: negative, 0, then 2 + log2 (0..63) */

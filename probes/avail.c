@@ -340,6 +340,8 @@ int probe_available(const struct probe_def *p, char *why, size_t whylen)
 			continue;
 		if (a->end_target && !attach_ops(a->end_kind)->available(tracefs, a->end_target, why, whylen))
 			continue;
+		if (a->stamp && !attach_ops(a->stamp->kind)->available(tracefs, a->stamp->target, why, whylen))
+			continue;
 		return (int)i;
 	}
 	return -1;

@@ -378,6 +378,10 @@ static const struct probe_field rpc_done_fields[] = {
 	F_STR("op", 32, "procedure name (READ, WRITE, GETATTR, COMPOUND ops by name)"),
 	F_INT("xid", "RPC transaction id"),
 	F_STR("server", 48, "server address"),
+	{.name = "port", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "the client's local port of the RPC's connection (the port the server sees, nfsd.request's "
+		"client_port); 0 for a transport without a socket",
+	 .instead = "xid alone, to match the request on the server"},
 	RMOUNT_F,
 	F_INT("rtt", "ns from transmit to reply"),
 	F_INT("execute", "ns from task start to completion"),
@@ -414,6 +418,7 @@ static const struct field_recipe rpc_done_rec[] = {
 	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
 	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
 	{"server", TASK "->tk_xprt->address_strings[0]", false},
+	{"port", TASK "->tk_xprt:container(struct sock_xprt, xprt).inet->__sk_common.skc_num", false},
 	{"backlog", "arg1", false},
 	{"rtt", "arg2", false},
 	{"execute", "arg3", false},
@@ -540,6 +545,9 @@ static const struct probe_attach rpc_error_at[] = {
 
 static const struct probe_field nfsd_request_fields[] = {
 	CLIENT_F,
+	{.name = "client_port", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "the client's port (rpc.done's port on the client), over TCP; 0 over UDP and RDMA",
+	 .instead = "client (the address and port, as a string)"},
 	F_INT("prog", "RPC program number (100003 NFS, 100227 NFS ACL)"),
 	F_INT("version", "NFS version of the request"),
 	F_STR("op", 32, "procedure name (COMPOUND for v4)"),
@@ -553,6 +561,13 @@ static const struct probe_field nfsd_request_fields[] = {
 	 .doc = "gid of the request's credential as the client sent it, before squashing",
 	 .instead = "client (the client's address)"},
 	F_INT("latency", "ns from the request's arrival to its reply"),
+	{.name = "queue", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
+	 .doc = "ns the request's transport waited for an nfsd thread: from svc_xprt_enqueue queueing "
+		"it (data arrived, or the thread before it took a request off and it has more) to a thread "
+		"taking it (the svc_xprt_dequeue tracepoint); the server is saturated when it grows. "
+		"Read at a pair of events and a stamp program, so scripts that read it cost more per "
+		"request",
+	 .instead = "/proc/fs/nfsd/pool_stats (threads-woken against sockets-enqueued), or latency"},
 };
 /* The status the reply carries: every NFSv2/v3 (and NFS ACL) result struct starts with it;
  * an NFSv4 COMPOUND keeps it in cstate.status; NULL and other programs (lockd, the
@@ -562,18 +577,46 @@ static const struct probe_field nfsd_request_fields[] = {
 	    "->rq_prog != 100003 ? 0 : " SVC "->rq_vers == 4 ? " NFSD_STATUS4 " : " NFSD_STATUS3
 #define NFSD_STATUS3 SVC "->rq_resp:container(struct nfsd3_attrstat, status).status:be32"
 #define NFSD_STATUS4 SVC "->rq_resp:container(struct nfsd4_compoundres, xdr).cstate.status:be32"
+#define NFSD_REQUEST_RECIPES                                                                   \
+	{"client", SVC_CLIENT, false}, \
+	{"client_port", SVC "->rq_prot != 6 ? 0 : " SVC "->rq_xprt:container(struct svc_sock, sk_xprt).sk_sk->__sk_common.skc_dport:be16", false}, \
+	{"prog", SVC "->rq_prog", false}, \
+	{"version", SVC "->rq_vers", false}, \
+	{"op", SVC "->rq_procinfo->pc_name", false}, \
+	{"xid", SVC "->rq_xid:be32", false}, \
+	{"status", NFSD_STATUS, false}, \
+	{"latency", SVC "->rq_stime:since", false}, \
+	{"client_uid", SVC "->rq_cred.cr_uid.val", false}, \
+	{"client_gid", SVC "->rq_cred.cr_gid.val", false}
 static const struct field_recipe nfsd_request_rec[] = {
 	/* svc_stats_latency(rqst): at the reply */
-	{"client", SVC_CLIENT, false},
-	{"prog", SVC "->rq_prog", false},
-	{"version", SVC "->rq_vers", false},
-	{"op", SVC "->rq_procinfo->pc_name", false},
-	{"xid", SVC "->rq_xid:be32", false},
-	{"status", NFSD_STATUS, false},
-	{"latency", SVC "->rq_stime:since", false},
-	{"client_uid", SVC "->rq_cred.cr_uid.val", false},
-	{"client_gid", SVC "->rq_cred.cr_gid.val", false},
+	NFSD_REQUEST_RECIPES,
 };
+/* queue: a thread takes the transport (svc_xprt_dequeue) and handles one request of it to
+ * its reply (svc_stats_latency), in that thread. Linux 7.x keeps when the transport was
+ * queued (xpt_qtime); before, the stamp program below keeps it. */
+static const struct field_recipe nfsd_request_qtime_rec[] = {
+	NFSD_REQUEST_RECIPES,
+	{"queue", SVC "->rq_xprt->xpt_qtime:since", true},
+};
+static const struct field_recipe nfsd_request_stamp_rec[] = {
+	NFSD_REQUEST_RECIPES,
+	{"queue", "stamp(" SVC "->rq_xprt)", true},
+};
+/* svc_xprt_enqueue(xprt) queues a transport only when it is not XPT_BUSY (bit 0 of
+ * xpt_flags; a thread holds it, or it is queued already), and keeps it busy until a thread
+ * has taken it and read a request off: stamped at its entry where that bit is clear, the
+ * last stamp before a thread takes it is when it was queued */
+#define SVC_ENQUEUE_GUARD "arg(struct svc_xprt)->xpt_flags:bit(0) == 0 ? 1 : 0"
+static const struct probe_stamp svc_enqueue_fentry = {ATTACH_FENTRY, "svc_xprt_enqueue", "arg(struct svc_xprt)",
+						      SVC_ENQUEUE_GUARD, NULL};
+static const struct probe_stamp svc_enqueue_kprobe = {ATTACH_KPROBE, "svc_xprt_enqueue", "arg(struct svc_xprt)",
+						      SVC_ENQUEUE_GUARD, NULL};
+#define SVC_QUEUE_PAIR(rec, st)                                                                           \
+	{                                                                                                 \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = "svc_xprt_dequeue", .end_kind = ATTACH_RAW_TRACEPOINT, \
+		.end_target = "svc_stats_latency", .recipes = rec, .nrecipes = ARRAY_LEN(rec), .stamp = st      \
+	}
 /* the classic tracepoint as Linux 5.10 has it (execute in microseconds) */
 static const struct field_recipe nfsd_request_tp_rec[] = {
 	{"client", "tp.addr", false},
@@ -585,6 +628,9 @@ static const struct probe_attach nfsd_request_at[] = {
 	RAW("svc_stats_latency", nfsd_request_rec),
 	RAWOLD("svc_stats_latency", nfsd_request_rec, "void (struct svc_rqst *)"),
 	TP("sunrpc:svc_stats_latency", nfsd_request_tp_rec),
+	SVC_QUEUE_PAIR(nfsd_request_qtime_rec, NULL),
+	SVC_QUEUE_PAIR(nfsd_request_stamp_rec, &svc_enqueue_fentry),
+	SVC_QUEUE_PAIR(nfsd_request_stamp_rec, &svc_enqueue_kprobe),
 };
 
 static const struct probe_field nfsd_op_fields[] = {

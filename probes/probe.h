@@ -47,6 +47,8 @@ enum read_final {
 			to the root of its mount tree as d_path does (struct path_offs) */
 	READ_RPCMOUNT, /* the string `then` of the NFS super_block whose server's RPC client is
 			  `sel` (else the first whose nfs_client's is): struct rpcmount_offs */
+	READ_STAMP,    /* ns since the probe's stamp program stamped key `sel` (0: it did not);
+			  the stamp is taken (deleted) */
 };
 
 /* The list walk of READ_RPCMOUNT: the kernel's super_blocks list (its address) and the
@@ -72,6 +74,7 @@ enum read_xform {
 	XFORM_ERR_PTR,  /* -4095 <= v < 0 ? -v : 0 (an ERR_PTR return to an errno) */
 	XFORM_POSITIVE, /* v > 0 ? v : 0 (bytes moved, from a return value) */
 	XFORM_BE32,     /* a big-endian u32 (an XID on the wire) to host order */
+	XFORM_BE16,     /* a big-endian u16 (a port in a socket) to host order */
 	XFORM_SINCE,    /* bpf_ktime_get_ns() - v (a ktime_t start stamp to a duration) */
 	XFORM_ABS,      /* v < 0 ? -v : v (an errno recorded either way) */
 	XFORM_BIT,      /* (v >> value) & 1 (a flag bit) */
@@ -100,6 +103,7 @@ struct field_read {
 	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH, READ_RPCMOUNT: sel, then */
 	struct path_offs path;                     /* READ_PATH */
 	struct rpcmount_offs rpcmount;             /* READ_RPCMOUNT */
+	const struct probe_stamp *stamp;           /* READ_STAMP: whose */
 };
 
 struct probe_field {
@@ -126,7 +130,7 @@ struct probe_field {
  *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
  *                                                              whose type is that struct pointer
  *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
- *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":since" ":abs" ":bit(N)"
+ *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":be16" ":since" ":abs" ":bit(N)"
  *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
  *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
  *   B and C may be decimal constants
@@ -134,6 +138,8 @@ struct probe_field {
  *   giving a struct mount *, or the struct itself: "...->f_path.mnt:container(struct mount, mnt)")
  *   "rpcmount(C | S)": string S of the NFS mount whose RPC client is C (a struct rpc_clnt *
  *   recipe); S starts at "cur(struct super_block)", the mount's super_block
+ *   "stamp(K)": ns since the attach alternative's stamp program stamped key K (an integer
+ *   recipe, a pointer), 0 when it has not; reading takes the stamp
  * at_start: read when the start event fires (arguments are gone at the return); or
  * RECIPE_STABLE: the same, but the value cannot change during the call (a file's name
  * while the call holds the file), so where the end event has the arguments too (fexit)
@@ -214,6 +220,16 @@ bool avail_function(const char *tracefs, const char *fn, char *why, size_t whyle
 bool avail_btf_function(const char *tracefs, const char *target, char *why, size_t whylen);
 bool avail_profile(const char *tracefs, const char *target, char *why, size_t whylen);
 
+/* A third event before a pair's start: a program of its own, at kind:target, that keeps
+ * the time of its last event per key (a pointer) where guard is not 0, for the pair's
+ * "stamp(K)" recipes to read (e.g. when a transport was queued, read when a thread takes
+ * it). Its key and guard are recipes read at that event; proto as struct probe_attach's. */
+struct probe_stamp {
+	enum attach_kind kind;
+	const char *target;
+	const char *key, *guard, *proto;
+};
+
 /* One way of attaching: a single event, or a start/end pair that gives latency. */
 struct probe_attach {
 	enum attach_kind kind;
@@ -236,6 +252,7 @@ struct probe_attach {
 				        private data argument) */
 	const char *end_proto;       /* the end event's, where it differs (a raw tracepoint pair) */
 	unsigned group;              /* attach_all: the first usable alternative of each group is attached */
+	const struct probe_stamp *stamp; /* a pair: the stamp program its recipes read (NULL: none) */
 };
 
 enum probe_layer {
@@ -263,6 +280,8 @@ struct probe_def {
 	const struct probe_def *also;   /* probe_resolve: the next resolved alternative (attach_all) */
 	const struct field_read *guard; /* probe_resolve: the attach alternative's guard, resolved */
 	const struct field_read *saved; /* probe_resolve: its saved recipe, resolved */
+	const struct field_read *stamp_key, *stamp_guard; /* probe_resolve: its stamp's (guard: NULL
+							     when none) */
 };
 
 /* Whether recipe rc is read at the start event of attach alternative at (see

@@ -100,7 +100,7 @@ static const char *recipe_xform(struct arena *a, const char *how, enum read_xfor
 	static const struct {
 		const char *suffix;
 		enum read_xform x;
-	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE}, {":be32", XFORM_BE32}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
+	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE}, {":be32", XFORM_BE32}, {":be16", XFORM_BE16}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
 	const char *b = strstr(how, ":bit(");
@@ -285,6 +285,26 @@ static int recipe_rpcmount(struct arena *a, const struct field_recipe *rc, const
 	return 0;
 }
 
+/* "stamp(K)": ns since the attach alternative's stamp program stamped key K. */
+static int recipe_stamp(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+			struct probe_field *out, char *err, size_t errlen)
+{
+	size_t len = strlen(rc->how);
+	struct field_read *r = &out->read;
+
+	if (!at->stamp || out->type.kind == TYPE_STR || rc->how[len - 1] != ')') {
+		snprintf(err, errlen, "bad recipe '%s': 'stamp(KEY)' is an integer, read where the attach "
+			 "alternative has a stamp program", rc->how);
+		return -1;
+	}
+	r->final = READ_STAMP;
+	r->stamp = at->stamp;
+	r->at_start = rc->at_start;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return (r->sel = recipe_part(a, rc, rc->how + 6, len - 7, false, at, out, err, errlen)) ? 0 : -1;
+}
+
 /* Why member `name` of type id (a struct, or a pointer to one with deref) is not there. */
 static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *name,
 			     const char *how, char *err, size_t errlen)
@@ -330,6 +350,8 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return recipe_path(a, rc, at, out, err, errlen);
 	if (strncmp(rc->how, "rpcmount(", 9) == 0)
 		return recipe_rpcmount(a, rc, at, out, err, errlen);
+	if (strncmp(rc->how, "stamp(", 6) == 0)
+		return recipe_stamp(a, rc, at, out, err, errlen);
 	const char *q = strstr(rc->how, " ? ");
 	if (q)
 		return recipe_select(a, rc, q, at, out, err, errlen);

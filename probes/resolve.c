@@ -43,8 +43,20 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 {
 	struct probe_def *d = arena_alloc(a, sizeof(*d));
 	struct probe_field *fields = arena_alloc(a, sizeof(*fields) * (p->nfields ? p->nfields : 1));
-	const char *const what[2] = {alt->saved, alt->guard};
-	const struct field_read **to[2] = {&d->saved, &d->guard};
+	const struct probe_stamp *st = alt->stamp;
+	/* the stamp's recipes are read at its own event, typed by its prototype */
+	const struct probe_attach sat = {.kind = st ? st->kind : 0, .target = st ? st->target : NULL,
+					 .proto = st ? st->proto : NULL};
+	const struct {
+		const char *how, *what;
+		const struct probe_attach *at;
+		const struct field_read **to;
+	} reads[] = {
+		{alt->saved, "what is saved at the start of", alt, &d->saved},
+		{alt->guard, "the guard of", alt, &d->guard},
+		{st ? st->key : NULL, "the key of the stamp at", &sat, &d->stamp_key},
+		{st ? st->guard : NULL, "the guard of the stamp at", &sat, &d->stamp_guard},
+	};
 
 	*d = *p;
 	d->attach = alt;
@@ -55,21 +67,21 @@ static struct probe_def *resolve_alt(struct arena *a, const struct probe_def *p,
 		if (fields[i].src == FIELD_KERNEL)
 			resolve_field(a, alt, &fields[i]);
 	}
-	for (unsigned k = 0; k < 2; k++) { /* saved at the start; the guard, at the end */
-		struct field_recipe rc = {k ? "guard" : "saved", what[k], k == 0};
+	for (unsigned k = 0; k < sizeof(reads) / sizeof(reads[0]); k++) {
+		/* saved: at the start; the guard: at the end; the stamp's: at the stamp */
+		struct field_recipe rc = {k == 0 ? "saved" : "guard", reads[k].how, k == 0};
 		struct probe_field f = {.name = rc.field, .type = type_int(), .src = FIELD_KERNEL};
 		struct field_read *r = arena_alloc(a, sizeof(*r));
 		char why[300];
 
-		if (!what[k])
+		if (!reads[k].how)
 			continue;
-		if (probe_recipe(a, &rc, alt, &f, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "probe %s: %s %s: %s", p->name,
-				 k ? "the guard of" : "what is saved at the start of", alt->target, why);
+		if (probe_recipe(a, &rc, reads[k].at, &f, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "probe %s: %s %s: %s", p->name, reads[k].what, reads[k].at->target, why);
 			return NULL;
 		}
 		*r = f.read;
-		*to[k] = r;
+		*reads[k].to = r;
 	}
 	return d;
 }

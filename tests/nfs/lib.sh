@@ -23,7 +23,7 @@ log() { printf '%s\n' "$*"; }
 # 5.10 has no BTF for its modules: these need nfsd's structs or svc_xprt (the client's
 # address), which neither vmlinux's BTF nor a tracepoint's format gives there.
 case $(uname -r) in
-5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export" ;;
+5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export nfsd.request.queue" ;;
 *) unavail_expected= ;;
 esac
 unavail=
