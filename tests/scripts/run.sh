@@ -11,7 +11,9 @@
 #   fault server-down         rpcerrors: timeouts for READ; nfshealth: server down / not responding
 #   fault stale               rpcerrors: ESTALE on the stale mount's file or dir
 #   fault starve              nfsdtop and nfshealth: server saturation (threads busy, RPCs queued)
+#   fault latency 50          nfsreq: WIRE is WRITE's largest share, >= 100 ms; its JSON events
 #   fault slowdisk (dm-delay) nfshealth blames server storage (WRITE/COMMIT), not the network;
+#                             nfsreq: the file system is WRITE's largest share
 #                             nfsdtop (run inside it, -f json) has WRITE/COMMIT storage times >= 16 ms
 #   plain workload            nfsdist histograms, nfstop top files; every script with -f json
 # Outputs are kept in $NFSQ_SCRIPTS_OUT (host dir, default: a temp dir) when set.
@@ -221,6 +223,29 @@ else
 	bad "nfsiostat" "rows $rows; $(tr '\n' ';' <<<"$iobad")"
 fi
 rm -f "$io0" "$io1"
+
+# ---- nfsreq: netem 50 ms each way puts 100 ms or more of each WRITE in WIRE (both ways), its
+# largest share; each request's event (-f json: a printf event per request, a JSON object) has
+# its steps in time order, on the client port the server saw (its client string ends with it)
+run nfsreq-latency nfsreq.nfsq 1 'fault latency 50' -f json
+ev=$(jq -r 'select(.type == "printf") | .msg | select(startswith("{"))' "$out" 2>/dev/null |
+	jq -r '[.op, .wire, (.t_start <= .t_transmit and .t_transmit <= .t_server_queued and
+		.t_server_queued <= .t_server_received and .t_server_received <= .t_server_replied and
+		.t_server_replied <= .t_received and .t_received <= .t_done), (.port as $p | .client | endswith(":\($p)"))] | @tsv' 2>/dev/null)
+nev=$(grep -c . <<<"$ev") nw=$(awk '$1 == "WRITE" && $2 >= 100000000' <<<"$ev" | grep -c .) nbad=$(grep -vc $'\ttrue\ttrue$' <<<"$ev")
+row=$(jq -r 'select(.type == "printf") | .msg | select(startswith("WRITE "))' "$out" 2>/dev/null)
+if ((nev >= 5 && nw >= 4 && nbad == 0)) && awk '{ exit !($6 >= 100000 && $NF == "WIRE") }' <<<"$row"; then
+	ok "nfsreq under netem 50ms (-f json): $nev request events in order on their client port, $nw WRITEs with >= 100 ms on the wire; $row"
+else
+	bad "nfsreq under netem 50ms" "want >= 4 WRITE events with wire >= 100 ms, every event in order (got $nev events, $nw such WRITEs, $nbad out of order or on another port) and a WRITE row whose WIRE >= 100000 us is the largest: '$row'"
+fi
+# a slow exported file system (dm-delay) makes the file system WRITE's largest share
+run nfsreq-slowdisk nfsreq.nfsq '' 'fault slowdisk'
+if has '^WRITE +[0-9]+ .* FS$'; then
+	ok "nfsreq on a slow server disk: $(line '^WRITE ')"
+else
+	bad "nfsreq on a slow server disk" "want a WRITE row whose largest share is FS"
+fi
 
 # ---- -f json: every script's output is JSON lines
 for s in "$scripts"/*.nfsq; do
