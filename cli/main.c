@@ -220,6 +220,12 @@ static void list_read_one(const struct field_read *r)
 		printf(")");
 		return;
 	}
+	if (r->final == READ_STAMP) {
+		printf("(ns since the stamp program stamped ");
+		list_read_one(r->sel);
+		printf(")");
+		return;
+	}
 	printf("%s%u", bases[r->base], r->base == READ_BASE_ARG ? r->index : 0);
 	for (unsigned i = 0; i < r->nderef; i++)
 		printf(" ->[%+d]", r->deref[i]);

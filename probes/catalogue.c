@@ -563,10 +563,12 @@ static const struct probe_field nfsd_request_fields[] = {
 	F_INT("latency", "ns from the request's arrival to its reply"),
 	{.name = "queue", .type = {TYPE_INT, 8, 0}, .src = FIELD_KERNEL,
 	 .doc = "ns the request's transport waited for an nfsd thread: from svc_xprt_enqueue queueing "
-		"it (data arrived, or the thread before it took a request off and it has more) to a thread "
-		"taking it (the svc_xprt_dequeue tracepoint); the server is saturated when it grows. "
-		"Read at a pair of events and a stamp program, so scripts that read it cost more per "
-		"request",
+		"it (data arrived, or the thread before took a request off and more is there) to a thread "
+		"taking it (the svc_xprt_dequeue tracepoint): an idle thread's wake-up, or with none idle "
+		"the rest of a busy thread's request at least (a request behind others on one connection "
+		"waits in its socket before that, unseen). Read at a pair of events and a stamp program "
+		"(costlier per request); requests no thread dequeues (NFSv4.1 callbacks on the client) "
+		"are not seen where it is read",
 	 .instead = "/proc/fs/nfsd/pool_stats (threads-woken against sockets-enqueued), or latency"},
 };
 /* The status the reply carries: every NFSv2/v3 (and NFS ACL) result struct starts with it;

@@ -228,12 +228,12 @@ rm -f "$io0" "$io1"
 # largest share; each request's event (-f json: a printf event per request, a JSON object) has
 # its steps in time order, on the client port the server saw (its client string ends with it)
 run nfsreq-latency nfsreq.nfsq 1 'fault latency 50' -f json
-ev=$(jq -r 'select(.type == "printf") | .msg | select(startswith("{"))' "$out" 2>/dev/null |
+ev=$(grep '^{' "$out" | jq -r 'select(.type == "printf") | .msg | select(startswith("{"))' 2>/dev/null |
 	jq -r '[.op, .wire, (.t_start <= .t_transmit and .t_transmit <= .t_server_queued and
 		.t_server_queued <= .t_server_received and .t_server_received <= .t_server_replied and
 		.t_server_replied <= .t_received and .t_received <= .t_done), (.port as $p | .client | endswith(":\($p)"))] | @tsv' 2>/dev/null)
 nev=$(grep -c . <<<"$ev") nw=$(awk '$1 == "WRITE" && $2 >= 100000000' <<<"$ev" | grep -c .) nbad=$(grep -vc $'\ttrue\ttrue$' <<<"$ev")
-row=$(jq -r 'select(.type == "printf") | .msg | select(startswith("WRITE "))' "$out" 2>/dev/null)
+row=$(grep '^{' "$out" | jq -r 'select(.type == "printf") | .msg | select(startswith("WRITE "))' 2>/dev/null)
 if ((nev >= 5 && nw >= 4 && nbad == 0)) && awk '{ exit !($6 >= 100000 && $NF == "WIRE") }' <<<"$row"; then
 	ok "nfsreq under netem 50ms (-f json): $nev request events in order on their client port, $nw WRITEs with >= 100 ms on the wire; $row"
 else
