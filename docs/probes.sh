@@ -31,6 +31,12 @@ In an entry/return pair, a field read at the entry (`read at fentry:` or `kprobe
 the pair's start record until the return; a field that cannot change during the call (the
 name, inode and mount of the file a read, write, open, fsync or readdir holds) is read at the
 return instead where that is fexit, which has the arguments too: only by the clauses that use it.
+A pair may need a third event, earlier than its start: `nfsd.request`'s `queue` is the time since
+the request's transport was queued, read when a thread takes it. Its attach point then names a
+stamp program (`and a stamp program at ...`), which keeps the time of its events per key (the
+transport) in an LRU map, and the pair's start takes it (`stamp(...)` in the recipe); where the
+kernel keeps that time itself (`xpt_qtime`, Linux 7.x), it is read instead. A script that does not
+read such a field gets the probe's single-event attach point and pays nothing for it.
 A probe that the running kernel cannot give (module not loaded, function or tracepoint gone) is
 refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
 fault, not the script's; `--check` does not need the kernel).

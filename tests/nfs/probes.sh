@@ -161,19 +161,19 @@ for m in /mnt/nfs3 /mnt/nfs4; do
 			bad "v4 nfsd.request client_uid/client_gid" "$(tr '\n' ' ' < "$out")"
 		fi
 	fi
-	# queue: every NFS request's transport waited for a thread: with idle threads (8), a
-	# thread's wake-up (in a 2-CPU VM running client and server, also a wait for a CPU: a
-	# third or so of the service time of 1 MiB O_DIRECT writes); with 1 thread and 8 writers
-	# at once, the rest of the busy thread's request at least. Under the 1 thread, each
+	# queue: every NFS request's transport waited for a thread: with idle threads (8) and one
+	# request at a time (256 KiB O_DIRECT writes, one WRITE each), a thread's wake-up (in a
+	# 2-CPU VM running client and server, also its wait for a CPU); with 1 thread and 8
+	# writers at once, the rest of the busy thread's request at least. Under the 1 thread, each
 	# request's queue > 0, their sum at least half of their service (nfshealth's saturated
 	# second) and, as a share of the service, at least twice the share with 8 threads
 	if have nfsd.request.queue; then
 		q='nfsd.request /prog == 100003 && op != "NULL"/ { @n = count(); @z[queue == 0] = count(); @q = sum(queue); @l = sum(latency); }'
-		run "$q" "wl write $d/q.dat 10 1048576 direct"
+		run "$q" "wl write $d/q.dat 40 262144 direct"
 		n=$(value '@n') q0=$(value '@q') l0=$(value '@l')
-		run "$q" "bash -c 'echo 1 > /proc/fs/nfsd/threads; for i in 1 2 3 4 5 6 7 8; do wl write $d/q\$i.dat 5 1048576 direct & done; wait; echo 8 > /proc/fs/nfsd/threads'"
+		run "$q" "bash -c 'echo 1 > /proc/fs/nfsd/threads; for i in 1 2 3 4 5 6 7 8; do wl write $d/q\$i.dat 10 262144 direct & done; wait; echo 8 > /proc/fs/nfsd/threads'"
 		n1=$(value '@n') q1=$(value '@q') l1=$(value '@l')
-		if [[ $n =~ ^[0-9]+$ && $n1 =~ ^[0-9]+$ && $q0$l0$q1$l1 =~ ^[0-9]+$ ]] && ((n >= 10 && n1 >= 40 && l0 > 0 && l1 > 0)) &&
+		if [[ $n =~ ^[0-9]+$ && $n1 =~ ^[0-9]+$ && $q0$l0$q1$l1 =~ ^[0-9]+$ ]] && ((n >= 40 && n1 >= 80 && l0 > 0 && l1 > 0)) &&
 			[[ $(value '@z[0]') == "$n1" ]] && awk -v a="$q0" -v b="$l0" -v c="$q1" -v d="$l1" 'BEGIN { exit !(2 * c >= d && c / d >= 2 * a / b) }'; then
 			ok "v$v nfsd.request queue: 8 threads: $n requests, queue $((100 * q0 / l0))% of their service; 1 thread, 8 writers: $n1 requests, each queued, $((100 * q1 / l1))%"
 		else
