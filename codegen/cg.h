@@ -3,7 +3,8 @@
  *
  * One BPF program per attach point (or BEGIN, or END), for up to 64 (clause, probe)s on it
  * run in turn (cg_prog.c); start/end probes add a start program on their start attach
- * point, fused the same way, that records the start time per thread. Every function gets a DISubprogram and a
+ * point, fused the same way, that records the start time per thread, and some a stamp
+ * program on a third (cg_pair.c). Every function gets a DISubprogram and a
  * named ctx parameter, and every statement and expression a DILocation from its
  * script position, so the BTF line info LLVM emits maps instructions back to the
  * script (see runtime/verifier.c). Maps are BTF-defined globals in ".maps".

@@ -191,7 +191,8 @@ static void cg_prog_body(struct cg *g, struct cg_prog *p)
 	g->exit_bb = NULL;
 	g->now = NULL;
 	if (p->kind == CT_PROG_ATTACH) {
-		cg_pid_filter(g);
+		if (!p->is_stamp) /* (a stamp is the kernel's event, in whichever task it runs) */
+			cg_pid_filter(g);
 		cg_exit_check(g);
 		g->now = cg_helper0(g, H_KTIME_GET_NS);
 	}
