@@ -31,6 +31,9 @@ void cg_map_describe(struct cg *g, LLVMValueRef gv, const char *name, uint32_t t
 	 * where g->prealloc says (cg_maps) */
 	uint32_t flags = (type == LAYOUT_MAP_HASH || type == LAYOUT_MAP_PERCPU_HASH) && !g->prealloc ? 1 : 0;
 
+	if (type == LAYOUT_MAP_LRU_HASH) /* BPF_F_NO_COMMON_LRU: a list per CPU, no shared lock */
+		flags = 2;
+
 	m[0] = cg_di_member(g, "type", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, type)), 64, 0);
 	m[1] = cg_di_member(g, "max_entries", cg_di_ptr(g, cg_di_array(g, g->di_int, 32, max)), 64, 8);
 	if (key) {

@@ -21,9 +21,10 @@ log() { printf '%s\n' "$*"; }
 # "error: field 'F' of P cannot be read on this kernel") passes only when P.F is one of the
 # fields the suite expects to be unavailable here ($unavail_expected), with that message.
 # 5.10 has no BTF for its modules: these need nfsd's structs or svc_xprt (the client's
-# address), which neither vmlinux's BTF nor a tracepoint's format gives there.
+# address, the queue time, the client port), which neither vmlinux's BTF nor a
+# tracepoint's format gives there.
 case $(uname -r) in
-5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export nfsd.request.queue" ;;
+5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export nfsd.request.queue nfsd.request.client_port rpc.done.port" ;;
 *) unavail_expected= ;;
 esac
 unavail=
