@@ -361,8 +361,31 @@ static struct cg_prog *cg_unit_new(struct cg *g, struct cg_units *us, unsigned s
 	return &us->u[us->n++];
 }
 
+/* The unit of the stamp program of attach alternative `resolved` (struct probe_stamp), for
+ * the first clause that reads it: one for all of them. */
+static void cg_stamp_unit(struct cg *g, struct cg_units *us, const struct clause *cl,
+			  const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
+{
+	const struct probe_stamp *st = resolved->attach[0].stamp;
+	struct cg_prog *p;
+
+	if (cg_stamp_find(g, st, false))
+		return;
+	cg_stamp_find(g, st, true);
+	p = cg_unit_new(g, us, us->n);
+	p->clause = cl;
+	p->probe = pr;
+	p->def = resolved;
+	p->kind = CT_PROG_ATTACH;
+	p->attach = st->kind;
+	p->target = st->target;
+	p->is_stamp = true;
+	snprintf(p->name, sizeof(p->name), "t%u_p%u", cl->id, idx);
+}
+
 /* The unit(s) of one probe of a clause: for a built-in probe, `resolved` is one of its
- * attach alternatives made concrete for this kernel (end and start units for a pair). */
+ * attach alternatives made concrete for this kernel (end and start units for a pair, and
+ * the stamp program's where it has one). */
 static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause *cl,
 			 const struct probe_ref *pr, unsigned idx, const struct probe_def *resolved)
 {
@@ -370,25 +393,12 @@ static void cg_units_add(struct cg *g, struct cg_units *us, const struct clause 
 	const struct probe_attach *at;
 	char name[24];
 	bool is_new;
+	unsigned seq;
 
-	if (resolved && resolved->stamp_key && !cg_stamp_find(g, resolved->attach[0].stamp, false)) {
-		/* its stamp program, once for all the clauses that read it */
-		const struct probe_stamp *st = resolved->attach[0].stamp;
-
-		cg_stamp_find(g, st, true);
-		p = cg_unit_new(g, us, us->n);
-		p->clause = cl;
-		p->probe = pr;
-		p->def = resolved;
-		p->kind = CT_PROG_ATTACH;
-		p->attach = st->kind;
-		p->target = st->target;
-		p->is_stamp = true;
-		snprintf(p->name, sizeof(p->name), "t%u_p%u", cl->id, idx);
-	}
-	unsigned seq = us->n;
+	if (resolved && resolved->stamp_key)
+		cg_stamp_unit(g, us, cl, pr, idx, resolved);
+	seq = us->n;
 	p = cg_unit_new(g, us, seq);
-
 	p->clause = cl;
 	p->probe = pr;
 	p->def = pr->def;
