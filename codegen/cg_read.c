@@ -174,9 +174,7 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 	case XFORM_BIT:
 		v = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, v, cg_i64(g, bit), ""), cg_i64(g, 1), "");
 		break;
-	case XFORM_MASK:
-		v = LLVMBuildAnd(g->b, v, cg_i64(g, bit), "");
-		break;
+
 	}
 	if (scale && scale != 1)
 		v = LLVMBuildMul(g->b, v, cg_i64(g, scale), "");

@@ -606,13 +606,13 @@ static const struct field_recipe nfsd_request_stamp_rec[] = {
 	{"queue", "stamp(" SVC "->rq_xprt)", true},
 };
 /* svc_xprt_enqueue(xprt) queues a transport only when it is not XPT_BUSY (bit 0 of
- * xpt_flags; a thread holds it, or it is queued already) and has something to do (XPT_CONN,
- * XPT_CLOSE, XPT_DATA or XPT_DEFERRED: bits 1, 2, 3, 8; most calls, from a socket's write
- * space callback, have not), and keeps it busy until a thread has taken it and read a
- * request off: stamped at its entry where so, the last stamp before a thread takes it is
- * when it was queued */
-#define SVC_ENQUEUE_GUARD \
-	"arg(struct svc_xprt)->xpt_flags:bit(0) != 0 ? 0 : arg(struct svc_xprt)->xpt_flags:mask(0x10e)"
+ * xpt_flags on every kernel; a thread holds it, or it is queued already), and keeps it busy
+ * until a thread has taken it and read a request off: stamped at its entry where that bit
+ * is clear, the last stamp before a thread takes it is when it was queued. (Most calls, a
+ * socket's write space callback, find nothing to do: whether there is something is a test
+ * of flags whose bits moved between kernels, and not in 6.1's BTF; the stamp is not kept
+ * from them.) */
+#define SVC_ENQUEUE_GUARD "arg(struct svc_xprt)->xpt_flags:bit(0) == 0 ? 1 : 0"
 static const struct probe_stamp svc_enqueue_fentry = {ATTACH_FENTRY, "svc_xprt_enqueue", "arg(struct svc_xprt)",
 						      SVC_ENQUEUE_GUARD, NULL};
 static const struct probe_stamp svc_enqueue_kprobe = {ATTACH_KPROBE, "svc_xprt_enqueue", "arg(struct svc_xprt)",

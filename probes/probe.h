@@ -78,7 +78,6 @@ enum read_xform {
 	XFORM_SINCE,    /* bpf_ktime_get_ns() - v (a ktime_t start stamp to a duration) */
 	XFORM_ABS,      /* v < 0 ? -v : v (an errno recorded either way) */
 	XFORM_BIT,      /* (v >> value) & 1 (a flag bit) */
-	XFORM_MASK,     /* v & value (flag bits) */
 };
 
 #define READ_MAX_DEREF 8
@@ -131,7 +130,7 @@ struct probe_field {
  *   "arg(struct kiocb)->ki_filp->f_path.dentry->d_name.name"   a BTF path from the argument
  *                                                              whose type is that struct pointer
  *   "arg1->...", "...->f_path.mnt:container(struct mount, mnt).mnt_devname"
- *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":be16" ":since" ":abs" ":bit(N)" ":mask(N)"
+ *   a suffix transforms an integer: ":errno" ":err_ptr" ":positive" ":be32" ":be16" ":since" ":abs" ":bit(N)"
  *   or a string read through a pointer: ":strip(OP_)" drops that prefix (at most 8 bytes)
  *   "A == N ? B : C" (or !=) chooses between two integer recipes (C may be another choice);
  *   B and C may be decimal constants

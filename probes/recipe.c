@@ -103,14 +103,10 @@ static const char *recipe_xform(struct arena *a, const char *how, enum read_xfor
 	} xs[] = {{":errno", XFORM_ERRNO}, {":err_ptr", XFORM_ERR_PTR}, {":positive", XFORM_POSITIVE}, {":be32", XFORM_BE32}, {":be16", XFORM_BE16}, {":since", XFORM_SINCE}, {":abs", XFORM_ABS}};
 	size_t len = strlen(how);
 	*x = XFORM_NONE;
-	const char *b = strstr(how, ":bit("), *m = strstr(how, ":mask(");
+	const char *b = strstr(how, ":bit(");
 	if (b && how[len - 1] == ')' && !strchr(b + 1, ':')) {
 		*x = XFORM_BIT;
 		return arena_strndup(a, how, (size_t)(b - how));
-	}
-	if (m && how[len - 1] == ')' && !strchr(m + 1, ':')) {
-		*x = XFORM_MASK;
-		return arena_strndup(a, how, (size_t)(m - how));
 	}
 	for (unsigned i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
 		size_t n = strlen(xs[i].suffix);
@@ -371,13 +367,6 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		bit = strtol(strstr(rc->how, ":bit(") + 5, &end, 10);
 		if (*end != ')' || bit < 0 || bit > 63) {
 			snprintf(err, errlen, "bad recipe '%s': :bit(N) takes a bit number 0 to 63", rc->how);
-			return -1;
-		}
-	} else if (xform == XFORM_MASK) {
-		char *end;
-		bit = strtoll(strstr(rc->how, ":mask(") + 6, &end, 0);
-		if (*end != ')' || bit <= 0) {
-			snprintf(err, errlen, "bad recipe '%s': :mask(N) takes a positive number (0x10e)", rc->how);
 			return -1;
 		}
 	}
