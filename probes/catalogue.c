@@ -609,9 +609,9 @@ static const struct field_recipe nfsd_request_stamp_rec[] = {
  * xpt_flags on every kernel; a thread holds it, or it is queued already), and keeps it busy
  * until a thread has taken it and read a request off: stamped at its entry where that bit
  * is clear, the last stamp before a thread takes it is when it was queued. (Most calls, a
- * socket's write space callback, find nothing to do: whether there is something is a test
- * of flags whose bits moved between kernels, and not in 6.1's BTF; the stamp is not kept
- * from them.) */
+ * socket's write space callback, find nothing to do and are stamped too, to no harm: the
+ * test for something to do reads flags whose bits moved between kernels, XPT_DEFERRED 8 on
+ * 6.1 and 7 on 6.12, and 6.1's BTF has not their enum.) */
 #define SVC_ENQUEUE_GUARD "arg(struct svc_xprt)->xpt_flags:bit(0) == 0 ? 1 : 0"
 static const struct probe_stamp svc_enqueue_fentry = {ATTACH_FENTRY, "svc_xprt_enqueue", "arg(struct svc_xprt)",
 						      SVC_ENQUEUE_GUARD, NULL};
