@@ -197,7 +197,18 @@ static void list_read_one(const struct field_read *r)
 	static const char *const finals[] = {"value", "int", "char[]", "char *", "string at", "", "", "address"};
 
 	if (r->final == READ_CONST) {
-		printf("%lld", (long long)r->value);
+		if (r->text)
+			printf("\"%s\"", r->text);
+		else
+			printf("%lld", (long long)r->value);
+		return;
+	}
+	if (r->final == READ_SPAN) {
+		printf("(bytes from ");
+		list_read_one(r->sel);
+		printf(" to ");
+		list_read_one(r->then);
+		printf(", 0 to the end of the file)");
 		return;
 	}
 	if (r->final == READ_SELECT) {

@@ -226,7 +226,16 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 	uint32_t n;
 
 	if (r->final == READ_CONST)
-		return cg_i64(g, r->value);
+		return r->text ? cg_str_literal(g, r->text, (uint32_t)strlen(r->text), t.size) : cg_i64(g, r->value);
+	if (r->final == READ_SPAN) { /* end - start + 1; 0 when end is OFFSET_MAX or negative */
+		LLVMValueRef start = cg_read(g, type_int(), l, name, r->sel);
+		LLVMValueRef end = cg_read(g, type_int(), l, name, r->then);
+		LLVMValueRef eof = LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, end, cg_i64(g, 0), ""),
+					       LLVMBuildICmp(g->b, LLVMIntEQ, end, cg_i64(g, INT64_MAX), ""), "");
+		LLVMValueRef len = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, end, start, ""), cg_i64(g, 1), "");
+
+		return LLVMBuildSelect(g->b, eof, cg_i64(g, 0), len, "");
+	}
 	if (r->final == READ_SELECT) { /* both sides are read (a failed read gives 0): no branches */
 		LLVMValueRef sel = cg_read(g, type_int(), l, name, r->sel);
 		LLVMValueRef a = cg_read(g, t, l, name, r->then), b = cg_read(g, t, l, name, r->els);
@@ -279,6 +288,7 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 	case READ_PATH:
 	case READ_RPCMOUNT:
 	case READ_STAMP:
+	case READ_SPAN:
 		v = p;
 		break;
 	}

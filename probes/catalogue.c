@@ -748,6 +748,149 @@ static const struct probe_attach nfsd_commit_at[] = {
 	KOLD("nfsd_commit", nfsd_commit_old_rec, "__be32 (struct svc_rqst *, struct svc_fh *, loff_t, unsigned long)"),
 };
 
+/* ---- NFSv4 state: locks (client and server), callbacks ---- */
+
+static const struct probe_field nfs_lock_fields[] = {
+	FILE_F,
+	PATH_F,
+	INODE_F,
+	MOUNT_F,
+	F_STR("type", 8, "READ or WRITE (a LOCK request), UNLOCK (a LOCKU)"),
+	F_INT("start", "first byte of the range, bytes"),
+	F_INT("length", "bytes in the range (0 = to the end of the file)"),
+	F_INT("lock_pid", "the process whose lock it is (the builtin pid and comm are the RPC's worker "
+			  "thread, kworker: the completion runs in rpciod)"),
+	F_INT("xid", "RPC transaction id (nfsd.lock's xid on the server)"),
+	F_ERRNO("error", "the request's result as an errno: 0 granted (or unlocked), EAGAIN denied "
+			 "(NFS4ERR_DENIED: another owner holds a conflicting lock), an NFSv4 error "
+			 "number above 10000 where the kernel has no errno for it"),
+	F_INT("latency", "ns from the RPC task's start (or its restart) to its completion, "
+			 "as rpc.done's execute"),
+};
+/* nfs4_lock_done(task, calldata) and nfs4_locku_done(task, data), the RPCs' completion
+ * callbacks: calldata is a struct nfs4_lockdata (nfs4_unlockdata), its first member the
+ * RPC's arguments, with a copy of the lock request (fl); struct file_lock keeps its file
+ * and type in fl_file, fl_type before Linux 6.9 and in c.flc_file, c.flc_type since */
+#define LOCK_TASK "arg(struct rpc_task)"
+#define NFS_LOCK_RECIPES(data)                                                                        \
+	{"file", FL_FILE(data, "fl_file") "->f_path.dentry->d_name.name", false},                     \
+	{"file", FL_FILE(data, "c.flc_file") "->f_path.dentry->d_name.name", false},                  \
+	{"path", PATH_OF_FILE(FL_FILE(data, "fl_file")), false},                                      \
+	{"path", PATH_OF_FILE(FL_FILE(data, "c.flc_file")), false},                                   \
+	{"inode", FL_FILE(data, "fl_file") "->f_inode->i_ino", false},                                \
+	{"inode", FL_FILE(data, "c.flc_file") "->f_inode->i_ino", false},                             \
+	{"mount", MNT_FROM_FILE(FL_FILE(data, "fl_file")), false},                                    \
+	{"mount", MNT_FROM_FILE(FL_FILE(data, "c.flc_file")), false},                                 \
+	{"type", FL_TYPE(data, "fl_type"), false},                                                    \
+	{"type", FL_TYPE(data, "c.flc_type"), false},                                                 \
+	{"lock_pid", FL(data) ".fl_pid", false},                                                      \
+	{"lock_pid", FL(data) ".c.flc_pid", false},                                                   \
+	{"start", FL(data) ".fl_start", false},                                                       \
+	{"length", "span(" FL(data) ".fl_start | " FL(data) ".fl_end)", false},                       \
+	{"xid", LOCK_TASK "->tk_rqstp->rq_xid:be32", false},                                          \
+	{"error", LOCK_TASK "->tk_status == -10010 ? 11 : " LOCK_TASK "->tk_status:errno", false},    \
+	{"latency", LOCK_TASK "->tk_start:since", false}
+#define FL(data) "arg1:container(struct " data ", arg).fl"
+#define FL_FILE(data, m) FL(data) "." m
+/* F_RDLCK 0, F_WRLCK 1, F_UNLCK 2 */
+#define FL_TYPE(data, m) FL(data) "." m " == 0 ? 'READ' : " FL(data) "." m " == 1 ? 'WRITE' : 'UNLOCK'"
+static const struct field_recipe nfs_lock_rec[] = {NFS_LOCK_RECIPES("nfs4_lockdata")};
+static const struct field_recipe nfs_locku_rec[] = {NFS_LOCK_RECIPES("nfs4_unlockdata")};
+/* one event at a function's entry: fentry, or a kprobe where it cannot be had */
+#define KONE(fn, rec, grp)                                                                           \
+	{.kind = ATTACH_FENTRY, .target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp}, \
+	{                                                                                            \
+		.kind = ATTACH_KPROBE, .target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp \
+	}
+/* before 5.11 (no BTF for the modules): what the RPC task gives */
+#define KONEOLD(fn, rec, grp, decl)                                                                          \
+	{                                                                                                    \
+		.kind = ATTACH_KPROBE, .target = fn, .recipes = rec, .nrecipes = ARRAY_LEN(rec), .group = grp, \
+		.proto = decl                                                                                \
+	}
+#define P_RPC_DONE "void (struct rpc_task *, void *)"
+static const struct probe_attach nfs_lock_at[] = {
+	KONE("nfs4_lock_done", nfs_lock_rec, 0),
+	KONEOLD("nfs4_lock_done", nfs_lock_rec, 0, P_RPC_DONE),
+	KONE("nfs4_locku_done", nfs_locku_rec, 1),
+	KONEOLD("nfs4_locku_done", nfs_locku_rec, 1, P_RPC_DONE),
+};
+
+static const struct probe_field nfsd_lock_fields[] = {
+	CLIENT_F,
+	SPATH_F,
+	EXPORT_F,
+	F_INT("xid", "RPC transaction id of the compound (nfs.lock's xid on the client)"),
+	F_STR("type", 8, "READ or WRITE (a LOCK), UNLOCK (a LOCKU)"),
+	F_INT("wait", "1 for a LOCK whose client will wait for the lock (READW, WRITEW: F_SETLKW), else 0"),
+	F_INT("start", "first byte of the range, bytes"),
+	F_INT("length", "bytes in the range (0 = to the end of the file)"),
+	F_NFSSTAT("status", "the operation's status (NFS4ERR_DENIED: a conflicting lock is held)"),
+	LAT_F,
+};
+/* nfsd4_lock(rqstp, cstate, u) and nfsd4_locku: u (union nfsd4_op_u *) holds a struct
+ * nfsd4_lock (lk_type: READ_LT 1, WRITE_LT 2, READW_LT 3, WRITEW_LT 4) or nfsd4_locku;
+ * the compound's current file handle is the file */
+#define CSTATE_FH "arg(struct nfsd4_compound_state)->current_fh"
+#define NFSD_LOCK_COMMON                                                                              \
+	{"client", SVC_CLIENT, RECIPE_STABLE},                                                        \
+	{"xid", SVC "->rq_xid:be32", RECIPE_STABLE},                                                  \
+	{"path", "path(" CSTATE_FH ".fh_dentry | " CSTATE_FH ".fh_export->ex_path.mnt:container(struct mount, mnt))", RECIPE_STABLE}, \
+	{"export", "path(" CSTATE_FH ".fh_export->ex_path.dentry | " CSTATE_FH ".fh_export->ex_path.mnt:container(struct mount, mnt))", RECIPE_STABLE}, \
+	{"status", "ret:be32", false}
+#define LK "arg2:container(struct nfsd4_lock, lk_type)"
+#define LU "arg2:container(struct nfsd4_locku, lu_type)"
+static const struct field_recipe nfsd_lock_rec[] = {
+	NFSD_LOCK_COMMON,
+	{"type", LK ".lk_type == 2 ? 'WRITE' : " LK ".lk_type == 4 ? 'WRITE' : 'READ'", RECIPE_STABLE},
+	{"wait", LK ".lk_type == 3 ? 1 : " LK ".lk_type == 4 ? 1 : 0", RECIPE_STABLE},
+	{"start", LK ".lk_offset", RECIPE_STABLE},
+	{"length", LK ".lk_length == -1 ? 0 : " LK ".lk_length", RECIPE_STABLE},
+};
+static const struct field_recipe nfsd_locku_rec[] = {
+	NFSD_LOCK_COMMON,
+	{"type", "'UNLOCK'", false},
+	{"wait", "0", false},
+	{"start", LU ".lu_offset", RECIPE_STABLE},
+	{"length", LU ".lu_length == -1 ? 0 : " LU ".lu_length", RECIPE_STABLE},
+};
+#define P_NFSD4_OP "__be32 (struct svc_rqst *, void *, void *)"
+static const struct probe_attach nfsd_lock_at[] = {
+	KPAIRG("nfsd4_lock", nfsd_lock_rec, 0),
+	KOLDG("nfsd4_lock", nfsd_lock_rec, 0, P_NFSD4_OP),
+	KPAIRG("nfsd4_locku", nfsd_locku_rec, 1),
+	KOLDG("nfsd4_locku", nfsd_locku_rec, 1, P_NFSD4_OP),
+};
+
+static const struct probe_field nfsd_callback_fields[] = {
+	{.name = "client", .type = {TYPE_STR, 48, 0}, .src = FIELD_KERNEL,
+	 .doc = "the client's callback address (on NFSv4.1 and later, the client's own connection)",
+	 .instead = "rpc.done's server on the server host (the callback RPCs are client RPCs of nfsd)"},
+	F_STR("op", 32, "the callback: CB_NULL (the server probing the callback path), CB_RECALL, "
+			"CB_GETATTR, CB_NOTIFY_LOCK, CB_RECALL_ANY, CB_OFFLOAD, CB_LAYOUT (on 4.1 and later "
+			"each carries a CB_SEQUENCE)"),
+	F_INT("xid", "RPC transaction id"),
+	F_ERRNO("status", "0, or the error the callback ended with: the RPC's (ETIMEDOUT, ECONNREFUSED, "
+			  "EIO: the callback path is down) or else the client's reply's, as an errno"),
+	F_INT("latency", "ns from the callback RPC's start (or its restart) to its completion"),
+};
+/* nfsd4_cb_done(task, calldata) ends each callback RPC, nfsd4_cb_probe_done the CB_NULL
+ * probes; calldata is a struct nfsd4_callback (cb_status: the reply's status as an errno) */
+#define CB "arg1:container(struct nfsd4_callback, cb_clp)"
+static const struct field_recipe nfsd_callback_rec[] = {
+	{"client", LOCK_TASK "->tk_xprt->address_strings[0]", false},
+	{"op", LOCK_TASK "->tk_msg.rpc_proc->p_name", false},
+	{"xid", LOCK_TASK "->tk_rqstp->rq_xid:be32", false},
+	{"status", LOCK_TASK "->tk_status != 0 ? " LOCK_TASK "->tk_status:errno : " CB ".cb_status:errno", false},
+	{"latency", LOCK_TASK "->tk_start:since", false},
+};
+static const struct probe_attach nfsd_callback_at[] = {
+	KONE("nfsd4_cb_done", nfsd_callback_rec, 0),
+	KONEOLD("nfsd4_cb_done", nfsd_callback_rec, 0, P_RPC_DONE),
+	KONE("nfsd4_cb_probe_done", nfsd_callback_rec, 1),
+	KONEOLD("nfsd4_cb_probe_done", nfsd_callback_rec, 1, P_RPC_DONE),
+};
+
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 
 static const struct probe_field test_getppid_fields[] = {
@@ -855,6 +998,18 @@ static const struct probe_def probes[] = {
 	      "unlink(2)", "File removal (nfs_unlink): a REMOVE RPC."),
 	PROBE("nfs.rename", LAYER_NFS, "nfs", nfs_op_fields, nfs_rename_at,
 	      "rename(2)", "Rename (nfs_rename): a RENAME RPC."),
+	{.name = "nfs.lock", .layer = LAYER_NFS, .module = "nfsv4", .summary = "a lock or unlock request sent to the server (NFSv4 LOCK, LOCKU)",
+	 .doc = "[NFS client] -> RPC client: each LOCK and LOCKU RPC the NFSv4 client sends for a "
+		"fcntl(2) or flock(2) lock, at its completion (nfs4_lock_done, nfs4_locku_done): one "
+		"event per RPC, as mountstats counts them. A lock that must wait (F_SETLKW) is polled: "
+		"LOCK after LOCK answered EAGAIN until one is granted. Sends nothing, so no event: a "
+		"lock under a delegation (the client keeps it), an unlock of a range the process does "
+		"not hold, F_GETLK (LOCKT). NFSv3 locks go through the NLM protocol (lockd), not seen here.",
+	 .fields = nfs_lock_fields,
+	 .nfields = ARRAY_LEN(nfs_lock_fields),
+	 .attach = nfs_lock_at,
+	 .nattach = ARRAY_LEN(nfs_lock_at),
+	 .attach_all = true},
 	PROBE("nfs.rpc_read", LAYER_NFS_IO, "nfs", nfs_io_fields, nfs_rpc_read_at,
 	      "a READ RPC issued by the page cache, initiate to done",
 	      "VFS -> NFS client -> [page cache I/O] -> RPC client. One READ RPC from the moment "
@@ -891,6 +1046,28 @@ static const struct probe_def probes[] = {
 	      "server data path: WRITE", "[server nfsd] -> local file system: writing file data."),
 	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
+	{.name = "nfsd.lock", .layer = LAYER_NFSD, .module = "nfsd", .summary = "a lock or unlock request on the server (NFSv4 LOCK, LOCKU)",
+	 .doc = "[server nfsd] -> file locks: an NFSv4 LOCK or LOCKU operation, from its start to its "
+		"end (nfsd4_lock, nfsd4_locku), with the client, the file and the outcome. A LOCK "
+		"denied (NFS4ERR_DENIED) is the client's cue to poll again or, on NFSv4.1, to wait for "
+		"a CB_NOTIFY_LOCK (nfsd.callback).",
+	 .fields = nfsd_lock_fields,
+	 .nfields = ARRAY_LEN(nfsd_lock_fields),
+	 .attach = nfsd_lock_at,
+	 .nattach = ARRAY_LEN(nfsd_lock_at),
+	 .attach_all = true},
+	{.name = "nfsd.callback", .layer = LAYER_NFSD, .module = "nfsd", .summary = "a callback RPC the server sends to a client (CB_RECALL, CB_NULL, ...)",
+	 .doc = "[server nfsd] -> RPC client -> the client's callback service: each callback RPC at "
+		"its completion (nfsd4_cb_done; the CB_NULL probes of a new callback path, "
+		"nfsd4_cb_probe_done). Callbacks recall delegations (CB_RECALL), ask for a write "
+		"delegation holder's attributes (CB_GETATTR), tell a waiting locker to retry "
+		"(CB_NOTIFY_LOCK). A callback path that is down shows as an error status; the server "
+		"then grants no delegations to that client.",
+	 .fields = nfsd_callback_fields,
+	 .nfields = ARRAY_LEN(nfsd_callback_fields),
+	 .attach = nfsd_callback_at,
+	 .nattach = ARRAY_LEN(nfsd_callback_at),
+	 .attach_all = true},
 	{.name = "test.fields", .layer = LAYER_NONE, .summary = "every system call entry (tests of per-field resolution)", .doc = "A test probe: a field resolved by its second recipe, one no kernel has, one only the second attach point records.", .fields = test_fields_fields, .nfields = ARRAY_LEN(test_fields_fields), .attach = test_fields_at, .nattach = ARRAY_LEN(test_fields_at), .hidden = true},
 	{.name = "test.exec", .layer = LAYER_NONE, .summary = "every exec (tests of the path walk)", .doc = "A test probe: the path of each program executed.", .fields = test_exec_fields, .nfields = ARRAY_LEN(test_exec_fields), .attach = test_exec_at, .nattach = ARRAY_LEN(test_exec_at), .hidden = true},
 	{.name = "test.getppid", .layer = LAYER_NONE, .summary = "getppid(2), entry to exit (tests)", .doc = "A test probe pairing sys_enter_getppid with sys_exit_getppid.", .fields = test_getppid_fields, .nfields = ARRAY_LEN(test_getppid_fields), .attach = test_getppid_at, .nattach = ARRAY_LEN(test_getppid_at), .hidden = true},

@@ -40,8 +40,8 @@ enum read_final {
 	READ_STR,    /* the char array at ptr + off (a string) */
 	READ_STRPTR, /* the char * at ptr + off, then the string it points to */
 	READ_STR_AT, /* the value reached is a char *: the string it points to */
-	READ_CONST,  /* the integer `value` */
-	READ_SELECT, /* (sel == value) != negate ? then : els (integers) */
+	READ_CONST,  /* the integer `value`, or the string `text` */
+	READ_SELECT, /* (sel == value) != negate ? then : els (integers, or strings) */
 	READ_ADDR,   /* ptr + off: the address of the struct reached (a path's mount) */
 	READ_PATH,   /* the path of dentry `sel` in mount `then` (a struct mount *), walked up
 			to the root of its mount tree as d_path does (struct path_offs) */
@@ -49,6 +49,9 @@ enum read_final {
 			  `sel` (else the first whose nfs_client's is): struct rpcmount_offs */
 	READ_STAMP,    /* ns since the probe's stamp program stamped key `sel` (0: it did not);
 			  the stamp is taken (deleted) */
+	READ_SPAN,     /* the bytes from offset `sel` to offset `then` inclusive, 0 when `then` is
+			  past any file (OFFSET_MAX, or negative as a u64's all ones): a byte
+			  range's length, 0 meaning to the end of the file */
 };
 
 /* The list walk of READ_RPCMOUNT: the kernel's super_blocks list (its address) and the
@@ -99,8 +102,9 @@ struct field_read {
 	bool at_start;                             /* read at the start event of a pair, carried to the end */
 	char strip[9];                             /* READ_STRPTR, READ_STR_AT: a prefix dropped when present */
 	int64_t value;                             /* READ_CONST; READ_SELECT: what sel is compared with; XFORM_BIT: the bit */
+	const char *text;                          /* READ_CONST of a string field */
 	bool negate;                               /* READ_SELECT: != rather than == */
-	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH, READ_RPCMOUNT: sel, then */
+	const struct field_read *sel, *then, *els; /* READ_SELECT; READ_PATH, READ_RPCMOUNT, READ_SPAN: sel, then */
 	struct path_offs path;                     /* READ_PATH */
 	struct rpcmount_offs rpcmount;             /* READ_RPCMOUNT */
 	const struct probe_stamp *stamp;           /* READ_STAMP: whose */

@@ -174,9 +174,10 @@ static int recipe_select(struct arena *a, const struct field_recipe *rc, const c
 							  : NULL,
 		   *colon = strstr(q + 3, " : ");
 	struct field_read *r = &out->read;
+	bool str = out->type.kind == TYPE_STR;
 	char *end;
 
-	if (!op || !colon || out->type.kind == TYPE_STR)
+	if (!op || !colon)
 		goto bad;
 	r->value = strtoll(op + 4, &end, 10);
 	if (end != q)
@@ -185,14 +186,14 @@ static int recipe_select(struct arena *a, const struct field_recipe *rc, const c
 	r->negate = op == ne;
 	r->at_start = rc->at_start;
 	if (!(r->sel = recipe_part(a, rc, how, (size_t)(op - how), false, at, out, err, errlen)) ||
-	    !(r->then = recipe_part(a, rc, q + 3, (size_t)(colon - q - 3), false, at, out, err, errlen)) ||
-	    !(r->els = recipe_part(a, rc, colon + 3, strlen(colon + 3), false, at, out, err, errlen)))
+	    !(r->then = recipe_part(a, rc, q + 3, (size_t)(colon - q - 3), str, at, out, err, errlen)) ||
+	    !(r->els = recipe_part(a, rc, colon + 3, strlen(colon + 3), str, at, out, err, errlen)))
 		return -1;
 	out->src = FIELD_READ;
 	out->at_start = rc->at_start;
 	return 0;
 bad:
-	snprintf(err, errlen, "bad recipe '%s': a choice is 'A == N ? B : C' between integers", how);
+	snprintf(err, errlen, "bad recipe '%s': a choice is 'A == N ? B : C'", how);
 	return -1;
 }
 
@@ -305,6 +306,48 @@ static int recipe_stamp(struct arena *a, const struct field_recipe *rc, const st
 	return (r->sel = recipe_part(a, rc, rc->how + 6, len - 7, false, at, out, err, errlen)) ? 0 : -1;
 }
 
+/* "span(A | B)": the length of the byte range from offset A to offset B inclusive, 0 for one
+ * that runs to the end of the file. */
+static int recipe_span(struct arena *a, const struct field_recipe *rc, const struct probe_attach *at,
+		       struct probe_field *out, char *err, size_t errlen)
+{
+	const char *how = rc->how + 5, *bar = strstr(how, " | ");
+	size_t len = strlen(how);
+	struct field_read *r = &out->read;
+
+	if (!bar || how[len - 1] != ')' || out->type.kind == TYPE_STR) {
+		snprintf(err, errlen, "bad recipe '%s': 'span(START | END)' is an integer", rc->how);
+		return -1;
+	}
+	r->final = READ_SPAN;
+	r->at_start = rc->at_start;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return (r->sel = recipe_part(a, rc, how, (size_t)(bar - how), false, at, out, err, errlen)) &&
+			       (r->then = recipe_part(a, rc, bar + 3, (size_t)(how + len - 1 - bar - 3), false, at, out, err, errlen))
+		       ? 0
+		       : -1;
+}
+
+/* "'TEXT'": a constant string. */
+static int recipe_text(struct arena *a, const struct field_recipe *rc, struct probe_field *out, char *err,
+		       size_t errlen)
+{
+	size_t len = strlen(rc->how);
+	struct field_read *r = &out->read;
+
+	if (len < 2 || rc->how[len - 1] != '\'' || out->type.kind != TYPE_STR || len - 2 >= out->type.size) {
+		snprintf(err, errlen, "bad recipe '%s': a constant string is 'TEXT', shorter than its field", rc->how);
+		return -1;
+	}
+	r->final = READ_CONST;
+	r->text = arena_strndup(a, rc->how + 1, len - 2);
+	r->at_start = rc->at_start;
+	out->src = FIELD_READ;
+	out->at_start = rc->at_start;
+	return 0;
+}
+
 /* Why member `name` of type id (a struct, or a pointer to one with deref) is not there. */
 static void recipe_no_member(struct btf *btf, __u32 id, bool deref, const char *name,
 			     const char *how, char *err, size_t errlen)
@@ -352,6 +395,22 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return recipe_rpcmount(a, rc, at, out, err, errlen);
 	if (strncmp(rc->how, "stamp(", 6) == 0)
 		return recipe_stamp(a, rc, at, out, err, errlen);
+	if (strncmp(rc->how, "span(", 5) == 0)
+		return recipe_span(a, rc, at, out, err, errlen);
+	if (rc->how[0] == '\'')
+		return recipe_text(a, rc, out, err, errlen);
+	if ((rc->how[0] >= '0' && rc->how[0] <= '9') || rc->how[0] == '-') { /* a constant */
+		const struct field_read *c = recipe_part(a, rc, rc->how, strlen(rc->how), false, at, out, err, errlen);
+
+		if (!c || c->final != READ_CONST || out->type.kind == TYPE_STR) {
+			snprintf(err, errlen, "bad recipe '%s': a constant is a decimal integer", rc->how);
+			return -1;
+		}
+		*r = *c;
+		out->src = FIELD_READ;
+		out->at_start = rc->at_start;
+		return 0;
+	}
 	const char *q = strstr(rc->how, " ? ");
 	if (q)
 		return recipe_select(a, rc, q, at, out, err, errlen);

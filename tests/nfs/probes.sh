@@ -308,6 +308,44 @@ if have rpc.done.mount; then
 	fi
 fi
 
+# nfs.lock and nfsd.lock (NFSv4.2; the lab's v3 mount has no lock manager): every LOCK and
+# LOCKU RPC of a lock workload is one nfs.lock (mountstats' LOCK + LOCKU) and one nfsd.lock
+# of the same type and xid; the granted ones are the workload's (wl locks), with their
+# ranges, paths on both sides and the locking processes. A LOCK answered EAGAIN (the child
+# asking before the server saw the parent's LOCKU) or NFS4ERR_GRACE is counted by all three.
+# The file is held open on the server, so that no delegation is granted: a client keeps the
+# locks of a delegated file to itself (6.12 and later grant write delegations).
+d=/mnt/nfs4/locks/a/b; mkdir -p $d; touch $d/l.dat
+exec 9<>/srv/nfs/locks/a/b/l.dat
+k0=$(($(mstat /mnt/nfs4 LOCK ops) + $(mstat /mnt/nfs4 LOCKU ops)))
+if have nfs.lock.type; then
+	run 'nfs.lock { @c = count(); @x = sum(xid); @t[type] = count(); if (error == 0) { @g[type, start, length] = count(); @p[path] = count(); @pid[lock_pid] = count(); } }
+	     nfsd.lock { @sc = count(); @sx = sum(xid); @st[type] = count(); if (status == 0) { @sp[path, export] = count(); } }' "wl locks $d/l.dat"
+else
+	run 'nfs.lock { @c = count(); @x = sum(xid); } nfsd.lock { @sc = count(); @sx = sum(xid); }' "wl locks $d/l.dat"
+fi
+k1=$(($(mstat /mnt/nfs4 LOCK ops) + $(mstat /mnt/nfs4 LOCKU ops)))
+exec 9>&-
+read -r parent child < <(sed -n 's/^locks: parent \([0-9]*\) child \([0-9]*\)$/\1 \2/p' "$out")
+why=
+[[ $(value '@c') == $((k1 - k0)) && $(value '@sc') == $((k1 - k0)) && $(value '@x') == $(value '@sx') ]] ||
+	why="nfs.lock $(value '@c') and nfsd.lock $(value '@sc') events (xid sums $(value '@x'), $(value '@sx')), mountstats LOCK+LOCKU $((k1 - k0))"
+if have nfs.lock.type && [[ -z $why ]]; then
+	for t in READ WRITE UNLOCK; do
+		[[ $(value "@t[$t]") == $(value "@st[$t]") ]] || why+="$t: client $(value "@t[$t]"), server $(value "@st[$t]"); "
+	done
+	for l in '@g[WRITE, 100, 10]: 1' '@g[READ, 0, 0]: 1' '@g[WRITE, 0, 0]: 3' '@g[UNLOCK, 100, 10]: 1' '@g[UNLOCK, 0, 0]: 4' \
+		"@p[$d/l.dat]: 10" "@sp[/srv/nfs/locks/a/b/l.dat, /srv/nfs]: 10" "@pid[${parent:-x}]: 8" "@pid[${child:-x}]: 2"; do
+		grep -qxF -- "$l" "$out" || why+="missing '$l'; "
+	done
+fi
+if [[ -z $why ]]; then
+	ok "v4 nfs.lock = nfsd.lock = mountstats LOCK+LOCKU ($((k1 - k0)), same xids)$(have nfs.lock.type && echo "; granted ranges, paths both sides, owners")"
+else
+	bad "v4 nfs.lock and nfsd.lock" "$why"
+fi
+rm -rf /mnt/nfs4/locks
+
 # events the kernel skips are counted: on a preemptible kernel (7.3: lazy) a thread can be
 # preempted inside a program, and the kernel skips that program for another thread on the
 # same CPU rather than nest it. Under contention, nfsd.write's count plus the misses nfsq
