@@ -37,6 +37,13 @@ stamp program (`and a stamp program at ...`), which keeps the time of its events
 transport) in an LRU map, and the pair's start takes it (`stamp(...)` in the recipe); where the
 kernel keeps that time itself (`xpt_qtime`, Linux 7.x), it is read instead. A script that does not
 read such a field gets the probe's single-event attach point and pays nothing for it.
+Some events pass an untyped pointer: an RPC's completion callback (`nfs.lock` at
+`nfs4_lock_done`, `nfsd.callback` at `nfsd4_cb_done`) gets its call data as `void *`, and the
+recipe names the struct it is (`arg1:container(struct nfs4_lockdata, arg)`: the struct whose
+member `arg` it points to). A field may also be a constant of its attach point (`'granted'`:
+`nfs.delegation`'s `event` says which of its attach points fired), a choice
+(`A == N ? 'READ' : 'WRITE'`), or the length of a byte range (`span(START | END)`, 0 when it
+runs to the end of the file).
 A probe that the running kernel cannot give (module not loaded, function or tracepoint gone) is
 refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
 fault, not the script's; `--check` does not need the kernel).

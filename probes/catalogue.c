@@ -891,6 +891,118 @@ static const struct probe_attach nfsd_callback_at[] = {
 	KONEOLD("nfsd4_cb_probe_done", nfsd_callback_rec, 1, P_RPC_DONE),
 };
 
+/* ---- NFSv4 delegations, client and server ---- */
+
+#define DELEG_EVENT_F(who)                                                                           \
+	{                                                                                            \
+		.name = "event", .type = {TYPE_STR, 16, 0}, .src = FIELD_KERNEL,                     \
+		.doc = "granted (" who "), recalled (the server asks for it back) or returned (the "  \
+		       "client gives it back: DELEGRETURN)"                                          \
+	}
+static const struct probe_field nfs_deleg_fields[] = {
+	DELEG_EVENT_F("at an OPEN's reply"),
+	F_STR("type", 8, "READ or WRITE (a write delegation lets the client cache writes and locks)"),
+	FILE_F,
+	PATH_F,
+	INODE_F,
+	MOUNT_F,
+};
+/* the file of an NFS inode: its first alias, as nfs.access has it */
+#define INODE_ALIAS(ino, m) ino "->i_dentry.first:container(struct dentry, " m ")"
+#define DELEG_INODE_RECIPES(ino)                                                                     \
+	{"file", INODE_ALIAS(ino, "d_u") ".d_name.name", false},                                       \
+	{"file", INODE_ALIAS(ino, "d_alias") ".d_name.name", false},                                   \
+	{"path", PATH_OF_DENTRY(INODE_ALIAS(ino, "d_u"), ino "->i_sb"), false},                        \
+	{"path", PATH_OF_DENTRY2(INODE_ALIAS(ino, "d_u"), ino "->i_sb"), false},                       \
+	{"path", PATH_OF_DENTRY(INODE_ALIAS(ino, "d_alias"), ino "->i_sb"), false},                    \
+	{"path", PATH_OF_DENTRY2(INODE_ALIAS(ino, "d_alias"), ino "->i_sb"), false},                   \
+	{"inode", ino "->i_ino", false},                                                               \
+	{"mount", MNT_FROM_SB(ino "->i_sb"), false},                                                   \
+	{"mount", MNT_FROM_SB2(ino "->i_sb"), false}
+/* fmode_t: FMODE_READ 1, FMODE_WRITE 2 (a write delegation is both) */
+#define FMODE_TYPE(m) m ":bit(1) == 1 ? 'WRITE' : 'READ'"
+/* the raw tracepoint nfs4_set_delegation(inode, fmode), where nfs_inode_set_delegation has
+ * taken the delegation an OPEN's reply gave */
+static const struct field_recipe nfs_deleg_set_rec[] = {
+	{"event", "'granted'", false},
+	{"type", FMODE_TYPE("arg1"), false},
+	DELEG_INODE_RECIPES("arg(struct inode)"),
+};
+/* the raw tracepoint nfs4_cb_recall(clp, fh, inode, stateid, error), after the client's
+ * callback service took a CB_RECALL (inode NULL: a file the client no longer has) */
+static const struct field_recipe nfs_deleg_recall_rec[] = {
+	{"event", "'recalled'", false},
+	{"type", FMODE_TYPE("arg(struct inode):container(struct nfs_inode, vfs_inode).delegation->type"), false},
+	DELEG_INODE_RECIPES("arg(struct inode)"),
+};
+/* nfs_do_return_delegation(inode, delegation, issync): a DELEGRETURN about to be sent */
+static const struct field_recipe nfs_deleg_return_rec[] = {
+	{"event", "'returned'", false},
+	{"type", FMODE_TYPE("arg(struct nfs_delegation)->type"), false},
+	DELEG_INODE_RECIPES("arg(struct inode)"),
+};
+#define RAWG(tp, rec, grp, decl)                                                                      \
+	{                                                                                             \
+		.kind = ATTACH_RAW_TRACEPOINT, .target = tp, .recipes = rec, .nrecipes = ARRAY_LEN(rec), \
+		.group = grp, .proto = decl                                                           \
+	}
+/* (before 5.11, typed as 5.10 declares them: what vmlinux's BTF gives, the inode) */
+static const struct probe_attach nfs_deleg_at[] = {
+	RAWG("nfs4_set_delegation", nfs_deleg_set_rec, 0, NULL),
+	RAWG("nfs4_set_delegation", nfs_deleg_set_rec, 0, "void (const struct inode *, fmode_t)"),
+	RAWG("nfs4_cb_recall", nfs_deleg_recall_rec, 1, NULL),
+	RAWG("nfs4_cb_recall", nfs_deleg_recall_rec, 1, "void (void *, void *, const struct inode *, void *, int)"),
+	KONE("nfs_do_return_delegation", nfs_deleg_return_rec, 2),
+	KONEOLD("nfs_do_return_delegation", nfs_deleg_return_rec, 2, "int (struct inode *, void *, int)"),
+};
+
+static const struct probe_field nfsd_deleg_fields[] = {
+	DELEG_EVENT_F("in an OPEN's reply"),
+	F_STR("type", 8, "READ or WRITE; \"\" for returned (DELEGRETURN names only the stateid)"),
+	{.name = "client", .type = {TYPE_STR, 48, 0}, .src = FIELD_KERNEL,
+	 .doc = "the client's address: its callback path's for granted and recalled, the request's for returned",
+	 .instead = "path, and nfsd.callback's client for the recall"},
+	SPATH_F,
+};
+/* struct nfs4_delegation embeds its stateid (dl_stid.sc_stateid) and keeps the file the
+ * server holds the lease on (the nfs4_file's fi_deleg_file) */
+#define DL_PATHS(dp) {"path", PATH_OF_FILE(dp ".dl_stid.sc_file->fi_deleg_file->nf_file"), false}
+#define DL_CLIENT(dp) {"client", dp ".dl_stid.sc_client->cl_cb_client->cl_xprt->address_strings[0]", false}
+#define DL_TYPE(dp) {"type", dp ".dl_type == 2 ? 'WRITE' : 'READ'", false} /* NFS4_OPEN_DELEGATE_READ 1, _WRITE 2 */
+/* the raw tracepoints nfsd_deleg_read (and, from 6.6, nfsd_deleg_write)(stateid) at a grant */
+#define DL_OF_STATEID "arg0:container(struct nfs4_delegation, dl_stid.sc_stateid)"
+static const struct field_recipe nfsd_deleg_grant_rec[] = {
+	{"event", "'granted'", false}, DL_TYPE(DL_OF_STATEID), DL_CLIENT(DL_OF_STATEID), DL_PATHS(DL_OF_STATEID),
+};
+/* nfsd_break_deleg_cb(lease): a conflicting access breaks the delegation's lease; its owner
+ * is the delegation (struct file_lock's fl_owner; c.flc_owner from 6.9, a struct file_lease
+ * from 6.10) */
+#define DL_OF_LEASE(l) "arg(struct " l ")->fl_owner:container(struct nfs4_delegation, dl_stid)"
+#define DL_OF_LEASE2(l) "arg(struct " l ")->c.flc_owner:container(struct nfs4_delegation, dl_stid)"
+#define DL_RECALL(dp) DL_TYPE(dp), DL_CLIENT(dp), DL_PATHS(dp)
+static const struct field_recipe nfsd_deleg_recall_rec[] = {
+	{"event", "'recalled'", false},
+	DL_RECALL(DL_OF_LEASE2("file_lease")),
+	DL_RECALL(DL_OF_LEASE2("file_lock")),
+	DL_RECALL(DL_OF_LEASE("file_lock")),
+};
+/* nfsd4_delegreturn(rqstp, cstate, u): the current file handle is the file */
+static const struct field_recipe nfsd_deleg_return_rec[] = {
+	{"event", "'returned'", false},
+	{"type", "''", false},
+	{"client", SVC_CLIENT, false},
+	{"path", "path(" CSTATE_FH ".fh_dentry | " CSTATE_FH ".fh_export->ex_path.mnt:container(struct mount, mnt))", false},
+};
+static const struct probe_attach nfsd_deleg_at[] = {
+	RAWG("nfsd_deleg_read", nfsd_deleg_grant_rec, 0, NULL),
+	RAWG("nfsd_deleg_read", nfsd_deleg_grant_rec, 0, "void (void *)"),
+	RAWG("nfsd_deleg_write", nfsd_deleg_grant_rec, 1, NULL),
+	KONE("nfsd_break_deleg_cb", nfsd_deleg_recall_rec, 2),
+	KONEOLD("nfsd_break_deleg_cb", nfsd_deleg_recall_rec, 2, "bool (struct file_lock *)"),
+	KONE("nfsd4_delegreturn", nfsd_deleg_return_rec, 3),
+	KONEOLD("nfsd4_delegreturn", nfsd_deleg_return_rec, 3, P_NFSD4_OP),
+};
+
 /* ---- test probes (hidden): the start/end pairing on syscall tracepoints ---- */
 
 static const struct probe_field test_getppid_fields[] = {
@@ -1010,6 +1122,18 @@ static const struct probe_def probes[] = {
 	 .attach = nfs_lock_at,
 	 .nattach = ARRAY_LEN(nfs_lock_at),
 	 .attach_all = true},
+	{.name = "nfs.delegation", .layer = LAYER_NFS, .module = "nfsv4", .summary = "a delegation granted to, recalled from or returned by the client",
+	 .doc = "[NFS client] <-> server: NFSv4 delegations, the server's promise that no other client "
+		"will change a file (READ) or access it (WRITE) until it recalls the promise, so the "
+		"client can open, read, cache and lock it without asking. granted: an OPEN's reply gave "
+		"one (the nfs4_set_delegation tracepoint); recalled: a CB_RECALL came in "
+		"(nfs4_cb_recall); returned: the client sends DELEGRETURN (nfs_do_return_delegation), "
+		"after a recall, on close when it is no longer useful, or at unmount.",
+	 .fields = nfs_deleg_fields,
+	 .nfields = ARRAY_LEN(nfs_deleg_fields),
+	 .attach = nfs_deleg_at,
+	 .nattach = ARRAY_LEN(nfs_deleg_at),
+	 .attach_all = true},
 	PROBE("nfs.rpc_read", LAYER_NFS_IO, "nfs", nfs_io_fields, nfs_rpc_read_at,
 	      "a READ RPC issued by the page cache, initiate to done",
 	      "VFS -> NFS client -> [page cache I/O] -> RPC client. One READ RPC from the moment "
@@ -1067,6 +1191,19 @@ static const struct probe_def probes[] = {
 	 .nfields = ARRAY_LEN(nfsd_callback_fields),
 	 .attach = nfsd_callback_at,
 	 .nattach = ARRAY_LEN(nfsd_callback_at),
+	 .attach_all = true},
+	{.name = "nfsd.delegation", .layer = LAYER_NFSD, .module = "nfsd", .summary = "a delegation the server grants, recalls or gets back",
+	 .doc = "[server nfsd] -> leases: granted, in an OPEN's reply (the nfsd_deleg_read and, from "
+		"Linux 6.6, nfsd_deleg_write tracepoints; only to a client whose callback path is up); "
+		"recalled, when an access that conflicts (another client's open or write, a local "
+		"process on the server, a rename or remove) breaks its lease (nfsd_break_deleg_cb), "
+		"the CB_RECALL then sent showing in nfsd.callback; returned, a DELEGRETURN "
+		"(nfsd4_delegreturn). The conflicting access waits for the return, or on NFSv3 gets "
+		"NFS3ERR_JUKEBOX and tries again.",
+	 .fields = nfsd_deleg_fields,
+	 .nfields = ARRAY_LEN(nfsd_deleg_fields),
+	 .attach = nfsd_deleg_at,
+	 .nattach = ARRAY_LEN(nfsd_deleg_at),
 	 .attach_all = true},
 	{.name = "test.fields", .layer = LAYER_NONE, .summary = "every system call entry (tests of per-field resolution)", .doc = "A test probe: a field resolved by its second recipe, one no kernel has, one only the second attach point records.", .fields = test_fields_fields, .nfields = ARRAY_LEN(test_fields_fields), .attach = test_fields_at, .nattach = ARRAY_LEN(test_fields_at), .hidden = true},
 	{.name = "test.exec", .layer = LAYER_NONE, .summary = "every exec (tests of the path walk)", .doc = "A test probe: the path of each program executed.", .fields = test_exec_fields, .nfields = ARRAY_LEN(test_exec_fields), .attach = test_exec_at, .nattach = ARRAY_LEN(test_exec_at), .hidden = true},

@@ -560,26 +560,27 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			r->off += (int32_t)(n * esz);
 			p.type = btf_array(t)->type;
 		} else if (strncmp(s, ":container(", 11) == 0) { /* the struct embedding this pointer's target */
-			char sname[64];
+			char sname[64], member[128];
+			size_t mlen = 0;
 			s += 11;
 			if (!recipe_path_load(&p) || !recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
 				goto bad;
 			while (*s == ' ')
 				s++;
-			if (!recipe_ident(&s, name, sizeof(name)) || *s++ != ')')
+			while (*s && *s != ')' && mlen + 1 < sizeof(member)) /* a member, or a path of them: a.b */
+				member[mlen++] = *s++;
+			member[mlen] = '\0';
+			if (!mlen || *s++ != ')')
 				goto bad;
 			__s32 sid;
 			struct btf *sbtf = kbtf_find(sname, BTF_KIND_STRUCT, &sid);
 			int32_t off = 0;
-			__u32 mtype;
 			if (!sbtf) {
 				kbtf_why_unknown(sname, err, errlen);
 				return -1;
 			}
-			if (!kbtf_member(&sbtf, (__u32)sid, name, &mtype, &off)) {
-				recipe_no_member(sbtf, (__u32)sid, false, name, rc->how, err, errlen);
+			if (!recipe_offset(sname, member, &off, err, errlen))
 				return -1;
-			}
 			p.btf = sbtf;
 			p.type = (__u32)sid;
 			p.lvalue = true;

@@ -346,6 +346,26 @@ else
 fi
 rm -rf /mnt/nfs4/locks
 
+# nfs.delegation, nfsd.delegation and nfsd.callback: a file opened read-only on the v4.2
+# mount gets a READ delegation; a process on the server appending to it breaks the lease:
+# the server recalls it (CB_RECALL), the client returns it (DELEGRETURN), and only then
+# does the append go on. Each step once, on both sides, with the file's path on each.
+mkdir -p /srv/nfs/deleg/a; echo data > /srv/nfs/deleg/a/d.dat
+c=/mnt/nfs4/deleg/a/d.dat sv=/srv/nfs/deleg/a/d.dat
+wl_deleg="bash -c 'exec 8<$c; cat <&8 > /dev/null; sleep 1; echo more >> $sv; sleep 1'"
+if have nfs.delegation.type; then
+	run 'nfs.delegation { @c[event, type, path] = count(); } nfsd.delegation { @s[event, type, path] = count(); }
+	     nfsd.callback { @cb[op, status] = count(); }' "$wl_deleg"
+	expect "v4 delegation granted, recalled (CB_RECALL) and returned, on both sides" \
+		"@c[granted, READ, $c]: 1" "@c[recalled, READ, $c]: 1" "@c[returned, READ, $c]: 1" \
+		"@s[granted, READ, $sv]: 1" "@s[recalled, READ, $sv]: 1" "@s[returned, , $sv]: 1" '@cb[CB_RECALL, 0]: 1'
+else
+	run 'nfs.delegation { @c[event] = count(); } nfsd.delegation { @s[event] = count(); } nfsd.callback { @cb[op] = count(); }' "$wl_deleg"
+	expect "v4 delegation granted, recalled (CB_RECALL) and returned, on both sides" \
+		'@c[granted]: 1' '@c[recalled]: 1' '@c[returned]: 1' '@s[granted]: 1' '@s[recalled]: 1' '@s[returned]: 1' '@cb[CB_RECALL]: 1'
+fi
+rm -rf /srv/nfs/deleg
+
 # events the kernel skips are counted: on a preemptible kernel (7.3: lazy) a thread can be
 # preempted inside a program, and the kernel skips that program for another thread on the
 # same CPU rather than nest it. Under contention, nfsd.write's count plus the misses nfsq

@@ -247,6 +247,37 @@ else
 	bad "nfsreq on a slow server disk" "want a WRITE row whose largest share is FS"
 fi
 
+# ---- nfslocks: a parent and child taking and releasing locks (wl locks), then a process
+# waiting 1 s for a WRITE lock a process on the server holds (wl lockwait): refused by the
+# server (NFS4ERR_DENIED), granted when the holder lets go. The file is held open on the
+# server throughout, so that no delegation keeps the locks on the client.
+lk=/mnt/nfs4/nfslocks/l.dat lks=/srv/nfs/nfslocks/l.dat
+mkdir -p "$(dirname "$lk")"; touch "$lk"
+exec 9<>"$lks"
+run nfslocks nfslocks.nfsq '' "sh -c 'wl locks $lk && wl lockwait $lk $lks 1'"
+exec 9>&-
+read -r parent child < <(sed -n 's/^locks: parent \([0-9]*\) child \([0-9]*\)$/\1 \2/p' "$out")
+read -r waiter waited < <(sed -n 's/^lockwait: pid \([0-9]*\) waited \([0-9]*\) ms$/\1 \2/p' "$out")
+lkbad=
+for l in "@granted[$lk, ${parent:-x}, WRITE]: 3" "@granted[$lk, ${parent:-x}, READ]: 1" "@granted[$lk, ${parent:-x}, UNLOCK]: 4" \
+	"@granted[$lk, ${child:-x}, WRITE]: 1" "@granted[$lk, ${child:-x}, UNLOCK]: 1" \
+	"@granted[$lk, ${waiter:-x}, WRITE]: 1" "@granted[$lk, ${waiter:-x}, UNLOCK]: 1" "@wait_ms[$lk]:" "@hold_ms[$lk]:"; do
+	grep -qxF -- "$l" "$out" || lkbad+="missing '$l'; "
+done
+has "^@refused\[$lk, ${waiter:-x}\]: [1-9]" || lkbad+="no refusal of the waiter; "
+has "^@server_refused\[127\.0\.0\.1:[0-9]+, $lks\]: [1-9]" || lkbad+="no refusal on the server; "
+# the waiter's wait, as nfslocks measured it, is in a bucket that holds what the workload saw
+bucket=$(awk -v f="@wait_ms[$lk]:" '$0 == f { on = 1; next } on && /^\[/ { print; } on && /^$/ { exit }' "$out" |
+	awk '$2 > 0 { b = $1 } END { print b }')
+lo=$(sed -n 's/^\[\([0-9]*\)\(K\{0,1\}\),.*/\1 \2/p' <<<"$bucket" | awk '{ print $2 == "K" ? $1 * 1024 : $1 }')
+# (from its first refusal: at most the whole wait, and more than half of it)
+if [[ -z $lkbad && -n $lo ]] && ((waited >= 900 && lo <= waited && 2 * lo * 2 > waited)); then
+	ok "nfslocks: per-process grants, the waiter refused and granted after $waited ms (longest wait bucket $bucket ms), server refusals"
+else
+	bad "nfslocks" "${lkbad}waited ${waited:-?} ms, longest wait bucket '${bucket:-none}'"
+fi
+rm -rf "$(dirname "$lk")"
+
 # ---- -f json: every script's output is JSON lines
 for s in "$scripts"/*.nfsq; do
 	b=$(basename "$s" .nfsq) args=''
