@@ -366,6 +366,28 @@ else
 fi
 rm -rf /srv/nfs/deleg
 
+# a callback path that is down: an NFSv4.0 mount (its callbacks go to a port the client
+# listens on, not over its own connection, as on 4.1+) that gives the server an unreachable
+# callback address (clientaddr=192.0.2.1, TEST-NET). The server's CB_NULL probe of the path
+# fails (nfsd.callback, an error status: ENETUNREACH), and a file that mount opens read-only
+# gets no delegation.
+mkdir -p /mnt/cbdown /srv/nfs/cb; echo x > /srv/nfs/cb/f.dat
+cbwl="sh -c 'mount -t nfs -o vers=4.0,clientaddr=192.0.2.1 127.0.0.1:/nfs /mnt/cbdown 2>/dev/null && sleep 2 && exec 8</mnt/cbdown/cb/f.dat && cat /mnt/cbdown/cb/f.dat > /dev/null && sleep 1'"
+if have nfsd.callback.status; then
+	run 'nfsd.callback /status != 0/ { @failed[op, status] = count(); } nfsd.delegation /event == "granted"/ { @granted = count(); }' "$cbwl"
+	want='^@failed\[CB_NULL, ENETUNREACH\]: [1-9]'
+else
+	run 'rpc.error /op == "CB_NULL"/ { @failed[op] = count(); } nfsd.delegation /event == "granted"/ { @granted = count(); }' "$cbwl"
+	want='^@failed\[CB_NULL\]: [1-9]'
+fi
+umount /mnt/cbdown 2>/dev/null
+if grep -qE "$want" "$out" && ! grep -q '^@granted' "$out"; then
+	ok "v4.0 callback path down: $(grep -m1 '^@failed' "$out"), no delegation granted"
+else
+	bad "v4.0 callback path down" "want a failed CB_NULL and no delegation"
+fi
+rm -rf /srv/nfs/cb
+
 # events the kernel skips are counted: on a preemptible kernel (7.3: lazy) a thread can be
 # preempted inside a program, and the kernel skips that program for another thread on the
 # same CPU rather than nest it. Under contention, nfsd.write's count plus the misses nfsq
