@@ -48,6 +48,12 @@ A probe that the running kernel cannot give (module not loaded, function or trac
 refused with the reason at the script's line and column, and nfsq exits with 3 (the kernel's
 fault, not the script's; `--check` does not need the kernel).
 
+pNFS has no probe: knfsd hands out layouts only for an export whose file system has a layout
+type it serves (block or SCSI layouts of XFS, the `pnfs` export option), and the lab exports
+tmpfs; `nfsd.op` and `rpc.done` name LAYOUTGET, LAYOUTCOMMIT and LAYOUTRETURN where a server
+gives layouts. NFSv3 locks (the NLM protocol, lockd) are not in `nfs.lock` and `nfsd.lock` yet:
+the lab's NFSv3 mount has no lock manager (`nolock`).
+
 Fields resolve one by one. A field may have several recipes (struct layouts change: the mount
 is found through `super_block.s_mounts` as a list before Linux 6.17 and as a pointer since),
 and a probe several attach points; a script gets the first attach point whose events exist

@@ -1022,12 +1022,18 @@ static const struct probe_field test_fields_fields[] = {
 	F_INT("di", "the first argument register"),
 	{.name = "gone", .type = {TYPE_INT, 8, 0}, .doc = "a field no kernel has", .src = FIELD_KERNEL, .instead = "nr"},
 	F_INT("viatp", "the system call's number, from the classic tracepoint only"),
+	F_STR("name", 16, "getppid, read or other (x86-64 numbers): a choice between strings"),
+	F_INT("span", "span(si | dx): the third argument + 1 where the second is 0"),
+	F_STR("text", 8, "a constant string: fixed"),
 };
 static const struct field_recipe test_fields_raw_rec[] = {
 	{"nr", "arg1", false},
 	{"gone", "arg(struct pt_regs)->no_such_member", false},
 	{"di", "arg(struct pt_regs)->no_such_member", false},
 	{"di", "arg(struct pt_regs)->di", false},
+	{"name", "arg1 == 110 ? 'getppid' : arg1 == 0 ? 'read' : 'other'", false},
+	{"span", "span(arg(struct pt_regs)->si | arg(struct pt_regs)->dx)", false},
+	{"text", "'fixed'", false},
 };
 static const struct field_recipe test_fields_tp_rec[] = {
 	{"nr", "tp.id", false},

@@ -33,6 +33,13 @@ check "... with di read" grep -qx '@d: 1000' "$tmp/out"
 	-c "$calls getppid 1000" > "$tmp/out" 2> "$tmp/err"
 check "a field only the second attach point records picks it, exactly" grep -qx '@c: 1000' "$tmp/out"
 
+# recipes that compute: a choice between strings, a byte range's length, a constant string
+"$nfsq" -q -e 'test.fields /pid == cpid && (name == "getppid" || di == -1 || di == 4294967295)/ { @n[name, text] = count(); @s[name] = sum(span); }' \
+	-c "$calls mixed 3 100 200" > "$tmp/out" 2> "$tmp/err"
+check "a choice between strings and a constant string" grep -qx '@n\[getppid, fixed\]: 3' "$tmp/out"
+check "... the other side of the choice" grep -qx '@n\[read, fixed\]: 2' "$tmp/out"
+check "span(A | B) is B - A + 1" grep -qx '@s\[read\]: 302' "$tmp/out"
+
 printf 'test.fields /pid == cpid/ {\n\t@c = count();\n\t@g[nr, gone] = count();\n}\n' > "$tmp/gone.nfsq"
 (cd "$tmp" && "$nfsq" -q -c true gone.nfsq) > "$tmp/out" 2> "$tmp/err"
 rc=$?
