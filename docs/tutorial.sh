@@ -235,7 +235,7 @@ CB_RECALL). Holding it, the client opens, reads from cache and even locks the fi
 own: no OPEN, no GETATTR, no LOCK. The server grants one only when nobody has the file open for
 writing and its callback path to the client works. A conflicting access recalls it: `fault
 recall` appends to such a file on the server; run it under
-`nfsq -e 'nfs.delegation, nfsd.delegation { @[probe, event] = count(); } nfsd.callback { @[op] = count(); }'`
+`nfsq -e 'nfs.delegation, nfsd.delegation { @[probe, event] = count(); } nfsd.callback { @cb[op] = count(); }'`
 to see the grant, the CB_RECALL, the recall and the return on both sides.
 EOF
 checked "OPEN RPCs for 11 opens = mountstats OPEN delta" "$(value '@open_rpcs')" "$((o1 - o0))"

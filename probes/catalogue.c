@@ -921,12 +921,37 @@ static const struct probe_field nfs_deleg_fields[] = {
 	{"mount", MNT_FROM_SB2(ino "->i_sb"), false}
 /* fmode_t: FMODE_READ 1, FMODE_WRITE 2 (a write delegation is both) */
 #define FMODE_TYPE(m) m ":bit(1) == 1 ? 'WRITE' : 'READ'"
-/* the raw tracepoint nfs4_set_delegation(inode, fmode), where nfs_inode_set_delegation has
- * taken the delegation an OPEN's reply gave */
+/* a grant: _nfs4_opendata_to_nfs4_state(data) turns an OPEN's reply into the open state and
+ * takes the delegation the reply gave (o_res: delegation_type, an fmode, before 6.x's
+ * nfs4_open_delegation; since, delegation.open_delegation_type, NONE 0 and NONE_EXT 3 giving
+ * none). The file is the dentry opened: an atomic open's new name has no inode alias yet. */
+#define OD "arg(struct nfs4_opendata)"
+#define OD_FILE                                                                                        \
+	{"file", OD "->dentry->d_name.name", false},                                                    \
+	{"path", PATH_OF_DENTRY(OD "->dentry", OD "->dentry->d_sb"), false},                            \
+	{"path", PATH_OF_DENTRY2(OD "->dentry", OD "->dentry->d_sb"), false},                           \
+	{"inode", OD "->f_attr.fileid", false},                                                         \
+	{"mount", MNT_FROM_SB(OD "->dentry->d_sb"), false},                                             \
+	{"mount", MNT_FROM_SB2(OD "->dentry->d_sb"), false}
+static const struct field_recipe nfs_deleg_open_rec[] = {
+	{"event", "'granted'", false},
+	{"type", FMODE_TYPE(OD "->o_res.delegation.type"), false},
+	OD_FILE,
+};
+static const struct field_recipe nfs_deleg_open_old_rec[] = {
+	{"event", "'granted'", false},
+	{"type", FMODE_TYPE(OD "->o_res.delegation_type"), false},
+	OD_FILE,
+};
+#define OD_TYPE OD "->o_res.delegation.open_delegation_type"
+#define OD_GRANTED OD_TYPE " == 0 ? 0 : " OD_TYPE " == 3 ? 0 : 1"
+#define OD_GRANTED_OLD OD "->o_res.delegation_type == 0 ? 0 : 1"
+/* the raw tracepoint nfs4_set_delegation(inode, fmode), where nfs_inode_set_delegation took
+ * it: without fexit (Linux 5.10, --no-fentry), only the inode and the type */
 static const struct field_recipe nfs_deleg_set_rec[] = {
 	{"event", "'granted'", false},
 	{"type", FMODE_TYPE("arg1"), false},
-	DELEG_INODE_RECIPES("arg(struct inode)"),
+	{"inode", "arg(struct inode)->i_ino", false},
 };
 /* the raw tracepoint nfs4_cb_recall(clp, fh, inode, stateid, error), after the client's
  * callback service took a CB_RECALL (inode NULL: a file the client no longer has) */
@@ -948,6 +973,8 @@ static const struct field_recipe nfs_deleg_return_rec[] = {
 	}
 /* (before 5.11, typed as 5.10 declares them: what vmlinux's BTF gives, the inode) */
 static const struct probe_attach nfs_deleg_at[] = {
+	FGUARD("_nfs4_opendata_to_nfs4_state", nfs_deleg_open_rec, OD_GRANTED, 0),
+	FGUARD("_nfs4_opendata_to_nfs4_state", nfs_deleg_open_old_rec, OD_GRANTED_OLD, 0),
 	RAWG("nfs4_set_delegation", nfs_deleg_set_rec, 0, NULL),
 	RAWG("nfs4_set_delegation", nfs_deleg_set_rec, 0, "void (const struct inode *, fmode_t)"),
 	RAWG("nfs4_cb_recall", nfs_deleg_recall_rec, 1, NULL),
@@ -1132,7 +1159,8 @@ static const struct probe_def probes[] = {
 	 .doc = "[NFS client] <-> server: NFSv4 delegations, the server's promise that no other client "
 		"will change a file (READ) or access it (WRITE) until it recalls the promise, so the "
 		"client can open, read, cache and lock it without asking. granted: an OPEN's reply gave "
-		"one (the nfs4_set_delegation tracepoint); recalled: a CB_RECALL came in "
+		"one (_nfs4_opendata_to_nfs4_state; without fexit, the nfs4_set_delegation tracepoint, which "
+		"has no file name); recalled: a CB_RECALL came in "
 		"(nfs4_cb_recall); returned: the client sends DELEGRETURN (nfs_do_return_delegation), "
 		"after a recall, on close when it is no longer useful, or at unmount.",
 	 .fields = nfs_deleg_fields,

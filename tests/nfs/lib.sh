@@ -24,7 +24,7 @@ log() { printf '%s\n' "$*"; }
 # address, the queue time, the client port), which neither vmlinux's BTF nor a
 # tracepoint's format gives there.
 case $(uname -r) in
-5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export nfsd.request.queue nfsd.request.client_port rpc.done.port nfs.lock.file nfs.lock.path nfs.lock.inode nfs.lock.mount nfs.lock.type nfs.lock.start nfs.lock.length nfs.lock.lock_pid nfsd.lock.client nfsd.lock.path nfsd.lock.export nfsd.lock.type nfsd.lock.wait nfsd.lock.start nfsd.lock.length nfsd.callback.status nfs.delegation.type nfsd.delegation.type nfsd.delegation.client nfsd.delegation.path" ;;
+5.10.*) unavail_expected="nfsd.request.status nfsd.op.client nfsd.read.client nfsd.write.client nfsd.commit.client nfsd.op.path nfsd.op.export nfsd.read.path nfsd.read.export nfsd.write.path nfsd.write.export nfsd.commit.path nfsd.commit.export nfsd.request.queue nfsd.request.client_port rpc.done.port nfs.lock.file nfs.lock.path nfs.lock.inode nfs.lock.mount nfs.lock.type nfs.lock.start nfs.lock.length nfs.lock.lock_pid nfsd.lock.client nfsd.lock.path nfsd.lock.export nfsd.lock.type nfsd.lock.wait nfsd.lock.start nfsd.lock.length nfsd.callback.status nfs.delegation.type nfs.delegation.file nfs.delegation.path nfs.delegation.mount nfsd.delegation.type nfsd.delegation.client nfsd.delegation.path" ;;
 *) unavail_expected= ;;
 esac
 unavail=
