@@ -771,7 +771,6 @@ static const struct probe_field nfs_lock_fields[] = {
  * callbacks: calldata is a struct nfs4_lockdata (nfs4_unlockdata), its first member the
  * RPC's arguments, with a copy of the lock request (fl); struct file_lock keeps its file
  * and type in fl_file, fl_type before Linux 6.9 and in c.flc_file, c.flc_type since */
-#define LOCK_TASK "arg(struct rpc_task)"
 #define NFS_LOCK_RECIPES(data)                                                                        \
 	{"file", FL_FILE(data, "fl_file") "->f_path.dentry->d_name.name", false},                     \
 	{"file", FL_FILE(data, "c.flc_file") "->f_path.dentry->d_name.name", false},                  \
@@ -787,9 +786,9 @@ static const struct probe_field nfs_lock_fields[] = {
 	{"lock_pid", FL(data) ".c.flc_pid", false},                                                   \
 	{"start", FL(data) ".fl_start", false},                                                       \
 	{"length", "span(" FL(data) ".fl_start | " FL(data) ".fl_end)", false},                       \
-	{"xid", LOCK_TASK "->tk_rqstp->rq_xid:be32", false},                                          \
-	{"error", LOCK_TASK "->tk_status == -10010 ? 11 : " LOCK_TASK "->tk_status:errno", false},    \
-	{"latency", LOCK_TASK "->tk_start:since", false}
+	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},                                          \
+	{"error", TASK "->tk_status == -10010 ? 11 : " TASK "->tk_status:errno", false},    \
+	{"latency", TASK "->tk_start:since", false}
 #define FL(data) "arg1:container(struct " data ", arg).fl"
 #define FL_FILE(data, m) FL(data) "." m
 /* F_RDLCK 0, F_WRLCK 1, F_UNLCK 2 */
@@ -878,11 +877,11 @@ static const struct probe_field nfsd_callback_fields[] = {
  * probes; calldata is a struct nfsd4_callback (cb_status: the reply's status as an errno) */
 #define CB "arg1:container(struct nfsd4_callback, cb_clp)"
 static const struct field_recipe nfsd_callback_rec[] = {
-	{"client", LOCK_TASK "->tk_xprt->address_strings[0]", false},
-	{"op", LOCK_TASK "->tk_msg.rpc_proc->p_name", false},
-	{"xid", LOCK_TASK "->tk_rqstp->rq_xid:be32", false},
-	{"status", LOCK_TASK "->tk_status != 0 ? " LOCK_TASK "->tk_status:errno : " CB ".cb_status:errno", false},
-	{"latency", LOCK_TASK "->tk_start:since", false},
+	{"client", TASK "->tk_xprt->address_strings[0]", false},
+	{"op", TASK "->tk_msg.rpc_proc->p_name", false},
+	{"xid", TASK "->tk_rqstp->rq_xid:be32", false},
+	{"status", TASK "->tk_status != 0 ? " TASK "->tk_status:errno : " CB ".cb_status:errno", false},
+	{"latency", TASK "->tk_start:since", false},
 };
 static const struct probe_attach nfsd_callback_at[] = {
 	KONE("nfsd4_cb_done", nfsd_callback_rec, 0),
@@ -1146,8 +1145,9 @@ static const struct probe_def probes[] = {
 	{.name = "nfs.lock", .layer = LAYER_NFS, .module = "nfsv4", .summary = "a lock or unlock request sent to the server (NFSv4 LOCK, LOCKU)",
 	 .doc = "[NFS client] -> RPC client: each LOCK and LOCKU RPC the NFSv4 client sends for a "
 		"fcntl(2) or flock(2) lock, at its completion (nfs4_lock_done, nfs4_locku_done): one "
-		"event per RPC, as mountstats counts them. A lock that must wait (F_SETLKW) is polled: "
-		"LOCK after LOCK answered EAGAIN until one is granted. Sends nothing, so no event: a "
+		"event per RPC, as mountstats counts them. A lock that must wait (F_SETLKW) asks again: "
+		"NFSv4.0 polls, LOCK after LOCK answered EAGAIN; NFSv4.1+ waits for the server's "
+		"CB_NOTIFY_LOCK (nfsd.callback), and polls too, less often. Sends nothing, so no event: a "
 		"lock under a delegation (the client keeps it), an unlock of a range the process does "
 		"not hold, F_GETLK (LOCKT). NFSv3 locks go through the NLM protocol (lockd), not seen here.",
 	 .fields = nfs_lock_fields,
