@@ -77,6 +77,8 @@ struct cg_stamp {
 	struct cg_stamp *next;
 };
 
+#define CG_CTX_LOADS 48 /* distinct context reads cached per function (more: loaded in place) */
+
 struct cg {
 	struct compilation *c;
 	const struct cg_options *o;
@@ -120,6 +122,11 @@ struct cg {
 	struct cg_start *starts; /* every start record */
 	struct cg_stamp *stamps; /* every stamp program's */
 	unsigned fn_gen;         /* bumped per function emitted */
+	struct cg_ctx_load {     /* the context's words read by the function being emitted */
+		LLVMValueRef fn, v;
+		unsigned gen; /* fn_gen: a function emitted again may get the same address */
+		uint32_t off, size;
+	} ctx_loads[CG_CTX_LOADS];
 	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
 	LLVMValueRef read_cur;   /* a list walk's entry (READ_BASE_CUR), or NULL */
@@ -133,6 +140,7 @@ LLVMValueRef cg_i32(struct cg *g, uint32_t v);
 void cg_setloc(struct cg *g, struct loc l);
 LLVMValueRef cg_alloca(struct cg *g, uint32_t size);
 LLVMValueRef cg_gep(struct cg *g, LLVMValueRef p, uint32_t off);
+LLVMValueRef cg_ctx_load(struct cg *g, LLVMTypeRef t, uint32_t off);
 LLVMValueRef cg_load(struct cg *g, LLVMTypeRef t, LLVMValueRef p, uint32_t off);
 void cg_store(struct cg *g, LLVMValueRef v, LLVMValueRef p, uint32_t off);
 void cg_zero(struct cg *g, LLVMValueRef p, uint32_t off, uint32_t size);

@@ -190,15 +190,15 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 	switch (r->base) {
 	case READ_BASE_ARG:
 		if (at->args == ATTACH_ARGS_ARRAY)
-			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
+			return cg_ctx_load(g, g->i64, 8 * r->index);
 		if (at->args == ATTACH_ARGS_REGS && r->index < 6)
-			return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[r->index]);
+			return cg_ctx_load(g, g->i64, cg_arg_regs[r->index]);
 		break;
 	case READ_BASE_RET:
 		if (at->ret == ATTACH_RET_REG)
-			return cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
+			return cg_ctx_load(g, g->i64, CG_RETVAL_REG);
 		if (at->ret == ATTACH_RET_AFTER_ARGS)
-			return cg_load(g, g->i64, g->ctxarg, 8 * r->index);
+			return cg_ctx_load(g, g->i64, 8 * r->index);
 		break;
 	case READ_BASE_SAVED: /* the end of a pair: after the start time in the start value */
 		if (g->start_val)
@@ -317,7 +317,7 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			buf = cg_alloca(g, t.size);
 			cg_zero(g, buf, 0, t.size);
 			if (f->data_loc) {
-				v = cg_load(g, g->i32, g->ctxarg, f->offset);
+				v = cg_ctx_load(g, g->i32, f->offset);
 				v = LLVMBuildAnd(g->b, LLVMBuildZExt(g->b, v, g->i64, ""),
 						 cg_i64(g, 0xffff), "");
 				args[2] = cg_ctx_ptr(g, v);
@@ -335,10 +335,10 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			return buf;
 		}
 		switch (f->size) {
-		case 1: v = cg_load(g, g->i8, g->ctxarg, f->offset); break;
-		case 2: v = cg_load(g, LLVMInt16TypeInContext(g->ctx), g->ctxarg, f->offset); break;
-		case 4: v = cg_load(g, g->i32, g->ctxarg, f->offset); break;
-		case 8: v = cg_load(g, g->i64, g->ctxarg, f->offset); break;
+		case 1: v = cg_ctx_load(g, g->i8, f->offset); break;
+		case 2: v = cg_ctx_load(g, LLVMInt16TypeInContext(g->ctx), f->offset); break;
+		case 4: v = cg_ctx_load(g, g->i32, f->offset); break;
+		case 8: v = cg_ctx_load(g, g->i64, f->offset); break;
 		default:
 			cg_error(g, l, "field size not supported", f->name);
 			return cg_i64(g, 0);
@@ -354,14 +354,14 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 		return v;
 	case FIELD_ARG: /* argN of a kprobe or a raw tracepoint */
 		if (at->args == ATTACH_ARGS_ARRAY && !at->btf)
-			return cg_load(g, g->i64, g->ctxarg, 8 * f->index);
+			return cg_ctx_load(g, g->i64, 8 * f->index);
 		if (at->args != ATTACH_ARGS_REGS || f->index >= 6)
 			break;
-		return cg_load(g, g->i64, g->ctxarg, cg_arg_regs[f->index]);
+		return cg_ctx_load(g, g->i64, cg_arg_regs[f->index]);
 	case FIELD_RETVAL: /* retval of a kretprobe */
 		if (at->ret != ATTACH_RET_REG)
 			break;
-		v = cg_load(g, g->i64, g->ctxarg, CG_RETVAL_REG);
+		v = cg_ctx_load(g, g->i64, CG_RETVAL_REG);
 		if (t.kind == TYPE_ERRNO)
 			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
 					    LLVMBuildNeg(g->b, v, ""), v, "");
