@@ -85,7 +85,6 @@ LLVMValueRef cg_ctx_load(struct cg *g, LLVMTypeRef t, uint32_t off)
 
 	for (unsigned i = 0; i < CG_CTX_LOADS && !c; i++) {
 		struct cg_ctx_load *e = &g->ctx_loads[i];
-
 		bool mine = e->fn == g->fn && e->gen == g->fn_gen;
 
 		if (mine && e->off == off && e->size == size)
