@@ -77,8 +77,6 @@ struct cg_stamp {
 	struct cg_stamp *next;
 };
 
-#define CG_CTX_LOADS 48 /* distinct context reads cached per function (more: loaded in place) */
-
 struct cg {
 	struct compilation *c;
 	const struct cg_options *o;
@@ -122,11 +120,7 @@ struct cg {
 	struct cg_start *starts; /* every start record */
 	struct cg_stamp *stamps; /* every stamp program's */
 	unsigned fn_gen;         /* bumped per function emitted */
-	struct cg_ctx_load {     /* the context's words read by the function being emitted */
-		LLVMValueRef fn, v;
-		unsigned gen; /* fn_gen: a function emitted again may get the same address */
-		uint32_t off, size;
-	} ctx_loads[CG_CTX_LOADS];
+	unsigned ctx_seq;        /* cg_ctx_load's passthrough calls: each its own number */
 	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
 	LLVMValueRef read_cur;   /* a list walk's entry (READ_BASE_CUR), or NULL */

@@ -72,37 +72,24 @@ LLVMValueRef cg_load(struct cg *g, LLVMTypeRef t, LLVMValueRef p, uint32_t off)
 }
 
 /* A read of the probe's context (an argument, a register, a tracepoint record's field),
- * loaded once per function, in its entry block: loads of ctx + 8 in several blocks let LLVM
- * compute ctx + 8 once and keep it in a register, and the verifier refuses a load through
- * such a "modified ctx ptr" (it wants ctx plus a constant in the load itself). */
+ * through its own opaque copy of the ctx pointer (llvm.bpf.passthrough, which the BPF back
+ * end removes before instruction selection): loads of ctx + 8 in several blocks otherwise let
+ * LLVM compute ctx + 8 once and keep it in a register, and the verifier refuses a load
+ * through such a "modified ctx ptr" (it wants ctx plus a constant in the load itself).
+ * (Loading each read once at the function's entry instead kept them all live through a
+ * fused program and overflowed its stack.) */
 LLVMValueRef cg_ctx_load(struct cg *g, LLVMTypeRef t, uint32_t off)
 {
-	uint32_t size = LLVMGetIntTypeWidth(t) / 8;
-	struct cg_ctx_load *c = NULL;
-	LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(g->fn);
-	LLVMValueRef first = LLVMGetFirstInstruction(entry), v;
-	LLVMBuilderRef b;
+	static const char name[] = "llvm.bpf.passthrough";
+	unsigned id = LLVMLookupIntrinsicID(name, sizeof(name) - 1);
+	LLVMTypeRef types[2] = {g->ptr, g->ptr};
+	LLVMValueRef args[2] = {LLVMConstInt(g->i32, g->ctx_seq++, 0), g->ctxarg}, p;
 
-	for (unsigned i = 0; i < CG_CTX_LOADS && !c; i++) {
-		struct cg_ctx_load *e = &g->ctx_loads[i];
-		bool mine = e->fn == g->fn && e->gen == g->fn_gen;
-
-		if (mine && e->off == off && e->size == size)
-			return e->v;
-		if (!mine)
-			c = e;
-	}
-	if (!c)
+	if (!id)
 		return cg_load(g, t, g->ctxarg, off);
-	b = LLVMCreateBuilderInContext(g->ctx);
-	if (first)
-		LLVMPositionBuilderBefore(b, first);
-	else
-		LLVMPositionBuilderAtEnd(b, entry);
-	v = LLVMBuildLoad2(b, t, LLVMBuildGEP2(b, g->i8, g->ctxarg, (LLVMValueRef[]){cg_i64(g, off)}, 1, ""), "");
-	LLVMDisposeBuilder(b);
-	*c = (struct cg_ctx_load){g->fn, v, g->fn_gen, off, size};
-	return v;
+	p = LLVMBuildCall2(g->b, LLVMIntrinsicGetType(g->ctx, id, types, 2),
+			   LLVMGetIntrinsicDeclaration(g->mod, id, types, 2), args, 2, "");
+	return cg_load(g, t, p, off);
 }
 
 void cg_store(struct cg *g, LLVMValueRef v, LLVMValueRef p, uint32_t off)
