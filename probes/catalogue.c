@@ -760,12 +760,13 @@ static const struct probe_field nfs_lock_fields[] = {
 	F_INT("length", "bytes in the range (0 = to the end of the file)"),
 	F_INT("lock_pid", "the process whose lock it is (the builtin pid and comm are the RPC's worker "
 			  "thread, kworker: the completion runs in rpciod)"),
-	F_INT("xid", "RPC transaction id (nfsd.lock's xid on the server)"),
+	F_INT("xid", "RPC transaction id (nfsd.lock's xid on the server); 0 on NFSv3, whose event is a "
+		     "lock call, not one RPC"),
 	F_ERRNO("error", "the request's result as an errno: 0 granted (or unlocked), EAGAIN denied "
 			 "(NFS4ERR_DENIED: another owner holds a conflicting lock), an NFSv4 error "
 			 "number above 10000 where the kernel has no errno for it"),
 	F_INT("latency", "ns from the RPC task's start (or its restart) to its completion, "
-			 "as rpc.done's execute"),
+			 "as rpc.done's execute; on NFSv3 the lock call's, entry to return, its waiting included"),
 };
 /* nfs4_lock_done(task, calldata) and nfs4_locku_done(task, data), the RPCs' completion
  * callbacks: calldata is a struct nfs4_lockdata (nfs4_unlockdata), its first member the
@@ -808,20 +809,46 @@ static const struct field_recipe nfs_locku_rec[] = {NFS_LOCK_RECIPES("nfs4_unloc
 		.proto = decl                                                                                \
 	}
 #define P_RPC_DONE "void (struct rpc_task *, void *)"
+/* NFSv3: nlmclnt_proc(host, cmd, fl, data), the NLM client's entry for a lock or unlock
+ * (and F_GETLK, left out by the guard: F_GETLK 5, F_OFD_GETLK 36), in the process's own
+ * context; fl is its struct file_lock. The request may change fl (a lock merged with an
+ * adjacent one), so the range and type are read at the entry. */
+#define NLM_FL "arg(struct file_lock)"
+#define NLMCLNT_RECIPES(m)                                                                            \
+	{"file", NLM_FL "->" m "file->f_path.dentry->d_name.name", RECIPE_STABLE},                    \
+	{"path", PATH_OF_FILE(NLM_FL "->" m "file"), RECIPE_STABLE},                                  \
+	{"inode", NLM_FL "->" m "file->f_inode->i_ino", RECIPE_STABLE},                               \
+	{"mount", MNT_FROM_FILE(NLM_FL "->" m "file"), RECIPE_STABLE},                                \
+	{"type", NLM_FL "->" m "type == 0 ? 'READ' : " NLM_FL "->" m "type == 1 ? 'WRITE' : 'UNLOCK'", true}, \
+	{"lock_pid", NLM_FL "->" m "pid", true}
+#define NLMCLNT_COMMON                                                                                \
+	NLMCLNT_RECIPES("fl_"), NLMCLNT_RECIPES("c.flc_"),                                            \
+	{"start", NLM_FL "->fl_start", true},                                                         \
+	{"length", "span(" NLM_FL "->fl_start | " NLM_FL "->fl_end)", true},                          \
+	{"xid", "0", false},                                                                          \
+	{"error", "ret:errno", false},                                                                \
+	{"latency", "elapsed", false}
+static const struct field_recipe nlmclnt_rec[] = {NLMCLNT_COMMON};
+#define NLM_NOT_GETLK(cmd) cmd " == 5 ? 0 : " cmd " == 36 ? 0 : 1"
+#define P_NLMCLNT_PROC "int (void *, int, struct file_lock *, void *)"
 static const struct probe_attach nfs_lock_at[] = {
 	KONE("nfs4_lock_done", nfs_lock_rec, 0),
 	KONEOLD("nfs4_lock_done", nfs_lock_rec, 0, P_RPC_DONE),
 	KONE("nfs4_locku_done", nfs_locku_rec, 1),
 	KONEOLD("nfs4_locku_done", nfs_locku_rec, 1, P_RPC_DONE),
+	FGUARD("nlmclnt_proc", nlmclnt_rec, NLM_NOT_GETLK("arg1"), 2),
+	KSAVE("nlmclnt_proc", nlmclnt_rec, 2, "arg1", NLM_NOT_GETLK("saved")),
+	KOLDSAVE("nlmclnt_proc", nlmclnt_rec, 2, P_NLMCLNT_PROC, "arg1", NLM_NOT_GETLK("saved")),
 };
 
 static const struct probe_field nfsd_lock_fields[] = {
 	CLIENT_F,
 	SPATH_F,
 	EXPORT_F,
-	F_INT("xid", "RPC transaction id of the compound (nfs.lock's xid on the client)"),
-	F_STR("type", 8, "READ or WRITE (a LOCK), UNLOCK (a LOCKU)"),
-	F_INT("wait", "1 for a LOCK whose client will wait for the lock (READW, WRITEW: F_SETLKW), else 0"),
+	F_INT("xid", "RPC transaction id of the compound or the NLM request (nfs.lock's xid on an NFSv4 client)"),
+	F_STR("type", 8, "READ or WRITE (a LOCK), UNLOCK (a LOCKU, an NLM UNLOCK)"),
+	F_INT("wait", "1 for a LOCK whose client will wait for the lock (READW, WRITEW; NLM's block flag: "
+		      "F_SETLKW), else 0"),
 	F_INT("start", "first byte of the range, bytes"),
 	F_INT("length", "bytes in the range (0 = to the end of the file)"),
 	F_NFSSTAT("status", "the operation's status (NFS4ERR_DENIED: a conflicting lock is held)"),
@@ -854,11 +881,62 @@ static const struct field_recipe nfsd_locku_rec[] = {
 	{"length", LU ".lu_length == -1 ? 0 : " LU ".lu_length", RECIPE_STABLE},
 };
 #define P_NFSD4_OP "__be32 (struct svc_rqst *, void *, void *)"
+/* NFSv3 (NLM, in lockd): nlmsvc_lock(rqstp, file, host, lock, wait, cookie, reclaim) for
+ * every LOCK (NLMv4 and v1/3, LOCK and LOCK_MSG); lock->fl is the request, its file set to
+ * the server's open file. The status is NLM's, given as its NFSv4 equivalent: GRANTED
+ * NFS_OK, DENIED and BLOCKED (a waiting lock queued: the server calls back with GRANTED)
+ * NFS4ERR_DENIED, DENIED_NOLOCKS RESOURCE, DENIED_GRACE_PERIOD GRACE, DEADLCK DEADLOCK,
+ * ROFS, STALE_FH STALE, FBIG, FAILED IO; nfsd's internal ones (drop the reply) as they are. */
+#define NLM_STATUS(r)                                                                                 \
+	r " == 0 ? 0 : " r " == 1 ? 10010 : " r " == 3 ? 10010 : " r " == 2 ? 10018 : " r " == 4 ? 10013 : " \
+	r " == 5 ? 10045 : " r " == 6 ? 30 : " r " == 7 ? 70 : " r " == 8 ? 27 : " r " == 9 ? 5 : " r
+#define NLMSVC_PATHS(f, when)                                                                         \
+	{"path", PATH_OF_FILE(f), when},                                                              \
+	{"export", "path(" f "->f_path.mnt->mnt_root | " MOUNT_OF_FILE(f) ")", when}
+/* by position: struct nlm_lock became struct lockd_lock in Linux 7.x */
+#define NLML "arg3->fl"
+static const struct field_recipe nlmsvc_lock_rec[] = {
+	{"client", SVC_CLIENT, RECIPE_STABLE},
+	{"xid", SVC "->rq_xid:be32", RECIPE_STABLE},
+	NLMSVC_PATHS(NLML ".fl_file", RECIPE_STABLE),
+	NLMSVC_PATHS(NLML ".c.flc_file", RECIPE_STABLE),
+	{"type", NLML ".fl_type == 1 ? 'WRITE' : 'READ'", true},
+	{"type", NLML ".c.flc_type == 1 ? 'WRITE' : 'READ'", true},
+	{"wait", "arg4 == 0 ? 0 : 1", RECIPE_STABLE},
+	{"start", NLML ".fl_start", true},
+	{"length", "span(" NLML ".fl_start | " NLML ".fl_end)", true},
+	{"status", NLM_STATUS("ret:be32"), false},
+};
+/* an UNLOCK: from the handler (nlm4svc_proc_unlock(rqstp): the client, the xid) to the end
+ * of nlmsvc_unlock(net, file, lock), whose file (arg1, a struct nlm_file) holds the server's
+ * open file, f_file[O_RDONLY] (the one an unlock's lookup opens) */
+#define NLMSVC_SAVED "saved(struct svc_rqst)"
+static const struct field_recipe nlmsvc_unlock_rec[] = {
+	{"client", NLMSVC_SAVED "->rq_xprt->xpt_remotebuf", false},
+	{"xid", NLMSVC_SAVED "->rq_xid:be32", false},
+	NLMSVC_PATHS("arg1->f_file[0]", false),
+	{"type", "'UNLOCK'", false},
+	{"wait", "0", false},
+	{"start", "arg2->fl.fl_start", false},
+	{"length", "span(arg2->fl.fl_start | arg2->fl.fl_end)", false},
+	{"status", NLM_STATUS("ret:be32"), false},
+};
 static const struct probe_attach nfsd_lock_at[] = {
 	KPAIRG("nfsd4_lock", nfsd_lock_rec, 0),
 	KOLDG("nfsd4_lock", nfsd_lock_rec, 0, P_NFSD4_OP),
 	KPAIRG("nfsd4_locku", nfsd_locku_rec, 1),
 	KOLDG("nfsd4_locku", nfsd_locku_rec, 1, P_NFSD4_OP),
+	KPAIRG("nlmsvc_lock", nlmsvc_lock_rec, 2),
+	KOLDG("nlmsvc_lock", nlmsvc_lock_rec, 2, "__be32 (struct svc_rqst *, void *, void *, void *, int, void *, int)"),
+	{.kind = ATTACH_FENTRY, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_FEXIT,
+	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
+	 .group = 3, .saved = SVC},
+	{.kind = ATTACH_KPROBE, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_KRETPROBE,
+	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
+	 .group = 3, .saved = SVC},
+	{.kind = ATTACH_KPROBE, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_KRETPROBE,
+	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
+	 .group = 3, .saved = SVC, .proto = "__be32 (struct svc_rqst *)", .end_proto = "__be32 (void *, void *, void *)"},
 };
 
 static const struct probe_field nfsd_callback_fields[] = {
@@ -1142,14 +1220,18 @@ static const struct probe_def probes[] = {
 	      "unlink(2)", "File removal (nfs_unlink): a REMOVE RPC."),
 	PROBE("nfs.rename", LAYER_NFS, "nfs", nfs_op_fields, nfs_rename_at,
 	      "rename(2)", "Rename (nfs_rename): a RENAME RPC."),
-	{.name = "nfs.lock", .layer = LAYER_NFS, .module = "nfsv4", .summary = "a lock or unlock request sent to the server (NFSv4 LOCK, LOCKU)",
+	{.name = "nfs.lock", .layer = LAYER_NFS, .module = "nfs", .summary = "a lock or unlock request sent to the server (NFSv4 LOCK, LOCKU; NFSv3 through NLM)",
 	 .doc = "[NFS client] -> RPC client: each LOCK and LOCKU RPC the NFSv4 client sends for a "
 		"fcntl(2) or flock(2) lock, at its completion (nfs4_lock_done, nfs4_locku_done): one "
 		"event per RPC, as mountstats counts them. A lock that must wait (F_SETLKW) asks again: "
 		"NFSv4.0 polls, LOCK after LOCK answered EAGAIN; NFSv4.1+ waits for the server's "
 		"CB_NOTIFY_LOCK (nfsd.callback), and polls too, less often. Sends nothing, so no event: a "
 		"lock under a delegation (the client keeps it), an unlock of a range the process does "
-		"not hold, F_GETLK (LOCKT). NFSv3 locks go through the NLM protocol (lockd), not seen here.",
+		"not hold, F_GETLK (LOCKT). NFSv3 locks go through the NLM protocol (lockd, on mounts "
+		"without nolock): there the event is one lock call of the process that asks the server "
+		"(nlmclnt_proc, entry to return, F_GETLK left out), whose latency includes any wait for "
+		"the lock (a BLOCKED answer, then the server's GRANTED callback or a LOCK again every "
+		"30 s), and whose xid is 0.",
 	 .fields = nfs_lock_fields,
 	 .nfields = ARRAY_LEN(nfs_lock_fields),
 	 .attach = nfs_lock_at,
@@ -1204,11 +1286,18 @@ static const struct probe_def probes[] = {
 	      "server data path: WRITE", "[server nfsd] -> local file system: writing file data."),
 	PROBE("nfsd.commit", LAYER_NFSD, "nfsd", nfsd_commit_fields, nfsd_commit_at,
 	      "server data path: COMMIT", "[server nfsd] -> local file system: flushing to storage."),
-	{.name = "nfsd.lock", .layer = LAYER_NFSD, .module = "nfsd", .summary = "a lock or unlock request on the server (NFSv4 LOCK, LOCKU)",
+	{.name = "nfsd.lock", .layer = LAYER_NFSD, .module = "nfsd", .summary = "a lock or unlock request on the server (NFSv4 LOCK, LOCKU; NFSv3's NLM LOCK, UNLOCK)",
 	 .doc = "[server nfsd] -> file locks: an NFSv4 LOCK or LOCKU operation, from its start to its "
 		"end (nfsd4_lock, nfsd4_locku), with the client, the file and the outcome. A LOCK "
 		"denied (NFS4ERR_DENIED) is the client's cue to poll again or, on NFSv4.1, to wait for "
-		"a CB_NOTIFY_LOCK (nfsd.callback).",
+		"a CB_NOTIFY_LOCK (nfsd.callback). NFSv3's locks are lockd's NLM requests: every LOCK "
+		"(nlmsvc_lock, for NLM versions 1, 3 and 4, LOCK and LOCK_MSG) and every NLMv4 UNLOCK "
+		"(nlm4svc_proc_unlock to the end of nlmsvc_unlock; NFSv2's NLMv1/3 UNLOCK and UNLOCK_MSG "
+		"are not seen), with NLM's status given as its NFSv4 equivalent: GRANTED NFS_OK, "
+		"DENIED and BLOCKED (a waiting lock queued, granted later by a GRANTED callback) "
+		"NFS4ERR_DENIED, DENIED_GRACE_PERIOD NFS4ERR_GRACE, DEADLCK NFS4ERR_DEADLOCK, "
+		"DENIED_NOLOCKS NFS4ERR_RESOURCE, STALE_FH NFSERR_STALE. NLM names no export: there "
+		"export is the root of the file system that holds the file.",
 	 .fields = nfsd_lock_fields,
 	 .nfields = ARRAY_LEN(nfsd_lock_fields),
 	 .attach = nfsd_lock_at,

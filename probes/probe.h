@@ -142,6 +142,7 @@ struct probe_field {
  *   giving a struct mount *, or the struct itself: "...->f_path.mnt:container(struct mount, mnt)")
  *   "rpcmount(C | S)": string S of the NFS mount whose RPC client is C (a struct rpc_clnt *
  *   recipe); S starts at "cur(struct super_block)", the mount's super_block
+ *   "elapsed": a pair's ns from its start to its end (what a latency field is on pairs)
  *   "stamp(K)": ns since the attach alternative's stamp program stamped key K (an integer
  *   recipe, a pointer), 0 when it has not; reading takes the stamp
  * at_start: read when the start event fires (arguments are gone at the return); or

@@ -399,6 +399,14 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 		return recipe_span(a, rc, at, out, err, errlen);
 	if (rc->how[0] == '\'')
 		return recipe_text(a, rc, out, err, errlen);
+	if (strcmp(rc->how, "elapsed") == 0) { /* a pair's start to its end, as a probe's latency */
+		if (!at->end_target || out->type.kind == TYPE_STR) {
+			snprintf(err, errlen, "recipe 'elapsed' needs a pair of events and an integer field");
+			return -1;
+		}
+		out->src = FIELD_LATENCY;
+		return 0;
+	}
 	if ((rc->how[0] >= '0' && rc->how[0] <= '9') || rc->how[0] == '-') { /* a constant */
 		const struct field_read *c = recipe_part(a, rc, rc->how, strlen(rc->how), false, at, out, err, errlen);
 

@@ -346,6 +346,46 @@ else
 fi
 rm -rf /mnt/nfs4/locks
 
+# NFSv3 locks (NLM, lockd), on a v3 mount with locking: nfs.lock fires once per lock call
+# that asks the server (nlmclnt_proc: a waiting lock's wait is in its latency), nfsd.lock
+# once per NLM LOCK and UNLOCK the server handles. Nothing in the kernel counts NLM requests
+# (mountstats counts NFS's; lockd has no /proc/net/rpc file): the truth is the workload's
+# (wl locks: 5 locks and 5 unlocks, 8 the parent's, 2 the child's). The child's lock waits
+# for its parent's: on the client (its lock call waits for the local lock first), or, when
+# its LOCK reaches the server first, answered BLOCKED (status NFS4ERR_DENIED) and granted
+# later by the server's GRANTED callback or by a LOCK the client sends again after 30 s.
+m3=/mnt/lock3; d=$m3/nlm/a
+mkdir -p $m3 && mount -t nfs -o vers=3,nosharecache 127.0.0.1:/srv/nfs $m3 && mkdir -p $d && touch $d/l.dat
+if have nfs.lock.type; then
+	run 'nfs.lock { @c = count(); @x = sum(xid); if (error == 0) { @g[type, start, length] = count(); @p[path, mount] = count(); @pid[lock_pid] = count(); } }
+	     nfsd.lock { @sc = count(); @sp[path, export] = count(); @k[client] = count(); if (status == 0) { @sg[type] = count(); } else { @sd[type] = count(); } }' "wl locks $d/l.dat"
+else
+	run 'nfs.lock { @c = count(); } nfsd.lock { @sc = count(); if (status == 0) { @sg = count(); } else { @sd = count(); } }' "wl locks $d/l.dat"
+fi
+read -r parent child < <(sed -n 's/^locks: parent \([0-9]*\) child \([0-9]*\)$/\1 \2/p' "$out")
+why=
+if have nfs.lock.type; then
+	n=$(value '@sc')
+	for l in '@c: 10' '@x: 0' '@g[WRITE, 100, 10]: 1' '@g[READ, 0, 0]: 1' '@g[WRITE, 0, 0]: 3' '@g[UNLOCK, 100, 10]: 1' \
+		'@g[UNLOCK, 0, 0]: 4' "@p[$d/l.dat, 127.0.0.1:/srv/nfs]: 10" "@pid[${parent:-x}]: 8" "@pid[${child:-x}]: 2" \
+		'@sg[READ]: 1' '@sg[UNLOCK]: 5' "@sp[/srv/nfs/nlm/a/l.dat, /srv/nfs]: $n"; do
+		grep -qxF -- "$l" "$out" || why+="missing '$l'; "
+	done
+	w=$(value '@sg[WRITE]') wd=$(value '@sd[WRITE]')
+	[[ $w == 4 || ($w == 3 && ${wd:-0} -ge 1) ]] || why+="server WRITE LOCKs granted ${w:-0}, blocked ${wd:-0}: want 4, or 3 and the child's blocked; "
+	grep -qx "@k\[127\.0\.0\.1:[0-9]*\]: $n" "$out" || why+="not one client 127.0.0.1:PORT for the server's $n requests; "
+else
+	g=$(value '@sg') gd=$(value '@sd')
+	[[ $(value '@c') == 10 && ($g == 10 || ($g == 9 && ${gd:-0} -ge 1)) ]] ||
+		why="nfs.lock $(value '@c'), nfsd.lock granted ${g:-0} blocked ${gd:-0}: want 10, and 10 granted or 9 and the child's blocked"
+fi
+if [[ -z $why ]]; then
+	ok "v3 (NLM) nfs.lock = the workload's 10 lock calls, nfsd.lock its requests$(have nfs.lock.type && echo "; ranges, paths both sides, owners, client")"
+else
+	bad "v3 (NLM) nfs.lock and nfsd.lock" "$why"
+fi
+rm -rf $m3/nlm; umount $m3
+
 # nfs.delegation, nfsd.delegation and nfsd.callback: a file opened read-only on the v4.2
 # mount gets a READ delegation; a process on the server appending to it breaks the lease:
 # the server recalls it (CB_RECALL), the client returns it (DELEGRETURN), and only then
