@@ -267,9 +267,12 @@ done
 has "^@refused\[$lk, ${waiter:-x}\]: [1-9]" || lkbad+="no refusal of the waiter; "
 has "^@server_refused\[127\.0\.0\.1:[0-9]+, $lks\]: [1-9]" || lkbad+="no refusal on the server; "
 # the waiter's wait, as nfslocks measured it, is in a bucket that holds what the workload saw
-bucket=$(awk -v f="@wait_ms[$lk]:" '$0 == f { on = 1; next } on && /^\[/ { print; } on && /^$/ { exit }' "$out" |
-	awk '$2 > 0 { b = $1 } END { print b }')
-lo=$(sed -n 's/^\[\([0-9]*\)\(K\{0,1\}\),.*/\1 \2/p' <<<"$bucket" | awk '{ print $2 == "K" ? $1 * 1024 : $1 }')
+last_bucket() { # MAP: the highest non-empty bucket of histogram MAP in $out ("[1K, 2K)"); lo: its low end
+	bucket=$(awk -v f="$1:" '$0 == f { on = 1; next } on && /^\[/ { print; } on && /^$/ { exit }' "$out" |
+		awk '$2 > 0 { b = $1 } END { print b }')
+	lo=$(sed -n 's/^\[\([0-9]*\)\(K\{0,1\}\),.*/\1 \2/p' <<<"$bucket" | awk '{ print $2 == "K" ? $1 * 1024 : $1 }')
+}
+last_bucket "@wait_ms[$lk]"
 # (from its first refusal: at most the whole wait, and more than half of it)
 if [[ -z $lkbad && -n $lo ]] && ((waited >= 900 && lo <= waited && 2 * lo * 2 > waited)); then
 	ok "nfslocks: per-process grants, the waiter refused and granted after $waited ms (longest wait bucket $bucket ms), server refusals"
@@ -277,6 +280,26 @@ else
 	bad "nfslocks" "${lkbad}waited ${waited:-?} ms, longest wait bucket '${bucket:-none}'"
 fi
 rm -rf "$(dirname "$lk")"
+
+# ---- nfslocks on NFSv3 (NLM, a mount with locking): the same wait for a lock a process on
+# the server holds is one lock call, its latency the wait (the server answers BLOCKED, then
+# grants the lock by its GRANTED callback, or by the client's LOCK again 30 s later)
+m3=/mnt/lock3 lk=/mnt/lock3/nfslocks/l.dat lks=/srv/nfs/nfslocks/l.dat
+mkdir -p $m3 && mount -t nfs -o vers=3,nosharecache 127.0.0.1:/srv/nfs $m3 && mkdir -p "$(dirname "$lk")" && touch "$lk"
+run nfslocks-v3 nfslocks.nfsq '' "wl lockwait $lk $lks 1"
+read -r waiter waited < <(sed -n 's/^lockwait: pid \([0-9]*\) waited \([0-9]*\) ms$/\1 \2/p' "$out")
+lkbad=
+for l in "@granted[$lk, ${waiter:-x}, WRITE]: 1" "@granted[$lk, ${waiter:-x}, UNLOCK]: 1"; do
+	grep -qxF -- "$l" "$out" || lkbad+="missing '$l'; "
+done
+has "^@server_refused\[127\.0\.0\.1:[0-9]+, $lks\]: [1-9]" || lkbad+="no BLOCKED answer on the server; "
+last_bucket "@v3_lock_ms[$lk]"
+if [[ -z $lkbad && -n $lo ]] && ((waited >= 900 && lo <= waited && 2 * lo * 2 > waited)); then
+	ok "nfslocks on NFSv3: the waiter's lock call took $waited ms (longest bucket $bucket ms), the server's BLOCKED answer"
+else
+	bad "nfslocks on NFSv3" "${lkbad}waited ${waited:-?} ms, longest v3 lock bucket '${bucket:-none}'"
+fi
+rm -rf "$(dirname "$lk")"; umount $m3
 
 # ---- -f json: every script's output is JSON lines
 for s in "$scripts"/*.nfsq; do
