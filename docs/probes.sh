@@ -51,8 +51,10 @@ fault, not the script's; `--check` does not need the kernel).
 pNFS has no probe: knfsd hands out layouts only for an export whose file system has a layout
 type it serves (block or SCSI layouts of XFS, the `pnfs` export option), and the lab exports
 tmpfs; `nfsd.op` and `rpc.done` name LAYOUTGET, LAYOUTCOMMIT and LAYOUTRETURN where a server
-gives layouts. NFSv3 locks (the NLM protocol, lockd) are not in `nfs.lock` and `nfsd.lock` yet:
-the lab's NFSv3 mount has no lock manager (`nolock`).
+gives layouts. NFSv3 locks (the NLM protocol, lockd) are in `nfs.lock` and `nfsd.lock` on mounts
+without `nolock` (rpc.statd running on both sides); a lock call on the client, an NLM request on
+the server. Where a probe has an event at two different functions (a start that has the request,
+an end that has the file), its `latency` is the time between them (the recipe `elapsed`).
 
 Fields resolve one by one. A field may have several recipes (struct layouts change: the mount
 is found through `super_block.s_mounts` as a list before Linux 6.17 and as a pointer since),
