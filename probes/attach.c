@@ -127,7 +127,7 @@ static int attach_profile(struct bpf_program *bp, const char *target, struct pro
  * program. Our own handlers for the "fentry/" and "fexit/" sections (libbpf tries
  * custom handlers first) give the kernel the id from probes/kbtf.c's index instead, and
  * the fd of the module's BTF object, found once by name among the kernel's BTF objects. */
-static int attach_btf_fd(const char *module)
+static int attach_btf_fd(const char *module, bool *denied)
 {
 	static struct {
 		const char *name;
@@ -140,6 +140,7 @@ static int attach_btf_fd(const char *module)
 	for (unsigned i = 0; i < nfound; i++)
 		if (!strcmp(found[i].name, module))
 			return found[i].fd;
+	*denied = false;
 	while (ret < 0 && !bpf_btf_get_next_id(id, &id)) {
 		struct bpf_btf_info info;
 		__u32 len = sizeof(info);
@@ -156,9 +157,17 @@ static int attach_btf_fd(const char *module)
 		else
 			close(fd);
 	}
+	*denied = ret < 0 && (errno == EPERM || errno == EACCES); /* listing them needs CAP_SYS_ADMIN */
 	if (ret >= 0 && nfound < sizeof(found) / sizeof(found[0])) /* kept open: the NFS modules */
 		found[nfound].name = module, found[nfound++].fd = ret;
 	return ret;
+}
+
+static bool attach_btf_denied; /* a module's BTF could not be found for want of CAP_SYS_ADMIN */
+
+bool probe_btf_denied(void)
+{
+	return attach_btf_denied;
 }
 
 /* set by probe_load_hook: told of each program as libbpf is about to load it */
@@ -184,12 +193,18 @@ static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts 
 {
 	const char *fn = strchr(bpf_program__section_name(bp), '/'), *module = NULL;
 	int id, fd = 0;
+	bool denied = false;
 
 	attach_prepare(bp, opts, cookie);
-	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module)) < 0)) {
-		fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
-			module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");
-		return -ESRCH;
+	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module, &denied)) < 0)) {
+		attach_btf_denied |= denied;
+		if (denied)
+			fprintf(stderr, "nfsq: cannot find module %s's BTF for %s: the kernel lists its BTF objects "
+					"only to CAP_SYS_ADMIN (run as root, or add CAP_SYS_ADMIN)\n", module, fn + 1);
+		else
+			fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
+				module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");
+		return denied ? -EPERM : -ESRCH;
 	}
 	opts->attach_btf_id = (__u32)id;
 	opts->attach_btf_obj_fd = (__u32)fd;

@@ -373,6 +373,9 @@ void probe_btf_func_known(const char *fn, const char *module, int id);
  * vmlinux and of every module's BTF per program: 90 ms each in a TCG VM); and every
  * program is first passed to the hook set by probe_load_hook (NULL: none). */
 void probe_load_handlers(void);
+/* whether a program could not load because listing the kernel's BTF objects (to find a
+ * module's) needs CAP_SYS_ADMIN, which nfsq does not have (it said so) */
+bool probe_btf_denied(void);
 void probe_load_hook(void (*hook)(struct bpf_program *bp, void *arg), void *arg);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */

@@ -410,7 +410,7 @@ static int rt_attach_error(const struct ct_prog *p, int err)
 		}
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: cannot attach %s: permission denied (run as root, or with "
-				"CAP_BPF and CAP_PERFMON)\n",
+				"CAP_BPF and CAP_PERFMON, and CAP_SYS_ADMIN for kprobes)\n",
 			what);
 	else if (err == E2BIG && p->attach == ATTACH_TRACEPOINT)
 		fprintf(stderr, "nfsq: cannot attach %s to %s: the kernel attaches at most %d BPF "
