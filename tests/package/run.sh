@@ -137,6 +137,13 @@ if grep -qx '@w: 10' <<<"\$out" && grep -qx '@b: 655360' <<<"\$out"; then
 else
 	echo "FAIL lab: installed nfsq: \$out"
 fi
+# without CAP_SYS_ADMIN the modules' BTF cannot be found: nfsq says so, and why
+out=\$(setpriv --no-new-privs --bounding-set=-all,+bpf,+perfmon,+sys_resource -- /usr/bin/nfsq -q -e 'nfs.write { @w = count(); }' -c true 2>&1)
+if grep -q "module nfs's BTF.*only to CAP_SYS_ADMIN" <<<"\$out"; then
+	echo "PASS lab: without CAP_SYS_ADMIN, nfsq names it: \$(head -1 <<<"\$out")"
+else
+	echo "FAIL lab: without CAP_SYS_ADMIN: \$out"
+fi
 nfsslower.nfsq 0 > /tmp/slower.out 2>&1 &
 p=\$!
 for _ in \$(seq 100); do grep -q '^TIME' /tmp/slower.out && break; sleep 0.2; done
