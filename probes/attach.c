@@ -140,7 +140,6 @@ static int attach_btf_fd(const char *module, bool *denied)
 	for (unsigned i = 0; i < nfound; i++)
 		if (!strcmp(found[i].name, module))
 			return found[i].fd;
-	*denied = false;
 	while (ret < 0 && !bpf_btf_get_next_id(id, &id)) {
 		struct bpf_btf_info info;
 		__u32 len = sizeof(info);
