@@ -821,14 +821,15 @@ static const struct field_recipe nfs_locku_rec[] = {NFS_LOCK_RECIPES("nfs4_unloc
 	{"mount", MNT_FROM_FILE(NLM_FL "->" m "file"), RECIPE_STABLE},                                \
 	{"type", NLM_FL "->" m "type == 0 ? 'READ' : " NLM_FL "->" m "type == 1 ? 'WRITE' : 'UNLOCK'", true}, \
 	{"lock_pid", NLM_FL "->" m "pid", true}
-#define NLMCLNT_COMMON                                                                                \
-	NLMCLNT_RECIPES("fl_"), NLMCLNT_RECIPES("c.flc_"),                                            \
-	{"start", NLM_FL "->fl_start", true},                                                         \
-	{"length", "span(" NLM_FL "->fl_start | " NLM_FL "->fl_end)", true},                          \
-	{"xid", "0", false},                                                                          \
-	{"error", "ret:errno", false},                                                                \
-	{"latency", "elapsed", false}
-static const struct field_recipe nlmclnt_rec[] = {NLMCLNT_COMMON};
+static const struct field_recipe nlmclnt_rec[] = {
+	NLMCLNT_RECIPES("fl_"),
+	NLMCLNT_RECIPES("c.flc_"),
+	{"start", NLM_FL "->fl_start", true},
+	{"length", "span(" NLM_FL "->fl_start | " NLM_FL "->fl_end)", true},
+	{"xid", "0", false},
+	{"error", "ret:errno", false},
+	{"latency", "elapsed", false},
+};
 #define NLM_NOT_GETLK(cmd) cmd " == 5 ? 0 : " cmd " == 36 ? 0 : 1"
 #define P_NLMCLNT_PROC "int (void *, int, struct file_lock *, void *)"
 static const struct probe_attach nfs_lock_at[] = {
@@ -921,6 +922,12 @@ static const struct field_recipe nlmsvc_unlock_rec[] = {
 	{"length", "span(arg2->fl.fl_start | arg2->fl.fl_end)", false},
 	{"status", NLM_STATUS("ret:be32"), false},
 };
+#define NLM_UNLOCK(k, ek, ...)                                                                        \
+	{                                                                                             \
+		.kind = k, .target = "nlm4svc_proc_unlock", .end_kind = ek, .end_target = "nlmsvc_unlock", \
+		.recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec), .group = 3,   \
+		.saved = SVC, __VA_ARGS__                                                             \
+	}
 static const struct probe_attach nfsd_lock_at[] = {
 	KPAIRG("nfsd4_lock", nfsd_lock_rec, 0),
 	KOLDG("nfsd4_lock", nfsd_lock_rec, 0, P_NFSD4_OP),
@@ -928,15 +935,10 @@ static const struct probe_attach nfsd_lock_at[] = {
 	KOLDG("nfsd4_locku", nfsd_locku_rec, 1, P_NFSD4_OP),
 	KPAIRG("nlmsvc_lock", nlmsvc_lock_rec, 2),
 	KOLDG("nlmsvc_lock", nlmsvc_lock_rec, 2, "__be32 (struct svc_rqst *, void *, void *, void *, int, void *, int)"),
-	{.kind = ATTACH_FENTRY, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_FEXIT,
-	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
-	 .group = 3, .saved = SVC},
-	{.kind = ATTACH_KPROBE, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_KRETPROBE,
-	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
-	 .group = 3, .saved = SVC},
-	{.kind = ATTACH_KPROBE, .target = "nlm4svc_proc_unlock", .end_kind = ATTACH_KRETPROBE,
-	 .end_target = "nlmsvc_unlock", .recipes = nlmsvc_unlock_rec, .nrecipes = ARRAY_LEN(nlmsvc_unlock_rec),
-	 .group = 3, .saved = SVC, .proto = "__be32 (struct svc_rqst *)", .end_proto = "__be32 (void *, void *, void *)"},
+	NLM_UNLOCK(ATTACH_FENTRY, ATTACH_FEXIT),
+	NLM_UNLOCK(ATTACH_KPROBE, ATTACH_KRETPROBE),
+	NLM_UNLOCK(ATTACH_KPROBE, ATTACH_KRETPROBE, .proto = "__be32 (struct svc_rqst *)",
+		   .end_proto = "__be32 (void *, void *, void *)"),
 };
 
 static const struct probe_field nfsd_callback_fields[] = {

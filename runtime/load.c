@@ -79,7 +79,9 @@ static void rt_load_report(struct rt *r, int err, const char *log)
 		rt_report_verifier(r, &r->obj->progs[i], bpf_program__section_name(r->loading), log);
 		return;
 	}
-	for (unsigned i = 0; r->loading && geteuid() == 0 && err == EPERM && !probe_btf_denied() && i < r->obj->nprogs; i++)
+	if (probe_btf_denied())
+		return; /* said why where it happened (probes/attach.c) */
+	for (unsigned i = 0; r->loading && geteuid() == 0 && err == EPERM && i < r->obj->nprogs; i++)
 		if (r->bprogs[i] == r->loading &&
 		    (r->obj->progs[i].attach == ATTACH_FENTRY || r->obj->progs[i].attach == ATTACH_FEXIT)) {
 			/* root, and no verifier log: the kernel has no BPF trampoline */
@@ -93,9 +95,7 @@ static void rt_load_report(struct rt *r, int err, const char *log)
 				fprintf(stderr, "kprobe:%s and kretprobe:%s work without\n", p->target, p->target);
 			return;
 		}
-	if (probe_btf_denied())
-		; /* said why where it happened (probes/attach.c) */
-	else if (err == EPERM || err == EACCES)
+	if (err == EPERM || err == EACCES)
 		fprintf(stderr, "nfsq: the kernel refused to load BPF programs: permission denied "
 				"(run as root, or give nfsq CAP_BPF and CAP_PERFMON)\n");
 	else
