@@ -2,13 +2,19 @@
  * result or hand it to the runtime. */
 #include "driver.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../base/exitcode.h"
 #include "../codegen/codegen.h"
+#include "../contract/file.h"
+#include "opts.h"
+#include "runfile.h"
 
 /* Knobs for tests and measurements (not user options): NFSQ_OPT (0, 1, 2: the LLVM
  * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size) and
@@ -95,6 +101,55 @@ int driver_run(struct compilation *c, enum dump_kind dump, const struct run_opti
 	}
 	ret = NFSQ_EXIT_OK;
 cleanup:
+	ct_object_free(&obj);
+	return ret;
+}
+
+/* A compiled file has a #! line: executable where it is readable (a regular file). */
+static int fchmod_regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -1;
+	return S_ISREG(st.st_mode) ? fchmod(fd, (st.st_mode & 0777) | (st.st_mode & 0444) >> 2) : 0;
+}
+
+int driver_compile(struct compilation *c, const char *path, const char *version, const struct run_options *o)
+{
+	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .filter_pid = true};
+	struct ct_file_info fi = {.nfsq_version = version, .uses_cpid = c->prog->uses_cpid, .pid_filter = true};
+	struct ct_object obj = {0};
+	struct cg_info info;
+	FILE *out = NULL;
+	int ret = NFSQ_EXIT_SCRIPT;
+
+	driver_env_options(&co);
+	co.cache_dir = driver_cache_dir();
+	if (cg_compile(c, &co, &obj, &info)) {
+		if (info.unavailable && (int)info.unavailable == c->diag.nerrors)
+			ret = NFSQ_EXIT_RUNTIME; /* only probes this kernel lacks */
+		goto cleanup;
+	}
+	for (unsigned i = 0; i < obj.nprogs; i++) /* a BTF id holds for one boot: found at load */
+		obj.progs[i].btf_id = 0;
+	runfile_kernel(&fi.kernel_release, &fi.kernel_build);
+	ret = NFSQ_EXIT_USAGE;
+	if (!(out = opts_open_output(path)))
+		goto cleanup;
+	if (ct_file_write(out, &obj, &fi) || fflush(out) ||
+	    (fileno(out) != STDOUT_FILENO && fchmod_regular(fileno(out)))) {
+		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	if (o->verbose)
+		fprintf(stderr, "nfsq: wrote %s: %u programs, object %zu bytes\n", path, obj.nprogs, obj.elf_size);
+	ret = NFSQ_EXIT_OK;
+cleanup:
+	if (out && fclose(out) && ret == NFSQ_EXIT_OK) {
+		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
+		ret = NFSQ_EXIT_USAGE;
+	}
 	ct_object_free(&obj);
 	return ret;
 }

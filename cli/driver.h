@@ -16,4 +16,8 @@ enum dump_kind {
  * (base/exitcode.h). */
 int driver_run(struct compilation *c, enum dump_kind dump, const struct run_options *o);
 
+/* --compile: compiles c (checked) into the file at path (contract/file.h) for running
+ * later with nfsq FILE or nfsq-run FILE; version is nfsq's. Returns the exit code. */
+int driver_compile(struct compilation *c, const char *path, const char *version, const struct run_options *o);
+
 #endif

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "cg.h"
 
+#include "../contract/buf.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,28 +36,9 @@
 struct cg_cache_trailer {
 	uint64_t size;      /* of the object before the table */
 	uint64_t meta_size; /* of the programs' table */
-	uint64_t hash[2];   /* cg_hash of both */
+	uint64_t hash[2];   /* ct_hash of both */
 	char magic[8];      /* CG_CACHE_MAGIC, without its NUL */
 };
-
-/* One program in the table, followed by its target and probe strings (cg_cache_put_str). */
-struct cg_cache_prog {
-	char name[16];
-	uint32_t kind, attach, nprobes;
-	uint8_t builtin, is_start, pad[2];
-	int64_t interval_ns;
-	int32_t btf_id, pad2;
-};
-
-static void cg_hash(const void *p, size_t n, uint64_t h[2])
-{
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h[0] = (h[0] ^ s[i]) * 0x100000001b3ull;
-		h[1] = (h[1] ^ s[i]) * 0x100000001b3ull + (h[1] >> 29);
-	}
-}
 
 bool cg_cache_dir_ok(const char *dir)
 {
@@ -91,7 +74,7 @@ static int cg_build_id(struct dl_phdr_info *info, size_t size, void *data)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
 			    n->n_descsz) {
-				cg_hash(desc, n->n_descsz, k->h);
+				ct_hash(desc, n->n_descsz, k->h);
 				k->build_id = true;
 				return 1;
 			}
@@ -104,7 +87,7 @@ static int cg_build_id(struct dl_phdr_info *info, size_t size, void *data)
 bool cg_cache_key(const struct compilation *c, const struct cg_options *o, uint32_t map_size,
 		  char *key, size_t len)
 {
-	struct cg_key_hash k = {{0xcbf29ce484222325ull, 0x84222325cbf29ce4ull}, false};
+	struct cg_key_hash k = {CT_HASH_INIT, false};
 	uint64_t *h = k.h, boot = probe_boot_hash();
 	unsigned major = 0, minor = 0, patch = 0;
 	char salt[256];
@@ -118,12 +101,12 @@ bool cg_cache_key(const struct compilation *c, const struct cg_options *o, uint3
 		 cg_cache_version, major, minor, patch, o->opt_level, (int)cg_codegen_level(),
 		 (unsigned long long)boot, o->filter_pid, map_size, o->test_reject_line, probe_fentry,
 		 c->have_cpid, c->argc);
-	cg_hash(salt, strlen(salt) + 1, h);
-	cg_hash(c->src.name, strlen(c->src.name) + 1, h);
-	cg_hash(&c->src.len, sizeof(c->src.len), h);
-	cg_hash(c->src.text, c->src.len, h);
+	ct_hash(salt, strlen(salt) + 1, h);
+	ct_hash(c->src.name, strlen(c->src.name) + 1, h);
+	ct_hash(&c->src.len, sizeof(c->src.len), h);
+	ct_hash(c->src.text, c->src.len, h);
 	for (int i = 0; i < c->argc; i++)
-		cg_hash(c->argv[i], strlen(c->argv[i]) + 1, h);
+		ct_hash(c->argv[i], strlen(c->argv[i]) + 1, h);
 	snprintf(key, len, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
 	return true;
 }
@@ -136,117 +119,8 @@ static void cg_cache_trailer(const char *buf, size_t size, size_t meta_size,
 	t->meta_size = meta_size;
 	t->hash[0] = 0xcbf29ce484222325ull;
 	t->hash[1] = 0x84222325cbf29ce4ull;
-	cg_hash(buf, size + meta_size, t->hash);
+	ct_hash(buf, size + meta_size, t->hash);
 	memcpy(t->magic, CG_CACHE_MAGIC, sizeof(t->magic));
-}
-
-/* ---- the programs' table ---- */
-struct cg_cache_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void cg_cache_put(struct cg_cache_buf *b, const void *v, size_t n)
-{
-	if (b->len + n > b->cap && !b->oom) {
-		size_t cap = b->cap ? 2 * b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap)))
-			b->oom = true;
-		else
-			b->p = p, b->cap = cap;
-	}
-	if (!b->oom && n) { /* (v may be NULL when n is 0) */
-		memcpy(b->p + b->len, v, n);
-		b->len += n;
-	}
-}
-
-/* A string as its length with the NUL (0: NULL), then its bytes. */
-static void cg_cache_put_str(struct cg_cache_buf *b, const char *s)
-{
-	uint32_t n = s ? (uint32_t)strlen(s) + 1 : 0;
-
-	cg_cache_put(b, &n, sizeof(n));
-	cg_cache_put(b, s, n);
-}
-
-static bool cg_cache_get(const char **p, const char *end, void *v, size_t n)
-{
-	if ((size_t)(end - *p) < n)
-		return false;
-	memcpy(v, *p, n);
-	*p += n;
-	return true;
-}
-
-static bool cg_cache_get_str(struct arena *a, const char **p, const char *end, const char **s)
-{
-	uint32_t n;
-
-	if (!cg_cache_get(p, end, &n, sizeof(n)) || (size_t)(end - *p) < n ||
-	    (n && (*p)[n - 1] != '\0'))
-		return false;
-	*s = n ? arena_strdup(a, *p) : NULL;
-	*p += n;
-	return true;
-}
-
-/* The table of obj->ct_progs into b. */
-static void cg_cache_put_progs(struct cg_cache_buf *b, const struct cg_object *obj)
-{
-	uint32_t n = obj->nprogs;
-
-	cg_cache_put(b, &n, sizeof(n));
-	for (unsigned i = 0; i < obj->nprogs; i++) {
-		const struct ct_prog *q = &obj->ct_progs[i];
-		struct cg_cache_prog r = {.kind = q->kind, .attach = q->attach, .nprobes = q->nprobes,
-					  .builtin = q->builtin, .is_start = q->is_start,
-					  .interval_ns = q->interval_ns, .btf_id = q->btf_id};
-
-		memcpy(r.name, q->name, sizeof(r.name));
-		cg_cache_put(b, &r, sizeof(r));
-		cg_cache_put_str(b, q->target);
-		cg_cache_put_str(b, q->probe);
-		cg_cache_put_str(b, q->btf_module);
-	}
-}
-
-/* obj->ct_progs from the table at p (strings in a); false if it is not whole. */
-static bool cg_cache_get_progs(struct arena *a, const char *p, const char *end, struct cg_object *obj)
-{
-	struct ct_prog *progs;
-	uint32_t n;
-
-	if (!cg_cache_get(&p, end, &n, sizeof(n)) || n > (size_t)(end - p) / sizeof(struct cg_cache_prog))
-		return false;
-	progs = arena_alloc(a, (n + 1) * sizeof(*progs));
-	for (unsigned i = 0; i < n; i++) {
-		struct ct_prog *q = &progs[i];
-		struct cg_cache_prog r;
-
-		if (!cg_cache_get(&p, end, &r, sizeof(r)) || r.name[sizeof(r.name) - 1] ||
-		    !cg_cache_get_str(a, &p, end, &q->target) || !cg_cache_get_str(a, &p, end, &q->probe) ||
-		    !cg_cache_get_str(a, &p, end, &q->btf_module))
-			return false;
-		memcpy(q->name, r.name, sizeof(q->name));
-		q->kind = r.kind;
-		q->attach = r.attach;
-		q->nprobes = r.nprobes;
-		q->builtin = r.builtin;
-		q->is_start = r.is_start;
-		q->interval_ns = r.interval_ns;
-		q->btf_id = r.btf_id;
-	}
-	if (p != end)
-		return false;
-	obj->ct_progs = progs;
-	obj->nprogs = n;
-	return true;
 }
 
 int cg_cache_load(const char *dir, const char *key, struct arena *a, struct cg_object *obj)
@@ -254,6 +128,7 @@ int cg_cache_load(const char *dir, const char *key, struct arena *a, struct cg_o
 	char path[4096];
 	struct stat st;
 	struct cg_cache_trailer want, got;
+	struct ct_rd rd;
 	size_t size;
 	char *buf = NULL;
 	int fd, ret = -1;
@@ -273,7 +148,10 @@ int cg_cache_load(const char *dir, const char *key, struct arena *a, struct cg_o
 	if (got.meta_size > size || got.size != size - got.meta_size)
 		goto cleanup;
 	cg_cache_trailer(buf, got.size, got.meta_size, &want);
-	if (memcmp(&got, &want, sizeof(got)) || !cg_cache_get_progs(a, buf + got.size, buf + size, obj))
+	if (memcmp(&got, &want, sizeof(got)))
+		goto cleanup;
+	rd = (struct ct_rd){buf + got.size, buf + size};
+	if (!ct_rd_progs(&rd, a, &obj->ct_progs, &obj->nprogs) || rd.p != rd.end)
 		goto cleanup;
 	obj->elf = buf; /* the table after the ELF stays in the allocation */
 	obj->elf_size = got.size;
@@ -288,17 +166,17 @@ cleanup:
 void cg_cache_store(const char *dir, const char *key, const struct cg_object *obj)
 {
 	char path[4096], tmp[4096];
-	struct cg_cache_buf b = {0};
+	struct ct_buf b = {0};
 	struct cg_cache_trailer t;
 	int fd;
 	bool ok;
 
-	cg_cache_put(&b, obj->elf, obj->elf_size);
-	cg_cache_put_progs(&b, obj);
+	ct_buf_put(&b, obj->elf, obj->elf_size);
+	ct_buf_put_progs(&b, obj->ct_progs, obj->nprogs);
 	if (b.oom)
 		goto cleanup;
 	cg_cache_trailer(b.p, obj->elf_size, b.len - obj->elf_size, &t);
-	cg_cache_put(&b, &t, sizeof(t));
+	ct_buf_put(&b, &t, sizeof(t));
 	snprintf(path, sizeof(path), "%s/%s.o", dir, key);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", dir, key, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -62,14 +62,17 @@ void cg_begin_function(struct cg *g, const struct cg_prog *p, const char *sectio
 
 void cg_pid_filter(struct cg *g)
 {
-	LLVMValueRef pid;
+	LLVMValueRef pid, want;
 	LLVMBasicBlockRef go;
 
 	if (!g->o->filter_pid)
 		return;
 	go = cg_block(g, "pid.ok");
 	pid = LLVMBuildLShr(g->b, cg_helper0(g, H_GET_CURRENT_PID_TGID), cg_i64(g, 32), "");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, cg_cfg_load(g, LAYOUT_CFG_PID), ""),
+	want = cg_cfg_load(g, LAYOUT_CFG_PID);
+	/* a pid of 0: every process (a compiled file run without -p) */
+	LLVMBuildCondBr(g->b, LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, pid, want, ""),
+					  LLVMBuildICmp(g->b, LLVMIntEQ, want, cg_i64(g, 0), ""), ""),
 			go, g->ret_bb);
 	cg_at(g, go);
 }

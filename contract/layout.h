@@ -42,6 +42,7 @@
 
 #define LAYOUT_HIST_NBUCKETS 65          /* hist buckets: negative, 0, then 2 + log2 (0..63) */
 #define LAYOUT_ARRAY_MAX 1024            /* lhist without keys: an array up to this many buckets */
+#define LAYOUT_LHIST_MAX 1000            /* lhist: at most this many buckets inside min..max */
 #define LAYOUT_MAP_SIZE_DEFAULT 4096     /* entries per map unless --map-size */
 #define LAYOUT_RINGBUF_SIZE (256u << 10) /* bytes of the event ring buffer (printf) */
 #define LAYOUT_RINGBUF_SMALL (16u << 10) /* without printf: exit/print/clear events only */

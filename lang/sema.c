@@ -16,7 +16,6 @@
 
 #define MAX_LOCALS 64
 #define MAX_PRINTF_ARGS 16
-#define LHIST_MAX_BUCKETS 1000
 
 struct sema {
 	struct compilation *c;
@@ -466,9 +465,9 @@ static void sema_aggregate(struct sema *s, struct stmt *st, struct map_info *mi,
 				   (long long)lstep, (long long)lmin, (long long)lmax);
 			return;
 		}
-		if ((lmax - lmin) / lstep > LHIST_MAX_BUCKETS) {
+		if ((lmax - lmin) / lstep > LAYOUT_LHIST_MAX) {
 			diag_error(s->d, call->loc, "lhist would have %lld buckets; at most %d are allowed (raise step)",
-				   (long long)((lmax - lmin) / lstep), LHIST_MAX_BUCKETS);
+				   (long long)((lmax - lmin) / lstep), LAYOUT_LHIST_MAX);
 			return;
 		}
 	}

@@ -107,7 +107,7 @@ int rt_load(struct rt *r)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "nfsq");
 	struct bpf_program *bp;
-	struct bpf_map *rb;
+	struct bpf_map *rb, *m;
 	char *log;
 	int ret = -1;
 
@@ -142,6 +142,19 @@ int rt_load(struct rt *r)
 		bpf_program__set_log_buf(bp, log, RT_LOG_SIZE);
 		if (r->o->verbose >= 2)
 			bpf_program__set_log_level(bp, 1);
+	}
+	/* a compiled file run with another --map-size: its hash maps (the script's, the start
+	 * records, the stacks) take the run's size; arrays keep theirs (contract/layout.h) */
+	bpf_object__for_each_map(m, r->bobj)
+	{
+		enum bpf_map_type t = bpf_map__type(m);
+
+		if ((t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH) &&
+		    bpf_map__max_entries(m) != r->obj->map_size &&
+		    bpf_map__set_max_entries(m, r->obj->map_size)) {
+			fprintf(stderr, "nfsq: cannot size map %s: %s\n", bpf_map__name(m), strerror(errno));
+			goto cleanup;
+		}
 	}
 	rb = bpf_object__find_map_by_name(r->bobj, CT_RINGBUF_NAME);
 	if (rb && r->o->ringbuf_size && bpf_map__set_max_entries(rb, r->o->ringbuf_size)) {

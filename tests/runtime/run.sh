@@ -14,6 +14,9 @@
 # exits when GO is removed: at once without a signal: line (nfsq -p follows it), after
 # nfsq has exited with one (so that the signal is what stops nfsq).
 # Expected stdout: CASE.out; when CASE.err exists, stderr must begin with its lines.
+# With NFSQ_RUN set (the nfsq-run binary), the case is compiled first (nfsq --compile,
+# with the case's env:) and the compiled file run by nfsq-run with the case's args:
+# the output must be the same (a script that does not compile: its messages, no run).
 # Exit 77 (skip) when not root.
 set -u
 nfsq=$1 calls=$2 case=$3 update=${4:-}
@@ -50,8 +53,19 @@ esac
 args=$(printf '%s' "$args" | sed -e "s,@CALLS@,$calls,g" -e "s,@OUT@,$tmp/out,g")
 # from the case's directory, so that messages name the script as NAME.nfsq
 cd "$(dirname "$case")" || exit 1
+script=$(basename "$case")
+if [ -n "${NFSQ_RUN:-}" ]; then
+	chmod 755 "$tmp" && mkdir -m 777 "$tmp/c" # (wrap: another user may compile)
+	eval "$wrap env $envs \"$nfsq\" --compile -o \"$tmp/c/prog\" \"$script\"" 2>"$tmp/compile.err"
+	crc=$?
+	# a script that does not compile: its messages and exit status in place of the run
+	{ printf "#!/bin/sh\ncat >&2 <<'NFSQ_COMPILE_ERR'\n"; cat "$tmp/compile.err"
+	  printf "NFSQ_COMPILE_ERR\nexit %s\n" "$crc"; } >"$tmp/failed"
+	chmod 755 "$tmp/failed"
+	if [ "$crc" = 0 ]; then nfsq=$NFSQ_RUN script=$tmp/c/prog; else nfsq=$tmp/failed; fi
+fi
 if [ -n "$sig" ] || [ -n "$bgpid" ]; then
-	eval "exec $wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr" &
+	eval "exec $wrap env $envs \"$nfsq\" -q $args \"$script\"" >"$tmp/stdout" 2>"$tmp/stderr" &
 	pid=$!
 	ready "$pid"
 	: >"$tmp/go"
@@ -71,7 +85,7 @@ if [ -n "$sig" ] || [ -n "$bgpid" ]; then
 	rm -f "$tmp/go"
 	[ -n "$bgpid" ] && wait "$bgpid"
 else
-	eval "$wrap env $envs \"$nfsq\" -q $args \"$(basename "$case")\"" >"$tmp/stdout" 2>"$tmp/stderr"
+	eval "$wrap env $envs \"$nfsq\" -q $args \"$script\"" >"$tmp/stdout" 2>"$tmp/stderr"
 	rc=$?
 fi
 [ -f "$tmp/out" ] && cat "$tmp/out" >>"$tmp/stdout"

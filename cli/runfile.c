@@ -1,0 +1,93 @@
+/* runfile.c - running a compiled file (runfile.h). */
+#include "runfile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "../base/exitcode.h"
+#include "../contract/file.h"
+#include "../probes/probe.h"
+
+void runfile_kernel(const char **release, const char **build)
+{
+	static struct utsname u;
+	const char *v = getenv("NFSQ_TEST_KERNEL_BUILD"); /* tests only: another kernel's build */
+
+	if (!u.release[0] && uname(&u))
+		strcpy(u.release, "unknown");
+	*release = u.release;
+	*build = v ? v : u.version;
+}
+
+/* What the file's programs ask of this nfsq: every kind of attach point known, fentry
+ * only where it is allowed. 0, or -1 with a message. */
+static int runfile_check_progs(const char *path, const struct ct_object *obj)
+{
+	for (unsigned i = 0; i < obj->nprogs; i++) {
+		const struct ct_prog *p = &obj->progs[i];
+
+		if (p->kind != CT_PROG_ATTACH)
+			continue;
+		if (p->attach > ATTACH_PROFILE || !p->target) {
+			fprintf(stderr, "nfsq: %s: program %s has an attach point this nfsq does not know: "
+					"compile the script again with this nfsq\n",
+				path, p->name);
+			return -1;
+		}
+		if (!probe_fentry && (p->attach == ATTACH_FENTRY || p->attach == ATTACH_FEXIT)) {
+			fprintf(stderr, "nfsq: %s: --no-fentry, but %s attaches to %s with %s: compile it with "
+					"nfsq --compile --no-fentry\n",
+				path, ct_prog_label(p), p->target, p->attach == ATTACH_FENTRY ? "fentry" : "fexit");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int runfile_run(const char *path, const char *buf, size_t len, int argc, const struct run_options *o)
+{
+	struct ct_file f;
+	const char *release, *build;
+	char why[256];
+	int ret = NFSQ_EXIT_USAGE;
+
+	if (ct_file_read(buf, len, &f, why, sizeof(why))) {
+		fprintf(stderr, "nfsq: cannot run %s: %s\n", path, why);
+		goto cleanup;
+	}
+	if (argc > 0) {
+		fprintf(stderr, "nfsq: %s is compiled: its arguments ($1, $2, ...) were fixed when it was "
+				"compiled; give them to nfsq --compile\n",
+			path);
+		goto cleanup;
+	}
+	if (f.info.uses_cpid && !o->cmd) {
+		fprintf(stderr, "nfsq: %s reads 'cpid', the pid of the -c command: run it with -c CMD\n", path);
+		goto cleanup;
+	}
+	if (o->pid && !f.info.pid_filter) {
+		fprintf(stderr, "nfsq: %s was compiled without the -p filter (an nfsq bug)\n", path);
+		goto cleanup;
+	}
+	if (runfile_check_progs(path, &f.obj))
+		goto cleanup;
+	/* field offsets, tracepoint records and attach points are the compiling kernel's */
+	runfile_kernel(&release, &build);
+	if (strcmp(release, f.info.kernel_release) || strcmp(build, f.info.kernel_build)) {
+		fprintf(stderr,
+			"nfsq: %s was compiled for Linux %s (%s), and this is Linux %s (%s): a compiled "
+			"program runs only on the kernel build it was compiled on (its field offsets and "
+			"attach points are that kernel's); compile the script here with nfsq --compile\n",
+			path, f.info.kernel_release, f.info.kernel_build, release, build);
+		ret = NFSQ_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (o->map_size)
+		f.obj.map_size = o->map_size;
+	ret = run_object(&f.obj, o);
+cleanup:
+	ct_file_free(&f);
+	return ret;
+}

@@ -1,0 +1,18 @@
+/* runfile.h - running a compiled file (nfsq --compile's): `nfsq FILE` and `nfsq-run FILE`.
+ * Needs the runtime only: no front end, no LLVM. */
+#ifndef NFSQ_RUNFILE_H
+#define NFSQ_RUNFILE_H
+
+#include <stddef.h>
+
+#include "../runtime/run.h"
+
+/* Runs the compiled program in buf (the contents of path) with the run's options; argc
+ * arguments after the file (there may be none: a script's are fixed when compiled).
+ * Returns the process exit code (base/exitcode.h), with a message for any failure. */
+int runfile_run(const char *path, const char *buf, size_t len, int argc, const struct run_options *o);
+
+/* The kernel a program is compiled on: its release and build (uname -r, -v). */
+void runfile_kernel(const char **release, const char **build);
+
+#endif
