@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, SIG_DFL); /* (as nfsq: see cli/main.c) */
 	signal(SIGTERM, SIG_DFL);
-	while ((opt = getopt_long(argc, argv, "+h" OPTS_SHORT, longopts, NULL)) != -1) {
+	/* options may follow FILE: a compiled file run by its #! line gets them there */
+	while ((opt = getopt_long(argc, argv, "h" OPTS_SHORT, longopts, NULL)) != -1) {
 		if ((taken = opts_run(opt, optarg, &ro, &outpath)) < 0)
 			return NFSQ_EXIT_USAGE;
 		if (taken)

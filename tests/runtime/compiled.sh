@@ -42,6 +42,7 @@ expect "--compile writes the file" 0 '^$' "$nfsq" --compile -o "$tmp/p.o" -e "$p
 [[ -x $tmp/p.o && $(head -1 "$tmp/p.o") == '#!/usr/bin/nfsq-run' ]] && pass "it is executable with a #! line" ||
 	fail "the file is not executable or has no #! line: $(ls -l "$tmp/p.o")"
 expect "nfsq-run counts exactly" 0 '^@n\[7\]: 5$' "$run" -q -c "$calls getppid 5" "$tmp/p.o"
+expect "options after the file (its #! line puts them there)" 0 '^@n\[7\]: 4$' "$run" "$tmp/p.o" -q -c "$calls getppid 4"
 expect "nfsq FILE runs it too" 0 '^@n\[7\]: 5$' "$nfsq" -q -c "$calls getppid 5" "$tmp/p.o"
 expect "-f json" 0 '^\{"type":"map","name":"@n","data":\[\{"key":\[7\],"value":3\}\]\}$' "$run" -q -f json -c "$calls getppid 3" "$tmp/p.o"
 expect "-o FILE" 0 '^$' "$run" -q -o "$tmp/out" -c "$calls getppid 2" "$tmp/p.o"
