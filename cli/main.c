@@ -318,10 +318,8 @@ int main(int argc, char **argv)
 	}
 	if (compile && !compile_opts_ok(&ro, outpath, dump, check))
 		return NFSQ_EXIT_USAGE;
-	if (ro.cmd && ro.pid) {
-		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");
+	if (opts_check(&ro))
 		return NFSQ_EXIT_USAGE;
-	}
 	have_c = ro.cmd != NULL || compile; /* a compiled file that reads cpid wants -c when run */
 
 	const char *name = "-e";
@@ -349,7 +347,7 @@ int main(int argc, char **argv)
 				compile ? "--compile" : dump ? "-d" : "--check");
 			goto cleanup;
 		}
-		if (opts_finish(&ro, outpath) == 0)
+		if (opts_open(&ro, outpath) == 0)
 			rc = opts_close(&ro, outpath, runfile_run(name, text, len, argc - optind, &ro));
 		goto cleanup;
 	}
@@ -377,7 +375,7 @@ int main(int argc, char **argv)
 		rc = driver_compile(&c, outpath, NFSQ_VERSION, &ro);
 		goto cleanup;
 	}
-	if (opts_finish(&ro, outpath)) {
+	if (opts_open(&ro, outpath)) {
 		rc = NFSQ_EXIT_USAGE;
 		goto cleanup;
 	}

@@ -61,10 +61,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return NFSQ_EXIT_USAGE;
 	}
+	if (opts_check(&ro))
+		return NFSQ_EXIT_USAGE;
 	path = argv[optind++];
 	if (!(buf = opts_read_file(path, &len)))
 		goto cleanup;
-	if (opts_finish(&ro, outpath))
+	if (opts_open(&ro, outpath))
 		goto cleanup;
 	rc = opts_close(&ro, outpath, runfile_run(path, buf, len, argc - optind, &ro));
 cleanup:

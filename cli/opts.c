@@ -111,15 +111,18 @@ FILE *opts_open_output(const char *path)
 	return f;
 }
 
-int opts_finish(struct run_options *ro, const char *outpath)
+int opts_check(const struct run_options *ro)
 {
 	if (ro->cmd && ro->pid) {
 		fprintf(stderr, "nfsq: -c and -p cannot be used together (-c traces everything; filter with /pid == cpid/)\n");
 		return -1;
 	}
-	if (outpath && !(ro->out = opts_open_output(outpath)))
-		return -1;
 	return 0;
+}
+
+int opts_open(struct run_options *ro, const char *outpath)
+{
+	return outpath && !(ro->out = opts_open_output(outpath)) ? -1 : 0;
 }
 
 int opts_close(struct run_options *ro, const char *outpath, int rc)

@@ -30,8 +30,10 @@ enum { OPTS_MAP_SIZE = 300, OPTS_RINGBUF, OPTS_SERVE };
 /* Takes getopt's opt if it is an option of the run (-o's path into *outpath): 1; -1 when
  * its value is bad (said on stderr); 0 when it is not one of them. */
 int opts_run(int opt, const char *arg, struct run_options *ro, const char **outpath);
-/* After the options: -c with -p, and the -o file opened into ro->out. 0, or -1 (said). */
-int opts_finish(struct run_options *ro, const char *outpath);
+/* After the options: 0, or -1 (said) for options that exclude each other (-c and -p). */
+int opts_check(const struct run_options *ro);
+/* Before the run: the -o file (if any) opened into ro->out. 0, or -1 (said). */
+int opts_open(struct run_options *ro, const char *outpath);
 /* Closes the -o file (if any): rc, or NFSQ_EXIT_RUNTIME when writing it failed (said). */
 int opts_close(struct run_options *ro, const char *outpath, int rc);
 #define OPTS_MAX_FILE (16u << 20) /* bytes of a script or a compiled file */

@@ -431,18 +431,28 @@ static int rt_find_maps(struct rt *r)
 	if (!r->map_fds || !r->zeroed)
 		return -1;
 	for (unsigned i = 0; i < r->obj->nmaps; i++) {
-		m = bpf_object__find_map_by_name(r->bobj, r->obj->maps[i].obj_name);
+		const struct map_layout *l = &r->obj->maps[i];
+
+		m = bpf_object__find_map_by_name(r->bobj, l->obj_name);
 		if (!m) {
 			fprintf(stderr, "nfsq: internal error: map %s missing from the object\n",
 				r->obj->maps[i].obj_name);
 			return -1;
 		}
+		/* the buffers maps are read into are sized by the layout: a map of another
+		 * shape (a damaged or crafted compiled file) is not read */
+		if (bpf_map__type(m) != l->map_type || bpf_map__key_size(m) != (l->array ? 4 : l->key_size) ||
+		    bpf_map__value_size(m) != l->value_size) {
+			fprintf(stderr, "nfsq: map %s of the object does not have the layout its description "
+					"gives (a damaged compiled file, or an nfsq bug)\n", l->obj_name);
+			return -1;
+		}
 		r->map_fds[i] = bpf_map__fd(m);
 	}
 	m = bpf_object__find_map_by_name(r->bobj, CT_DROPS_NAME);
-	r->drops_fd = m ? bpf_map__fd(m) : -1;
+	r->drops_fd = m && bpf_map__value_size(m) == 8 ? bpf_map__fd(m) : -1;
 	m = bpf_object__find_map_by_name(r->bobj, CT_STACKS_NAME);
-	rt_sym_open(m ? bpf_map__fd(m) : -1);
+	rt_sym_open(m && bpf_map__value_size(m) == LAYOUT_STACK_SIZE ? bpf_map__fd(m) : -1);
 	return 0;
 }
 

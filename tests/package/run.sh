@@ -3,6 +3,7 @@
 # with apt-get into a fresh Debian 12 root (debootstrap, minbase) so that its Depends are
 # really resolved from the archive, and used there:
 #   man -w finds nfsq(8), nfsq-language(7), nfsq-probes(7), a script's (nfsq(8)); --version;
+#   nfsq-run has no LLVM among its libraries and runs a program the installed nfsq compiled;
 #   every installed script passes --check and starts with #!/usr/bin/nfsq, and one run by its
 #   own name on PATH reaches nfsq; bash completion gives probe names, scripts and options;
 #   the unit passes systemd-analyze verify (in that root), and its ExecStart, run under the
@@ -73,6 +74,19 @@ else
 fi
 v=$(inroot nfsq --version)
 [[ $v == "nfsq ${version%%-*}" ]] && ok "nfsq --version: $v" || bad "nfsq --version" "'$v', package $version"
+
+# ---- nfsq-run: no LLVM among its libraries; runs what the installed nfsq compiled
+cp "$calls" "$root/tmp/calls"
+v=$(inroot nfsq-run --version)
+deps=$(inroot ldd /usr/bin/nfsq-run | awk '{print $1}' | tr '\n' ' ')
+inroot nfsq --compile -o /tmp/calls.run -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @n = count(); }' > "$work/compile" 2>&1
+out=$(inroot nfsq-run -q -c '/tmp/calls getppid 37' /tmp/calls.run 2>&1)
+if [[ $v == "nfsq-run ${version%%-*}" && $deps != *LLVM* && $deps != *llvm* && $out == '@n: 37' ]] &&
+	inroot sh -c 'MANWIDTH=100 man nfsq-run 2>/dev/null' | grep -q 'nfsq-run \[options\] FILE'; then
+	ok "nfsq-run ($v, libraries: $deps) runs a program the installed nfsq compiled: $out; man nfsq-run"
+else
+	bad "nfsq-run" "'$v', libraries '$deps', output '$out' $(cat "$work/compile")"
+fi
 
 # ---- the saved scripts: #! line, --check, one run by its command name
 sbad=
