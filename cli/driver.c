@@ -13,6 +13,7 @@
 #include "../base/exitcode.h"
 #include "../codegen/codegen.h"
 #include "../contract/file.h"
+#include "../probes/ksyms.h"
 #include "opts.h"
 #include "runfile.h"
 
@@ -125,7 +126,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	int ret = NFSQ_EXIT_SCRIPT;
 
 	driver_env_options(&co);
-	co.cache_dir = driver_cache_dir();
+	/* (no object cache: a cached object would not say which kernel addresses it holds) */
 	if (cg_compile(c, &co, &obj, &info)) {
 		if (info.unavailable && (int)info.unavailable == c->diag.nerrors)
 			ret = NFSQ_EXIT_RUNTIME; /* only probes this kernel lacks */
@@ -134,6 +135,13 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	for (unsigned i = 0; i < obj.nprogs; i++) /* a BTF id holds for one boot: found at load */
 		obj.progs[i].btf_id = 0;
 	runfile_kernel(&fi.kernel_release, &fi.kernel_build);
+	if ((fi.boot_symbol = ksyms_address_used) && !(fi.boot_id = runfile_boot_id())) {
+		fprintf(stderr, "nfsq: the program holds the address of kernel symbol %s, good for this "
+				"boot only, and this boot's id cannot be read (/proc/sys/kernel/random/boot_id)\n",
+			fi.boot_symbol);
+		ret = NFSQ_EXIT_RUNTIME;
+		goto cleanup;
+	}
 	ret = NFSQ_EXIT_USAGE;
 	if (!(out = opts_open_output(path)))
 		goto cleanup;

@@ -21,6 +21,23 @@ void runfile_kernel(const char **release, const char **build)
 	*build = v ? v : u.version;
 }
 
+const char *runfile_boot_id(void)
+{
+	static char id[64];
+	const char *v = getenv("NFSQ_TEST_BOOT_ID"); /* tests only: another boot */
+	FILE *f;
+
+	if (v)
+		return v;
+	if (!id[0] && (f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = 0;
+		id[strcspn(id, "\n")] = 0;
+		fclose(f);
+	}
+	return id[0] ? id : NULL;
+}
+
 /* What the file's programs ask of this nfsq: every kind of attach point known, fentry
  * only where it is allowed. 0, or -1 with a message. */
 static int runfile_check_progs(const char *path, const struct ct_object *obj)
@@ -81,6 +98,15 @@ int runfile_run(const char *path, const char *buf, size_t len, int argc, const s
 			"program runs only on the kernel build it was compiled on (its field offsets and "
 			"attach points are that kernel's); compile the script here with nfsq --compile\n",
 			path, f.info.kernel_release, f.info.kernel_build, release, build);
+		ret = NFSQ_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (f.info.boot_id && (!runfile_boot_id() || strcmp(f.info.boot_id, runfile_boot_id()))) {
+		fprintf(stderr,
+			"nfsq: %s holds the address of kernel symbol %s (for kaddr(), or the mount field of "
+			"rpc.* probes), which the kernel moves at every boot, and it was compiled in another "
+			"boot: compile it again (nfsq --compile)\n",
+			path, f.info.boot_symbol);
 		ret = NFSQ_EXIT_RUNTIME;
 		goto cleanup;
 	}

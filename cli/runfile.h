@@ -15,4 +15,7 @@ int runfile_run(const char *path, const char *buf, size_t len, int argc, const s
 /* The kernel a program is compiled on: its release and build (uname -r, -v). */
 void runfile_kernel(const char **release, const char **build);
 
+/* This boot's id (/proc/sys/kernel/random/boot_id), NULL when it cannot be read. */
+const char *runfile_boot_id(void);
+
 #endif

@@ -29,6 +29,9 @@ struct ct_file_info {
 	const char *nfsq_version;   /* of the nfsq that compiled it */
 	const char *kernel_release; /* uname -r where it was compiled */
 	const char *kernel_build;   /* uname -v there */
+	const char *boot_id;        /* NULL, or the boot it was compiled in: the program holds the
+				     * address of kernel symbol boot_symbol, which moves at each boot */
+	const char *boot_symbol;
 	bool uses_cpid;             /* the script reads cpid: run it with -c */
 	bool pid_filter;            /* the -p filter is compiled in (a pid of 0: every process) */
 };

@@ -74,6 +74,8 @@ done:
 	return ksyms.ok;
 }
 
+const char *ksyms_address_used;
+
 bool ksyms_addr(const char *name, uint64_t *addr)
 {
 	if (!ksyms_load())
@@ -81,6 +83,8 @@ bool ksyms_addr(const char *name, uint64_t *addr)
 	for (size_t i = 0; i < ksyms.n; i++)
 		if (strcmp(ksyms.v[i].name, name) == 0) {
 			*addr = ksyms.v[i].addr;
+			if (!ksyms_address_used)
+				ksyms_address_used = ksyms.v[i].name;
 			return true;
 		}
 	return false;
@@ -110,6 +114,8 @@ bool ksyms_data_addr(const char *name, uint64_t *addr)
 done:
 	if (last_found)
 		*addr = last_addr;
+	if (last_found && !ksyms_address_used)
+		ksyms_address_used = last;
 	return last_found;
 }
 

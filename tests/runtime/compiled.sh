@@ -80,6 +80,14 @@ expect "a verifier rejection names the script's line" 3 '^rej.nfsq:2:[0-9]+: err
 expect "another kernel build is refused" 3 \
 	'compiled for Linux .* \(.*\), and this is Linux .* \(another\): a compiled program runs only on the kernel build' \
 	env NFSQ_TEST_KERNEL_BUILD=another "$run" "$tmp/all.o"
+# a kernel address (kaddr(); rpc.* probes' mount field reads super_blocks') is this boot's only
+sym=$(awk '$2 == "T" && $3 !~ /[.]/ {print $1, $3; exit}' /proc/kallsyms)
+"$nfsq" --compile -o "$tmp/k.o" -e "BEGIN { printf(\"%x\\n\", kaddr(\"${sym#* }\")); exit(); }"
+expect "kaddr() in this boot" 0 "^${sym%% *}\$" "$run" -q "$tmp/k.o"
+expect "kaddr() in another boot is refused" 3 "holds the address of kernel symbol ${sym#* } .*compiled in another boot" \
+	env NFSQ_TEST_BOOT_ID=another "$run" "$tmp/k.o"
+expect "a file without kernel addresses runs in another boot" 0 '^@m\[[0-9]+\]: 1$' \
+	env NFSQ_TEST_BOOT_ID=another "$run" -q "$tmp/m.o" -c "$calls getppid 2"
 size=$(stat -c %s "$tmp/p.o")
 head -c $((size / 2)) "$tmp/p.o" >"$tmp/cut.o"
 expect "a cut file is refused" 2 'cannot run .*cut.o: it is cut or damaged' "$run" "$tmp/cut.o"
