@@ -2,6 +2,7 @@
  * runtime alone: no front end, no LLVM (a host that runs nfsq's programs need not carry
  * a compiler). Same options, output and exit codes as nfsq's run of the program. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ static void usage(FILE *out)
 	      "runs FILE, a program compiled by nfsq --compile -o FILE (on this kernel build)\n"
 	      "\n"
 	      "options:\n" OPTS_HELP
+	      "  --info          what FILE holds (compiler, kernel, programs, maps) and whether it\n"
+	      "                  runs here; runs nothing\n"
 	      "  -h, --help      this help\n"
 	      "  --version       print the version\n"
 	      "\n"
@@ -30,9 +33,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256 };
+	enum { OPT_VERSION = 256, OPT_INFO };
 	static const struct option longopts[] = {
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"info", no_argument, NULL, OPT_INFO},
 		{"help", no_argument, NULL, 'h'},
 		OPTS_LONG,
 		{NULL, 0, NULL, 0},
@@ -42,6 +46,7 @@ int main(int argc, char **argv)
 	char *buf = NULL;
 	size_t len;
 	int opt, taken, rc = NFSQ_EXIT_USAGE;
+	bool info = false;
 
 	signal(SIGINT, SIG_DFL); /* (as nfsq: see cli/main.c) */
 	signal(SIGTERM, SIG_DFL);
@@ -54,6 +59,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'h': usage(stdout); return NFSQ_EXIT_OK;
 		case OPT_VERSION: printf("nfsq-run %s\n", NFSQ_VERSION); return NFSQ_EXIT_OK;
+		case OPT_INFO: info = true; break;
 		default: usage(stderr); return NFSQ_EXIT_USAGE;
 		}
 	}
@@ -66,6 +72,10 @@ int main(int argc, char **argv)
 	path = argv[optind++];
 	if (!(buf = opts_read_file(path, &len)))
 		goto cleanup;
+	if (info) {
+		rc = runfile_info(path, buf, len, stdout);
+		goto cleanup;
+	}
 	if (opts_open(&ro, outpath))
 		goto cleanup;
 	rc = opts_close(&ro, outpath, runfile_run(path, buf, len, argc - optind, &ro));

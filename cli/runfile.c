@@ -8,6 +8,7 @@
 
 #include "../base/exitcode.h"
 #include "../contract/file.h"
+#include "../contract/layout.h"
 #include "../probes/probe.h"
 
 void runfile_kernel(const char **release, const char **build)
@@ -63,10 +64,84 @@ static int runfile_check_progs(const char *path, const struct ct_object *obj)
 	return 0;
 }
 
+/* Whether the file runs on this kernel and boot: 0, or -1 with why on out. Field offsets,
+ * tracepoint records and attach points are the compiling kernel's; kernel addresses the
+ * compiling boot's. */
+static int runfile_here(const char *path, const struct ct_file_info *fi, FILE *out)
+{
+	const char *release, *build;
+
+	runfile_kernel(&release, &build);
+	if (strcmp(release, fi->kernel_release) || strcmp(build, fi->kernel_build)) {
+		fprintf(out,
+			"nfsq: %s was compiled for Linux %s (%s), and this is Linux %s (%s): a compiled "
+			"program runs only on the kernel build it was compiled on (its field offsets and "
+			"attach points are that kernel's); compile the script here with nfsq --compile\n",
+			path, fi->kernel_release, fi->kernel_build, release, build);
+		return -1;
+	}
+	if (fi->boot_id && (!runfile_boot_id() || strcmp(fi->boot_id, runfile_boot_id()))) {
+		fprintf(out,
+			"nfsq: %s holds the address of kernel symbol %s (for kaddr(), or the mount field of "
+			"rpc.* probes), which the kernel moves at every boot, and it was compiled in another "
+			"boot: compile it again (nfsq --compile)\n",
+			path, fi->boot_symbol);
+		return -1;
+	}
+	return 0;
+}
+
+int runfile_info(const char *path, const char *buf, size_t len, FILE *out)
+{
+	struct ct_file f;
+	char why[256];
+	int ret = NFSQ_EXIT_USAGE;
+
+	if (ct_file_read(buf, len, &f, why, sizeof(why))) {
+		fprintf(stderr, "nfsq: cannot read %s: %s\n", path, why);
+		goto cleanup;
+	}
+	fprintf(out, "%s: a program compiled by nfsq %s (file format %d)\n", path,
+		f.info.nfsq_version ? f.info.nfsq_version : "?", CT_FILE_FORMAT);
+	fprintf(out, "kernel: Linux %s (%s)%s%s%s\n", f.info.kernel_release, f.info.kernel_build,
+		f.info.boot_id ? ", the boot " : "", f.info.boot_id ? f.info.boot_id : "",
+		f.info.boot_id ? " only (it holds a kernel address)" : "");
+	fprintf(out, "script: %s (%u bytes)%s\n", f.src.name, f.src.len,
+		f.info.uses_cpid ? ", reads cpid: run with -c CMD" : "");
+	fprintf(out, "programs (%u):\n", f.obj.nprogs);
+	for (unsigned i = 0; i < f.obj.nprogs; i++) {
+		const struct ct_prog *p = &f.obj.progs[i];
+
+		if (p->kind == CT_PROG_ATTACH && p->attach <= ATTACH_PROFILE)
+			fprintf(out, "  %-16s %s:%s%s%s%s%s\n", p->name, attach_kind_name(p->attach), p->target,
+				p->btf_module ? " (module " : "", p->btf_module ? p->btf_module : "",
+				p->btf_module ? ")" : "", p->is_start ? ", start of a pair" : "");
+		else
+			fprintf(out, "  %-16s %s\n", p->name, p->kind == CT_PROG_BEGIN ? "BEGIN" : p->kind == CT_PROG_END ? "END"
+							       : p->kind == CT_PROG_INTERVAL ? "interval" : "?");
+		if (p->probe && p->builtin)
+			fprintf(out, "  %-16s   for %s\n", "", p->probe);
+	}
+	fprintf(out, "maps (%u):", f.obj.nmaps);
+	for (unsigned i = 0; i < f.obj.nmaps; i++)
+		fprintf(out, " %s (%s)%s", f.obj.maps[i].info->name, agg_name(f.obj.maps[i].info->agg),
+			i + 1 < f.obj.nmaps ? "," : "");
+	fprintf(out, "\nprintf formats: %u\n", f.obj.nprintfs);
+	fprintf(out, "object: %zu bytes of BPF ELF; default map size %u\n", f.obj.elf_size, f.obj.map_size);
+	if (runfile_here(path, &f.info, out)) {
+		ret = NFSQ_EXIT_RUNTIME;
+		goto cleanup;
+	}
+	fprintf(out, "runs here: yes (this kernel build%s)\n", f.info.boot_id ? " and boot" : "");
+	ret = NFSQ_EXIT_OK;
+cleanup:
+	ct_file_free(&f);
+	return ret;
+}
+
 int runfile_run(const char *path, const char *buf, size_t len, int argc, const struct run_options *o)
 {
 	struct ct_file f;
-	const char *release, *build;
 	char why[256];
 	int ret = NFSQ_EXIT_USAGE;
 
@@ -90,23 +165,7 @@ int runfile_run(const char *path, const char *buf, size_t len, int argc, const s
 	}
 	if (runfile_check_progs(path, &f.obj))
 		goto cleanup;
-	/* field offsets, tracepoint records and attach points are the compiling kernel's */
-	runfile_kernel(&release, &build);
-	if (strcmp(release, f.info.kernel_release) || strcmp(build, f.info.kernel_build)) {
-		fprintf(stderr,
-			"nfsq: %s was compiled for Linux %s (%s), and this is Linux %s (%s): a compiled "
-			"program runs only on the kernel build it was compiled on (its field offsets and "
-			"attach points are that kernel's); compile the script here with nfsq --compile\n",
-			path, f.info.kernel_release, f.info.kernel_build, release, build);
-		ret = NFSQ_EXIT_RUNTIME;
-		goto cleanup;
-	}
-	if (f.info.boot_id && (!runfile_boot_id() || strcmp(f.info.boot_id, runfile_boot_id()))) {
-		fprintf(stderr,
-			"nfsq: %s holds the address of kernel symbol %s (for kaddr(), or the mount field of "
-			"rpc.* probes), which the kernel moves at every boot, and it was compiled in another "
-			"boot: compile it again (nfsq --compile)\n",
-			path, f.info.boot_symbol);
+	if (runfile_here(path, &f.info, stderr)) {
 		ret = NFSQ_EXIT_RUNTIME;
 		goto cleanup;
 	}

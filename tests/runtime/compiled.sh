@@ -19,7 +19,8 @@ expect() {
 	shift 3
 	out=$("$@" 2>&1)
 	rc=$?
-	if [[ $rc == "$want" ]] && grep -qE -- "$pat" <<<"$out"; then
+	# (a line of the output, or the whole output as one line)
+	if [[ $rc == "$want" ]] && { grep -qE -- "$pat" <<<"$out" || grep -qE -- "$pat" <<<"$(tr '\n' ' ' <<<"$out")"; }; then
 		pass "$desc"
 	else
 		fail "$desc: exit $rc (want $want), output:"; printf '%s\n' "$out"
@@ -88,6 +89,11 @@ expect "kaddr() in another boot is refused" 3 "holds the address of kernel symbo
 	env NFSQ_TEST_BOOT_ID=another "$run" "$tmp/k.o"
 expect "a file without kernel addresses runs in another boot" 0 '^@m\[[0-9]+\]: 1$' \
 	env NFSQ_TEST_BOOT_ID=another "$run" -q "$tmp/m.o" -c "$calls getppid 2"
+expect "--info says what the file holds and that it runs here" 0 \
+	"compiled by nfsq .*kernel: Linux $(uname -r) .*script: -e .*reads cpid.*tracepoint:syscalls:sys_enter_getppid.*@n \(count\).*runs here: yes" \
+	"$run" --info "$tmp/p.o"
+expect "--info on another kernel build" 3 'runs only on the kernel build it was compiled on' \
+	env NFSQ_TEST_KERNEL_BUILD=another "$run" --info "$tmp/p.o"
 size=$(stat -c %s "$tmp/p.o")
 head -c $((size / 2)) "$tmp/p.o" >"$tmp/cut.o"
 expect "a cut file is refused" 2 'cannot run .*cut.o: it is cut or damaged' "$run" "$tmp/cut.o"
