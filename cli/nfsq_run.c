@@ -69,6 +69,12 @@ int main(int argc, char **argv)
 	}
 	if (opts_check(&ro))
 		return NFSQ_EXIT_USAGE;
+	if (info && (ro.cmd || ro.pid || outpath || ro.serve || ro.format != OUT_TEXT || ro.map_size ||
+		     ro.ringbuf_size)) {
+		fprintf(stderr, "nfsq: --info runs nothing: it takes no options of a run (-c, -p, -o, -f, "
+				"--serve, --map-size, --ringbuf)\n");
+		return NFSQ_EXIT_USAGE;
+	}
 	path = argv[optind++];
 	if (!(buf = opts_read_file(path, &len)))
 		goto cleanup;

@@ -94,6 +94,7 @@ expect "--info says what the file holds and that it runs here" 0 \
 	"$run" --info "$tmp/p.o"
 expect "--info on another kernel build" 3 'runs only on the kernel build it was compiled on' \
 	env NFSQ_TEST_KERNEL_BUILD=another "$run" --info "$tmp/p.o"
+expect "--info with an option of the run" 2 'info runs nothing' "$run" --info -o "$tmp/x" "$tmp/p.o"
 size=$(stat -c %s "$tmp/p.o")
 head -c $((size / 2)) "$tmp/p.o" >"$tmp/cut.o"
 expect "a cut file is refused" 2 'cannot run .*cut.o: it is cut or damaged' "$run" "$tmp/cut.o"
