@@ -146,7 +146,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	if (!(out = opts_open_output(path)))
 		goto cleanup;
 	if (ct_file_write(out, &obj, &fi) || fflush(out) ||
-	    (fileno(out) != STDOUT_FILENO && fchmod_regular(fileno(out)))) {
+	    fchmod_regular(fileno(out))) {
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
 		goto cleanup;
 	}

@@ -114,12 +114,13 @@ bool cg_cache_key(const struct compilation *c, const struct cg_options *o, uint3
 static void cg_cache_trailer(const char *buf, size_t size, size_t meta_size,
 			     struct cg_cache_trailer *t)
 {
+	uint64_t h[2] = CT_HASH_INIT;
+
 	memset(t, 0, sizeof(*t));
 	t->size = size;
 	t->meta_size = meta_size;
-	t->hash[0] = 0xcbf29ce484222325ull;
-	t->hash[1] = 0x84222325cbf29ce4ull;
-	ct_hash(buf, size + meta_size, t->hash);
+	ct_hash(buf, size + meta_size, h);
+	memcpy(t->hash, h, sizeof(h));
 	memcpy(t->magic, CG_CACHE_MAGIC, sizeof(t->magic));
 }
 
