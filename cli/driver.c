@@ -13,6 +13,7 @@
 #include "../base/exitcode.h"
 #include "../codegen/codegen.h"
 #include "../contract/file.h"
+#include "../lang/compile.h"
 #include "../probes/ksyms.h"
 #include "opts.h"
 #include "runfile.h"
@@ -116,13 +117,46 @@ static int fchmod_regular(int fd)
 	return S_ISREG(st.st_mode) ? fchmod(fd, (st.st_mode & 0777) | (st.st_mode & 0444) >> 2) : 0;
 }
 
+static bool driver_uses_fentry(const struct ct_object *obj)
+{
+	for (unsigned i = 0; i < obj->nprogs; i++)
+		if (obj->progs[i].kind == CT_PROG_ATTACH &&
+		    (obj->progs[i].attach == ATTACH_FENTRY || obj->progs[i].attach == ATTACH_FEXIT))
+			return true;
+	return false;
+}
+
+/* The script of c compiled again as a compiled file's variant without fentry (kprobes),
+ * for kernels where fentry cannot attach to the NFS modules (no module BTF before 5.11),
+ * its messages to quiet. 0, or -1 when it cannot be (the file has no such variant). */
+static int driver_variant_kprobes(const struct compilation *c, const struct cg_options *co,
+				  struct compilation *c2, FILE *quiet, struct ct_object *obj)
+{
+	struct cg_info info;
+	int ret = -1;
+
+	if (compile_init(c2, c->src.name, c->src.text, c->src.len, c->argc, c->argv, quiet))
+		return -1;
+	c2->have_cpid = c->have_cpid;
+	probe_fentry = false;
+	if (compile_parse(c2) == 0 && compile_check(c2) == 0 && cg_compile(c2, co, obj, &info) == 0 &&
+	    obj->fix.portable)
+		ret = 0;
+	probe_fentry = true;
+	return ret;
+}
+
 int driver_compile(struct compilation *c, const char *path, const char *version, const struct run_options *o)
 {
-	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .filter_pid = true};
+	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .filter_pid = true, .portable = true};
 	struct ct_file_info fi = {.nfsq_version = version, .uses_cpid = c->prog->uses_cpid, .pid_filter = true};
-	struct ct_object obj = {0};
+	struct ct_object obj = {0}, obj2 = {0};
+	const struct ct_object *objs[2] = {&obj, &obj2};
+	unsigned nobjs = 1;
+	struct compilation c2;
+	bool c2_made = false;
 	struct cg_info info;
-	FILE *out = NULL;
+	FILE *out = NULL, *quiet = NULL;
 	int ret = NFSQ_EXIT_SCRIPT;
 
 	driver_env_options(&co);
@@ -132,10 +166,26 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 			ret = NFSQ_EXIT_RUNTIME; /* only probes this kernel lacks */
 		goto cleanup;
 	}
-	for (unsigned i = 0; i < obj.nprogs; i++) /* a BTF id holds for one boot: found at load */
-		obj.progs[i].btf_id = 0;
+	if (obj.fix.portable && probe_fentry && driver_uses_fentry(&obj) && (quiet = fopen("/dev/null", "we"))) {
+		c2_made = true;
+		if (driver_variant_kprobes(c, &co, &c2, quiet, &obj2) == 0)
+			nobjs = 2;
+		else if (o->verbose)
+			fprintf(stderr, "nfsq: %s: no variant without fentry (the script's probes or fields need it)\n", path);
+	}
+	for (unsigned k = 0; k < nobjs; k++) { /* a BTF id holds for one boot: found at load */
+		for (unsigned i = 0; i < objs[k]->nprogs; i++)
+			objs[k]->progs[i].btf_id = 0;
+		/* tests only: the code without the kernel's values, which the load must patch in */
+		for (unsigned i = 0; getenv("NFSQ_TEST_UNPATCHED") && i < objs[k]->fix.npatches; i++)
+			ct_fix_set(objs[k]->elf, objs[k]->elf_size, objs[k]->fix.patches[i].section,
+				   objs[k]->fix.patches[i].insn, 0);
+	}
 	runfile_kernel(&fi.kernel_release, &fi.kernel_build);
-	if ((fi.boot_symbol = ksyms_address_used) && !(fi.boot_id = runfile_boot_id())) {
+	/* kaddr()'s addresses (and those of a file for this kernel build only) hold for this boot */
+	if (!obj.fix.portable || c->prog->uses_kaddr)
+		fi.boot_symbol = ksyms_address_used;
+	if (fi.boot_symbol && !(fi.boot_id = runfile_boot_id())) {
 		fprintf(stderr, "nfsq: the program holds the address of kernel symbol %s, good for this "
 				"boot only, and this boot's id cannot be read (/proc/sys/kernel/random/boot_id)\n",
 			fi.boot_symbol);
@@ -145,19 +195,26 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	ret = NFSQ_EXIT_USAGE;
 	if (!(out = opts_open_output(path)))
 		goto cleanup;
-	if (ct_file_write(out, &obj, &fi) || fflush(out) ||
+	if (ct_file_write(out, objs, nobjs, &fi) || fflush(out) ||
 	    fchmod_regular(fileno(out))) {
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
 	if (o->verbose)
-		fprintf(stderr, "nfsq: wrote %s: %u programs, object %zu bytes\n", path, obj.nprogs, obj.elf_size);
+		fprintf(stderr, "nfsq: wrote %s: %u programs, object %zu bytes%s%s\n", path, obj.nprogs, obj.elf_size,
+			obj.fix.portable ? ", kernel facts patched at load" : ", for this kernel build only",
+			nobjs > 1 ? ", and a variant without fentry" : "");
 	ret = NFSQ_EXIT_OK;
 cleanup:
 	if (out && fclose(out) && ret == NFSQ_EXIT_OK) {
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
 		ret = NFSQ_EXIT_USAGE;
 	}
+	ct_object_free(&obj2);
+	if (c2_made)
+		compile_free(&c2);
+	if (quiet)
+		fclose(quiet);
 	ct_object_free(&obj);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "../base/exitcode.h"
 #include "../contract/file.h"
 #include "../contract/layout.h"
+#include "../probes/facts.h"
 #include "../probes/probe.h"
 
 void runfile_kernel(const char **release, const char **build)
@@ -39,8 +40,8 @@ const char *runfile_boot_id(void)
 	return id[0] ? id : NULL;
 }
 
-/* What the file's programs ask of this nfsq: every kind of attach point known, fentry
- * only where it is allowed. 0, or -1 with a message. */
+/* What the file's programs ask of this nfsq: every kind of attach point known. 0, or -1
+ * with a message. */
 static int runfile_check_progs(const char *path, const struct ct_object *obj)
 {
 	for (unsigned i = 0; i < obj->nprogs; i++) {
@@ -54,47 +55,157 @@ static int runfile_check_progs(const char *path, const struct ct_object *obj)
 				path, p->name);
 			return -1;
 		}
-		if (!probe_fentry && (p->attach == ATTACH_FENTRY || p->attach == ATTACH_FEXIT)) {
-			fprintf(stderr, "nfsq: %s: --no-fentry, but %s attaches to %s with %s: compile it with "
-					"nfsq --compile --no-fentry\n",
-				path, ct_prog_label(p), p->target, p->attach == ATTACH_FENTRY ? "fentry" : "fexit");
-			return -1;
-		}
 	}
 	return 0;
 }
 
-/* Whether the file runs on this kernel and boot: 0, or -1 with why on out. Field offsets,
- * tracepoint records and attach points are the compiling kernel's; kernel addresses the
- * compiling boot's. */
-static int runfile_here(const char *path, const struct ct_file_info *fi, FILE *out)
+static bool runfile_uses_fentry(const struct ct_file_variant *v)
+{
+	for (unsigned i = 0; i < v->nprogs; i++)
+		if (v->progs[i].kind == CT_PROG_ATTACH &&
+		    (v->progs[i].attach == ATTACH_FENTRY || v->progs[i].attach == ATTACH_FEXIT))
+			return true;
+	return false;
+}
+
+/* Whether a file for one kernel build runs on this kernel and boot: 0, or -1 with why. */
+static int runfile_here(const struct ct_file_info *fi, char *why, size_t len)
 {
 	const char *release, *build;
 
 	runfile_kernel(&release, &build);
 	if (strcmp(release, fi->kernel_release) || strcmp(build, fi->kernel_build)) {
-		fprintf(out,
-			"nfsq: %s was compiled for Linux %s (%s), and this is Linux %s (%s): a compiled "
-			"program runs only on the kernel build it was compiled on (its field offsets and "
-			"attach points are that kernel's); compile the script here with nfsq --compile\n",
-			path, fi->kernel_release, fi->kernel_build, release, build);
-		return -1;
-	}
-	if (fi->boot_id && (!runfile_boot_id() || strcmp(fi->boot_id, runfile_boot_id()))) {
-		fprintf(out,
-			"nfsq: %s holds the address of kernel symbol %s (for kaddr(), or the mount field of "
-			"rpc.* probes), which the kernel moves at every boot, and it was compiled in another "
-			"boot: compile it again (nfsq --compile)\n",
-			path, fi->boot_symbol);
+		snprintf(why, len,
+			 "it was compiled for Linux %s (%s) only (it reads the kernel in ways nfsq cannot "
+			 "find again on another: a raw probe's typed arguments or members), and this is Linux "
+			 "%s (%s): compile the script here with nfsq --compile",
+			 fi->kernel_release, fi->kernel_build, release, build);
 		return -1;
 	}
 	return 0;
 }
 
+/* Resolves record r on this kernel into w: 0, or -1 with why. */
+static int runfile_resolve(struct arena *a, const struct ct_fix_rec *r, struct probe_facts *w, char *why,
+			   size_t len)
+{
+	const struct probe_def *p, *d;
+	char err[600];
+	int bad = -1;
+
+	if (r->kind == CT_FIX_TRACEPOINT) {
+		if (!(d = probe_tracepoint(r->name, err, sizeof(err)))) {
+			snprintf(why, len, "%s", err);
+			return -1;
+		}
+		probe_facts_tracepoint(w, d, r->used, r->nused);
+		return 0;
+	}
+	if (!(p = probe_lookup(r->name))) {
+		snprintf(why, len, "it uses probe %s, which this nfsq does not have: compile the script again", r->name);
+		return -1;
+	}
+	if (!(d = probe_resolve(a, p, r->used, r->nused, &bad, err, sizeof(err)))) {
+		const struct probe_field *f = bad >= 0 ? probe_field_find(p, r->used[bad]) : NULL;
+
+		if (bad >= 0)
+			snprintf(why, len, "field '%s' of %s cannot be read on this kernel (Linux %s): %s%s%s",
+				 r->used[bad], r->name, probe_kernel_release(), err, f && f->instead ? "; instead: " : "",
+				 f && f->instead ? f->instead : "");
+		else
+			snprintf(why, len, "probe %s cannot be used on this kernel (Linux %s): %s", r->name,
+				 probe_kernel_release(), err);
+		return -1;
+	}
+	probe_facts_builtin(w, d, r->used, r->nused);
+	return 0;
+}
+
+/* Whether variant v fits this kernel: each probe resolved here the way it was where the
+ * file was compiled (the same attach points, recipes and sizes), its offsets and addresses
+ * patched into v's code. 0, or -1 with why. */
+static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char *why, size_t len)
+{
+	struct arena a;
+	struct probe_facts *w = calloc(v->fix.nrecs ? v->fix.nrecs : 1, sizeof(*w));
+	char name[200];
+	bool fentry = probe_fentry;
+	int ret = -1;
+
+	arena_init(&a);
+	if (!w) {
+		snprintf(why, len, "out of memory");
+		goto cleanup;
+	}
+	/* a variant without fentry is resolved as nfsq --no-fentry would */
+	probe_fentry = fentry && runfile_uses_fentry(v);
+	for (unsigned i = 0; i < v->fix.nrecs; i++) {
+		const struct ct_fix_rec *r = &v->fix.recs[i];
+
+		if (runfile_resolve(&a, r, &w[i], why, len))
+			goto cleanup;
+		if (w[i].oom) {
+			snprintf(why, len, "out of memory");
+			goto cleanup;
+		}
+		if (probe_facts_diff(r->shape, w[i].shape, name, sizeof(name))) {
+			snprintf(why, len,
+				 "%s %s reads '%s' differently on this kernel (Linux %s) than on Linux %s, where it "
+				 "was compiled (another attach point, recipe or size): compile the script here",
+				 r->kind == CT_FIX_TRACEPOINT ? "tracepoint" : "probe", r->name, name,
+				 probe_kernel_release(), f->info.kernel_release);
+			goto cleanup;
+		}
+	}
+	for (unsigned i = 0; i < v->fix.npatches; i++) {
+		const struct ct_fix_patch *p = &v->fix.patches[i];
+
+		if (p->slot >= w[p->rec].nslots ||
+		    ct_fix_set(v->elf, v->elf_size, p->section, p->insn, (uint64_t)probe_fact_value(&w[p->rec].slots[p->slot]))) {
+			snprintf(why, len, "it is damaged (a kernel fact's place in its code)");
+			goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	probe_fentry = fentry;
+	for (unsigned i = 0; w && i < v->fix.nrecs; i++)
+		probe_facts_free(&w[i]);
+	free(w);
+	arena_free(&a);
+	return ret;
+}
+
+/* Makes the first variant of f that runs here f's object: 0, or -1 with why (the last
+ * variant's reason: the most general one). */
+static int runfile_choose(struct ct_file *f, char *why, size_t len)
+{
+	for (unsigned i = 0; i < f->nvars; i++) {
+		struct ct_file_variant *v = &f->vars[i];
+
+		if (!probe_fentry && runfile_uses_fentry(v)) {
+			snprintf(why, len, "--no-fentry, and it was compiled with fentry only (the script needs it)");
+			continue;
+		}
+		if (v->fix.portable ? runfile_fit(f, v, why, len) : runfile_here(&f->info, why, len))
+			continue;
+		if (f->info.boot_id && (!runfile_boot_id() || strcmp(f->info.boot_id, runfile_boot_id()))) {
+			snprintf(why, len,
+				 "it holds the address of kernel symbol %s (kaddr()), which the kernel moves at every "
+				 "boot, and it was compiled in another boot: compile it again (nfsq --compile)",
+				 f->info.boot_symbol);
+			return -1;
+		}
+		ct_file_use(f, i);
+		return 0;
+	}
+	return -1;
+}
+
 int runfile_info(const char *path, const char *buf, size_t len, FILE *out)
 {
 	struct ct_file f;
-	char why[256];
+	char why[1024];
 	int ret = NFSQ_EXIT_USAGE;
 
 	if (ct_file_read(buf, len, &f, why, sizeof(why))) {
@@ -103,9 +214,14 @@ int runfile_info(const char *path, const char *buf, size_t len, FILE *out)
 	}
 	fprintf(out, "%s: a program compiled by nfsq %s (file format %d)\n", path,
 		f.info.nfsq_version ? f.info.nfsq_version : "?", CT_FILE_FORMAT);
-	fprintf(out, "kernel: Linux %s (%s)%s%s%s\n", f.info.kernel_release, f.info.kernel_build,
+	fprintf(out, "compiled on: Linux %s (%s)%s%s%s\n", f.info.kernel_release, f.info.kernel_build,
 		f.info.boot_id ? ", the boot " : "", f.info.boot_id ? f.info.boot_id : "",
-		f.info.boot_id ? " only (it holds a kernel address)" : "");
+		f.info.boot_id ? " (it holds a kernel address of that boot)" : "");
+	fprintf(out, "kernels: %s\n", f.obj.fix.portable ? "any where its probes resolve as they did there (facts patched at load)"
+						   : "that kernel build only");
+	fprintf(out, "kernel facts: %u probes resolved at load, %u places patched in the code\n", f.obj.fix.nrecs,
+		f.obj.fix.npatches);
+	fprintf(out, "variants: %u (%s)\n", f.nvars, f.nvars > 1 ? "with fentry, and with kprobes for kernels without module BTF" : "one");
 	fprintf(out, "script: %s (%u bytes)%s\n", f.src.name, f.src.len,
 		f.info.uses_cpid ? ", reads cpid: run with -c CMD" : "");
 	fprintf(out, "programs (%u):\n", f.obj.nprogs);
@@ -128,11 +244,12 @@ int runfile_info(const char *path, const char *buf, size_t len, FILE *out)
 			i + 1 < f.obj.nmaps ? "," : "");
 	fprintf(out, "\nprintf formats: %u\n", f.obj.nprintfs);
 	fprintf(out, "object: %zu bytes of BPF ELF; default map size %u\n", f.obj.elf_size, f.obj.map_size);
-	if (runfile_here(path, &f.info, out)) {
+	if (runfile_choose(&f, why, sizeof(why))) {
+		fprintf(out, "runs here: no: %s\n", why);
 		ret = NFSQ_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	fprintf(out, "runs here: yes (this kernel build%s)\n", f.info.boot_id ? " and boot" : "");
+	fprintf(out, "runs here: yes (variant %u)\n", (unsigned)(f.obj.elf == f.vars[0].elf ? 1 : 2));
 	ret = NFSQ_EXIT_OK;
 cleanup:
 	ct_file_free(&f);
@@ -142,7 +259,7 @@ cleanup:
 int runfile_run(const char *path, const char *buf, size_t len, int argc, const struct run_options *o)
 {
 	struct ct_file f;
-	char why[256];
+	char why[1024];
 	int ret = NFSQ_EXIT_USAGE;
 
 	if (ct_file_read(buf, len, &f, why, sizeof(why))) {
@@ -163,12 +280,13 @@ int runfile_run(const char *path, const char *buf, size_t len, int argc, const s
 		fprintf(stderr, "nfsq: %s was compiled without the -p filter (an nfsq bug)\n", path);
 		goto cleanup;
 	}
-	if (runfile_check_progs(path, &f.obj))
-		goto cleanup;
-	if (runfile_here(path, &f.info, stderr)) {
+	if (runfile_choose(&f, why, sizeof(why))) {
+		fprintf(stderr, "nfsq: %s does not run here: %s\n", path, why);
 		ret = NFSQ_EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if (runfile_check_progs(path, &f.obj))
+		goto cleanup;
 	if (o->map_size)
 		f.obj.map_size = o->map_size;
 	ret = run_object(&f.obj, o);

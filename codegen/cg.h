@@ -21,6 +21,8 @@
 #include <llvm-c/DebugInfo.h>
 #include <llvm-c/TargetMachine.h>
 
+#include "../contract/fix.h"
+#include "../probes/facts.h"
 #include "../probes/probe.h"
 
 /* BPF helper ids (enum bpf_func_id). */
@@ -77,6 +79,16 @@ struct cg_stamp {
 	struct cg_stamp *next;
 };
 
+/* A probe as a clause resolved it, for a compiled file's records (cg_fix.c). */
+struct cg_fixrec {
+	enum ct_fix_kind kind;
+	const char *name;
+	const char *const *used;
+	unsigned nused;
+	const struct probe_def *def;
+	struct cg_fixrec *next;
+};
+
 struct cg {
 	struct compilation *c;
 	const struct cg_options *o;
@@ -124,6 +136,11 @@ struct cg {
 	int prog_index;          /* the program being emitted (index in obj->progs) */
 	LLVMValueRef start_val;  /* end program: the start map's value (start ns, saved fields) */
 	LLVMValueRef read_cur;   /* a list walk's entry (READ_BASE_CUR), or NULL */
+	/* a compiled file's kernel facts (cg_fix.c) */
+	struct probe_fact *facts;
+	unsigned nfacts, facts_cap;
+	struct cg_fixrec *fixrecs, **fixrec_tail;
+	bool pinned; /* something in the code only this kernel build gives (a raw fentry's arguments) */
 	int errors;
 };
 
@@ -183,9 +200,19 @@ LLVMValueRef cg_rpcmount(struct cg *g, struct type t, struct loc l, const char *
 /* cg_stack.c: kstack, ustack (the value naming the stack kept in the stack map) */
 LLVMValueRef cg_stack(struct cg *g, const struct expr *e);
 
+/* cg_fix.c: a kernel fact at slot (an offset or address in a resolved probe): a constant,
+ * or in a compiled file a marker patched at load; the probe a clause resolved, recorded;
+ * after emission, the markers given their values and the object's fix-ups made */
+LLVMValueRef cg_fact(struct cg *g, const void *slot, enum probe_fact_width width);
+void cg_fix_record(struct cg *g, enum ct_fix_kind kind, const char *name, const char *const *used,
+		   unsigned nused, const struct probe_def *def);
+int cg_fix_finish(struct cg *g);
+
 /* cg_read.c: kernel and field reads, builtins */
 /* size bytes (up to 8) at p + off in kernel memory, as a u64 (0 when it faults) */
 LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size);
+/* the same at the offset in slot, a kernel fact (cg_fact) */
+LLVMValueRef cg_kread_at(struct cg *g, LLVMValueRef p, const int32_t *off, uint32_t size);
 LLVMValueRef cg_str_call(struct cg *g, const struct expr *e);
 LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name,
 		     const struct field_read *r);

@@ -117,6 +117,8 @@ static LLVMValueRef cg_pair_key(struct cg *g, const struct probe_attach *at, boo
 		char err[256];
 		const struct probe_def *tp = probe_tracepoint(target, err, sizeof(err));
 
+		cg_fix_record(g, CT_FIX_TRACEPOINT, target, at->pair_key, 2, tp);
+
 		for (unsigned i = 0; i < 2; i++) {
 			const struct probe_field *f = tp ? probe_field_find(tp, at->pair_key[i]) : NULL;
 

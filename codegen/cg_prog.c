@@ -576,6 +576,9 @@ void cg_programs(struct cg *g)
 		idx = 0;
 		for (const struct probe_ref *pr = cl->probes; pr; pr = pr->next) {
 			if (pr->kind != PROBE_BUILTIN) {
+				if (pr->kind == PROBE_TRACEPOINT)
+					cg_fix_record(g, CT_FIX_TRACEPOINT, pr->target, cl->fields, cl->nfields, pr->def);
+				g->pinned |= pr->kind == PROBE_FENTRY || pr->kind == PROBE_FEXIT; /* typed by BTF ids */
 				cg_units_add(g, &us, cl, pr, idx++, NULL);
 				continue;
 			}
@@ -584,6 +587,7 @@ void cg_programs(struct cg *g)
 			const struct probe_def *d = pr->def ? probe_resolve(&g->c->arena, pr->def, cl->fields, cl->nfields, &bad, err, sizeof(err))
 							    : NULL;
 			if (d && d->nattach) {
+				cg_fix_record(g, CT_FIX_BUILTIN, pr->def->name, cl->fields, cl->nfields, d);
 				for (; d; d = d->also) /* every alternative, for probes that attach to all */
 					cg_units_add(g, &us, cl, pr, idx++, d);
 				continue;

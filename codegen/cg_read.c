@@ -29,21 +29,26 @@ static LLVMValueRef cg_int_of(struct cg *g, LLVMValueRef v, uint32_t size, bool 
 
 /* size bytes (up to 8) at p + off, read with bpf_probe_read_kernel (user:
  * bpf_probe_read_user), as a u64 (0 when it faults) */
-static LLVMValueRef cg_read_mem(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size, bool user)
+static LLVMValueRef cg_read_mem(struct cg *g, LLVMValueRef p, LLVMValueRef off, uint32_t size, bool user)
 {
 	LLVMValueRef tmp = cg_alloca(g, 8), args[3];
 
 	cg_store(g, cg_i64(g, 0), tmp, 0);
 	args[0] = tmp;
 	args[1] = cg_i32(g, size > 8 ? 8 : size);
-	args[2] = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, p, cg_i64(g, off), ""), g->ptr, "");
+	args[2] = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, p, off, ""), g->ptr, "");
 	cg_helper(g, user ? H_PROBE_READ_USER : H_PROBE_READ_KERNEL, args, 3);
 	return cg_load(g, g->i64, tmp, 0);
 }
 
 LLVMValueRef cg_kread(struct cg *g, LLVMValueRef p, int32_t off, uint32_t size)
 {
-	return cg_read_mem(g, p, off, size, false);
+	return cg_read_mem(g, p, cg_i64(g, off), size, false);
+}
+
+LLVMValueRef cg_kread_at(struct cg *g, LLVMValueRef p, const int32_t *off, uint32_t size)
+{
+	return cg_read_mem(g, p, cg_fact(g, off, PROBE_FACT_S32), size, false);
 }
 
 /* After a string read of size bytes from src returned n: when it filled the buffer and
@@ -56,7 +61,7 @@ static void cg_count_cut_mem(struct cg *g, LLVMValueRef n, LLVMValueRef src, uin
 
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, n, cg_i64(g, size), ""), full, done);
 	cg_at(g, full);
-	last = LLVMBuildAnd(g->b, cg_read_mem(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), (int32_t)size - 1, 1, user),
+	last = LLVMBuildAnd(g->b, cg_read_mem(g, LLVMBuildPtrToInt(g->b, src, g->i64, ""), cg_i64(g, (int32_t)size - 1), 1, user),
 			    cg_i64(g, 0xff), "");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, last, cg_i64(g, 0), ""), cut, done);
 	cg_at(g, cut);
@@ -257,17 +262,17 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		return t.kind == TYPE_STR ? cg_str_literal(g, "", 0, t.size) : cg_i64(g, 0);
 	}
 	for (unsigned i = 0; i < r->nderef && i < READ_MAX_DEREF; i++)
-		p = cg_kread(g, p, r->deref[i], 8);
+		p = cg_kread_at(g, p, &r->deref[i], 8);
 	switch (r->final) {
 	case READ_VALUE: /* an argument or return value in its C width */
 		v = r->nderef ? p : cg_int_of(g, p, r->size ? r->size : 8, r->is_signed);
 		break;
 	case READ_INT:
-		v = cg_int_of(g, cg_kread(g, p, r->off, r->size), r->size ? r->size : 8, r->is_signed);
+		v = cg_int_of(g, cg_kread_at(g, p, &r->off, r->size), r->size ? r->size : 8, r->is_signed);
 		break;
 	case READ_STR: /* a char array: at most its size, and at most the field's */
 		n = r->size && r->size < t.size ? r->size : t.size;
-		v = cg_kread_str(g, LLVMBuildAdd(g->b, p, cg_i64(g, r->off), ""), n);
+		v = cg_kread_str(g, LLVMBuildAdd(g->b, p, cg_fact(g, &r->off, PROBE_FACT_S32), ""), n);
 		if (n == t.size)
 			return v;
 		{
@@ -277,11 +282,11 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 			return buf;
 		}
 	case READ_STRPTR:
-		return cg_kread_str(g, cg_strip(g, cg_kread(g, p, r->off, 8), r->strip), t.size);
+		return cg_kread_str(g, cg_strip(g, cg_kread_at(g, p, &r->off, 8), r->strip), t.size);
 	case READ_STR_AT:
 		return cg_kread_str(g, cg_strip(g, p, r->strip), t.size);
 	case READ_ADDR:
-		v = LLVMBuildAdd(g->b, p, cg_i64(g, r->off), "");
+		v = LLVMBuildAdd(g->b, p, cg_fact(g, &r->off, PROBE_FACT_S32), "");
 		break;
 	case READ_CONST:
 	case READ_SELECT:
@@ -302,6 +307,51 @@ bool cg_field_at_start(const struct probe_field *f)
 	return f->at_start || (f->src == FIELD_READ && f->read.at_start);
 }
 
+/* A tracepoint record's integer of size bytes, sign- or zero-extended (or the field's
+ * transform), or errno's sign made positive. */
+static LLVMValueRef cg_field_tp_int(struct cg *g, struct type t, const struct probe_field *f, LLVMValueRef v)
+{
+	v = cg_int_of(g, v, f->size, f->is_signed);
+	if (f->read.xform != XFORM_NONE || (f->read.scale && f->read.scale != 1))
+		return cg_xform(g, v, f->read.xform, f->read.scale, f->read.value);
+	if (t.kind == TYPE_ERRNO) /* kernel errors are negative */
+		v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
+				    LLVMBuildNeg(g->b, v, ""), v, "");
+	return v;
+}
+
+/* Field f of a tracepoint record in a compiled file: its offset is a kernel fact (the
+ * format file's) patched at load, so the record is read with bpf_probe_read_kernel at
+ * ctx + offset (a load from ctx needs its offset constant). */
+static LLVMValueRef cg_field_tp_at(struct cg *g, struct type t, struct loc l, const struct probe_field *f)
+{
+	LLVMValueRef ctx = LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");
+	LLVMValueRef off = cg_fact(g, &f->offset, PROBE_FACT_U32), src, args[3], buf;
+
+	if (t.kind != TYPE_STR) {
+		if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
+			cg_error(g, l, "field size not supported", f->name);
+			return cg_i64(g, 0);
+		}
+		return cg_field_tp_int(g, t, f, cg_read_mem(g, ctx, off, f->size, false));
+	}
+	src = LLVMBuildAdd(g->b, ctx, off, "");
+	if (f->data_loc) /* u32: length << 16 | offset in the record */
+		src = LLVMBuildAdd(g->b, ctx, LLVMBuildAnd(g->b, cg_read_mem(g, src, cg_i64(g, 0), 4, false), cg_i64(g, 0xffff), ""), "");
+	buf = cg_alloca(g, t.size);
+	cg_zero(g, buf, 0, t.size);
+	args[0] = buf;
+	args[2] = LLVMBuildIntToPtr(g->b, src, g->ptr, "");
+	if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
+		args[1] = cg_i32(g, t.size);
+		cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
+	} else {
+		args[1] = cg_i32(g, f->size);
+		cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	}
+	return buf;
+}
+
 /* Reads field f (of type t) at the current attach point. */
 LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			  const struct probe_field *f)
@@ -313,6 +363,8 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 	case FIELD_TP:
 		if (!at->record)
 			break;
+		if (g->o->portable) /* the record's offsets are patched at load: read through a pointer */
+			return cg_field_tp_at(g, t, l, f);
 		if (t.kind == TYPE_STR) {
 			buf = cg_alloca(g, t.size);
 			cg_zero(g, buf, 0, t.size);
@@ -346,12 +398,7 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 		if (f->size < 8)
 			v = f->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
 					 : LLVMBuildZExt(g->b, v, g->i64, "");
-		if (f->read.xform != XFORM_NONE || (f->read.scale && f->read.scale != 1))
-			return cg_xform(g, v, f->read.xform, f->read.scale, f->read.value);
-		if (t.kind == TYPE_ERRNO) /* kernel errors are negative */
-			v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, cg_i64(g, 0), ""),
-					    LLVMBuildNeg(g->b, v, ""), v, "");
-		return v;
+		return cg_field_tp_int(g, t, f, v);
 	case FIELD_ARG: /* argN of a kprobe or a raw tracepoint */
 		if (at->args == ATTACH_ARGS_ARRAY && !at->btf)
 			return cg_ctx_load(g, g->i64, 8 * f->index);

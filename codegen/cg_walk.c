@@ -77,18 +77,18 @@ LLVMValueRef cg_path(struct cg *g, const struct path_offs *o, uint32_t size, LLV
 	LLVMAddIncoming(d, &d0, &pre, 1);
 	LLVMAddIncoming(m, &m0, &pre, 1);
 	LLVMAddIncoming(pos, (LLVMValueRef[]){cg_i64(g, CG_PATH_SIZE)}, &pre, 1);
-	root = cg_kread(g, m, o->mnt_root, 8);
-	parent = cg_kread(g, d, o->d_parent, 8);
+	root = cg_kread_at(g, m, &o->mnt_root, 8);
+	parent = cg_kread_at(g, d, &o->d_parent, 8);
 	LLVMBuildCondBr(g->b, LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, d, root, ""), LLVMBuildICmp(g->b, LLVMIntEQ, d, parent, ""), ""), top, comp);
 
 	/* a file system's root that is not its mount's: a dentry the kernel cannot name */
 	cg_at(g, top);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, d, root, ""), disc, up);
 	cg_at(g, up);
-	v = cg_kread(g, m, o->mnt_parent, 8); /* the mount tree's root is its own parent */
+	v = cg_kread_at(g, m, &o->mnt_parent, 8); /* the mount tree's root is its own parent */
 	LLVMBuildCondBr(g->b, LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, m, ""), LLVMBuildICmp(g->b, LLVMIntEQ, v, cg_i64(g, 0), ""), ""), fin, cross);
 	cg_at(g, cross);
-	from_cross[0] = cg_kread(g, m, o->mnt_mountpoint, 8);
+	from_cross[0] = cg_kread_at(g, m, &o->mnt_mountpoint, 8);
 	from_cross[1] = v;
 	from_cross[2] = pos;
 	from_cross[3] = i;
@@ -97,14 +97,14 @@ LLVMValueRef cg_path(struct cg *g, const struct path_offs *o, uint32_t size, LLV
 
 	/* "/name" before what is written, if it leaves room for a prefix */
 	cg_at(g, comp);
-	LLVMValueRef len = cg_kread(g, d, o->d_len, 4);
+	LLVMValueRef len = cg_kread_at(g, d, &o->d_len, 4);
 	LLVMValueRef np = LLVMBuildSub(g->b, LLVMBuildSub(g->b, pos, len, ""), cg_i64(g, 1), "");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, np, cg_i64(g, CG_PATH_ROOM), ""), cut, write);
 	cg_at(g, write);
 	np = LLVMBuildAnd(g->b, np, mask, "");
 	args[0] = LLVMBuildGEP2(g->b, g->i8, buf, (LLVMValueRef[]){LLVMBuildAdd(g->b, np, cg_i64(g, 1), "")}, 1, "");
 	args[1] = LLVMBuildTrunc(g->b, LLVMBuildAnd(g->b, len, mask, ""), g->i32, "");
-	args[2] = LLVMBuildIntToPtr(g->b, cg_kread(g, d, o->d_name, 8), g->ptr, "");
+	args[2] = LLVMBuildIntToPtr(g->b, cg_kread_at(g, d, &o->d_name, 8), g->ptr, "");
 	cg_helper(g, H_PROBE_READ_KERNEL, args, 3);
 	cg_store(g, LLVMConstInt(g->i8, '/', 0), LLVMBuildGEP2(g->b, g->i8, buf, &np, 1, ""), 0);
 	from_write[0] = parent;
@@ -170,7 +170,7 @@ LLVMValueRef cg_rpcmount(struct cg *g, struct type t, struct loc l, const char *
 			 LLVMValueRef clnt)
 {
 	const struct rpcmount_offs *o = &r->rpcmount;
-	LLVMValueRef out = cg_alloca(g, t.size), head_addr = cg_i64(g, (int64_t)o->head), i, e, fb, sb, v;
+	LLVMValueRef out = cg_alloca(g, t.size), head_addr = cg_fact(g, &o->head, PROBE_FACT_U64), i, e, fb, sb, v;
 	LLVMBasicBlockRef pre, body = cg_block(g, "sb.body"), nfs = cg_block(g, "sb.nfs");
 	LLVMBasicBlockRef next = cg_block(g, "sb.next"), none = cg_block(g, "sb.none");
 	LLVMBasicBlockRef found = cg_block(g, "sb.found"), empty = cg_block(g, "sb.empty");
@@ -187,17 +187,17 @@ LLVMValueRef cg_rpcmount(struct cg *g, struct type t, struct loc l, const char *
 	LLVMAddIncoming(i, &zero, &pre, 1);
 	LLVMAddIncoming(e, &first, &pre, 1);
 	LLVMAddIncoming(fb, &zero, &pre, 1);
-	sb = LLVMBuildSub(g->b, e, cg_i64(g, o->s_list), "");
-	v = cg_kread(g, sb, o->s_magic, 8);
+	sb = LLVMBuildSub(g->b, e, cg_fact(g, &o->s_list, PROBE_FACT_S32), "");
+	v = cg_kread_at(g, sb, &o->s_magic, 8);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, v, cg_i64(g, NFS_SUPER_MAGIC), ""), nfs, next);
 
 	cg_at(g, nfs);
-	LLVMValueRef srv = cg_kread(g, sb, o->s_fs_info, 8);
-	LLVMValueRef parent = cg_kread(g, cg_kread(g, srv, o->nfs_client, 8), o->cl_rpcclient, 8);
+	LLVMValueRef srv = cg_kread_at(g, sb, &o->s_fs_info, 8);
+	LLVMValueRef parent = cg_kread_at(g, cg_kread_at(g, srv, &o->nfs_client, 8), &o->cl_rpcclient, 8);
 	LLVMValueRef fbnew = LLVMBuildSelect(g->b, LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, fb, zero, ""), LLVMBuildICmp(g->b, LLVMIntEQ, parent, clnt, ""), ""), sb, fb, "");
-	LLVMValueRef exact = LLVMBuildICmp(g->b, LLVMIntEQ, cg_kread(g, srv, o->client, 8), clnt, "");
+	LLVMValueRef exact = LLVMBuildICmp(g->b, LLVMIntEQ, cg_kread_at(g, srv, &o->client, 8), clnt, "");
 	if (o->client_acl >= 0) /* the NFSv3 ACL program's RPCs (GETACL, SETACL) */
-		exact = LLVMBuildOr(g->b, exact, LLVMBuildICmp(g->b, LLVMIntEQ, cg_kread(g, srv, o->client_acl, 8), clnt, ""), "");
+		exact = LLVMBuildOr(g->b, exact, LLVMBuildICmp(g->b, LLVMIntEQ, cg_kread_at(g, srv, &o->client_acl, 8), clnt, ""), "");
 	nfs = LLVMGetInsertBlock(g->b);
 	LLVMBuildCondBr(g->b, exact, found, next);
 

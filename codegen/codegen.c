@@ -34,6 +34,7 @@ static int cg_target_init(void)
 		LLVMInitializeBPFTarget();
 		LLVMInitializeBPFTargetMC();
 		LLVMInitializeBPFAsmPrinter();
+		LLVMInitializeBPFAsmParser(); /* cg_fact's markers are inline asm */
 		LLVMInitializeBPFDisassembler();
 		done = 1;
 	}
@@ -157,6 +158,7 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	g.c = c;
 	g.o = o;
+	g.fixrec_tail = &g.fixrecs;
 	g.obj = obj;
 	obj->map_size = o->map_size ? o->map_size : LAYOUT_MAP_SIZE_DEFAULT;
 	if (!c->prog) {
@@ -228,6 +230,8 @@ static int cg_build(struct compilation *c, const struct cg_options *o, struct cg
 	}
 	memcpy(obj->elf, LLVMGetBufferStart(buf), obj->elf_size);
 	obj->ms_emit = cg_ms_since(&t0) - obj->ms_ir - obj->ms_opt;
+	if (cg_fix_finish(&g))
+		goto cleanup;
 	cg_contract_progs(c, obj);
 	if (key[0])
 		cg_cache_store(o->cache_dir, key, obj);
@@ -273,6 +277,7 @@ static int cg_export(struct compilation *c, struct cg_object *in, struct ct_obje
 	obj->printfs = c->prog->printfs;
 	obj->nprintfs = c->prog->nprintfs;
 	obj->src = &c->src;
+	obj->fix = in->fix;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct cg_options {
 	int opt_level;             /* 0: none, 1: light pipeline (default), 2: more passes (cg_optimize) */
 	bool want_ir;              /* keep the IR text in cg_object.ir */
 	uint32_t test_reject_line; /* tests only: emit code the verifier rejects at this line */
+	bool portable;             /* kernel facts as markers patched at load (a compiled file) */
 };
 
 /* The object as codegen builds it (codegen.c). */
@@ -53,6 +54,7 @@ struct cg_object {
 	double ms_ir, ms_opt, ms_emit; /* timings for -v */
 	bool cached;                   /* the object came from the cache */
 	unsigned unavailable;          /* errors that are facts of the kernel: probes it cannot give */
+	struct ct_fixups fix;          /* portable: the kernel facts' records and patches (arena) */
 };
 
 /* What compiling took and found, for -v and the exit code. */

@@ -62,12 +62,37 @@ static void ct_file_put_printf(struct ct_buf *b, const struct printf_info *p)
 	}
 }
 
-int ct_file_write(FILE *out, const struct ct_object *obj, const struct ct_file_info *info)
+static void ct_file_put_fix(struct ct_buf *b, const struct ct_fixups *fix)
 {
+	ct_buf_put_u32(b, fix->portable);
+	ct_buf_put_u32(b, fix->nrecs);
+	for (unsigned i = 0; i < fix->nrecs; i++) {
+		const struct ct_fix_rec *r = &fix->recs[i];
+
+		ct_buf_put_u32(b, r->kind);
+		ct_buf_put_str(b, r->name);
+		ct_buf_put_u32(b, r->nused);
+		for (unsigned k = 0; k < r->nused; k++)
+			ct_buf_put_str(b, r->used[k]);
+		ct_buf_put_str(b, r->shape);
+	}
+	ct_buf_put_u32(b, fix->npatches);
+	for (unsigned i = 0; i < fix->npatches; i++) {
+		const struct ct_fix_patch *p = &fix->patches[i];
+
+		ct_buf_put_str(b, p->section);
+		ct_buf_put_u32(b, p->insn);
+		ct_buf_put_u32(b, p->rec);
+		ct_buf_put_u32(b, p->slot);
+	}
+}
+
+int ct_file_write(FILE *out, const struct ct_object *const *objs, unsigned n, const struct ct_file_info *info)
+{
+	const struct ct_object *obj = objs[0];
 	struct ct_buf b = {0};
 	char head[64];
 	uint64_t h[2] = CT_HASH_INIT;
-	uint64_t elf_size = obj->elf_size;
 	size_t body;
 	int ret = -1;
 
@@ -90,9 +115,15 @@ int ct_file_write(FILE *out, const struct ct_object *obj, const struct ct_file_i
 	ct_buf_put_u32(&b, obj->nprintfs);
 	for (unsigned i = 0; i < obj->nprintfs; i++)
 		ct_file_put_printf(&b, obj->printfs[i]);
-	ct_buf_put_progs(&b, obj->progs, obj->nprogs);
-	ct_buf_put(&b, &elf_size, sizeof(elf_size));
-	ct_buf_put(&b, obj->elf, obj->elf_size);
+	ct_buf_put_u32(&b, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t elf_size = objs[i]->elf_size;
+
+		ct_buf_put_progs(&b, objs[i]->progs, objs[i]->nprogs);
+		ct_file_put_fix(&b, &objs[i]->fix);
+		ct_buf_put(&b, &elf_size, sizeof(elf_size));
+		ct_buf_put(&b, objs[i]->elf, objs[i]->elf_size);
+	}
 	if (b.oom) {
 		errno = ENOMEM;
 		goto cleanup;
@@ -233,6 +264,41 @@ static bool ct_file_get_printf(struct ct_file_rd *d, unsigned id, struct printf_
 	return true;
 }
 
+static bool ct_file_get_fix(struct ct_file_rd *d, struct ct_fixups *fix)
+{
+	uint32_t portable;
+
+	if (!ct_rd_u32(&d->r, &portable) || !ct_rd_u32(&d->r, &fix->nrecs) || fix->nrecs > 4096)
+		return false;
+	fix->portable = portable != 0;
+	fix->recs = arena_alloc(d->a, (fix->nrecs + 1) * sizeof(*fix->recs));
+	for (unsigned i = 0; i < fix->nrecs; i++) {
+		struct ct_fix_rec *r = &fix->recs[i];
+
+		if (!ct_rd_u32(&d->r, &r->kind) || r->kind > CT_FIX_TRACEPOINT || !ct_rd_str(&d->r, d->a, &r->name) ||
+		    !r->name || !ct_rd_u32(&d->r, &r->nused) || r->nused > 1024)
+			return false;
+		r->used = arena_alloc(d->a, (r->nused + 1) * sizeof(*r->used));
+		for (unsigned k = 0; k < r->nused; k++)
+			if (!ct_rd_str(&d->r, d->a, &r->used[k]) || !r->used[k])
+				return false;
+		if (!ct_rd_str(&d->r, d->a, &r->shape) || !r->shape)
+			return false;
+	}
+	if (!ct_rd_u32(&d->r, &fix->npatches) || fix->npatches > (1u << 20))
+		return false;
+	fix->patches = arena_alloc(d->a, (fix->npatches + 1) * sizeof(*fix->patches));
+	for (unsigned i = 0; i < fix->npatches; i++) {
+		struct ct_fix_patch *p = &fix->patches[i];
+
+		if (!ct_rd_str(&d->r, d->a, &p->section) || !p->section || !ct_rd_u32(&d->r, &p->insn) ||
+		    !ct_rd_u32(&d->r, &p->rec) || !ct_rd_u32(&d->r, &p->slot) ||
+		    (fix->portable && p->rec >= fix->nrecs))
+			return false;
+	}
+	return true;
+}
+
 bool ct_file_is(const char *buf, size_t len)
 {
 	const char *nl;
@@ -286,14 +352,36 @@ static bool ct_file_get_body(struct ct_file_rd *d, struct ct_file *f)
 			return ct_file_bad(d, "printf format %u of its table is damaged", i);
 	}
 	o->nprintfs = n;
-	if (!ct_rd_progs(&d->r, d->a, &o->progs, &o->nprogs))
-		return ct_file_bad(d, "its table of programs is damaged");
-	if (!ct_rd_get(&d->r, &elf_size, sizeof(elf_size)) || elf_size != (size_t)(d->r.end - d->r.p) ||
-	    elf_size < 64 || memcmp(d->r.p, "\177ELF", 4) || !(o->elf = malloc(elf_size)))
-		return ct_file_bad(d, "its BPF object is cut or damaged");
-	memcpy(o->elf, d->r.p, elf_size);
-	o->elf_size = elf_size;
+	if (!ct_rd_u32(&d->r, &n) || n == 0 || n > CT_FILE_VARIANTS)
+		return ct_file_bad(d, "its table of variants is damaged");
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_file_variant *v = &f->vars[i];
+
+		if (!ct_rd_progs(&d->r, d->a, &v->progs, &v->nprogs))
+			return ct_file_bad(d, "its table of programs is damaged");
+		if (!ct_file_get_fix(d, &v->fix))
+			return ct_file_bad(d, "its table of kernel facts is damaged");
+		if (!ct_rd_get(&d->r, &elf_size, sizeof(elf_size)) || elf_size > (size_t)(d->r.end - d->r.p) ||
+		    elf_size < 64 || memcmp(d->r.p, "\177ELF", 4) || !(v->elf = malloc(elf_size)))
+			return ct_file_bad(d, "its BPF object is cut or damaged");
+		memcpy(v->elf, d->r.p, elf_size);
+		v->elf_size = elf_size;
+		d->r.p += elf_size;
+		f->nvars++;
+	}
+	if (d->r.p != d->r.end)
+		return ct_file_bad(d, "it is damaged (bytes after its last object)");
+	ct_file_use(f, 0);
 	return true;
+}
+
+void ct_file_use(struct ct_file *f, unsigned i)
+{
+	f->obj.progs = f->vars[i].progs;
+	f->obj.nprogs = f->vars[i].nprogs;
+	f->obj.elf = f->vars[i].elf;
+	f->obj.elf_size = f->vars[i].elf_size;
+	f->obj.fix = f->vars[i].fix;
 }
 
 int ct_file_read(const char *buf, size_t len, struct ct_file *f, char *why, size_t whylen)
@@ -332,6 +420,9 @@ int ct_file_read(const char *buf, size_t len, struct ct_file *f, char *why, size
 
 void ct_file_free(struct ct_file *f)
 {
+	for (unsigned i = 0; i < f->nvars; i++)
+		free(f->vars[i].elf);
+	f->obj.elf = NULL; /* a variant's */
 	ct_object_free(&f->obj);
 	src_free(&f->src);
 	arena_free(&f->arena);

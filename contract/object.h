@@ -11,6 +11,7 @@
 
 #include "../base/diag.h"
 #include "../base/types.h"
+#include "fix.h"
 
 struct probe_def;
 struct map_layout;
@@ -111,6 +112,7 @@ struct ct_object {
 	struct printf_info **printfs; /* by printf id */
 	unsigned nprintfs;
 	const struct src *src; /* the script, for messages that point into it */
+	struct ct_fixups fix;  /* a compiled file's kernel facts (fix.h) */
 };
 void ct_object_free(struct ct_object *obj); /* the malloc'd parts */
 /* What a program is called in messages and metrics: its probe as the script names it, or

@@ -232,6 +232,7 @@ struct program {
 	unsigned nprintfs;
 	struct printf_info **printfs;
 	bool uses_cpid;
+	bool uses_kaddr; /* kaddr(): a kernel address of this boot is in the code */
 	bool has_exit;
 };
 

@@ -757,6 +757,7 @@ static void sema_kaddr(struct sema *s, struct expr *e)
 	else {
 		e->kind = EXPR_INT;
 		e->u.num = (int64_t)addr;
+		s->c->prog->uses_kaddr = true;
 	}
 }
 

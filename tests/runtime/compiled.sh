@@ -77,10 +77,24 @@ printf 'tracepoint:syscalls:sys_enter_getppid {\n\t@n = count();\n}\n' >"$tmp/re
 (cd "$tmp" && NFSQ_TEST_REJECT_LINE=2 "$nfsq" --compile -o rej.o rej.nfsq)
 expect "a verifier rejection names the script's line" 3 '^rej.nfsq:2:[0-9]+: error: the kernel' "$run" "$tmp/rej.o"
 
-# refused: another kernel build, a cut or damaged file, what is not a compiled file
-expect "another kernel build is refused" 3 \
-	'compiled for Linux .* \(.*\), and this is Linux .* \(another\): a compiled program runs only on the kernel build' \
-	env NFSQ_TEST_KERNEL_BUILD=another "$run" "$tmp/all.o"
+# the kernel facts (here the tracepoint record's offsets) are found and patched at load:
+# a file whose code holds none of them (NFSQ_TEST_UNPATCHED: zeros) runs exactly, also on
+# another kernel build
+prog2='tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @n = count(); @s = sum(args->__syscall_nr); }' # getppid is 110 on x86_64
+NFSQ_TEST_UNPATCHED=1 "$nfsq" --compile -o "$tmp/z.o" -e "$prog2"
+expect "the kernel facts come from the load (a file without them)" 0 \
+	'^@n: 3 +@s: 330 *$' \
+	env NFSQ_TEST_KERNEL_BUILD=another "$run" -q -c "$calls getppid 3" "$tmp/z.o"
+expect "--info: the facts" 0 "kernel facts: 1 probes resolved at load, [1-9][0-9]* places patched" "$run" --info "$tmp/z.o"
+# a raw fentry probe's arguments are this kernel build's (typed by its BTF): that file
+# runs on it only (fentry does not attach on this machine: --info says where it runs)
+"$nfsq" --compile -o "$tmp/fe.o" -e 'fentry:vfs_read { @n = count(); }'
+expect "a raw fentry probe: this kernel build only" 0 'kernels: that kernel build only' "$run" --info "$tmp/fe.o"
+expect "a raw fentry probe: another kernel build is refused" 3 \
+	'compiled for Linux .* \(.*\) only .*, and this is Linux .* \(another\): compile the script here' \
+	env NFSQ_TEST_KERNEL_BUILD=another "$run" "$tmp/fe.o"
+
+# refused: a cut or damaged file, what is not a compiled file
 # a kernel address (kaddr(); rpc.* probes' mount field reads super_blocks') is this boot's only
 sym=$(awk '$2 == "T" && $3 !~ /[.]/ {print $1, $3; exit}' /proc/kallsyms)
 "$nfsq" --compile -o "$tmp/k.o" -e "BEGIN { printf(\"%x\\n\", kaddr(\"${sym#* }\")); exit(); }"
@@ -90,10 +104,10 @@ expect "kaddr() in another boot is refused" 3 "holds the address of kernel symbo
 expect "a file without kernel addresses runs in another boot" 0 '^@m\[[0-9]+\]: 1$' \
 	env NFSQ_TEST_BOOT_ID=another "$run" -q "$tmp/m.o" -c "$calls getppid 2"
 expect "--info says what the file holds and that it runs here" 0 \
-	"compiled by nfsq .*kernel: Linux $(uname -r) .*script: -e .*reads cpid.*tracepoint:syscalls:sys_enter_getppid.*@n \(count\).*runs here: yes" \
+	"compiled by nfsq .*compiled on: Linux $(uname -r) .*script: -e .*reads cpid.*tracepoint:syscalls:sys_enter_getppid.*@n \(count\).*runs here: yes" \
 	"$run" --info "$tmp/p.o"
-expect "--info on another kernel build" 3 'runs only on the kernel build it was compiled on' \
-	env NFSQ_TEST_KERNEL_BUILD=another "$run" --info "$tmp/p.o"
+expect "--info on another kernel build" 3 'runs here: no: it was compiled for Linux .* only' \
+	env NFSQ_TEST_KERNEL_BUILD=another "$run" --info "$tmp/fe.o"
 expect "--info with an option of the run" 2 'info runs nothing' "$run" --info -o "$tmp/x" "$tmp/p.o"
 size=$(stat -c %s "$tmp/p.o")
 head -c $((size / 2)) "$tmp/p.o" >"$tmp/cut.o"
@@ -101,8 +115,8 @@ expect "a cut file is refused" 2 'cannot run .*cut.o: it is cut or damaged' "$ru
 cp "$tmp/p.o" "$tmp/bad.o"
 printf '\xa5' | dd of="$tmp/bad.o" bs=1 seek=$((size / 2)) conv=notrunc status=none
 expect "a damaged byte is refused" 2 'checksum does not match' "$run" "$tmp/bad.o"
-sed 's/NFSQ-OBJECT 1/NFSQ-OBJECT 9/' "$tmp/p.o" >"$tmp/v9.o"
-expect "another format is refused" 2 'format 9, and this nfsq reads format 1' "$run" "$tmp/v9.o"
+sed 's/NFSQ-OBJECT 2/NFSQ-OBJECT 9/' "$tmp/p.o" >"$tmp/v9.o"
+expect "another format is refused" 2 'format 9, and this nfsq reads format 2' "$run" "$tmp/v9.o"
 echo "$prog" >"$tmp/s.nfsq"
 expect "a script given to nfsq-run" 2 'it is not a compiled nfsq program' "$run" "$tmp/s.nfsq"
 expect "--compile without -o" 2 'needs -o FILE' "$nfsq" --compile -e "$prog"
