@@ -121,9 +121,50 @@ static int runfile_resolve(struct arena *a, const struct ct_fix_rec *r, struct p
 	return 0;
 }
 
+/* The attach points of v's programs that are other events here (w: the records' walks
+ * here): each program's target moved to its probe's event here; fentry's BTF target too.
+ * 0, or -1 with why when two probes that share an attach point there move it apart. */
+static int runfile_move(struct ct_file_variant *v, const struct probe_facts *w, char *why, size_t len)
+{
+	for (unsigned i = 0; i < v->fix.nrecs; i++)
+		for (unsigned k = 0; k < v->fix.recs[i].ntargets; k++) {
+			const char *from = v->fix.recs[i].targets[k], *to = w[i].targets[k];
+
+			/* (another record's move of the same event must agree) */
+			for (unsigned j = 0; j < v->fix.nrecs; j++)
+				for (unsigned m = 0; m < v->fix.recs[j].ntargets; m++)
+					if (!strcmp(v->fix.recs[j].targets[m], from) && strcmp(w[j].targets[m], to)) {
+						snprintf(why, len, "%s and %s attach at %s where it was compiled, and here at %s and %s: "
+								   "compile the script here",
+							 v->fix.recs[i].name, v->fix.recs[j].name, from, to, w[j].targets[m]);
+						return -1;
+					}
+			if (!*from || !strcmp(from, to))
+				continue;
+			for (unsigned p = 0; p < v->nprogs; p++) {
+				if (v->progs[p].kind != CT_PROG_ATTACH || strcmp(v->progs[p].target, from))
+					continue;
+				/* a raw probe's ("kprobe:nfs_create", maybe fused with others) stays where
+				 * the script put it */
+				if (!v->progs[p].probe || strchr(v->progs[p].probe, ':')) {
+					snprintf(why, len, "%s attaches at %s, which %s's event is here: compile the script here",
+						 ct_prog_label(&v->progs[p]), from, v->fix.recs[i].name);
+					return -1;
+				}
+				v->progs[p].target = to;
+			}
+			if (probe_retarget(from, to)) {
+				snprintf(why, len, "too many of its probes are other events here: compile the script here");
+				return -1;
+			}
+		}
+	return 0;
+}
+
 /* Whether variant v fits this kernel: each probe resolved here the way it was where the
- * file was compiled (the same attach points, recipes and sizes), its offsets and addresses
- * patched into v's code. 0, or -1 with why. */
+ * file was compiled (the same kinds of attach points, reads and sizes), its offsets and
+ * addresses patched into v's code, its programs moved to this kernel's events where they
+ * are others (6.4's nfs_do_create for nfs_create). 0, or -1 with why. */
 static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char *why, size_t len)
 {
 	struct arena a;
@@ -148,15 +189,21 @@ static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char 
 			snprintf(why, len, "out of memory");
 			goto cleanup;
 		}
-		if (probe_facts_diff(r->shape, w[i].shape, name, sizeof(name))) {
+		if (w[i].ntargets != r->ntargets)
+			snprintf(name, sizeof(name), "%s", r->name);
+		if (w[i].ntargets != r->ntargets || probe_facts_diff(r->shape, w[i].shape, name, sizeof(name))) {
 			snprintf(why, len,
 				 "%s %s reads '%s' differently on this kernel (Linux %s) than on Linux %s, where it "
 				 "was compiled (another attach point, recipe or size): compile the script here",
 				 r->kind == CT_FIX_TRACEPOINT ? "tracepoint" : "probe", r->name, name,
 				 probe_kernel_release(), f->info.kernel_release);
+			if (getenv("NFSQ_DEBUG_FACTS"))
+				fprintf(stderr, "compiled: %s\nhere:     %s\n", r->shape, w[i].shape);
 			goto cleanup;
 		}
 	}
+	if (runfile_move(v, w, why, len))
+		goto cleanup;
 	for (unsigned i = 0; i < v->fix.npatches; i++) {
 		const struct ct_fix_patch *p = &v->fix.patches[i];
 

@@ -83,7 +83,7 @@ struct cg_stamp {
 struct cg_fixrec {
 	enum ct_fix_kind kind;
 	const char *name;
-	const char *const *used;
+	const char *const *used; /* the clause's fields (and any other its definition's code reads) */
 	unsigned nused;
 	const struct probe_def *def;
 	struct cg_fixrec *next;

@@ -83,6 +83,84 @@ static int cg_fix_patch(void *arg, const char *section, uint32_t insn, uint32_t 
 	return 0;
 }
 
+static void cg_fix_walk(const struct cg_fixrec *r, const char *const *used, unsigned nused, struct probe_facts *w)
+{
+	if (r->kind == CT_FIX_BUILTIN)
+		probe_facts_builtin(w, r->def, used, nused);
+	else
+		probe_facts_tracepoint(w, r->def, used, nused);
+}
+
+static bool cg_fix_has(const struct probe_facts *w, const void *slot)
+{
+	for (unsigned k = 0; k < w->nslots; k++)
+		if (w->slots[k].slot == slot)
+			return true;
+	return false;
+}
+
+/* A fact in a field that no clause of the record reads but that its definition's code
+ * reads for another clause (a start record shared by the clauses of one probe): that
+ * field becomes one the record uses. */
+static void cg_fix_widen(struct cg *g, const void *slot)
+{
+	for (struct cg_fixrec *r = g->fixrecs; r; r = r->next) {
+		for (unsigned f = 0; f < r->def->nfields; f++) {
+			const char *name = r->def->fields[f].name;
+			struct probe_facts w = {0};
+			bool found;
+
+			cg_fix_walk(r, &name, 1, &w);
+			found = cg_fix_has(&w, slot);
+			probe_facts_free(&w);
+			if (!found)
+				continue;
+			const char **used = arena_alloc(&g->c->arena, (r->nused + 1) * sizeof(*used));
+
+			if (r->nused)
+				memcpy(used, r->used, r->nused * sizeof(*used));
+			used[r->nused] = name;
+			r->used = used;
+			r->nused++;
+			return;
+		}
+	}
+}
+
+/* Each record walked into fix->recs, and where each fact is (rec[i], slot[i]; rec[i]
+ * UINT32_MAX: in none). -1 when out of memory. */
+static int cg_fix_map(struct cg *g, struct ct_fixups *fix, unsigned *rec, unsigned *slot)
+{
+	struct arena *a = &g->c->arena;
+
+	fix->nrecs = 0;
+	for (unsigned i = 0; i < g->nfacts; i++)
+		rec[i] = UINT32_MAX;
+	for (const struct cg_fixrec *r = g->fixrecs; r; r = r->next) {
+		struct probe_facts w = {0};
+		struct ct_fix_rec *out = &fix->recs[fix->nrecs];
+
+		cg_fix_walk(r, r->used, r->nused, &w);
+		if (w.oom) {
+			probe_facts_free(&w);
+			return -1;
+		}
+		for (unsigned k = 0; k < w.nslots; k++)
+			for (unsigned i = 0; i < g->nfacts; i++)
+				if (rec[i] == UINT32_MAX && g->facts[i].slot == w.slots[k].slot)
+					rec[i] = fix->nrecs, slot[i] = k;
+		*out = (struct ct_fix_rec){r->kind, r->name, arena_alloc(a, (r->nused + 1) * sizeof(char *)), r->nused,
+					   arena_strdup(a, w.shape ? w.shape : ""),
+					   arena_alloc(a, (w.ntargets + 1) * sizeof(char *)), w.ntargets};
+		memcpy(out->used, r->used, r->nused * sizeof(char *));
+		for (unsigned k = 0; k < w.ntargets; k++)
+			out->targets[k] = arena_strdup(a, w.targets[k]);
+		fix->nrecs++;
+		probe_facts_free(&w);
+	}
+	return 0;
+}
+
 int cg_fix_finish(struct cg *g)
 {
 	struct arena *a = &g->c->arena;
@@ -90,6 +168,7 @@ int cg_fix_finish(struct cg *g)
 	unsigned n = 0, nf = g->nfacts ? g->nfacts : 1;
 	struct cg_fix_scan s = {g, fix, arena_alloc(a, nf * sizeof(unsigned)), arena_alloc(a, nf * sizeof(unsigned)), NULL, 0};
 	int64_t *value = arena_alloc(a, nf * sizeof(*value));
+	bool widened = false;
 	int ret = -1;
 
 	if (!g->o->portable)
@@ -97,33 +176,16 @@ int cg_fix_finish(struct cg *g)
 	for (const struct cg_fixrec *r = g->fixrecs; r; r = r->next)
 		n++;
 	fix->recs = arena_alloc(a, (n ? n : 1) * sizeof(*fix->recs));
-	for (unsigned i = 0; i < g->nfacts; i++) {
-		s.rec[i] = UINT32_MAX;
+	for (unsigned i = 0; i < g->nfacts; i++)
 		value[i] = probe_fact_value(&g->facts[i]);
-	}
 	s.value = value;
-	for (const struct cg_fixrec *r = g->fixrecs; r; r = r->next) {
-		struct probe_facts w = {0};
-		struct ct_fix_rec *out = &fix->recs[fix->nrecs];
-
-		if (r->kind == CT_FIX_BUILTIN)
-			probe_facts_builtin(&w, r->def, r->used, r->nused);
-		else
-			probe_facts_tracepoint(&w, r->def, r->used, r->nused);
-		if (w.oom) {
-			probe_facts_free(&w);
-			goto cleanup;
-		}
-		for (unsigned k = 0; k < w.nslots; k++)
-			for (unsigned i = 0; i < g->nfacts; i++)
-				if (s.rec[i] == UINT32_MAX && g->facts[i].slot == w.slots[k].slot)
-					s.rec[i] = fix->nrecs, s.slot[i] = k;
-		*out = (struct ct_fix_rec){r->kind, r->name, arena_alloc(a, (r->nused + 1) * sizeof(char *)), r->nused,
-					   arena_strdup(a, w.shape ? w.shape : "")};
-		memcpy(out->used, r->used, r->nused * sizeof(char *));
-		fix->nrecs++;
-		probe_facts_free(&w);
-	}
+	if (cg_fix_map(g, fix, s.rec, s.slot))
+		goto cleanup;
+	for (unsigned i = 0; i < g->nfacts; i++)
+		if (s.rec[i] == UINT32_MAX)
+			cg_fix_widen(g, g->facts[i].slot), widened = true;
+	if (widened && cg_fix_map(g, fix, s.rec, s.slot))
+		goto cleanup;
 	/* a fact no record gives (a raw probe's typed member): the file is this kernel's only */
 	fix->portable = !g->pinned;
 	for (unsigned i = 0; i < g->nfacts; i++)

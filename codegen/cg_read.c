@@ -8,6 +8,7 @@
 /* x86_64 struct pt_regs offsets: di si dx cx r8 r9, and ax for the return value. */
 static const unsigned cg_arg_regs[6] = {14 * 8, 13 * 8, 12 * 8, 11 * 8, 9 * 8, 8 * 8};
 #define CG_RETVAL_REG (10 * 8)
+#define CG_ARGS_MAX 12 /* the last argument (or fexit return value) a compiled file's read may be at */
 
 static LLVMValueRef cg_ctx_ptr(struct cg *g, LLVMValueRef off)
 {
@@ -186,6 +187,53 @@ static LLVMValueRef cg_xform(struct cg *g, LLVMValueRef v, enum read_xform x, in
 	return v;
 }
 
+/* Argument (or fexit return value) number r->index in ctx's array (regs: pt_regs'
+ * registers). In a compiled file the number is a kernel fact (the prototype's): a branch
+ * per number, each a load at a constant offset (what the verifier allows of ctx); the
+ * verifier follows only the branch of the number patched in. */
+static LLVMValueRef cg_read_arg(struct cg *g, const struct field_read *r, bool regs)
+{
+	unsigned n = regs ? 6 : CG_ARGS_MAX + 1;
+	LLVMValueRef idx, phi;
+	LLVMBasicBlockRef done, none;
+
+	if (!g->o->portable)
+		return cg_ctx_load(g, g->i64, regs ? cg_arg_regs[r->index] : 8 * r->index);
+	idx = cg_fact(g, &r->index, PROBE_FACT_U32);
+	done = cg_block(g, "arg.done");
+	none = cg_block(g, "arg.none");
+	LLVMValueRef sw = LLVMBuildSwitch(g->b, idx, none, n);
+	cg_at(g, done);
+	phi = LLVMBuildPhi(g->b, g->i64, "arg");
+	for (unsigned i = 0; i < n; i++) {
+		LLVMBasicBlockRef bb = cg_block(g, "arg.at");
+		LLVMValueRef v;
+
+		LLVMAddCase(sw, cg_i64(g, i), bb);
+		cg_at(g, bb);
+		v = cg_ctx_load(g, g->i64, regs ? cg_arg_regs[i] : 8 * i);
+		LLVMAddIncoming(phi, &v, (LLVMBasicBlockRef[]){LLVMGetInsertBlock(g->b)}, 1);
+		LLVMBuildBr(g->b, done);
+	}
+	cg_at(g, none);
+	LLVMAddIncoming(phi, (LLVMValueRef[]){cg_i64(g, 0)}, &none, 1);
+	LLVMBuildBr(g->b, done);
+	cg_at(g, done);
+	return phi;
+}
+
+/* The integer a read ends with, in its size; in a compiled file whether it is signed is
+ * a kernel fact (a member's type: pid_t where it was unsigned int) */
+static LLVMValueRef cg_read_int(struct cg *g, LLVMValueRef v, const struct field_read *r)
+{
+	uint32_t size = r->size ? r->size : 8;
+
+	if (!g->o->portable || size >= 8)
+		return cg_int_of(g, v, size, r->is_signed);
+	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntNE, cg_fact(g, &r->is_signed, PROBE_FACT_BOOL), cg_i64(g, 0), ""),
+			       cg_int_of(g, v, size, true), cg_int_of(g, v, size, false), "");
+}
+
 /* The base value of a resolved read: an argument, the return value or the record. */
 static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool *ok)
 {
@@ -194,16 +242,16 @@ static LLVMValueRef cg_read_base(struct cg *g, const struct field_read *r, bool 
 	*ok = true;
 	switch (r->base) {
 	case READ_BASE_ARG:
-		if (at->args == ATTACH_ARGS_ARRAY)
-			return cg_ctx_load(g, g->i64, 8 * r->index);
+		if (at->args == ATTACH_ARGS_ARRAY && r->index <= CG_ARGS_MAX)
+			return cg_read_arg(g, r, false);
 		if (at->args == ATTACH_ARGS_REGS && r->index < 6)
-			return cg_ctx_load(g, g->i64, cg_arg_regs[r->index]);
+			return cg_read_arg(g, r, true);
 		break;
 	case READ_BASE_RET:
 		if (at->ret == ATTACH_RET_REG)
 			return cg_ctx_load(g, g->i64, CG_RETVAL_REG);
-		if (at->ret == ATTACH_RET_AFTER_ARGS)
-			return cg_ctx_load(g, g->i64, 8 * r->index);
+		if (at->ret == ATTACH_RET_AFTER_ARGS && r->index <= CG_ARGS_MAX)
+			return cg_read_arg(g, r, false);
 		break;
 	case READ_BASE_SAVED: /* the end of a pair: after the start time in the start value */
 		if (g->start_val)
@@ -265,10 +313,10 @@ LLVMValueRef cg_read(struct cg *g, struct type t, struct loc l, const char *name
 		p = cg_kread_at(g, p, &r->deref[i], 8);
 	switch (r->final) {
 	case READ_VALUE: /* an argument or return value in its C width */
-		v = r->nderef ? p : cg_int_of(g, p, r->size ? r->size : 8, r->is_signed);
+		v = r->nderef ? p : cg_read_int(g, p, r);
 		break;
 	case READ_INT:
-		v = cg_int_of(g, cg_kread_at(g, p, &r->off, r->size), r->size ? r->size : 8, r->is_signed);
+		v = cg_read_int(g, cg_kread_at(g, p, &r->off, r->size), r);
 		break;
 	case READ_STR: /* a char array: at most its size, and at most the field's */
 		n = r->size && r->size < t.size ? r->size : t.size;

@@ -75,6 +75,9 @@ static void ct_file_put_fix(struct ct_buf *b, const struct ct_fixups *fix)
 		for (unsigned k = 0; k < r->nused; k++)
 			ct_buf_put_str(b, r->used[k]);
 		ct_buf_put_str(b, r->shape);
+		ct_buf_put_u32(b, r->ntargets);
+		for (unsigned k = 0; k < r->ntargets; k++)
+			ct_buf_put_str(b, r->targets[k]);
 	}
 	ct_buf_put_u32(b, fix->npatches);
 	for (unsigned i = 0; i < fix->npatches; i++) {
@@ -282,8 +285,13 @@ static bool ct_file_get_fix(struct ct_file_rd *d, struct ct_fixups *fix)
 		for (unsigned k = 0; k < r->nused; k++)
 			if (!ct_rd_str(&d->r, d->a, &r->used[k]) || !r->used[k])
 				return false;
-		if (!ct_rd_str(&d->r, d->a, &r->shape) || !r->shape)
+		if (!ct_rd_str(&d->r, d->a, &r->shape) || !r->shape || !ct_rd_u32(&d->r, &r->ntargets) ||
+		    r->ntargets > 64)
 			return false;
+		r->targets = arena_alloc(d->a, (r->ntargets + 1) * sizeof(*r->targets));
+		for (unsigned k = 0; k < r->ntargets; k++)
+			if (!ct_rd_str(&d->r, d->a, &r->targets[k]) || !r->targets[k])
+				return false;
 	}
 	if (!ct_rd_u32(&d->r, &fix->npatches) || fix->npatches > (1u << 20))
 		return false;

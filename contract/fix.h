@@ -27,6 +27,8 @@ struct ct_fix_rec {
 	const char **used; /* the fields the clause reads */
 	uint32_t nused;
 	const char *shape; /* the walk's shape on the compiling kernel */
+	const char **targets; /* its attach points there (probes/facts.h) */
+	uint32_t ntargets;
 };
 
 struct ct_fix_patch {

@@ -188,6 +188,20 @@ static int attach_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opt
 	return 0;
 }
 
+static struct {
+	const char *from, *to;
+} attach_moved[64];
+static unsigned attach_nmoved;
+
+int probe_retarget(const char *from, const char *to)
+{
+	if (attach_nmoved == sizeof(attach_moved) / sizeof(attach_moved[0]))
+		return -1;
+	attach_moved[attach_nmoved].from = from;
+	attach_moved[attach_nmoved++].to = to;
+	return 0;
+}
+
 static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const char *fn = strchr(bpf_program__section_name(bp), '/'), *module = NULL;
@@ -195,13 +209,19 @@ static int attach_btf_prepare(struct bpf_program *bp, struct bpf_prog_load_opts 
 	bool denied = false;
 
 	attach_prepare(bp, opts, cookie);
-	if (!fn || !probe_btf_func_id(fn + 1, &module, &id) || (module && (fd = attach_btf_fd(module, &denied)) < 0)) {
+	fn = fn ? fn + 1 : NULL; /* the function's name */
+	for (unsigned i = 0; fn && i < attach_nmoved; i++)
+		if (strcmp(fn, attach_moved[i].from) == 0) {
+			fn = attach_moved[i].to;
+			break;
+		}
+	if (!fn || !probe_btf_func_id(fn, &module, &id) || (module && (fd = attach_btf_fd(module, &denied)) < 0)) {
 		attach_btf_denied |= denied;
 		if (denied)
 			fprintf(stderr, "nfsq: cannot find module %s's BTF for %s: the kernel lists its BTF objects "
-					"only to CAP_SYS_ADMIN (run as root, or add CAP_SYS_ADMIN)\n", module, fn + 1);
+					"only to CAP_SYS_ADMIN (run as root, or add CAP_SYS_ADMIN)\n", module, fn);
 		else
-			fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn + 1 : "?",
+			fprintf(stderr, "nfsq: kernel function %s has no BTF id here%s%s%s\n", fn ? fn : "?",
 				module ? " (no BTF object of module " : "", module ? module : "", module ? " loaded)" : "");
 		return denied ? -EPERM : -ESRCH;
 	}

@@ -53,15 +53,33 @@ static void facts_slot(struct probe_facts *w, const void *slot, enum probe_fact_
 	facts_put(w, "#");
 }
 
+static void facts_target(struct probe_facts *w, const char *target)
+{
+	if (w->ntargets == w->targets_cap) {
+		unsigned cap = w->targets_cap ? 2 * w->targets_cap : 8;
+		const char **p = realloc(w->targets, cap * sizeof(*p));
+
+		if (!p) {
+			w->oom = true;
+			return;
+		}
+		w->targets = p;
+		w->targets_cap = cap;
+	}
+	w->targets[w->ntargets++] = target ? target : "";
+}
+
 static void facts_read(struct probe_facts *w, const struct field_read *r)
 {
 	if (!r) {
 		facts_put(w, "-");
 		return;
 	}
-	facts_put(w, "(b%d.%u f%d s%u%c x%d*%lld %c %s v%lld %s %c", r->base, r->index, r->final,
-		  r->size, r->is_signed ? 's' : 'u', r->xform, (long long)r->scale, r->at_start ? 'S' : 'E',
+	facts_put(w, "(b%d f%d s%u x%d*%lld %c %s v%lld %s %c", r->base, r->final, r->size, r->xform, (long long)r->scale, r->at_start ? 'S' : 'E',
 		  r->strip, (long long)r->value, r->text ? r->text : "", r->negate ? '!' : '=');
+	if (r->base == READ_BASE_ARG || r->base == READ_BASE_RET) /* where the prototype has it */
+		facts_slot(w, &r->index, PROBE_FACT_U32);
+	facts_slot(w, &r->is_signed, PROBE_FACT_BOOL);
 	for (unsigned i = 0; i < r->nderef && i < READ_MAX_DEREF; i++)
 		facts_slot(w, &r->deref[i], PROBE_FACT_S32);
 	if (r->final == READ_INT || r->final == READ_STR || r->final == READ_STRPTR || r->final == READ_ADDR)
@@ -94,11 +112,13 @@ static void facts_read(struct probe_facts *w, const struct field_read *r)
 
 static void facts_field(struct probe_facts *w, const struct probe_field *f)
 {
-	facts_put(w, "{%d t%d.%u %c %s ", f->src, f->type.kind, f->type.size, f->at_start ? 'S' : 'E',
-		  f->recipe ? f->recipe->how : "");
+	/* (not the recipe: another one that reads the same way, at other offsets, fits) */
+	facts_put(w, "{%d t%d.%u %c ", f->src, f->type.kind, f->type.size, f->at_start ? 'S' : 'E');
 	switch (f->src) {
 	case FIELD_TP:
-		facts_put(w, "tp s%u%c%c x%d*%lld v%lld ", f->size, f->is_signed ? 's' : 'u', f->data_loc ? 'L' : 'A',
+		/* (a string's signedness is its format's whim: __data_loc is int or unsigned int) */
+		facts_put(w, "tp s%u%c%c x%d*%lld v%lld ", f->size,
+			  f->type.kind == TYPE_STR ? '-' : f->is_signed ? 's' : 'u', f->data_loc ? 'L' : 'A',
 			  f->read.xform, (long long)f->read.scale, (long long)f->read.value);
 		facts_slot(w, &f->offset, PROBE_FACT_U32);
 		break;
@@ -139,9 +159,11 @@ void probe_facts_builtin(struct probe_facts *w, const struct probe_def *d, const
 	for (; d; d = d->also) {
 		const struct probe_attach *at = d->attach;
 
-		facts_put(w, "|%s %d:%s", d->name, at->kind, at->target);
+		facts_put(w, "|%s %d", d->name, at->kind);
 		if (at->end_target)
-			facts_put(w, ">%d:%s", at->end_kind, at->end_target);
+			facts_put(w, ">%d", at->end_kind);
+		facts_target(w, at->target);
+		facts_target(w, at->end_target);
 		facts_put(w, ";guard");
 		facts_read(w, d->guard);
 		facts_put(w, ";saved");
@@ -166,6 +188,7 @@ int64_t probe_fact_value(const struct probe_fact *f)
 	case PROBE_FACT_S32: return *(const int32_t *)f->slot;
 	case PROBE_FACT_U32: return *(const uint32_t *)f->slot;
 	case PROBE_FACT_U64: return (int64_t)*(const uint64_t *)f->slot;
+	case PROBE_FACT_BOOL: return *(const bool *)f->slot;
 	}
 	return 0;
 }
@@ -190,5 +213,6 @@ void probe_facts_free(struct probe_facts *w)
 {
 	free(w->shape);
 	free(w->slots);
+	free(w->targets);
 	memset(w, 0, sizeof(*w));
 }

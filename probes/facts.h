@@ -3,8 +3,10 @@
  * Resolving a probe for a script (probe_resolve, probe_tracepoint) finds facts of the
  * running kernel: the attach point chosen, the recipe of each field, and the offsets and
  * addresses its reads use. A walk of the definition, over the fields a clause reads, gives
- * its shape (a text: attach points, recipes, read kinds, sizes, everything but the
- * offsets) and its slots (each offset or address, in a fixed order). A compiled file keeps
+ * its shape (a text: the kinds of attach points, read kinds, sizes, everything but the
+ * attach points' names, the offsets, the arguments' positions and signedness), its slots
+ * (each offset, argument position, signedness or address, in a fixed order) and its
+ * attach points. A compiled file keeps
  * the shape and where each slot's value went in its code; on the kernel it runs on,
  * nfsq-run resolves the probe again and walks it: the same shape means the same code
  * fits, with the new slots' values patched in (contract/fix.h). */
@@ -19,8 +21,9 @@
 
 enum probe_fact_width {
 	PROBE_FACT_S32 = 1, /* an int32_t member offset */
-	PROBE_FACT_U32,     /* a uint32_t tracepoint record offset */
+	PROBE_FACT_U32,     /* a uint32_t tracepoint record offset, or an argument's position */
 	PROBE_FACT_U64,     /* a kernel address */
+	PROBE_FACT_BOOL,    /* whether an integer read is signed */
 };
 
 struct probe_fact {
@@ -34,6 +37,11 @@ struct probe_facts {
 	size_t len, cap;
 	struct probe_fact *slots;
 	unsigned nslots, slots_cap;
+	/* the attach points (a start or single event, then the end event or ""), in order: a
+	 * probe whose events are other functions here (6.4's nfs_do_create for nfs_create)
+	 * but read the same way attaches the same code there */
+	const char **targets;
+	unsigned ntargets, targets_cap;
 	bool oom;
 };
 

@@ -377,6 +377,10 @@ void probe_load_handlers(void);
  * module's) needs CAP_SYS_ADMIN, which nfsq does not have (it said so) */
 bool probe_btf_denied(void);
 void probe_load_hook(void (*hook)(struct bpf_program *bp, void *arg), void *arg);
+/* fentry/fexit programs whose section names function `from` are loaded for function `to`
+ * (a compiled file's program, on a kernel where its probe's event is another function
+ * read the same way; the strings must outlive the load). 0, or -1 when too many moved. */
+int probe_retarget(const char *from, const char *to);
 /* Whether p can be attached on the running kernel: the index of the first
  * usable attach alternative, or -1 with the reason in why. */
 int probe_available(const struct probe_def *p, char *why, size_t whylen);
