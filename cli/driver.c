@@ -19,8 +19,8 @@
 #include "runfile.h"
 
 /* Knobs for tests and measurements (not user options): NFSQ_OPT (0, 1, 2: the LLVM
- * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size) and
- * NFSQ_TEST_REJECT_LINE (emit code the verifier rejects at that script line). */
+ * pipeline), NFSQ_MAP_SIZE (entries per map, until the CLI has --map-size),
+ * and NFSQ_TEST_REJECT_LINE (emit code the verifier rejects at that script line). */
 static void driver_env_options(struct cg_options *co)
 {
 	const char *v;
@@ -31,6 +31,7 @@ static void driver_env_options(struct cg_options *co)
 		co->map_size = (uint32_t)strtoul(v, NULL, 0);
 	if ((v = getenv("NFSQ_TEST_REJECT_LINE")))
 		co->test_reject_line = (uint32_t)strtoul(v, NULL, 0);
+
 }
 
 /* Where compiled objects are cached: $NFSQ_CACHE_DIR, else /var/cache/nfsq for root,
@@ -126,9 +127,10 @@ static bool driver_uses_fentry(const struct ct_object *obj)
 	return false;
 }
 
-/* The script of c compiled again as a compiled file's variant without fentry (kprobes),
- * for kernels where fentry cannot attach to the NFS modules (no module BTF before 5.11),
- * its messages to quiet. 0, or -1 when it cannot be (the file has no such variant). */
+/* The script of c compiled again (into c2, obj) as a compiled file's variant without
+ * fentry (kprobes), for kernels where fentry cannot attach to the NFS modules (5.10: no
+ * module BTF) and for --no-fentry; its messages to quiet. 0, or -1 when it cannot be (the
+ * file has no such variant). */
 static int driver_variant_kprobes(const struct compilation *c, const struct cg_options *co,
 				  struct compilation *c2, FILE *quiet, struct ct_object *obj)
 {
@@ -143,6 +145,7 @@ static int driver_variant_kprobes(const struct compilation *c, const struct cg_o
 	    obj->fix.portable)
 		ret = 0;
 	probe_fentry = true;
+	obj->fix.no_fentry = true;
 	return ret;
 }
 
@@ -150,8 +153,8 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 {
 	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .filter_pid = true, .portable = true};
 	struct ct_file_info fi = {.nfsq_version = version, .uses_cpid = c->prog->uses_cpid, .pid_filter = true};
-	struct ct_object obj = {0}, obj2 = {0};
-	const struct ct_object *objs[2] = {&obj, &obj2};
+	struct ct_object objs_v[2] = {{0}}, *obj0 = &objs_v[0];
+	const struct ct_object *objs[2] = {&objs_v[0]};
 	unsigned nobjs = 1;
 	struct compilation c2;
 	bool c2_made = false;
@@ -161,17 +164,16 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 
 	driver_env_options(&co);
 	/* (no object cache: a cached object would not say which kernel addresses it holds) */
-	if (cg_compile(c, &co, &obj, &info)) {
+	if (cg_compile(c, &co, obj0, &info)) {
 		if (info.unavailable && (int)info.unavailable == c->diag.nerrors)
 			ret = NFSQ_EXIT_RUNTIME; /* only probes this kernel lacks */
 		goto cleanup;
 	}
-	if (obj.fix.portable && probe_fentry && driver_uses_fentry(&obj) && (quiet = fopen("/dev/null", "we"))) {
+	obj0->fix.no_fentry = !probe_fentry;
+	if (obj0->fix.portable && probe_fentry && driver_uses_fentry(obj0) && (quiet = fopen("/dev/null", "we"))) {
 		c2_made = true;
-		if (driver_variant_kprobes(c, &co, &c2, quiet, &obj2) == 0)
-			nobjs = 2;
-		else if (o->verbose)
-			fprintf(stderr, "nfsq: %s: no variant without fentry (the script's probes or fields need it)\n", path);
+		if (driver_variant_kprobes(c, &co, &c2, quiet, &objs_v[1]) == 0)
+			objs[nobjs++] = &objs_v[1];
 	}
 	for (unsigned k = 0; k < nobjs; k++) { /* a BTF id holds for one boot: found at load */
 		for (unsigned i = 0; i < objs[k]->nprogs; i++)
@@ -183,7 +185,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	}
 	runfile_kernel(&fi.kernel_release, &fi.kernel_build);
 	/* kaddr()'s addresses (and those of a file for this kernel build only) hold for this boot */
-	if (!obj.fix.portable || c->prog->uses_kaddr)
+	if (!obj0->fix.portable || c->prog->uses_kaddr)
 		fi.boot_symbol = ksyms_address_used;
 	if (fi.boot_symbol && !(fi.boot_id = runfile_boot_id())) {
 		fprintf(stderr, "nfsq: the program holds the address of kernel symbol %s, good for this "
@@ -201,20 +203,20 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 		goto cleanup;
 	}
 	if (o->verbose)
-		fprintf(stderr, "nfsq: wrote %s: %u programs, object %zu bytes%s%s\n", path, obj.nprogs, obj.elf_size,
-			obj.fix.portable ? ", kernel facts patched at load" : ", for this kernel build only",
-			nobjs > 1 ? ", and a variant without fentry" : "");
+		fprintf(stderr, "nfsq: wrote %s: %u programs, object %zu bytes, %s, %u variant%s\n", path, obj0->nprogs,
+			obj0->elf_size, obj0->fix.portable ? "kernel facts patched at load" : "for this kernel build only",
+			nobjs, nobjs > 1 ? "s" : "");
 	ret = NFSQ_EXIT_OK;
 cleanup:
 	if (out && fclose(out) && ret == NFSQ_EXIT_OK) {
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
 		ret = NFSQ_EXIT_USAGE;
 	}
-	ct_object_free(&obj2);
+	for (unsigned k = 0; k < 2; k++)
+		ct_object_free(&objs_v[k]);
 	if (c2_made)
 		compile_free(&c2);
 	if (quiet)
 		fclose(quiet);
-	ct_object_free(&obj);
 	return ret;
 }

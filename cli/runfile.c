@@ -178,8 +178,8 @@ static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char 
 		snprintf(why, len, "out of memory");
 		goto cleanup;
 	}
-	/* a variant without fentry is resolved as nfsq --no-fentry would */
-	probe_fentry = fentry && runfile_uses_fentry(v);
+	/* resolved again as it was when compiled (nfsq --no-fentry) */
+	probe_fentry = fentry && !v->fix.no_fentry;
 	for (unsigned i = 0; i < v->fix.nrecs; i++) {
 		const struct ct_fix_rec *r = &v->fix.recs[i];
 
@@ -223,28 +223,33 @@ cleanup:
 	return ret;
 }
 
-/* Makes the first variant of f that runs here f's object: 0, or -1 with why (the last
- * variant's reason: the most general one). */
+/* Makes the first variant of f that runs here f's object: 0, or -1 with why: the first
+ * variant's reason, or on a kernel without module BTF the last's (the kprobes one, made
+ * for such kernels). A variant with fentry is not for --no-fentry. */
 static int runfile_choose(struct ct_file *f, char *why, size_t len)
 {
+	bool modules = probe_have_module_btf(), said = false;
+
 	for (unsigned i = 0; i < f->nvars; i++) {
 		struct ct_file_variant *v = &f->vars[i];
+		char vwhy[1024];
 
 		if (!probe_fentry && runfile_uses_fentry(v)) {
-			snprintf(why, len, "--no-fentry, and it was compiled with fentry only (the script needs it)");
-			continue;
+			snprintf(vwhy, sizeof(vwhy), "--no-fentry, and it was compiled with fentry only (the script needs it)");
+		} else if (!(v->fix.portable ? runfile_fit(f, v, vwhy, sizeof(vwhy)) : runfile_here(&f->info, vwhy, sizeof(vwhy)))) {
+			if (f->info.boot_id && (!runfile_boot_id() || strcmp(f->info.boot_id, runfile_boot_id()))) {
+				snprintf(why, len,
+					 "it holds the address of kernel symbol %s (kaddr()), which the kernel moves at every "
+					 "boot, and it was compiled in another boot: compile it again (nfsq --compile)",
+					 f->info.boot_symbol);
+				return -1;
+			}
+			ct_file_use(f, i);
+			return 0;
 		}
-		if (v->fix.portable ? runfile_fit(f, v, why, len) : runfile_here(&f->info, why, len))
-			continue;
-		if (f->info.boot_id && (!runfile_boot_id() || strcmp(f->info.boot_id, runfile_boot_id()))) {
-			snprintf(why, len,
-				 "it holds the address of kernel symbol %s (kaddr()), which the kernel moves at every "
-				 "boot, and it was compiled in another boot: compile it again (nfsq --compile)",
-				 f->info.boot_symbol);
-			return -1;
-		}
-		ct_file_use(f, i);
-		return 0;
+		if (!said || !modules)
+			snprintf(why, len, "%s", vwhy);
+		said = true;
 	}
 	return -1;
 }

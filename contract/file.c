@@ -64,7 +64,7 @@ static void ct_file_put_printf(struct ct_buf *b, const struct printf_info *p)
 
 static void ct_file_put_fix(struct ct_buf *b, const struct ct_fixups *fix)
 {
-	ct_buf_put_u32(b, fix->portable);
+	ct_buf_put_u32(b, fix->portable | fix->no_fentry << 1);
 	ct_buf_put_u32(b, fix->nrecs);
 	for (unsigned i = 0; i < fix->nrecs; i++) {
 		const struct ct_fix_rec *r = &fix->recs[i];
@@ -273,7 +273,8 @@ static bool ct_file_get_fix(struct ct_file_rd *d, struct ct_fixups *fix)
 
 	if (!ct_rd_u32(&d->r, &portable) || !ct_rd_u32(&d->r, &fix->nrecs) || fix->nrecs > 4096)
 		return false;
-	fix->portable = portable != 0;
+	fix->portable = portable & 1;
+	fix->no_fentry = portable >> 1 & 1;
 	fix->recs = arena_alloc(d->a, (fix->nrecs + 1) * sizeof(*fix->recs));
 	for (unsigned i = 0; i < fix->nrecs; i++) {
 		struct ct_fix_rec *r = &fix->recs[i];

@@ -40,6 +40,7 @@ struct ct_fix_patch {
 struct ct_fixups {
 	bool portable; /* every kernel fact of the code is a patch (else the file runs only on
 			  the kernel build it was compiled on) */
+	bool no_fentry; /* its probes were resolved without fentry (nfsq --no-fentry): so again at load */
 	struct ct_fix_rec *recs;
 	unsigned nrecs;
 	struct ct_fix_patch *patches;

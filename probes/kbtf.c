@@ -224,6 +224,11 @@ static bool kbtf_have_modules(void)
 	return false;
 }
 
+bool probe_have_module_btf(void)
+{
+	return kbtf_have_modules();
+}
+
 __s32 kbtf_ptr_to(const struct btf *btf, __u32 id)
 {
 	for (__u32 i = 1, n = btf__type_cnt(btf); i < n; i++) {

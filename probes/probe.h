@@ -350,6 +350,8 @@ int probe_recipe(struct arena *a, const struct field_recipe *r, const struct pro
 
 /* false: never choose fentry/fexit alternatives (nfsq --no-fentry). */
 extern bool probe_fentry;
+/* Whether the running kernel has BTF for its NFS modules (Linux 5.11+). */
+bool probe_have_module_btf(void);
 /* Whether kernel function fn has a BTF prototype (vmlinux or an NFS module's BTF);
  * its number of parameters in *nargs. */
 bool probe_btf_func(const char *fn, unsigned *nargs);
