@@ -184,6 +184,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 				   objs[k]->fix.patches[i].insn, 0);
 	}
 	runfile_kernel(&fi.kernel_release, &fi.kernel_build);
+	fi.boot = runfile_boot_id();
 	/* kaddr()'s addresses (and those of a file for this kernel build only) hold for this boot */
 	if (!obj0->fix.portable || c->prog->uses_kaddr)
 		fi.boot_symbol = ksyms_address_used;

@@ -190,11 +190,11 @@ static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char 
 			goto cleanup;
 		}
 		if (w[i].ntargets != r->ntargets)
-			snprintf(name, sizeof(name), "%s", r->name);
+			snprintf(name, sizeof(name), "its attach points");
 		if (w[i].ntargets != r->ntargets || probe_facts_diff(r->shape, w[i].shape, name, sizeof(name))) {
 			snprintf(why, len,
-				 "%s %s reads '%s' differently on this kernel (Linux %s) than on Linux %s, where it "
-				 "was compiled (another attach point, recipe or size): compile the script here",
+				 "%s %s reads %s by other code on this kernel (Linux %s) than on Linux %s, where it "
+				 "was compiled (another kind of event, recipe or size): compile the script here",
 				 r->kind == CT_FIX_TRACEPOINT ? "tracepoint" : "probe", r->name, name,
 				 probe_kernel_release(), f->info.kernel_release);
 			if (getenv("NFSQ_DEBUG_FACTS"))
@@ -228,8 +228,18 @@ cleanup:
  * for such kernels). A variant with fentry is not for --no-fentry. */
 static int runfile_choose(struct ct_file *f, char *why, size_t len)
 {
-	bool modules = probe_have_module_btf(), said = false;
+	const char *release, *build;
+	bool modules, said = false;
 
+	/* in the boot it was compiled in, the code holds this kernel's facts already */
+	runfile_kernel(&release, &build);
+	if (f->info.boot && runfile_boot_id() && !strcmp(f->info.boot, runfile_boot_id()) &&
+	    !strcmp(release, f->info.kernel_release) && !strcmp(build, f->info.kernel_build) &&
+	    (probe_fentry || !runfile_uses_fentry(&f->vars[0]))) {
+		ct_file_use(f, 0);
+		return 0;
+	}
+	modules = probe_have_module_btf();
 	for (unsigned i = 0; i < f->nvars; i++) {
 		struct ct_file_variant *v = &f->vars[i];
 		char vwhy[1024];

@@ -107,6 +107,7 @@ int ct_file_write(FILE *out, const struct ct_object *const *objs, unsigned n, co
 	ct_buf_put_str(&b, info->kernel_build);
 	ct_buf_put_str(&b, info->boot_id);
 	ct_buf_put_str(&b, info->boot_symbol);
+	ct_buf_put_str(&b, info->boot);
 	ct_buf_put_u32(&b, info->uses_cpid | info->pid_filter << 1);
 	ct_buf_put_u32(&b, obj->map_size);
 	ct_buf_put_str(&b, obj->src->name);
@@ -332,6 +333,7 @@ static bool ct_file_get_body(struct ct_file_rd *d, struct ct_file *f)
 	    !ct_rd_str(&d->r, d->a, &f->info.kernel_release) ||
 	    !ct_rd_str(&d->r, d->a, &f->info.kernel_build) || !f->info.kernel_release ||
 	    !ct_rd_str(&d->r, d->a, &f->info.boot_id) || !ct_rd_str(&d->r, d->a, &f->info.boot_symbol) ||
+	    !ct_rd_str(&d->r, d->a, &f->info.boot) ||
 	    !f->info.boot_id != !f->info.boot_symbol ||
 	    !f->info.kernel_build || !ct_rd_u32(&d->r, &flags) || !ct_rd_u32(&d->r, &o->map_size) ||
 	    o->map_size == 0 || !ct_rd_str(&d->r, d->a, &name) || !name ||

@@ -35,6 +35,8 @@ struct ct_file_info {
 	const char *boot_id;        /* NULL, or the boot it was compiled in: the program holds the
 				     * address of kernel symbol boot_symbol, which moves at each boot */
 	const char *boot_symbol;
+	const char *boot;           /* the boot it was compiled in (NULL: not known): there its
+				     * code holds this kernel's facts as they are */
 	bool uses_cpid;             /* the script reads cpid: run it with -c */
 	bool pid_filter;            /* the -p filter is compiled in (a pid of 0: every process) */
 };

@@ -202,10 +202,16 @@ const char *probe_facts_diff(const char *a, const char *b, char *name, size_t le
 			seg = p;
 	if (!*p && !*q)
 		return NULL;
-	/* the field (or attach point) whose text differs: from its separator to its '{' */
-	size_t n = strcspn(seg + 1, "{;|");
+	/* what differs: a field (from its separator to its '{'), the attach point, or what
+	 * the attach point reads besides (its guard, saved value, stamp) */
+	size_t n = strcspn(seg + 1, "{;|(-");
 
-	snprintf(name, len, "%.*s", (int)n, seg + 1);
+	if (*seg == '|' || seg == a)
+		snprintf(name, len, "its attach point");
+	else if (seg[1 + n] == '{')
+		snprintf(name, len, "field '%.*s'", (int)n, seg + 1);
+	else
+		snprintf(name, len, "its %.*s", (int)n, seg + 1);
 	return name;
 }
 

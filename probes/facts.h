@@ -53,8 +53,8 @@ void probe_facts_tracepoint(struct probe_facts *w, const struct probe_def *d, co
 			    unsigned nused);
 /* The value in a slot (sign-extended). */
 int64_t probe_fact_value(const struct probe_fact *f);
-/* NULL when shapes a and b are the same; else the field (or "name kind:target" of an
- * attach point) where they begin to differ, in name (len bytes). */
+/* NULL when shapes a and b are the same; else what they first differ in ("field 'path'",
+ * "its attach point", "its guard"), in name (len bytes). */
 const char *probe_facts_diff(const char *a, const char *b, char *name, size_t len);
 void probe_facts_free(struct probe_facts *w);
 

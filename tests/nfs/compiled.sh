@@ -63,9 +63,9 @@ case $(uname -r) in
 esac
 # refused NAME OUTPUT RC: a file refused before loading because a probe reads otherwise here
 refused() {
-	if (($3 == 3)) && grep -q "does not run here: .* reads '.*' differently on this kernel" <<<"$2" &&
+	if (($3 == 3)) && grep -q "does not run here: probe [a-z_.]* reads .* by other code on this kernel" <<<"$2" &&
 		! grep -q "^Attaching" <<<"$2"; then
-		ok "$1: refused before loading: $(grep -o "probe [a-z_.]* reads '[^']*'" <<<"$2" | cut -c1-80)"
+		ok "$1: refused before loading: $(grep -o "probe [a-z_.]* reads .* by other code" <<<"$2")"
 	else
 		bad "$1" "want a refusal naming the probe read otherwise here (exit 3), got exit $3: $(head -5 <<<"$2")"
 	fi

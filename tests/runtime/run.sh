@@ -16,7 +16,8 @@
 # Expected stdout: CASE.out; when CASE.err exists, stderr must begin with its lines.
 # With NFSQ_RUN set (the nfsq-run binary), the case is compiled first (nfsq --compile,
 # with the case's env:) and the compiled file run by nfsq-run with the case's args:
-# the output must be the same (a script that does not compile: its messages, no run).
+# the output must be the same (a script that does not compile: its messages, no run);
+# nfsq-run runs it as on another kernel build (its kernel facts resolved and patched).
 # Exit 77 (skip) when not root.
 set -u
 nfsq=$1 calls=$2 case=$3 update=${4:-}
@@ -63,6 +64,8 @@ if [ -n "${NFSQ_RUN:-}" ]; then
 	  printf "NFSQ_COMPILE_ERR\nexit %s\n" "$crc"; } >"$tmp/failed"
 	chmod 755 "$tmp/failed"
 	if [ "$crc" = 0 ]; then nfsq=$NFSQ_RUN script=$tmp/c/prog; else nfsq=$tmp/failed; fi
+	# as on another kernel build: the kernel facts are resolved again and patched at load
+	envs="$envs NFSQ_TEST_KERNEL_BUILD=another"
 fi
 if [ -n "$sig" ] || [ -n "$bgpid" ]; then
 	eval "exec $wrap env $envs \"$nfsq\" -q $args \"$script\"" >"$tmp/stdout" 2>"$tmp/stderr" &
