@@ -58,7 +58,7 @@ echo "kernel $(uname -r) ($(uname -v))"
 # rpc.done and nfsd.request attach to other kinds of events, with other guards)
 case $(uname -r) in
 7.3.*) moved="nfshealth nfsreq nfstop" ;;
-5.10.*) moved="oneliner exporter nfsdtop nfshealth rpcerrors rpclat" ;;
+5.10.*) moved="exporter nfsdtop nfshealth rpcerrors rpclat" ;;
 *) moved="" ;;
 esac
 # refused NAME OUTPUT RC: a file refused before loading because a probe reads otherwise here
@@ -87,11 +87,16 @@ fi
 (($(ls "$dir"/*.run | wc -l) == ${#scripts[@]} + 1)) || bad "files" "$(ls "$dir" | tr '\n' ' '), want ${#scripts[@]} scripts and the one-liner"
 
 # the one-liner: the same output, byte for byte, for the same workload (on a file of its own)
-n=0
 wl_cmd() { echo "wl write /mnt/nfs4/c$n.dat 10 64k"; }
-n=1; a=$("$run" -q -c "$(wl_cmd)" "$dir/oneliner.run" 2>&1 | sed "s/c$n\.dat/F/"; exit "${PIPESTATUS[0]}")
-arc=$?
-n=2; b=$("$nfsq" -q -c "$(wl_cmd)" -e "$oneliner" 2>&1 | sed "s/c$n\.dat/F/")
+# (once more when either run reports events the kernel skipped: a program already running
+# on that CPU, as on 7.3 when an RPC completes in an interrupt of the probe's own program)
+for try in 1 2; do
+	n=$((2 * try - 1)); a=$("$run" -q -c "$(wl_cmd)" "$dir/oneliner.run" 2>&1 | sed "s/c$n\.dat/F/"; exit "${PIPESTATUS[0]}")
+	arc=$?
+	n=$((2 * try)); b=$("$nfsq" -q -c "$(wl_cmd)" -e "$oneliner" 2>&1 | sed "s/c$n\.dat/F/")
+	grep -q "events missed" <<<"$a$b" || break
+	echo "one-liner: events missed (the kernel skipped a program), once more"
+done
 field=$(grep -oE "field '[a-z_]+' of [a-z_.]+ cannot be read on this kernel" <<<"$b" | head -1)
 if [[ " $moved " == *" oneliner "* ]]; then
 	refused one-liner "$a" $arc
@@ -113,6 +118,7 @@ shape() {
 # writes FILE: the nfs.write events in nfsdist's @usecs[nfs.write] buckets
 writes() { awk '/^@usecs\[nfs.write\]/ {on = 1; next} /^@/ {on = 0}
 	on && match($0, /[])] +[0-9]+/) {s = substr($0, RSTART + 1, RLENGTH - 1); t += s} END {print t + 0}' "$1"; }
+n=4
 for s in "${scripts[@]}"; do
 	n=$((n + 1)); cmd=$(wl_cmd)
 	timeout -k 5 300 "$run" -q -c "$cmd" "$dir/$s.run" >/tmp/run.out 2>&1
@@ -135,6 +141,12 @@ for s in "${scripts[@]}"; do
 		else
 			bad "$s" "nfsq refuses it ($field); nfsq-run exit $rrc: $(head -5 /tmp/run.out)"
 		fi
+		continue
+	fi
+	# a script the kernel itself refuses (5.10's verifier: nfsiostat's for loop over a map
+	# needs 5.13): nfsq-run fails as nfsq does
+	if ((nrc != 0 && rrc == nrc)) && [[ $(head -1 /tmp/run.out) == "$(head -1 /tmp/nfsq.out)" ]]; then
+		ok "$s: fails here as nfsq does (exit $nrc): $(head -1 /tmp/nfsq.out | cut -c1-100)"
 		continue
 	fi
 	if ((rrc != 0 || nrc != 0)); then
