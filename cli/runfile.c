@@ -229,7 +229,7 @@ cleanup:
 static int runfile_choose(struct ct_file *f, char *why, size_t len)
 {
 	const char *release, *build;
-	bool modules, said = false;
+	char last[1024] = "";
 
 	/* in the boot it was compiled in, the code holds this kernel's facts already */
 	runfile_kernel(&release, &build);
@@ -239,7 +239,6 @@ static int runfile_choose(struct ct_file *f, char *why, size_t len)
 		ct_file_use(f, 0);
 		return 0;
 	}
-	modules = probe_have_module_btf();
 	for (unsigned i = 0; i < f->nvars; i++) {
 		struct ct_file_variant *v = &f->vars[i];
 		char vwhy[1024];
@@ -257,10 +256,12 @@ static int runfile_choose(struct ct_file *f, char *why, size_t len)
 			ct_file_use(f, i);
 			return 0;
 		}
-		if (!said || !modules)
+		if (i == 0)
 			snprintf(why, len, "%s", vwhy);
-		said = true;
+		snprintf(last, sizeof(last), "%s", vwhy);
 	}
+	if (!probe_have_module_btf()) /* (loads the kernel's BTF: only when refusing) */
+		snprintf(why, len, "%s", last);
 	return -1;
 }
 
