@@ -122,41 +122,50 @@ static int runfile_resolve(struct arena *a, const struct ct_fix_rec *r, struct p
 }
 
 /* The attach points of v's programs that are other events here (w: the records' walks
- * here): each program's target moved to its probe's event here; fentry's BTF target too.
- * 0, or -1 with why when two probes that share an attach point there move it apart. */
+ * here): each program's target moved to its probe's event here (each from the target it
+ * was compiled for: moves do not chain); fentry's BTF target too. 0, or -1 with why when
+ * two probes that share an attach point there move it apart, or a raw probe's is moved. */
 static int runfile_move(struct ct_file_variant *v, const struct probe_facts *w, char *why, size_t len)
 {
+	const char *from[64], *to[64];
+	unsigned n = 0, m;
+
 	for (unsigned i = 0; i < v->fix.nrecs; i++)
 		for (unsigned k = 0; k < v->fix.recs[i].ntargets; k++) {
-			const char *from = v->fix.recs[i].targets[k], *to = w[i].targets[k];
-
-			/* (another record's move of the same event must agree) */
-			for (unsigned j = 0; j < v->fix.nrecs; j++)
-				for (unsigned m = 0; m < v->fix.recs[j].ntargets; m++)
-					if (!strcmp(v->fix.recs[j].targets[m], from) && strcmp(w[j].targets[m], to)) {
-						snprintf(why, len, "%s and %s attach at %s where it was compiled, and here at %s and %s: "
-								   "compile the script here",
-							 v->fix.recs[i].name, v->fix.recs[j].name, from, to, w[j].targets[m]);
-						return -1;
-					}
-			if (!*from || !strcmp(from, to))
-				continue;
-			for (unsigned p = 0; p < v->nprogs; p++) {
-				if (v->progs[p].kind != CT_PROG_ATTACH || strcmp(v->progs[p].target, from))
-					continue;
-				/* a raw probe's ("kprobe:nfs_create", maybe fused with others) stays where
-				 * the script put it */
-				if (!v->progs[p].probe || strchr(v->progs[p].probe, ':')) {
-					snprintf(why, len, "%s attaches at %s, which %s's event is here: compile the script here",
-						 ct_prog_label(&v->progs[p]), from, v->fix.recs[i].name);
-					return -1;
-				}
-				v->progs[p].target = to;
-			}
-			if (probe_retarget(from, to)) {
-				snprintf(why, len, "too many of its probes are other events here: compile the script here");
+			for (m = 0; m < n && strcmp(from[m], v->fix.recs[i].targets[k]); m++)
+				;
+			if (m < n && strcmp(to[m], w[i].targets[k])) {
+				snprintf(why, len, "its probes attach at %s where it was compiled, and here at %s and %s: "
+						   "compile the script here", from[m], to[m], w[i].targets[k]);
 				return -1;
 			}
+			if (m == n && n == sizeof(from) / sizeof(from[0])) {
+				snprintf(why, len, "it has too many attach points to move: compile the script here");
+				return -1;
+			}
+			if (m == n)
+				from[n] = v->fix.recs[i].targets[k], to[n++] = w[i].targets[k];
+		}
+	for (unsigned p = 0; p < v->nprogs; p++) {
+		if (v->progs[p].kind != CT_PROG_ATTACH)
+			continue;
+		for (m = 0; m < n && strcmp(from[m], v->progs[p].target); m++)
+			;
+		if (m == n || !strcmp(from[m], to[m]))
+			continue;
+		/* a raw probe's ("kprobe:nfs_create", maybe fused with others) stays where the
+		 * script put it */
+		if (!v->progs[p].probe || strchr(v->progs[p].probe, ':')) {
+			snprintf(why, len, "%s attaches at %s, which is another event here: compile the script here",
+				 ct_prog_label(&v->progs[p]), from[m]);
+			return -1;
+		}
+		v->progs[p].target = to[m];
+	}
+	for (m = 0; m < n; m++)
+		if (strcmp(from[m], to[m]) && probe_retarget(from[m], to[m])) {
+			snprintf(why, len, "it has too many attach points to move: compile the script here");
+			return -1;
 		}
 	return 0;
 }
