@@ -110,9 +110,10 @@ else
 fi
 
 # shape FILE: what a script's output is made of, without its numbers (timings differ from run
-# to run): each map's name and keys, and the first word of every other line (a table's row)
+# to run): each map's name and keys, and the first word of every other line (a table's row);
+# not a report of events the kernel skipped (a program already running on that CPU: 7.3)
 shape() {
-	sed -E 's/c[0-9]+\.dat/F/g; s/[0-9]+(\.[0-9]+)?/N/g' "$1" |
+	grep -v 'events missed' "$1" | sed -E 's/c[0-9]+\.dat/F/g; s/[0-9]+(\.[0-9]+)?/N/g' |
 		awk '/^@/ {sub(/:.*/, ""); print; next} /^\[|^ *$|^---|^\(/ {next} {print $1}' | sort -u
 }
 # writes FILE: the nfs.write events in nfsdist's @usecs[nfs.write] buckets
