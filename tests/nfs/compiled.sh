@@ -26,7 +26,7 @@ if [[ ${NFSQ_LAB:-} != 1 ]]; then
 	trap 'rm -rf "$files"' EXIT
 	chmod 755 "$files"
 	rc=0
-	"$lab/lab" --kernel 6.1 --out "$files" --timeout 1200 -- "$here/compiled.sh" compile "$nfsq"
+	"$lab/lab" --kernel 6.1 --out "$files" --timeout 1800 -- "$here/compiled.sh" compile "$nfsq"
 	lrc=$?
 	((lrc == 77)) && exit 77
 	((lrc != 0)) && rc=1

@@ -10,7 +10,7 @@ if [[ ${NFSQ_LAB:-} != 1 ]]; then
 	nfsq=$(readlink -f "${1:?usage: $(basename "$suite") [--kernel K] NFSQ}")
 	# the lab's own time limit: a suite shares the two CPUs with another in CI (ctest's is 2100 s;
 	# 5.10's probe suite, the slowest, took 1377 s in a CI run of 2026-12-02)
-	exec "$lab/lab" "${kernel[@]}" --timeout "${NFSQ_LAB_TIMEOUT:-2000}" -- "$(readlink -f "$suite")" "$nfsq"
+	exec "$lab/lab" "${kernel[@]}" --timeout "${NFSQ_LAB_TIMEOUT:-2800}" -- "$(readlink -f "$suite")" "$nfsq"
 fi
 
 nfsq=$1
