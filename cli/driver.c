@@ -118,15 +118,6 @@ static int fchmod_regular(int fd)
 	return S_ISREG(st.st_mode) ? fchmod(fd, (st.st_mode & 0777) | (st.st_mode & 0444) >> 2) : 0;
 }
 
-static bool driver_uses_fentry(const struct ct_object *obj)
-{
-	for (unsigned i = 0; i < obj->nprogs; i++)
-		if (obj->progs[i].kind == CT_PROG_ATTACH &&
-		    (obj->progs[i].attach == ATTACH_FENTRY || obj->progs[i].attach == ATTACH_FEXIT))
-			return true;
-	return false;
-}
-
 /* The script of c compiled again (into c2, obj) as a compiled file's variant without
  * fentry (kprobes), for kernels where fentry cannot attach to the NFS modules (5.10: no
  * module BTF) and for --no-fentry; its messages to quiet. 0, or -1 when it cannot be (the
@@ -170,7 +161,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 		goto cleanup;
 	}
 	obj0->fix.no_fentry = !probe_fentry;
-	if (obj0->fix.portable && probe_fentry && driver_uses_fentry(obj0) && (quiet = fopen("/dev/null", "we"))) {
+	if (obj0->fix.portable && probe_fentry && runfile_uses_fentry(obj0->progs, obj0->nprogs) && (quiet = fopen("/dev/null", "we"))) {
 		c2_made = true;
 		if (driver_variant_kprobes(c, &co, &c2, quiet, &objs_v[1]) == 0)
 			objs[nobjs++] = &objs_v[1];

@@ -59,11 +59,11 @@ static int runfile_check_progs(const char *path, const struct ct_object *obj)
 	return 0;
 }
 
-static bool runfile_uses_fentry(const struct ct_file_variant *v)
+bool runfile_uses_fentry(const struct ct_prog *progs, unsigned n)
 {
-	for (unsigned i = 0; i < v->nprogs; i++)
-		if (v->progs[i].kind == CT_PROG_ATTACH &&
-		    (v->progs[i].attach == ATTACH_FENTRY || v->progs[i].attach == ATTACH_FEXIT))
+	for (unsigned i = 0; i < n; i++)
+		if (progs[i].kind == CT_PROG_ATTACH &&
+		    (progs[i].attach == ATTACH_FENTRY || progs[i].attach == ATTACH_FEXIT))
 			return true;
 	return false;
 }
@@ -244,7 +244,7 @@ static int runfile_choose(struct ct_file *f, char *why, size_t len)
 	runfile_kernel(&release, &build);
 	if (f->info.boot && runfile_boot_id() && !strcmp(f->info.boot, runfile_boot_id()) &&
 	    !strcmp(release, f->info.kernel_release) && !strcmp(build, f->info.kernel_build) &&
-	    (probe_fentry || !runfile_uses_fentry(&f->vars[0]))) {
+	    (probe_fentry || !runfile_uses_fentry(f->vars[0].progs, f->vars[0].nprogs))) {
 		ct_file_use(f, 0);
 		return 0;
 	}
@@ -252,7 +252,7 @@ static int runfile_choose(struct ct_file *f, char *why, size_t len)
 		struct ct_file_variant *v = &f->vars[i];
 		char vwhy[1024];
 
-		if (!probe_fentry && runfile_uses_fentry(v)) {
+		if (!probe_fentry && runfile_uses_fentry(v->progs, v->nprogs)) {
 			snprintf(vwhy, sizeof(vwhy), "--no-fentry, and it was compiled with fentry only (the script needs it)");
 		} else if (!(v->fix.portable ? runfile_fit(f, v, vwhy, sizeof(vwhy)) : runfile_here(&f->info, vwhy, sizeof(vwhy)))) {
 			if (f->info.boot_id && (!runfile_boot_id() || strcmp(f->info.boot_id, runfile_boot_id()))) {

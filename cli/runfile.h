@@ -20,6 +20,8 @@ int runfile_info(const char *path, const char *buf, size_t len, FILE *out);
 /* The kernel a program is compiled on: its release and build (uname -r, -v). */
 void runfile_kernel(const char **release, const char **build);
 
+/* Whether any of the n programs attaches with fentry or fexit. */
+bool runfile_uses_fentry(const struct ct_prog *progs, unsigned n);
 /* This boot's id (/proc/sys/kernel/random/boot_id), NULL when it cannot be read. */
 const char *runfile_boot_id(void);
 

@@ -368,13 +368,30 @@ static LLVMValueRef cg_field_tp_int(struct cg *g, struct type t, const struct pr
 	return v;
 }
 
+/* A tracepoint record's string field f (of type t) at src, in a zeroed buffer: a char
+ * array read to its size, else (a __data_loc, or longer than t) cut to t and counted. */
+static LLVMValueRef cg_field_tp_str(struct cg *g, struct type t, const struct probe_field *f, LLVMValueRef src)
+{
+	LLVMValueRef buf = cg_alloca(g, t.size), args[3] = {buf, NULL, src};
+
+	cg_zero(g, buf, 0, t.size);
+	if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
+		args[1] = cg_i32(g, t.size);
+		cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
+	} else {
+		args[1] = cg_i32(g, f->size);
+		cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
+	}
+	return buf;
+}
+
 /* Field f of a tracepoint record in a compiled file: its offset is a kernel fact (the
  * format file's) patched at load, so the record is read with bpf_probe_read_kernel at
  * ctx + offset (a load from ctx needs its offset constant). */
 static LLVMValueRef cg_field_tp_at(struct cg *g, struct type t, struct loc l, const struct probe_field *f)
 {
 	LLVMValueRef ctx = LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, "");
-	LLVMValueRef off = cg_fact(g, &f->offset, PROBE_FACT_U32), src, args[3], buf;
+	LLVMValueRef off = cg_fact(g, &f->offset, PROBE_FACT_U32), src;
 
 	if (t.kind != TYPE_STR) {
 		if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
@@ -386,18 +403,7 @@ static LLVMValueRef cg_field_tp_at(struct cg *g, struct type t, struct loc l, co
 	src = LLVMBuildAdd(g->b, ctx, off, "");
 	if (f->data_loc) /* u32: length << 16 | offset in the record */
 		src = LLVMBuildAdd(g->b, ctx, LLVMBuildAnd(g->b, cg_read_mem(g, src, cg_i64(g, 0), 4, false), cg_i64(g, 0xffff), ""), "");
-	buf = cg_alloca(g, t.size);
-	cg_zero(g, buf, 0, t.size);
-	args[0] = buf;
-	args[2] = LLVMBuildIntToPtr(g->b, src, g->ptr, "");
-	if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
-		args[1] = cg_i32(g, t.size);
-		cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
-	} else {
-		args[1] = cg_i32(g, f->size);
-		cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
-	}
-	return buf;
+	return cg_field_tp_str(g, t, f, LLVMBuildIntToPtr(g->b, src, g->ptr, ""));
 }
 
 /* Reads field f (of type t) at the current attach point. */
@@ -405,7 +411,7 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 			  const struct probe_field *f)
 {
 	const struct attach_ops *at = attach_ops(g->attach);
-	LLVMValueRef v, args[3], buf;
+	LLVMValueRef v;
 
 	switch (f->src) {
 	case FIELD_TP:
@@ -414,25 +420,11 @@ LLVMValueRef cg_field_now(struct cg *g, struct type t, struct loc l,
 		if (g->o->portable) /* the record's offsets are patched at load: read through a pointer */
 			return cg_field_tp_at(g, t, l, f);
 		if (t.kind == TYPE_STR) {
-			buf = cg_alloca(g, t.size);
-			cg_zero(g, buf, 0, t.size);
-			if (f->data_loc) {
-				v = cg_ctx_load(g, g->i32, f->offset);
-				v = LLVMBuildAnd(g->b, LLVMBuildZExt(g->b, v, g->i64, ""),
-						 cg_i64(g, 0xffff), "");
-				args[2] = cg_ctx_ptr(g, v);
-			} else {
-				args[2] = cg_gep(g, g->ctxarg, f->offset);
-			}
-			args[0] = buf;
-			if (f->data_loc || !f->size || f->size > t.size) { /* may be longer than the field */
-				args[1] = cg_i32(g, t.size);
-				cg_count_cut(g, cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3), args[2], t.size);
-			} else {
-				args[1] = cg_i32(g, f->size);
-				cg_helper(g, H_PROBE_READ_KERNEL_STR, args, 3);
-			}
-			return buf;
+			if (!f->data_loc)
+				return cg_field_tp_str(g, t, f, cg_gep(g, g->ctxarg, f->offset));
+			v = cg_ctx_load(g, g->i32, f->offset);
+			v = LLVMBuildAnd(g->b, LLVMBuildZExt(g->b, v, g->i64, ""), cg_i64(g, 0xffff), "");
+			return cg_field_tp_str(g, t, f, cg_ctx_ptr(g, v));
 		}
 		switch (f->size) {
 		case 1: v = cg_ctx_load(g, g->i8, f->offset); break;
