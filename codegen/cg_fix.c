@@ -152,7 +152,8 @@ static int cg_fix_map(struct cg *g, struct ct_fixups *fix, unsigned *rec, unsign
 		*out = (struct ct_fix_rec){r->kind, r->name, arena_alloc(a, (r->nused + 1) * sizeof(char *)), r->nused,
 					   arena_strdup(a, w.shape ? w.shape : ""),
 					   arena_alloc(a, (w.ntargets + 1) * sizeof(char *)), w.ntargets};
-		memcpy(out->used, r->used, r->nused * sizeof(char *));
+		if (r->nused)
+			memcpy(out->used, r->used, r->nused * sizeof(char *));
 		for (unsigned k = 0; k < w.ntargets; k++)
 			out->targets[k] = arena_strdup(a, w.targets[k]);
 		fix->nrecs++;
