@@ -85,6 +85,30 @@ static int runfile_here(const struct ct_file_info *fi, char *why, size_t len)
 	return 0;
 }
 
+/* Whether d, resolved here as the k-th alternative of record r's probe, reads as r's did where
+ * it was compiled (the k-th part of its shape): then it is taken before another that fits
+ * (7.3 keeps nfsd.request's queue time in the transport; 6.1's stamp program works there too). */
+static bool runfile_accept(void *ctx, unsigned k, const struct probe_def *d)
+{
+	const struct ct_fix_rec *r = ctx;
+	struct probe_facts w = {0};
+	const char *seg = r->shape;
+	bool same = false;
+
+	for (unsigned i = 0; seg && i <= k; i++)
+		if ((seg = strchr(seg, '|')))
+			seg++;
+	if (seg) {
+		size_t len = strcspn(seg, "|");
+
+		probe_facts_builtin(&w, d, r->used, r->nused);
+		same = !w.oom && w.shape && w.shape[0] == '|' && strlen(w.shape + 1) == len &&
+		       !strncmp(w.shape + 1, seg, len);
+	}
+	probe_facts_free(&w);
+	return same;
+}
+
 /* Resolves record r on this kernel into w: 0, or -1 with why. */
 static int runfile_resolve(struct arena *a, const struct ct_fix_rec *r, struct probe_facts *w, char *why,
 			   size_t len)
@@ -105,7 +129,7 @@ static int runfile_resolve(struct arena *a, const struct ct_fix_rec *r, struct p
 		snprintf(why, len, "it uses probe %s, which this nfsq does not have: compile the script again", r->name);
 		return -1;
 	}
-	if (!(d = probe_resolve(a, p, r->used, r->nused, &bad, err, sizeof(err)))) {
+	if (!(d = probe_resolve_as(a, p, r->used, r->nused, runfile_accept, (void *)r, &bad, err, sizeof(err)))) {
 		const struct probe_field *f = bad >= 0 ? probe_field_find(p, r->used[bad]) : NULL;
 
 		if (bad >= 0)

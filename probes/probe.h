@@ -342,6 +342,14 @@ const struct probe_def *probe_member(struct arena *a, const struct probe_def *p,
 const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p,
 				      const char *const *used, unsigned nused, int *bad, char *err,
 				      size_t errlen);
+/* probe_resolve, where an alternative that fits may be passed over: accept(ctx, k, d) is asked
+ * of each that fits as the k-th of the chain (from 0), and the first it accepts is taken, else
+ * the first that fits (nfsq-run: the alternative a compiled file was compiled with, where it
+ * still fits, before the one nfsq would choose here). */
+typedef bool (*probe_accept_fn)(void *ctx, unsigned k, const struct probe_def *d);
+const struct probe_def *probe_resolve_as(struct arena *a, const struct probe_def *p,
+					 const char *const *used, unsigned nused, probe_accept_fn accept,
+					 void *ctx, int *bad, char *err, size_t errlen);
 /* The running kernel's release (uname -r). */
 const char *probe_kernel_release(void);
 /* Resolves one recipe against kernel BTF (exposed for tests). */

@@ -170,8 +170,15 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 				      const char *const *used, unsigned nused, int *bad, char *err,
 				      size_t errlen)
 {
+	return probe_resolve_as(a, p, used, nused, NULL, NULL, bad, err, errlen);
+}
+
+const struct probe_def *probe_resolve_as(struct arena *a, const struct probe_def *p,
+					 const char *const *used, unsigned nused, probe_accept_fn accept,
+					 void *ctx, int *bad, char *err, size_t errlen)
+{
 	struct probe_def *first = NULL, *last = NULL, *defs[RESOLVE_MAX_ALT];
-	unsigned alts[RESOLVE_MAX_ALT], n;
+	unsigned alts[RESOLVE_MAX_ALT], n, k = 0;
 	char why[512] = "";
 
 	*bad = -1;
@@ -181,7 +188,7 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 	/* each group (every alternative of a probe is in group 0 unless it attaches to all) */
 	for (unsigned g = (unsigned)at; g < p->nattach && g < RESOLVE_MAX_ALT; g++) {
 		bool done = false; /* this group was seen at an earlier alternative */
-		struct probe_def *d = NULL;
+		struct probe_def *d = NULL, *fits = NULL; /* (fits: the first that fits, not accepted) */
 
 		for (unsigned i = (unsigned)at; i < g; i++)
 			done |= p->attach[i].group == p->attach[g].group;
@@ -194,12 +201,17 @@ const struct probe_def *probe_resolve(struct arena *a, const struct probe_def *p
 			alts[n] = i;
 			defs[n] = resolve_alt(a, p, &p->attach[i], why, sizeof(why));
 			if (defs[n] && resolve_missing(defs[n], used, nused) < 0) {
-				d = defs[n];
-				break;
+				if (!accept || accept(ctx, k, defs[n])) {
+					d = defs[n];
+					break;
+				}
+				fits = fits ? fits : defs[n];
 			}
 			n++;
 		}
+		d = d ? d : fits;
 		if (d) {
+			k++;
 			if (last)
 				last->also = d;
 			else
