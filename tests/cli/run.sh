@@ -154,25 +154,28 @@ head -c 1000000 /dev/urandom > "$tmp/garbage.nfsq"
 expect 1 'more errors not shown' -- --check "$tmp/garbage.nfsq"
 python3 -c "print('BEGIN { @x = count(); }\n' * 40000)" > "$tmp/big.nfsq"
 expect 0 '^$' -- --check "$tmp/big.nfsq"
-# many maps: --check looks map names up in a hash table, so 10^5 maps take at most 15
-# times as long as 10^4 (measured here, no absolute bound; it was quadratic: 31 s)
+# many maps: --check looks map names up in a hash table, so 10^5 maps take at most 30
+# times as long as 10^4 (linear: 10; quadratic, as it was: 100 and 31 s). Measured here, no
+# absolute bound; 10^4 timed before and after 10^5 and the longer kept, so that a machine
+# that gets busier in between (CI's lab VMs beside it) does not fail it.
 for m in 10000 100000; do
 	python3 -c "import sys; n = int(sys.argv[1]); print('BEGIN {\n' + ''.join('  @m%d = 1; @m%d = 2;\n' % (i, i // 2) for i in range(n)) + '}')" $m >"$tmp/maps$m.nfsq"
 done
+# ns NFSQ-ARGS...: the wall time of nfsq with them (its output dropped)
+ns() { local t0=$(date +%s%N); "$nfsq" "$@" >/dev/null 2>&1; echo $(($(date +%s%N) - t0)); }
+t10k=$(ns --check "$tmp/maps10000.nfsq")
 t0=$(date +%s%N)
-"$nfsq" --check "$tmp/maps10000.nfsq"
-t10k=$(($(date +%s%N) - t0))
-t0=$(date +%s%N)
-timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 15 * t / 1e9 }')" "$nfsq" --check "$tmp/maps100000.nfsq"
+timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 60 * t / 1e9 }')" "$nfsq" --check "$tmp/maps100000.nfsq"
 rc=$? t100k=$(($(date +%s%N) - t0))
+t=$(ns --check "$tmp/maps10000.nfsq"); ((t > t10k)) && t10k=$t
 n=$((n + 1))
-if [[ $rc != 0 ]] || ((t100k > 15 * t10k)); then
-	echo "FAIL: --check of 10^5 maps: exit $rc, $((t100k / 1000000)) ms; 10^4 maps: $((t10k / 1000000)) ms (want at most 15 times)"
+if [[ $rc != 0 ]] || ((t100k > 30 * t10k)); then
+	echo "FAIL: --check of 10^5 maps: exit $rc, $((t100k / 1000000)) ms; 10^4 maps: $((t10k / 1000000)) ms (want at most 30 times)"
 	fails=$((fails + 1))
 fi
 # many clauses: a tracepoint's format file is read once, not once per clause, so 10^5
-# clauses on the kernel's tracepoints (at most 64 each) take at most 15 times the time of
-# 10^4 and under 200 MB (they took 1.5 GB and 8.9 s, 15 KB a clause: issue #17)
+# clauses on the kernel's tracepoints (at most 64 each) take at most 30 times the time of
+# 10^4 (as above) and under 200 MB (they took 1.5 GB and 8.9 s, 15 KB a clause: issue #17)
 if [[ $(ls -d /sys/kernel/tracing/events/*/*/ 2>/dev/null | wc -l) -gt 1600 && -r /sys/kernel/tracing/events/syscalls/sys_enter_read/format ]]; then
 	for m in 10000 100000; do
 		awk -v n=$m '{ tp[NR] = $0 } END { for (i = 0; i < n; i++) { t = tp[i % NR + 1]; sub("/", ":", t); printf "tracepoint:%s { @a = count(); }\n", t } }' <<<"$(cd /sys/kernel/tracing/events && ls -d */*/ | grep -v '^ftrace/' | sed 's|/$||')" >"$tmp/clauses$m.nfsq"
@@ -181,11 +184,12 @@ if [[ $(ls -d /sys/kernel/tracing/events/*/*/ 2>/dev/null | wc -l) -gt 1600 && -
 	"$nfsq" --check "$tmp/clauses10000.nfsq"
 	rc10k=$? t10k=$(($(date +%s%N) - t0))
 	t0=$(date +%s%N)
-	kb=$(timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 15 * t / 1e9 }')" /usr/bin/time -f %M "$nfsq" --check "$tmp/clauses100000.nfsq" 2>&1 >/dev/null | tail -1)
+	kb=$(timeout "$(awk -v t="$t10k" 'BEGIN { printf "%.3f", 60 * t / 1e9 }')" /usr/bin/time -f %M "$nfsq" --check "$tmp/clauses100000.nfsq" 2>&1 >/dev/null | tail -1)
 	rc=$? t100k=$(($(date +%s%N) - t0))
+	t=$(ns --check "$tmp/clauses10000.nfsq"); ((t > t10k)) && t10k=$t
 	n=$((n + 1))
-	if [[ $rc10k != 0 || $rc != 0 ]] || ((t100k > 15 * t10k || kb > 200 * 1024)); then
-		echo "FAIL: --check of 10^5 tracepoint clauses: exit $rc, $((t100k / 1000000)) ms, $((kb / 1024)) MB; 10^4: exit $rc10k, $((t10k / 1000000)) ms (want at most 15 times, under 200 MB)"
+	if [[ $rc10k != 0 || $rc != 0 ]] || ((t100k > 30 * t10k || kb > 200 * 1024)); then
+		echo "FAIL: --check of 10^5 tracepoint clauses: exit $rc, $((t100k / 1000000)) ms, $((kb / 1024)) MB; 10^4: exit $rc10k, $((t10k / 1000000)) ms (want at most 30 times, under 200 MB)"
 		fails=$((fails + 1))
 	fi
 fi
