@@ -96,11 +96,13 @@ static const struct probe_field nfs_op_fields[] = {FILE_F, PATH_F, INODE_F, MOUN
 #define MOUNT_OF_FILE(f) f "->f_path.mnt:container(struct mount, mnt)"
 #define MNT_FROM_FILE(f) MOUNT_OF_FILE(f) ".mnt_devname"
 /* a super_block's first mount: s_mounts lists them through mount.mnt_instance; since Linux
- * 6.17 s_mounts points to the first one, linked by mnt_next_for_sb */
+ * 6.17 s_mounts points to the first one, linked by mnt_next_for_sb. (Both read the same way,
+ * a pointer and then the struct mount around a member, so that a program compiled with one
+ * runs with the other's offsets: nfsq --compile on 6.1, nfsq-run on 7.3.) */
 #define MOUNT_OF_SB(sb) sb "->s_mounts.next:container(struct mount, mnt_instance)"
-#define MOUNT_OF_SB2(sb) sb "->s_mounts"
+#define MOUNT_OF_SB2(sb) sb "->s_mounts->mnt:container(struct mount, mnt)"
 #define MNT_FROM_SB(sb) MOUNT_OF_SB(sb) ".mnt_devname"
-#define MNT_FROM_SB2(sb) MOUNT_OF_SB2(sb) "->mnt_devname"
+#define MNT_FROM_SB2(sb) MOUNT_OF_SB2(sb) ".mnt_devname"
 /* the full path of a file (struct file *f), or of a dentry in its super_block's first mount */
 #define PATH_OF_FILE(f) "path(" f "->f_path.dentry | " MOUNT_OF_FILE(f) ")"
 #define PATH_OF_DENTRY(d, sb) "path(" d " | " MOUNT_OF_SB(sb) ")"

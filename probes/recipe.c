@@ -567,11 +567,14 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 				goto bad;
 			r->off += (int32_t)(n * esz);
 			p.type = btf_array(t)->type;
-		} else if (strncmp(s, ":container(", 11) == 0) { /* the struct embedding this pointer's target */
+		} else if (strncmp(s, ":container(", 11) == 0) {
+			/* the struct embedding this pointer's target, or this embedded struct */
 			char sname[64], member[128];
 			size_t mlen = 0;
+			const struct btf_type *ct = p.lvalue ? btf__type_by_id(p.btf, kbtf_strip(p.btf, p.type)) : NULL;
+			bool embedded = ct && btf_is_composite(ct);
 			s += 11;
-			if (!recipe_path_load(&p) || !recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
+			if ((!embedded && !recipe_path_load(&p)) || !recipe_struct_name(&s, sname, sizeof(sname)) || *s++ != ',')
 				goto bad;
 			while (*s == ' ')
 				s++;
@@ -592,7 +595,7 @@ int probe_recipe(struct arena *a, const struct field_recipe *rc, const struct pr
 			p.btf = sbtf;
 			p.type = (__u32)sid;
 			p.lvalue = true;
-			r->off = -off;
+			r->off = embedded ? r->off - off : -off;
 		} else {
 			goto bad;
 		}

@@ -54,12 +54,11 @@ oneliner='nfs.write { @w[file] = count(); @b = sum(bytes); } rpc.done /op == "WR
 nfsd.write { @sw[client] = count(); } nfs.fsync { @fsync[file, error] = count(); }'
 echo "kernel $(uname -r) ($(uname -v))"
 # what a file compiled on 6.1 cannot run on each kernel: a probe read by other code there
-# (7.3: nfs.open's path recipe, a super_block's mounts listed otherwise since 6.17; 5.10:
-# rpc.retransmit, rpc.done and nfsd.request attach to other kinds of events, with other
-# guards). (7.3's nfsd.request reads its queue time from the transport, but 6.1's stamp
-# program, which the files hold, works there too: nfsq-run takes it.)
+# (5.10: rpc.retransmit, rpc.done and nfsd.request attach to other kinds of events, with
+# other guards). (7.3's nfsd.request reads its queue time from the transport, but 6.1's
+# stamp program, which the files hold, works there too: nfsq-run takes it; its paths find a
+# super_block's mount through a pointer, read as 6.1's list is, with other offsets.)
 case $(uname -r) in
-7.3.*) moved="nfstop" ;;
 5.10.*) moved="exporter nfsdtop nfshealth rpcerrors rpclat" ;;
 *) moved="" ;;
 esac
