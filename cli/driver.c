@@ -119,10 +119,12 @@ static int fchmod_regular(int fd)
 }
 
 /* The script of c compiled again (into c2, obj) as a compiled file's variant without
- * fentry (kprobes), for kernels where fentry cannot attach to the NFS modules (5.10: no
- * module BTF) and for --no-fentry; its messages to quiet. 0, or -1 when it cannot be (the
- * file has no such variant). */
-static int driver_variant_kprobes(const struct compilation *c, const struct cg_options *co,
+ * fentry (kprobes), for --no-fentry and for kernels where fentry cannot attach to the NFS
+ * modules; with old, resolved as a kernel before 5.11 would (no module BTF: declared
+ * prototypes, classic tracepoints), for such kernels (5.10), where a probe may attach to
+ * other events. Its messages to quiet. 0, or -1 when it cannot be (the file has no such
+ * variant: the script needs what such a kernel lacks). */
+static int driver_variant_kprobes(const struct compilation *c, const struct cg_options *co, bool old,
 				  struct compilation *c2, FILE *quiet, struct ct_object *obj)
 {
 	struct cg_info info;
@@ -132,10 +134,12 @@ static int driver_variant_kprobes(const struct compilation *c, const struct cg_o
 		return -1;
 	c2->have_cpid = c->have_cpid;
 	probe_fentry = false;
+	probe_old_kernel = old;
 	if (compile_parse(c2) == 0 && compile_check(c2) == 0 && cg_compile(c2, co, obj, &info) == 0 &&
 	    obj->fix.portable)
 		ret = 0;
 	probe_fentry = true;
+	probe_old_kernel = false;
 	obj->fix.no_fentry = true;
 	return ret;
 }
@@ -144,11 +148,11 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 {
 	struct cg_options co = {.opt_level = 1, .map_size = o->map_size, .filter_pid = true, .portable = true};
 	struct ct_file_info fi = {.nfsq_version = version, .uses_cpid = c->prog->uses_cpid, .pid_filter = true};
-	struct ct_object objs_v[2] = {{0}}, *obj0 = &objs_v[0];
-	const struct ct_object *objs[2] = {&objs_v[0]};
+	struct ct_object objs_v[3] = {{0}}, *obj0 = &objs_v[0];
+	const struct ct_object *objs[3] = {&objs_v[0]};
 	unsigned nobjs = 1;
-	struct compilation c2;
-	bool c2_made = false;
+	struct compilation c2[2];
+	unsigned nc2 = 0;
 	struct cg_info info;
 	FILE *out = NULL, *quiet = NULL;
 	int ret = NFSQ_EXIT_SCRIPT;
@@ -161,11 +165,17 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 		goto cleanup;
 	}
 	obj0->fix.no_fentry = !probe_fentry;
-	if (obj0->fix.portable && probe_fentry && runfile_uses_fentry(obj0->progs, obj0->nprogs) && (quiet = fopen("/dev/null", "we"))) {
-		c2_made = true;
-		if (driver_variant_kprobes(c, &co, &c2, quiet, &objs_v[1]) == 0)
-			objs[nobjs++] = &objs_v[1];
-	}
+	/* the variants for other kernels: kprobes for fentry, then as on a kernel without module
+	 * BTF, made on one that has it, unless its code is the last variant's */
+	if (obj0->fix.portable && probe_fentry && probe_have_module_btf() && (quiet = fopen("/dev/null", "we")))
+		for (int old = runfile_uses_fentry(obj0->progs, obj0->nprogs) ? 0 : 1; old <= 1; old++) {
+			struct ct_object *v = &objs_v[1 + old];
+			const struct ct_object *last = objs[nobjs - 1];
+
+			if (driver_variant_kprobes(c, &co, old, &c2[nc2++], quiet, v) == 0 &&
+			    (v->elf_size != last->elf_size || memcmp(v->elf, last->elf, v->elf_size)))
+				objs[nobjs++] = v;
+		}
 	for (unsigned k = 0; k < nobjs; k++) { /* a BTF id holds for one boot: found at load */
 		for (unsigned i = 0; i < objs[k]->nprogs; i++)
 			objs[k]->progs[i].btf_id = 0;
@@ -204,10 +214,10 @@ cleanup:
 		fprintf(stderr, "nfsq: writing %s failed: %s\n", path, strerror(errno));
 		ret = NFSQ_EXIT_USAGE;
 	}
-	for (unsigned k = 0; k < 2; k++)
+	for (unsigned k = 0; k < 3; k++)
 		ct_object_free(&objs_v[k]);
-	if (c2_made)
-		compile_free(&c2);
+	while (nc2)
+		compile_free(&c2[--nc2]);
 	if (quiet)
 		fclose(quiet);
 	return ret;

@@ -213,15 +213,19 @@ static int runfile_fit(const struct ct_file *f, struct ct_file_variant *v, char 
 	}
 	/* resolved again as it was when compiled (nfsq --no-fentry) */
 	probe_fentry = fentry && !v->fix.no_fentry;
+	/* every record first: a field that cannot be read here is the reason to give (nfsq's
+	 * own), before any probe read otherwise */
 	for (unsigned i = 0; i < v->fix.nrecs; i++) {
-		const struct ct_fix_rec *r = &v->fix.recs[i];
-
-		if (runfile_resolve(&a, r, &w[i], why, len))
+		if (runfile_resolve(&a, &v->fix.recs[i], &w[i], why, len))
 			goto cleanup;
 		if (w[i].oom) {
 			snprintf(why, len, "out of memory");
 			goto cleanup;
 		}
+	}
+	for (unsigned i = 0; i < v->fix.nrecs; i++) {
+		const struct ct_fix_rec *r = &v->fix.recs[i];
+
 		if (w[i].ntargets != r->ntargets)
 			snprintf(name, sizeof(name), "its attach points");
 		if (w[i].ntargets != r->ntargets || probe_facts_diff(r->shape, w[i].shape, name, sizeof(name))) {

@@ -90,11 +90,13 @@ static __s32 kbtf_module_find(const struct btf *btf, const char *name, int kind)
 	return -1;
 }
 
+bool probe_old_kernel;
+
 /* The BTF (vmlinux or a module's, split on vmlinux) that defines name as kind. */
 struct btf *kbtf_find(const char *name, int kind, __s32 *id)
 {
 	kbtf_load();
-	for (unsigned i = 0; i < NMODULES; i++)
+	for (unsigned i = 0; i < NMODULES && !probe_old_kernel; i++)
 		if (kbtf_mod[i] && (*id = kbtf_module_find(kbtf_mod[i], name, kind)) > 0)
 			return kbtf_mod[i];
 	if (!kbtf_vmlinux)
@@ -209,6 +211,8 @@ static bool kbtf_kernel_before(int major, int minor)
 {
 	int ma = 0, mi = 0;
 
+	if (probe_old_kernel && (major > 5 || (major == 5 && minor >= 11)))
+		return true;
 	if (sscanf(probe_kernel_release(), "%d.%d", &ma, &mi) != 2)
 		return false;
 	return ma < major || (ma == major && mi < minor);
@@ -218,7 +222,7 @@ static bool kbtf_kernel_before(int major, int minor)
 static bool kbtf_have_modules(void)
 {
 	kbtf_load();
-	for (unsigned i = 0; i < NMODULES; i++)
+	for (unsigned i = 0; i < NMODULES && !probe_old_kernel; i++)
 		if (kbtf_mod[i])
 			return true;
 	return false;

@@ -358,7 +358,12 @@ int probe_recipe(struct arena *a, const struct field_recipe *r, const struct pro
 
 /* false: never choose fentry/fexit alternatives (nfsq --no-fentry). */
 extern bool probe_fentry;
-/* Whether the running kernel has BTF for its NFS modules (Linux 5.11+). */
+/* true: resolve as on a kernel before 5.11, which has no BTF for its modules: their BTF
+ * unseen, the catalogue's declared prototypes used (a compiled file's variant for such
+ * kernels, made on a newer one: its kernel facts are patched in where it is loaded). */
+extern bool probe_old_kernel;
+/* Whether the running kernel has BTF for its NFS modules (Linux 5.11+; false with
+ * probe_old_kernel). */
 bool probe_have_module_btf(void);
 /* Whether kernel function fn has a BTF prototype (vmlinux or an NFS module's BTF);
  * its number of parameters in *nargs. */

@@ -3,16 +3,13 @@
 #
 # Boot 1, kernel 6.1: every saved script and an exact one-liner are compiled there, the
 # files kept (--out). Then in that boot and in one of each other lab kernel (6.12, 7.3,
-# 5.10), each file runs through nfsq-run (beside NFSQ: build/nfsq-run) around a write
-# workload (10 x 64 KiB, fsync'd, on NFSv4.2), and its output is compared with nfsq's own
-# run of the script there around the same workload: the one-liner's counts byte for byte;
-# for every script, a clean exit and the same map names and keys (or printf columns)
-# seen; nfsdist's and nfsslower's counts of the 10 writes exactly. Where nfsq itself
+# 5.10), each file runs through nfsq-run (beside NFSQ: build/nfsq-run) and the same program
+# through nfsq, both at once around one write workload (10 x 64 KiB, fsync'd, on NFSv4.2),
+# so that both see the same events, and their outputs are compared: the one-liner's counts
+# byte for byte; for every script, a clean exit and the same map names and keys (or printf
+# columns) seen; nfsdist's and nfsslower's counts of the 10 writes exactly. Where nfsq itself
 # cannot run a script on a kernel (5.10: a field it cannot read without module BTF), the
-# file must be refused before loading, naming the same field. The files whose probes are
-# read by other code on a kernel (another kind of attach point, a recipe of another
-# structure: `moved` below, as measured) must be refused before loading there, naming the
-# probe and what differs; any other refusal fails.
+# file must be refused before loading, naming the same field; any other refusal fails.
 # NFSQ_COMPILED_KERNELS: the other kernels (default "6.12 7.3 5.10").
 # Exit: 0 all passed, 1 a check failed, 77 the lab cannot run here.
 set -u
@@ -26,12 +23,12 @@ if [[ ${NFSQ_LAB:-} != 1 ]]; then
 	trap 'rm -rf "$files"' EXIT
 	chmod 755 "$files"
 	rc=0
-	"$lab/lab" --kernel 6.1 --out "$files" --timeout 1800 -- "$here/compiled.sh" compile "$nfsq"
+	"$lab/lab" --kernel 6.1 --mem 3072 --out "$files" --timeout 1800 -- "$here/compiled.sh" compile "$nfsq"
 	lrc=$?
 	((lrc == 77)) && exit 77
 	((lrc != 0)) && rc=1
 	for k in ${NFSQ_COMPILED_KERNELS-6.12 7.3 5.10}; do
-		"$lab/lab" --kernel "$k" --timeout 1200 -- "$here/compiled.sh" check "$nfsq" "$files"
+		"$lab/lab" --kernel "$k" --mem 3072 --timeout 1200 -- "$here/compiled.sh" check "$nfsq" "$files"
 		lrc=$?
 		((lrc == 77)) && exit 77
 		((lrc != 0)) && rc=1
@@ -44,132 +41,142 @@ phase=$1 nfsq=$2
 run=$(dirname "$nfsq")/nfsq-run
 PATH=$lab:$PATH
 pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+t_last=$SECONDS # (each check's line ends with the seconds since the one before)
+ok() { pass=$((pass + 1)); echo "PASS $1 [$((SECONDS - t_last))s]"; t_last=$SECONDS; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2 [$((SECONDS - t_last))s]"; t_last=$SECONDS; }
 # the scripts, with their default arguments but nfsslower's (0: every operation listed)
 scripts=()
 for s in "$top"/scripts/*.nfsq; do scripts+=("$(basename "$s" .nfsq)"); done
-args_of() { [[ $1 == nfsslower ]] && echo 0; }
+# prog NAME: what nfsq runs for NAME (the one-liner or a script), in the array prog
+prog() { if [[ $1 == oneliner ]]; then prog=(-e "$oneliner"); else prog=("$top/scripts/$1.nfsq"); fi
+	[[ $1 != nfsslower ]] || prog+=(0); }
 oneliner='nfs.write { @w[file] = count(); @b = sum(bytes); } rpc.done /op == "WRITE"/ { @rpc[server] = count(); }
 nfsd.write { @sw[client] = count(); } nfs.fsync { @fsync[file, error] = count(); }'
 echo "kernel $(uname -r) ($(uname -v))"
-# what a file compiled on 6.1 cannot run on each kernel: a probe read by other code there
-# (5.10: rpc.retransmit, rpc.done and nfsd.request attach to other kinds of events, with
-# other guards). (7.3's nfsd.request reads its queue time from the transport, but 6.1's
-# stamp program, which the files hold, works there too: nfsq-run takes it; its paths find a
-# super_block's mount through a pointer, read as 6.1's list is, with other offsets.)
-case $(uname -r) in
-5.10.*) moved="exporter nfsdtop nfshealth rpcerrors rpclat" ;;
-*) moved="" ;;
-esac
-# refused NAME OUTPUT RC: a file refused before loading because a probe reads otherwise here
-refused() {
-	if (($3 == 3)) && grep -q "does not run here: probe [a-z_.]* reads .* by other code on this kernel" <<<"$2" &&
-		! grep -q "^Attaching" <<<"$2"; then
-		ok "$1: refused before loading: $(grep -o "probe [a-z_.]* reads .* by other code" <<<"$2")"
-	else
-		bad "$1" "want a refusal naming the probe read otherwise here (exit 3), got exit $3: $(head -5 <<<"$2")"
-	fi
-}
+# (5.10 runs the files' variant made for kernels without module BTF: rpc.retransmit,
+# rpc.done and nfsd.request attach to other kinds of events there. 7.3's nfsd.request reads
+# its queue time from the transport, but 6.1's stamp program, which the files hold, works
+# there too: nfsq-run takes it; its paths find a super_block's mount through a pointer,
+# read as 6.1's list is, with other offsets.)
 
-# ---- compile (boot 1): each script and the one-liner into /lab-out; check: files from $3
+# ---- compile (boot 1): each script and the one-liner into /lab-out, two at a time (the
+# VM's two CPUs); check: the files from $3
 if [[ $phase == compile ]]; then
-	"$nfsq" --compile -o /lab-out/oneliner.run -e "$oneliner" || bad "compile the one-liner" "exit $?"
-	for s in "${scripts[@]}"; do
-		# shellcheck disable=SC2046 # the arguments: none or one word
-		"$nfsq" --compile -o "/lab-out/$s.run" "$top/scripts/$s.nfsq" $(args_of "$s") ||
-			bad "compile $s" "exit $?"
+	for s in oneliner "${scripts[@]}"; do
+		prog "$s"
+		"$nfsq" --compile -o "/lab-out/$s.run" "${prog[@]}" >"/tmp/$s.compile" 2>&1 &
+		(($(jobs -r | wc -l) >= 2)) && wait -n
 	done
-	[[ -x /lab-out/oneliner.run ]] && ok "compiled the one-liner and ${#scripts[@]} scripts ($(du -cb /lab-out/*.run | tail -1 | cut -f1) bytes)"
+	wait
+	for s in oneliner "${scripts[@]}"; do
+		[[ -x /lab-out/$s.run ]] || bad "compile $s" "$(head -5 "/tmp/$s.compile")"
+	done
+	((fail == 0)) && ok "compiled the one-liner and ${#scripts[@]} scripts ($(du -cb /lab-out/*.run | tail -1 | cut -f1) bytes)"
 	dir=/lab-out
 else
 	dir=$3
 fi
 (($(ls "$dir"/*.run | wc -l) == ${#scripts[@]} + 1)) || bad "files" "$(ls "$dir" | tr '\n' ' '), want ${#scripts[@]} scripts and the one-liner"
 
-# the one-liner: the same output, byte for byte, for the same workload (on a file of its own)
-wl_cmd() { echo "wl write /mnt/nfs4/c$n.dat 10 64k"; }
-# (once more when either run reports events the kernel skipped: a program already running
-# on that CPU, as on 7.3 when an RPC completes in an interrupt of the probe's own program)
-for try in 1 2; do
-	n=$((2 * try - 1)); a=$("$run" -q -c "$(wl_cmd)" "$dir/oneliner.run" 2>&1 | sed "s/c$n\.dat/F/"; exit "${PIPESTATUS[0]}")
-	arc=$?
-	n=$((2 * try)); b=$("$nfsq" -q -c "$(wl_cmd)" -e "$oneliner" 2>&1 | sed "s/c$n\.dat/F/")
-	grep -q "events missed" <<<"$a$b" || break
+# pair DIR NAME: file NAME.run through nfsq-run and the same program through nfsq, both at once
+# around one workload, so that both see the same events: their outputs in DIR/NAME.run and
+# DIR/NAME.nfsq, exit codes in DIR/NAME.run.rc and DIR/NAME.nfsq.rc. Each tracer's -c command
+# says it is attached (an .up file), then waits; once both are attached or have ended
+# (refused), the workload runs, and a second later both stop. (All pairs at once would take
+# longer: under TCG, attaching many fentry programs to one function waits for an RCU grace
+# period each time, measured 600 s for 24 tracers on 6.1.)
+pair() {
+	local d=$1 s=$2 c pids=() end=$((SECONDS + 400))
+	mkdir -p "$d"
+	c="sh -c 'touch $d/$s.\$0.up; while [ ! -e $d/$s.go ]; do sleep 0.1; done'"
+	(timeout -k 5 600 "$run" -q -c "$c run" "$dir/$s.run" >"$d/$s.run" 2>&1; echo $? >"$d/$s.run.rc") &
+	pids+=($!)
+	prog "$s"
+	(timeout -k 5 600 "$nfsq" -q -c "$c nfsq" "${prog[@]}" >"$d/$s.nfsq" 2>&1; echo $? >"$d/$s.nfsq.rc") &
+	pids+=($!)
+	while ((SECONDS < end)); do
+		[[ -e $d/$s.run.up || -e $d/$s.run.rc ]] && [[ -e $d/$s.nfsq.up || -e $d/$s.nfsq.rc ]] && break
+		sleep 0.1
+	done
+	wl write "/mnt/nfs4/$s.dat" 10 64k
+	sleep 1
+	touch "$d/$s.go"
+	wait "${pids[@]}"
+}
+res=$(mktemp -d)
+for s in oneliner "${scripts[@]}"; do pair "$res/all" "$s"; done
+
+# refusal NAME NFSQ_OUT RUN_OUT RUN_RC: 0 when nfsq refused NAME here, naming a field this
+# kernel cannot give (5.10: without module BTF), and then a check that nfsq-run refused the
+# file before loading, naming the same field
+refusal() {
+	local field
+	field=$(grep -oE "field '[a-z_]+' of [a-z_.]+ cannot be read on this kernel" "$2" | head -1)
+	[[ -n $field ]] || return 1
+	if (($4 == 3)) && grep -qF "$field" "$3" && grep -q "does not run here" "$3" && ! grep -q "^Attaching" "$3"; then
+		ok "$1: refused before loading as nfsq refuses it here: $field"
+	else
+		bad "$1" "nfsq refuses it ($field); nfsq-run exit $4: $(head -5 "$3")"
+	fi
+}
+
+# the one-liner: the same output, byte for byte (once more, alone, when either run reports
+# events the kernel skipped: a program already running on that CPU, as on 7.3 when an RPC
+# completes in an interrupt of the probe's own program)
+ol=$res/all/oneliner
+if cat "$ol.run" "$ol.nfsq" | grep -q "events missed"; then
 	echo "one-liner: events missed (the kernel skipped a program), once more"
-done
-field=$(grep -oE "field '[a-z_]+' of [a-z_.]+ cannot be read on this kernel" <<<"$b" | head -1)
-if [[ " $moved " == *" oneliner "* ]]; then
-	refused one-liner "$a" $arc
-elif [[ -n $field ]]; then # (5.10: see the scripts below)
-	grep -qF "$field" <<<"$a" && grep -q "does not run here" <<<"$a" && ok "one-liner: refused as nfsq refuses it here: $field" ||
-		bad "one-liner" "nfsq refuses it ($field); nfsq-run: $a"
-elif [[ $a == "$b" ]] && grep -qx '@b: 655360' <<<"$a" && grep -qx '@w\[F\]: 10' <<<"$a"; then
-	ok "one-liner: nfsq-run prints what nfsq prints: $(tr '\n' ' ' <<<"$a")"
-else
-	bad "one-liner" "nfsq-run: $a; nfsq: $b"
+	pair "$res/again" oneliner
+	ol=$res/again/oneliner
+fi
+if ! refusal one-liner "$ol.nfsq" "$ol.run" "$(cat "$ol.run.rc")"; then
+	a=$(sed 's/oneliner\.dat/F/' "$ol.run") b=$(sed 's/oneliner\.dat/F/' "$ol.nfsq")
+	if [[ $a == "$b" ]] && grep -qx '@b: 655360' <<<"$a" && grep -qx '@w\[F\]: 10' <<<"$a"; then
+		ok "one-liner: nfsq-run prints what nfsq prints: $(tr '\n' ' ' <<<"$a")"
+	else
+		bad "one-liner" "nfsq-run: $a; nfsq: $b"
+	fi
 fi
 
 # shape FILE: what a script's output is made of, without its numbers (timings differ from run
 # to run): each map's name and keys, and the first word of every other line (a table's row);
 # not a report of events the kernel skipped (a program already running on that CPU: 7.3), nor
-# the RPCs the client sends on its own clock (an attribute cache's expiry, a lease renewal: on a
-# slow machine one run of the two had a GETATTR the other had not, CI of 2026-12-02)
+# the RPCs the client sends on its own clock (an attribute cache's expiry, a lease renewal),
+# which may fall between the two tracers' ends
 shape() {
-	grep -v 'events missed' "$1" | grep -vwE 'GETATTR|SEQUENCE|RENEW' | sed -E 's/c[0-9]+\.dat/F/g; s/[0-9]+(\.[0-9]+)?/N/g' |
+	grep -v 'events missed' "$1" | grep -vwE 'GETATTR|SEQUENCE|RENEW' | sed -E 's/[a-z]+\.dat/F/g; s/[0-9]+(\.[0-9]+)?/N/g' |
 		awk '/^@/ {sub(/:.*/, ""); print; next} /^\[|^ *$|^---|^\(/ {next} {print $1}' | sort -u
 }
 # writes FILE: the nfs.write events in nfsdist's @usecs[nfs.write] buckets
 writes() { awk '/^@usecs\[nfs.write\]/ {on = 1; next} /^@/ {on = 0}
 	on && match($0, /[])] +[0-9]+/) {s = substr($0, RSTART + 1, RLENGTH - 1); t += s} END {print t + 0}' "$1"; }
-n=4
 for s in "${scripts[@]}"; do
-	n=$((n + 1)); cmd=$(wl_cmd)
-	timeout -k 5 300 "$run" -q -c "$cmd" "$dir/$s.run" >/tmp/run.out 2>&1
-	rrc=$?
-	if [[ " $moved " == *" $s "* ]]; then
-		refused "$s" "$(cat /tmp/run.out)" $rrc
-		continue
-	fi
-	n=$((n + 1)); cmd=$(wl_cmd)
-	# shellcheck disable=SC2046
-	timeout -k 5 300 "$nfsq" -q -c "$cmd" "$top/scripts/$s.nfsq" $(args_of "$s") >/tmp/nfsq.out 2>&1
-	nrc=$?
-	# a script nfsq cannot run here (a field this kernel cannot give): the file is refused
-	# before loading, naming the same field
-	field=$(grep -oE "field '[a-z_]+' of [a-z_.]+ cannot be read on this kernel" /tmp/nfsq.out | head -1)
-	if ((nrc == 3)) && [[ -n $field ]]; then
-		if ((rrc == 3)) && grep -qF "$field" /tmp/run.out && grep -q "does not run here" /tmp/run.out &&
-			! grep -q "^Attaching" /tmp/run.out; then
-			ok "$s: refused before loading as nfsq refuses it here: $field"
-		else
-			bad "$s" "nfsq refuses it ($field); nfsq-run exit $rrc: $(head -5 /tmp/run.out)"
-		fi
-		continue
-	fi
+	r=$res/all/$s.run q=$res/all/$s.nfsq rrc=$(cat "$res/all/$s.run.rc") nrc=$(cat "$res/all/$s.nfsq.rc")
+	refusal "$s" "$q" "$r" "$rrc" && continue
 	# a script the kernel itself refuses (5.10's verifier: nfsiostat's for loop over a map
-	# needs 5.13): nfsq-run fails as nfsq does
-	if ((nrc != 0 && rrc == nrc)) && [[ $(head -1 /tmp/run.out) == "$(head -1 /tmp/nfsq.out)" ]]; then
-		ok "$s: fails here as nfsq does (exit $nrc): $(head -1 /tmp/nfsq.out | cut -c1-100)"
+	# needs 5.13): nfsq-run fails as nfsq does (an exit code of nfsq's, not a time limit's)
+	if ((nrc != 0 && nrc < 124 && rrc == nrc)) && [[ $(head -1 "$r") == "$(head -1 "$q")" ]]; then
+		ok "$s: fails here as nfsq does (exit $nrc): $(head -1 "$q" | cut -c1-100)"
 		continue
 	fi
 	if ((rrc != 0 || nrc != 0)); then
-		bad "$s" "nfsq-run exit $rrc, nfsq exit $nrc: $(head -5 /tmp/run.out)"
-	elif ! diff <(shape /tmp/run.out) <(shape /tmp/nfsq.out) >/tmp/shape.diff; then
+		bad "$s" "nfsq-run exit $rrc, nfsq exit $nrc: $(head -5 "$r") / $(head -5 "$q")"
+	elif ! diff <(shape "$r") <(shape "$q") >/tmp/shape.diff; then
 		bad "$s" "nfsq-run and nfsq print different maps or rows: $(head -20 /tmp/shape.diff)"
 	else
-		ok "$s: nfsq-run prints the maps and rows nfsq prints ($(wc -l </tmp/run.out) lines)"
+		ok "$s: nfsq-run prints the maps and rows nfsq prints ($(wc -l <"$r") lines)"
 	fi
 	case $s in
 	nfsdist)
-		w=$(writes /tmp/run.out) wn=$(writes /tmp/nfsq.out)
+		w=$(writes "$r") wn=$(writes "$q")
 		((w == 10 && wn == 10)) && ok "nfsdist: 10 of 10 writes in @usecs[nfs.write] through nfsq-run (and nfsq)" ||
-			bad "nfsdist" "$w writes in @usecs[nfs.write] through nfsq-run, $wn through nfsq, want 10: $(cat /tmp/run.out)" ;;
+			bad "nfsdist" "$w writes in @usecs[nfs.write] through nfsq-run, $wn through nfsq, want 10: $(cat "$r")" ;;
 	nfsslower)
-		w=$(grep -cE ' W +65536 ' /tmp/run.out)
+		w=$(grep -cE ' W +65536 ' "$r")
 		((w == 10)) && ok "nfsslower 0: 10 of 10 writes listed through nfsq-run" ||
-			bad "nfsslower" "$w W lines through nfsq-run, want 10: $(cat /tmp/run.out)" ;;
+			bad "nfsslower" "$w W lines through nfsq-run, want 10: $(cat "$r")" ;;
 	esac
 done
+rm -rf "$res"
 echo "compiled: $pass passed, $fail failed"
 ((fail == 0))

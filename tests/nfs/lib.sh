@@ -17,7 +17,14 @@ nfsq=$1
 PATH=$lab:$PATH
 pass=0 fail=0
 out=$(mktemp)
-log() { printf '%s\n' "$*"; }
+# a check's line ends with the seconds since the one before: where a suite's time goes
+t_last=$SECONDS
+log() {
+	case $1 in
+	PASS* | FAIL* | INEXACT*) printf '%s [%ds]\n' "$*" $((SECONDS - t_last)); t_last=$SECONDS ;;
+	*) printf '%s\n' "$*" ;;
+	esac
+}
 # A check whose program reads a field this kernel cannot give (nfsq says so before loading:
 # "error: field 'F' of P cannot be read on this kernel") passes only when P.F is one of the
 # fields the suite expects to be unavailable here ($unavail_expected), with that message.
