@@ -128,6 +128,7 @@ static int driver_variant_kprobes(const struct compilation *c, const struct cg_o
 				  struct compilation *c2, FILE *quiet, struct ct_object *obj)
 {
 	struct cg_info info;
+	bool fentry = probe_fentry;
 	int ret = -1;
 
 	if (compile_init(c2, c->src.name, c->src.text, c->src.len, c->argc, c->argv, quiet))
@@ -138,7 +139,7 @@ static int driver_variant_kprobes(const struct compilation *c, const struct cg_o
 	if (compile_parse(c2) == 0 && compile_check(c2) == 0 && cg_compile(c2, co, obj, &info) == 0 &&
 	    obj->fix.portable)
 		ret = 0;
-	probe_fentry = true;
+	probe_fentry = fentry;
 	probe_old_kernel = false;
 	obj->fix.no_fentry = true;
 	return ret;
@@ -153,6 +154,7 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 	unsigned nobjs = 1;
 	struct compilation c2[2];
 	unsigned nc2 = 0;
+	bool kprobes, old;
 	struct cg_info info;
 	FILE *out = NULL, *quiet = NULL;
 	int ret = NFSQ_EXIT_SCRIPT;
@@ -165,17 +167,14 @@ int driver_compile(struct compilation *c, const char *path, const char *version,
 		goto cleanup;
 	}
 	obj0->fix.no_fentry = !probe_fentry;
-	/* the variants for other kernels: kprobes for fentry, then as on a kernel without module
-	 * BTF, made on one that has it, unless its code is the last variant's */
-	if (obj0->fix.portable && probe_fentry && probe_have_module_btf() && (quiet = fopen("/dev/null", "we")))
-		for (int old = runfile_uses_fentry(obj0->progs, obj0->nprogs) ? 0 : 1; old <= 1; old++) {
-			struct ct_object *v = &objs_v[1 + old];
-			const struct ct_object *last = objs[nobjs - 1];
-
-			if (driver_variant_kprobes(c, &co, old, &c2[nc2++], quiet, v) == 0 &&
-			    (v->elf_size != last->elf_size || memcmp(v->elf, last->elf, v->elf_size)))
-				objs[nobjs++] = v;
-		}
+	/* the variants for other kernels: kprobes where fentry was used, then, made on a kernel
+	 * with module BTF, as on one without it */
+	kprobes = probe_fentry && runfile_uses_fentry(obj0->progs, obj0->nprogs);
+	old = probe_have_module_btf();
+	if (obj0->fix.portable && (kprobes || old) && (quiet = fopen("/dev/null", "we")))
+		for (int k = kprobes ? 0 : 1; k <= (old ? 1 : 0); k++)
+			if (driver_variant_kprobes(c, &co, k, &c2[nc2++], quiet, &objs_v[1 + k]) == 0)
+				objs[nobjs++] = &objs_v[1 + k];
 	for (unsigned k = 0; k < nobjs; k++) { /* a BTF id holds for one boot: found at load */
 		for (unsigned i = 0; i < objs[k]->nprogs; i++)
 			objs[k]->progs[i].btf_id = 0;

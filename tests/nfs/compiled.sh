@@ -153,6 +153,15 @@ writes() { awk '/^@usecs\[nfs.write\]/ {on = 1; next} /^@/ {on = 0}
 for s in "${scripts[@]}"; do
 	r=$res/all/$s.run q=$res/all/$s.nfsq rrc=$(cat "$res/all/$s.run.rc") nrc=$(cat "$res/all/$s.nfsq.rc")
 	refusal "$s" "$q" "$r" "$rrc" && continue
+	# (once more, alone, when a script that prints and clears its maps at intervals prints
+	# other maps or rows through the two: an event between an interval's print and its clear
+	# is in neither output, in nfsq as in bpftrace, and the two tracers' intervals differ; a
+	# real difference repeats. Seen in CI on 6.1 and here on 6.12: rpclat's CLOSE in one only)
+	if ((rrc == 0 && nrc == 0)) && grep -q 'clear(' "$top/scripts/$s.nfsq" && ! diff -q <(shape "$r") <(shape "$q") >/dev/null; then
+		echo "$s: other maps or rows through the two: $(diff <(shape "$r") <(shape "$q") | grep '^[<>]' | tr '\n' ' '); once more"
+		pair "$res/again" "$s"
+		r=$res/again/$s.run q=$res/again/$s.nfsq rrc=$(cat "$r.rc") nrc=$(cat "$q.rc")
+	fi
 	# a script the kernel itself refuses (5.10's verifier: nfsiostat's for loop over a map
 	# needs 5.13): nfsq-run fails as nfsq does (an exit code of nfsq's, not a time limit's)
 	if ((nrc != 0 && nrc < 124 && rrc == nrc)) && [[ $(head -1 "$r") == "$(head -1 "$q")" ]]; then

@@ -50,33 +50,38 @@ fi
 # damaged list is read from the kernel again and rewritten, and counts stay exact throughout.
 # The compiled object is kept there too: the run after the first takes it from the cache
 # (with its fentry/fexit targets' BTF ids) and counts exactly; the later steps remove it,
-# since only compiling reads the lists.
-avc=$(mktemp -d) avlist=() avok=1 avwhy=
-echo data > /mnt/nfs4/avail.dat
-avprog='nfs.read /comm == "cat"/ { @n = count(); @b = sum(bytes); }'
-for step in fills cached reads cut flipped; do
-	f=${avlist[0]:-}
-	[[ $step == cut ]] && truncate -s $(($(stat -c %s "$f") / 2)) "$f"
-	[[ $step == flipped ]] && printf 'zz' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") / 2)) conv=notrunc status=none
-	[[ $step == fills || $step == cached ]] || rm -f "$avc"/*.o
-	wl dropcaches
-	if [[ $step == cached ]]; then
-		NFSQ_CACHE_DIR=$avc timeout -k 5 120 "$nfsq" -v -q -e "$avprog" -c "cat /mnt/nfs4/avail.dat" >"$out" 2>&1
-		grep -q 'bytes from the cache in' "$out" || { avok=0 avwhy="$step: the object was not taken from the cache"; }
-	else
-		NFSQ_CACHE_DIR=$avc run "$avprog" "cat /mnt/nfs4/avail.dat"
-	fi
-	grep -qx '@b: 5' "$out" || { avok=0 avwhy="$step: $(tr '\n' ' ' < "$out")"; }
-	mapfile -t avlist < <(ls "$avc"/avail-* 2>/dev/null)
-	((${#avlist[@]} >= 1)) || { avok=0 avwhy="$step: no list in the cache"; }
-	[[ $step == fills ]] && avsize=$(stat -c %s "${avlist[0]}")
-	[[ $step != fills && $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) != "${avsize:-}" ]] &&
-		{ avok=0 avwhy="$step: list of $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) bytes, want $avsize"; }
-done
-if ((avok)) && tail -1 "${avlist[0]}" | grep -q '^#nfsq-avail [0-9]* [0-9a-f]*$'; then
-	ok "object and tracefs lists cached across runs (${#avlist[@]}: ${avlist[*]##*/avail-}); cut and damaged lists rewritten; nfs.read exact"
+# since only compiling reads the lists. On 6.1 only (NFSQ_CACHE_KERNELS): the cache is the
+# same code on every kernel, and on 5.10 its five cold runs took 168 s of CI's busiest suite.
+if [[ " ${NFSQ_CACHE_KERNELS:-6.1} " != *" $(uname -r | cut -d. -f1,2) "* ]]; then
+	log "SKIP object and tracefs lists cached across runs: checked on ${NFSQ_CACHE_KERNELS:-6.1} (NFSQ_CACHE_KERNELS)"
 else
-	bad "object and tracefs lists cached across runs" "${avwhy:-no trailer line}"
+	avc=$(mktemp -d) avlist=() avok=1 avwhy=
+	echo data > /mnt/nfs4/avail.dat
+	avprog='nfs.read /comm == "cat"/ { @n = count(); @b = sum(bytes); }'
+	for step in fills cached reads cut flipped; do
+		f=${avlist[0]:-}
+		[[ $step == cut ]] && truncate -s $(($(stat -c %s "$f") / 2)) "$f"
+		[[ $step == flipped ]] && printf 'zz' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") / 2)) conv=notrunc status=none
+		[[ $step == fills || $step == cached ]] || rm -f "$avc"/*.o
+		wl dropcaches
+		if [[ $step == cached ]]; then
+			NFSQ_CACHE_DIR=$avc timeout -k 5 120 "$nfsq" -v -q -e "$avprog" -c "cat /mnt/nfs4/avail.dat" >"$out" 2>&1
+			grep -q 'bytes from the cache in' "$out" || { avok=0 avwhy="$step: the object was not taken from the cache"; }
+		else
+			NFSQ_CACHE_DIR=$avc run "$avprog" "cat /mnt/nfs4/avail.dat"
+		fi
+		grep -qx '@b: 5' "$out" || { avok=0 avwhy="$step: $(tr '\n' ' ' < "$out")"; }
+		mapfile -t avlist < <(ls "$avc"/avail-* 2>/dev/null)
+		((${#avlist[@]} >= 1)) || { avok=0 avwhy="$step: no list in the cache"; }
+		[[ $step == fills ]] && avsize=$(stat -c %s "${avlist[0]}")
+		[[ $step != fills && $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) != "${avsize:-}" ]] &&
+			{ avok=0 avwhy="$step: list of $(stat -c %s "${avlist[0]:-/}" 2>/dev/null) bytes, want $avsize"; }
+	done
+	if ((avok)) && tail -1 "${avlist[0]}" | grep -q '^#nfsq-avail [0-9]* [0-9a-f]*$'; then
+		ok "object and tracefs lists cached across runs (${#avlist[@]}: ${avlist[*]##*/avail-}); cut and damaged lists rewritten; nfs.read exact"
+	else
+		bad "object and tracefs lists cached across runs" "${avwhy:-no trailer line}"
+	fi
 fi
 rm -rf "$avc"
 
