@@ -82,8 +82,8 @@ else
 	else
 		bad "object and tracefs lists cached across runs" "${avwhy:-no trailer line}"
 	fi
+	rm -rf "$avc"
 fi
-rm -rf "$avc"
 
 for m in /mnt/nfs3 /mnt/nfs4; do
 	v=${m#/mnt/nfs}
