@@ -82,9 +82,8 @@ fi
 # around one workload, so that both see the same events: their outputs in DIR/NAME.run and
 # DIR/NAME.nfsq, exit codes in DIR/NAME.run.rc and DIR/NAME.nfsq.rc. Each tracer's -c command
 # says it is attached (an .up file), then waits; once both are attached or have ended
-# (refused), the workload runs, and a second later both stop. (All pairs at once would take
-# longer: under TCG, attaching many fentry programs to one function waits for an RCU grace
-# period each time, measured 600 s for 24 tracers on 6.1.)
+# (refused), the workload runs, and a second later both stop. (All pairs at once took longer:
+# 24 tracers in a 6.1 VM had not all attached after 600 s.)
 pair() {
 	local d=$1 s=$2 c pids=() end=$((SECONDS + 400))
 	mkdir -p "$d"
