@@ -41,9 +41,8 @@ phase=$1 nfsq=$2
 run=$(dirname "$nfsq")/nfsq-run
 PATH=$lab:$PATH
 pass=0 fail=0
-t_last=$SECONDS # (each check's line ends with the seconds since the one before)
-ok() { pass=$((pass + 1)); echo "PASS $1 [$((SECONDS - t_last))s]"; t_last=$SECONDS; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2 [$((SECONDS - t_last))s]"; t_last=$SECONDS; }
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 # the scripts, with their default arguments but nfsslower's (0: every operation listed)
 scripts=()
 for s in "$top"/scripts/*.nfsq; do scripts+=("$(basename "$s" .nfsq)"); done
@@ -71,7 +70,7 @@ if [[ $phase == compile ]]; then
 	for s in oneliner "${scripts[@]}"; do
 		[[ -x /lab-out/$s.run ]] || bad "compile $s" "$(head -5 "/tmp/$s.compile")"
 	done
-	((fail == 0)) && ok "compiled the one-liner and ${#scripts[@]} scripts ($(du -cb /lab-out/*.run | tail -1 | cut -f1) bytes)"
+	((fail == 0)) && ok "compiled the one-liner and ${#scripts[@]} scripts ($(du -cb /lab-out/*.run | tail -1 | cut -f1) bytes, $SECONDS s)"
 	dir=/lab-out
 else
 	dir=$3
@@ -102,8 +101,9 @@ pair() {
 	touch "$d/$s.go"
 	wait "${pids[@]}"
 }
-res=$(mktemp -d)
+res=$(mktemp -d) t0=$SECONDS
 for s in oneliner "${scripts[@]}"; do pair "$res/all" "$s"; done
+echo "ran the one-liner and ${#scripts[@]} scripts through nfsq-run and nfsq in $((SECONDS - t0)) s"
 
 # refusal NAME NFSQ_OUT RUN_OUT RUN_RC: 0 when nfsq refused NAME here, naming a field this
 # kernel cannot give (5.10: without module BTF), and then a check that nfsq-run refused the
@@ -146,6 +146,8 @@ shape() {
 	grep -v 'events missed' "$1" | grep -vwE 'GETATTR|SEQUENCE|RENEW' | sed -E 's/[a-z]+\.dat/F/g; s/[0-9]+(\.[0-9]+)?/N/g' |
 		awk '/^@/ {sub(/:.*/, ""); print; next} /^\[|^ *$|^---|^\(/ {next} {print $1}' | sort -u
 }
+# differ RUN NFSQ: whether the two outputs' shapes differ (the diff in /tmp/shape.diff)
+differ() { ! diff <(shape "$1") <(shape "$2") >/tmp/shape.diff; }
 # writes FILE: the nfs.write events in nfsdist's @usecs[nfs.write] buckets
 writes() { awk '/^@usecs\[nfs.write\]/ {on = 1; next} /^@/ {on = 0}
 	on && match($0, /[])] +[0-9]+/) {s = substr($0, RSTART + 1, RLENGTH - 1); t += s} END {print t + 0}' "$1"; }
@@ -156,8 +158,8 @@ for s in "${scripts[@]}"; do
 	# other maps or rows through the two: an event between an interval's print and its clear
 	# is in neither output, in nfsq as in bpftrace, and the two tracers' intervals differ; a
 	# real difference repeats. Seen in CI on 6.1 and here on 6.12: rpclat's CLOSE in one only)
-	if ((rrc == 0 && nrc == 0)) && grep -q 'clear(' "$top/scripts/$s.nfsq" && ! diff -q <(shape "$r") <(shape "$q") >/dev/null; then
-		echo "$s: other maps or rows through the two: $(diff <(shape "$r") <(shape "$q") | grep '^[<>]' | tr '\n' ' '); once more"
+	if ((rrc == 0 && nrc == 0)) && grep -q 'clear(' "$top/scripts/$s.nfsq" && differ "$r" "$q"; then
+		echo "$s: other maps or rows through the two: $(grep '^[<>]' /tmp/shape.diff | tr '\n' ' '); once more"
 		pair "$res/again" "$s"
 		r=$res/again/$s.run q=$res/again/$s.nfsq rrc=$(cat "$r.rc") nrc=$(cat "$q.rc")
 	fi
@@ -169,7 +171,7 @@ for s in "${scripts[@]}"; do
 	fi
 	if ((rrc != 0 || nrc != 0)); then
 		bad "$s" "nfsq-run exit $rrc, nfsq exit $nrc: $(head -5 "$r") / $(head -5 "$q")"
-	elif ! diff <(shape "$r") <(shape "$q") >/tmp/shape.diff; then
+	elif differ "$r" "$q"; then
 		bad "$s" "nfsq-run and nfsq print different maps or rows: $(head -20 /tmp/shape.diff)"
 	else
 		ok "$s: nfsq-run prints the maps and rows nfsq prints ($(wc -l <"$r") lines)"

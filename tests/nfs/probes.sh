@@ -52,7 +52,8 @@ fi
 # (with its fentry/fexit targets' BTF ids) and counts exactly; the later steps remove it,
 # since only compiling reads the lists. On 6.1 only (NFSQ_CACHE_KERNELS): the cache is the
 # same code on every kernel, and on 5.10 its five cold runs took 168 s of CI's busiest suite.
-if [[ " ${NFSQ_CACHE_KERNELS:-6.1} " != *" $(uname -r | cut -d. -f1,2) "* ]]; then
+kernel_series=$(uname -r | cut -d. -f1,2)
+if [[ " ${NFSQ_CACHE_KERNELS:-6.1} " != *" $kernel_series "* ]]; then
 	log "SKIP object and tracefs lists cached across runs: checked on ${NFSQ_CACHE_KERNELS:-6.1} (NFSQ_CACHE_KERNELS)"
 else
 	avc=$(mktemp -d) avlist=() avok=1 avwhy=
@@ -542,7 +543,6 @@ rm -f /mnt/nfs4/for1.dat /mnt/nfs4/for2.dat
 # prototypes on 5.10, BTF everywhere on 7.3; 6.1 and 6.12 attach as 7.3 does, and the rest of
 # this suite checks their probes (the cases are bpftrace's start-up mostly: 2 minutes a kernel)
 head -c 1000 /dev/zero > /mnt/nfs4/compat.dat
-kernel_series=$(uname -r | cut -d. -f1,2)
 [[ " ${NFSQ_COMPAT_LAB_KERNELS:-5.10 7.3} " == *" $kernel_series "* ]] ||
 	log "SKIP compat/lab on $kernel_series: run on ${NFSQ_COMPAT_LAB_KERNELS:-5.10 7.3} (NFSQ_COMPAT_LAB_KERNELS)"
 for c in "$here"/../compat/lab/*.bt; do
