@@ -333,6 +333,21 @@ static void cg_test_reject(struct cg *g)
 	cg_store(g, cg_i64(g, 1), v, 0);
 }
 
+/* print(@m[, top]); with take, the print takes on a clear(@m) after it (cg_print_clear) */
+static void cg_print(struct cg *g, const struct stmt *s, bool take)
+{
+	const struct map_info *m = cg_map_arg(g, s);
+	const struct expr *a;
+	LLVMValueRef v;
+
+	if (!m)
+		return;
+	a = s->u.call.call->u.call.args->next;
+	v = a ? cg_expr(g, a) : cg_i64(g, 0);
+	cg_setloc(g, s->loc);
+	cg_event(g, (take ? LAYOUT_EV_PRINT_CLEAR : LAYOUT_EV_PRINT) | m->id, v);
+}
+
 static void cg_stmt(struct cg *g, const struct stmt *s)
 {
 	const struct map_info *m;
@@ -375,12 +390,7 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 		cg_printf(g, s);
 		return;
 	case STMT_PRINT:
-		if (!(m = cg_map_arg(g, s)))
-			return;
-		a = s->u.call.call->u.call.args->next;
-		v = a ? cg_expr(g, a) : cg_i64(g, 0);
-		cg_setloc(g, s->loc);
-		cg_event(g, LAYOUT_EV_PRINT | m->id, v);
+		cg_print(g, s, false);
 		return;
 	case STMT_CLEAR:
 		if (!(m = cg_map_arg(g, s)))
@@ -446,8 +456,76 @@ static void cg_stmt(struct cg *g, const struct stmt *s)
 	cg_error(g, s->loc, "statement not supported (was the program checked?)", NULL);
 }
 
+/* The map a print, clear, zero or delete statement names (NULL if unchecked). */
+static const struct map_info *cg_stmt_map(const struct stmt *s)
+{
+	const struct expr *a = s->u.call.call ? s->u.call.call->u.call.args : NULL;
+
+	return a && a->kind == EXPR_MAP ? a->u.map.info : NULL;
+}
+
+/* The clear(@m) that the print(@m) at s can take on: later in the same block, with
+ * nothing between that writes @m, prints or zeroes it, stops or branches (NULL if none).
+ * The two become one event, whose read of @m deletes each entry as it reads it: an
+ * update made while nfsq prints @m lands in the next print instead of being cleared
+ * unseen (as in bpftrace, where print and clear are two reads of the map). */
+static const struct stmt *cg_print_clear(const struct stmt *s)
+{
+	const struct map_info *m = cg_stmt_map(s);
+
+	for (const struct stmt *t = s->next; m && t; t = t->next) {
+		switch (t->kind) {
+		case STMT_CLEAR:
+			if (cg_stmt_map(t) == m)
+				return t;
+			break;
+		case STMT_PRINT:
+		case STMT_ZERO:
+		case STMT_DELETE:
+			if (cg_stmt_map(t) == m)
+				return NULL;
+			break;
+		case STMT_MAP_AGG:
+		case STMT_MAP_SET:
+		case STMT_MAP_ADD:
+			if (t->u.assign.lhs->u.map.info == m)
+				return NULL;
+			break;
+		case STMT_LOCAL_SET:
+		case STMT_PRINTF:
+			break;
+		case STMT_ASSIGN: /* (not after sema) */
+		case STMT_CALL:
+		case STMT_EXIT:
+		case STMT_IF:
+		case STMT_WHILE:
+		case STMT_UNROLL:
+		case STMT_FOR:
+		case STMT_BREAK:
+		case STMT_CONTINUE:
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+#define CG_TAKEN_MAX 64 /* clears taken on by prints, per block */
+
 void cg_stmts(struct cg *g, const struct stmt *s)
 {
-	for (; s; s = s->next)
+	const struct stmt *taken[CG_TAKEN_MAX], *c;
+	unsigned ntaken = 0, i;
+
+	for (; s; s = s->next) {
+		for (i = 0; i < ntaken && taken[i] != s; i++)
+			;
+		if (i < ntaken) /* done by its print */
+			continue;
+		if (s->kind == STMT_PRINT && ntaken < CG_TAKEN_MAX && (c = cg_print_clear(s))) {
+			taken[ntaken++] = c;
+			cg_print(g, s, true);
+			continue;
+		}
 		cg_stmt(g, s);
+	}
 }

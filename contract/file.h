@@ -23,7 +23,7 @@
 
 #define CT_FILE_SHEBANG "#!/usr/bin/nfsq-run\n"
 #define CT_FILE_MAGIC "NFSQ-OBJECT "
-#define CT_FILE_FORMAT 2 /* bumped whenever what a file holds, or how it is read, changes */
+#define CT_FILE_FORMAT 3 /* bumped whenever what a file holds, or how it is read, changes */
 #define CT_FILE_MAX (64u << 20)
 #define CT_FILE_VARIANTS 4 /* at most */
 

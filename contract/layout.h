@@ -64,6 +64,9 @@
 #define LAYOUT_EV_PRINT 0x200000000ull /* | map id; then u64 top (0 = all) */
 #define LAYOUT_EV_CLEAR 0x300000000ull /* | map id */
 #define LAYOUT_EV_ZERO 0x400000000ull  /* | map id: every value 0 (zero()) */
+#define LAYOUT_EV_PRINT_CLEAR 0x500000000ull /* | map id; then u64 top: print(@m) and the
+					      * clear(@m) after it, one read that deletes
+					      * each entry as it reads it */
 #define LAYOUT_EV_KIND_MASK 0xffffffff00000000ull
 #define LAYOUT_EV_PRINT_SIZE 16
 #define LAYOUT_EV_SIZE 8

@@ -372,7 +372,7 @@ static void rt_print_entries(struct rt *r, const struct rt_snap *s, uint64_t top
 		rt_buf_add(b, "\n", 1);
 }
 
-int rt_print_map(struct rt *r, unsigned id, uint64_t top)
+int rt_print_map(struct rt *r, unsigned id, uint64_t top, bool take)
 {
 	const char *name = r->obj->maps[id].info->name;
 	bool json = r->o->format == OUT_JSON;
@@ -380,7 +380,7 @@ int rt_print_map(struct rt *r, unsigned id, uint64_t top)
 	struct rt_buf b = {0};
 	int err;
 
-	err = rt_snap_read(r, id, RT_SNAP_BY_VALUE, &s);
+	err = rt_snap_read(r, id, RT_SNAP_BY_VALUE, take, &s);
 	if (err) {
 		fprintf(stderr, "nfsq: cannot read map %s: %s\n", name, strerror(-err));
 		goto cleanup;
@@ -432,7 +432,7 @@ void rt_print_maps(struct rt *r)
 		order[i] = &r->obj->maps[i];
 	qsort(order, r->obj->nmaps, sizeof(*order), rt_cmp_names);
 	for (unsigned i = 0; i < r->obj->nmaps; i++)
-		rt_print_map(r, order[i]->info->id, 0);
+		rt_print_map(r, order[i]->info->id, 0, false);
 	free(order);
 	rt_out_flush(r);
 }

@@ -785,7 +785,7 @@ char *prom_render(struct prom *p, size_t *len)
 	for (unsigned i = 0; i < p->n && !b.oom; i++) {
 		struct prom_map *pm = &p->maps[i];
 		struct rt_snap d;
-		int err = rt_snap_read(p->r, pm->l->info->id, RT_SNAP_BY_KEY, &d);
+		int err = rt_snap_read(p->r, pm->l->info->id, RT_SNAP_BY_KEY, false, &d);
 
 		if (err) {
 			fprintf(stderr, "nfsq: --serve: cannot read map %s: %s\n", pm->l->info->name,

@@ -27,6 +27,8 @@ struct rt {
 	struct bpf_object *bobj;
 	int *map_fds; /* per program map (map_info.id) */
 	bool *zeroed; /* per program map: zero() since the last clear() (an array's zero is then a value) */
+	uint8_t **base; /* per program map: an additive per-CPU array's raw values at its last
+			 * clear(), subtracted from each read (snapshot.c, rt_snap_additive) */
 	struct bpf_program **bprogs; /* libbpf's program for each obj->progs[i] (NULL: none) */
 	int drops_fd;
 	int ncpus;
@@ -65,8 +67,9 @@ FILE *rt_out_open(struct rt *r, int fd);
 void rt_out_flush(struct rt *r);
 
 /* output.c (maps are read by snapshot.c: snapshot.h) */
-/* Prints @m (the top entries when top > 0). 0 on success. */
-int rt_print_map(struct rt *r, unsigned id, uint64_t top);
+/* Prints @m (the top entries when top > 0); with take, emptying it as it is read
+ * (print(@m); clear(@m) compiled as one, LAYOUT_EV_PRINT_CLEAR). 0 on success. */
+int rt_print_map(struct rt *r, unsigned id, uint64_t top, bool take);
 /* Prints every non-empty map, in name order (bpftrace's order). */
 void rt_print_maps(struct rt *r);
 /* Formats one printf event (the record after the id). */

@@ -321,13 +321,14 @@ static int rt_on_event(void *ctx, void *data, size_t size)
 			r->exit_code = (int)(code & 0xff); /* as a shell takes an exit status */
 		}
 		break;
-	case LAYOUT_EV_PRINT: {
+	case LAYOUT_EV_PRINT:
+	case LAYOUT_EV_PRINT_CLEAR: {
 		uint64_t top = 0;
 
 		if (size >= 16)
 			memcpy(&top, (uint8_t *)data + 8, 8);
 		if ((id & 0xffffffff) < r->obj->nmaps)
-			rt_print_map(r, id & 0xffffffff, top);
+			rt_print_map(r, id & 0xffffffff, top, (id & LAYOUT_EV_KIND_MASK) == LAYOUT_EV_PRINT_CLEAR);
 		break;
 	}
 	case LAYOUT_EV_CLEAR:
@@ -428,7 +429,8 @@ static int rt_find_maps(struct rt *r)
 
 	r->map_fds = calloc(r->obj->nmaps + 1, sizeof(int));
 	r->zeroed = calloc(r->obj->nmaps + 1, sizeof(bool));
-	if (!r->map_fds || !r->zeroed)
+	r->base = calloc(r->obj->nmaps + 1, sizeof(*r->base));
+	if (!r->map_fds || !r->zeroed || !r->base)
 		return -1;
 	for (unsigned i = 0; i < r->obj->nmaps; i++) {
 		const struct map_layout *l = &r->obj->maps[i];
@@ -798,6 +800,9 @@ cleanup:
 	bpf_object__close(r.bobj);
 	free(r.map_fds);
 	free(r.zeroed);
+	for (unsigned i = 0; r.base && i < r.obj->nmaps; i++)
+		free(r.base[i]);
+	free(r.base);
 	free(r.bprogs);
 	if (r.out && r.out != o->out)
 		fclose(r.out);

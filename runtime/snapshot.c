@@ -37,9 +37,10 @@ static uint32_t rt_snap_raw_key_size(const struct map_layout *l)
 	return l->array ? 4 : l->key_size;
 }
 
-/* Batch lookups into s->keys / s->vals (room for cap entries): 0, a negative errno,
- * or RT_SNAP_NO_BATCH when the first batch already failed. */
-static int rt_snap_batch(const struct rt *r, int fd, uint32_t cap, struct rt_snap *s)
+/* Batch lookups into s->keys / s->vals (room for cap entries), deleting what they read
+ * when take (a hash map: each bucket read and emptied under its lock): 0, a negative
+ * errno, or RT_SNAP_NO_BATCH when the first batch already failed. */
+static int rt_snap_batch(const struct rt *r, int fd, uint32_t cap, bool take, struct rt_snap *s)
 {
 	uint32_t ks = rt_snap_raw_key_size(s->l), vs = rt_snap_stride(r, s->l);
 	uint8_t tokens[2][RT_SNAP_TOKEN], *tok_in = NULL;
@@ -48,8 +49,9 @@ static int rt_snap_batch(const struct rt *r, int fd, uint32_t cap, struct rt_sna
 	s->n = 0;
 	while (s->n < cap) {
 		__u32 n = cap - s->n;
-		int err = bpf_map_lookup_batch(fd, tok_in, tokens[which], s->keys + (size_t)s->n * ks,
-					       s->vals + (size_t)s->n * vs, &n, NULL);
+		uint8_t *k = s->keys + (size_t)s->n * ks, *v = s->vals + (size_t)s->n * vs;
+		int err = take ? bpf_map_lookup_and_delete_batch(fd, tok_in, tokens[which], k, v, &n, NULL)
+			       : bpf_map_lookup_batch(fd, tok_in, tokens[which], k, v, &n, NULL);
 
 		if (err && errno != ENOENT)
 			return s->n ? -errno : RT_SNAP_NO_BATCH;
@@ -62,29 +64,67 @@ static int rt_snap_batch(const struct rt *r, int fd, uint32_t cap, struct rt_sna
 	return 0;
 }
 
-/* get_next_key iteration into s->keys / s->vals (room for cap entries). */
-static void rt_snap_iterate(const struct rt *r, int fd, uint32_t cap, struct rt_snap *s)
-{
-	uint32_t ks = rt_snap_raw_key_size(s->l), vs = rt_snap_stride(r, s->l);
-	uint8_t *prev = NULL;
-
-	s->n = 0;
-	while (s->n < cap && !bpf_map_get_next_key(fd, prev, s->keys + (size_t)s->n * ks)) {
-		uint8_t *k = s->keys + (size_t)s->n * ks;
-
-		prev = k;
-		if (bpf_map_lookup_elem(fd, k, s->vals + (size_t)s->n * vs))
-			continue; /* deleted meanwhile */
-		s->n++;
-	}
-}
-
 static bool rt_snap_nonzero(const uint8_t *v, uint32_t n)
 {
 	for (uint32_t j = 0; j < n; j++)
 		if (v[j])
 			return true;
 	return false;
+}
+
+/* Reads the entry of key k into v and deletes it: at once where the kernel can (hash
+ * maps since 5.14), else read, then deleted. 0 or -1 (errno set; ENOENT: not there). */
+static int rt_snap_take_elem(int fd, const uint8_t *k, uint8_t *v)
+{
+	if (!bpf_map_lookup_and_delete_elem(fd, k, v))
+		return 0;
+	if (errno == ENOENT || bpf_map_lookup_elem(fd, k, v))
+		return -1;
+	return bpf_map_delete_elem(fd, k) && errno != ENOENT ? -1 : 0;
+}
+
+/* get_next_key iteration into s->keys / s->vals (room for cap entries); with take, each
+ * entry deleted as it is read (the next key is then the first). */
+static void rt_snap_iterate(const struct rt *r, int fd, uint32_t cap, bool take, struct rt_snap *s)
+{
+	uint32_t ks = rt_snap_raw_key_size(s->l), vs = rt_snap_stride(r, s->l);
+	uint8_t *prev = NULL;
+
+	s->n = 0;
+	while (s->n < cap && !bpf_map_get_next_key(fd, prev, s->keys + (size_t)s->n * ks)) {
+		uint8_t *k = s->keys + (size_t)s->n * ks, *v = s->vals + (size_t)s->n * vs;
+
+		if (!take) {
+			prev = k;
+			if (!bpf_map_lookup_elem(fd, k, v))
+				s->n++; /* (else deleted meanwhile) */
+		} else if (!rt_snap_take_elem(fd, k, v)) {
+			s->n++;
+		} else if (errno != ENOENT) {
+			break; /* not deleted: the same key would come again */
+		}
+	}
+}
+
+/* An array map's entries, each zeroed right after it is read when it was not zero (its
+ * entries cannot be deleted: an update between the two system calls is lost). */
+static void rt_snap_take_array(const struct rt *r, int fd, struct rt_snap *s)
+{
+	uint32_t vs = rt_snap_stride(r, s->l);
+	uint8_t *zero = calloc(1, vs);
+
+	s->n = 0;
+	for (uint32_t i = 0; zero && i < s->l->max_entries; i++) {
+		uint8_t *v = s->vals + (size_t)s->n * vs;
+
+		if (bpf_map_lookup_elem(fd, &i, v))
+			continue;
+		if (rt_snap_nonzero(v, vs))
+			bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+		memcpy(s->keys + (size_t)s->n * 4, &i, 4);
+		s->n++;
+	}
+	free(zero);
 }
 
 /* An array map (layout.h): keep the entries ever updated (a non-zero value) and give
@@ -119,8 +159,47 @@ static int rt_snap_compact(const struct rt *r, struct rt_snap *s)
 	return 0;
 }
 
-/* Reads every entry of the map (fd) into s->keys / s->vals. */
-static int rt_snap_fetch(const struct rt *r, int fd, struct rt_snap *s)
+/* A per-CPU array whose every value word is a sum (count, avg, hist, lhist): a program
+ * adds to it by a load and a store, which a write from here can fall between (the old
+ * sum is stored back: counted twice), so it is never written: clear() keeps its raw
+ * values as the base that later reads subtract (r->base). */
+static bool rt_snap_additive(const struct map_layout *l)
+{
+	enum agg_kind a = l->info->agg;
+
+	return l->array && l->percpu && (a == AGG_COUNT || a == AGG_AVG || a == AGG_HIST || a == AGG_LHIST);
+}
+
+/* Subtracts the base from the raw values read into s (an additive array, before
+ * rt_snap_compact); with take, the raw values become the base. */
+static int rt_snap_rebase(struct rt *r, struct rt_snap *s, bool take)
+{
+	const struct map_layout *l = s->l;
+	const uint32_t *idx = (const uint32_t *)(const void *)s->keys;
+	uint32_t vs = rt_snap_stride(r, l);
+	uint8_t **base = &r->base[l->info->id];
+
+	if (!*base && !take)
+		return 0;
+	if (!*base && !(*base = calloc(l->max_entries, vs)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->n; i++) {
+		uint64_t *v = (uint64_t *)(void *)(s->vals + (size_t)i * vs);
+		uint64_t *b = (uint64_t *)(void *)(*base + (size_t)idx[i] * vs);
+
+		for (uint32_t w = 0; w < vs / 8; w++) {
+			uint64_t raw = v[w];
+
+			v[w] -= b[w];
+			if (take)
+				b[w] = raw;
+		}
+	}
+	return 0;
+}
+
+/* Reads every entry of the map (fd) into s->keys / s->vals; with take, emptying it. */
+static int rt_snap_fetch(struct rt *r, int fd, bool take, struct rt_snap *s)
 {
 	const struct map_layout *l = s->l;
 	uint32_t cap = l->array ? l->max_entries : r->obj->map_size;
@@ -130,12 +209,18 @@ static int rt_snap_fetch(const struct rt *r, int fd, struct rt_snap *s)
 	s->vals = malloc((size_t)cap * rt_snap_stride(r, l));
 	if (!s->keys || !s->vals)
 		return -ENOMEM;
-	if (rt_snap_raw_key_size(l) <= RT_SNAP_TOKEN)
-		err = rt_snap_batch(r, fd, cap, s);
+	if (take && l->array && !rt_snap_additive(l)) {
+		rt_snap_take_array(r, fd, s);
+		err = 0;
+	} else if (rt_snap_raw_key_size(l) <= RT_SNAP_TOKEN) {
+		err = rt_snap_batch(r, fd, cap, take && !l->array, s);
+	}
 	if (err == RT_SNAP_NO_BATCH) {
-		rt_snap_iterate(r, fd, cap, s);
+		rt_snap_iterate(r, fd, cap, take && !l->array, s);
 		err = 0;
 	}
+	if (!err && rt_snap_additive(l))
+		err = rt_snap_rebase(r, s, take);
 	if (!err && l->array)
 		err = rt_snap_compact(r, s);
 	return err;
@@ -487,14 +572,16 @@ static int rt_snap_order(const struct rt *r, enum rt_snap_order order, struct rt
 
 /* ---- snapshots ---- */
 
-int rt_snap_read(struct rt *r, unsigned id, enum rt_snap_order order, struct rt_snap *s)
+int rt_snap_read(struct rt *r, unsigned id, enum rt_snap_order order, bool take, struct rt_snap *s)
 {
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->l = &r->obj->maps[id];
 	s->t[0] = rt_snap_ms();
-	err = rt_snap_fetch(r, r->map_fds[id], s);
+	err = rt_snap_fetch(r, r->map_fds[id], take, s);
+	if (take && r->zeroed)
+		r->zeroed[id] = false;
 	s->t[1] = rt_snap_ms();
 	if (!err)
 		err = rt_snap_order(r, order, s);
@@ -549,12 +636,27 @@ static int rt_snap_delete_all(const struct map_layout *l, int fd)
 	return 0;
 }
 
+/* An additive array's values now made its base (rt_snap_additive). */
+static int rt_snap_rebase_all(struct rt *r, unsigned id)
+{
+	struct rt_snap s;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	s.l = &r->obj->maps[id];
+	err = rt_snap_fetch(r, r->map_fds[id], true, &s);
+	rt_snap_free(&s);
+	return err;
+}
+
 int rt_clear_map(struct rt *r, unsigned id)
 {
 	const struct map_layout *l = &r->obj->maps[id];
 
 	if (r->zeroed)
 		r->zeroed[id] = false;
+	if (rt_snap_additive(l))
+		return rt_snap_rebase_all(r, id);
 	return l->array ? rt_snap_zero(r, l, r->map_fds[id]) : rt_snap_delete_all(l, r->map_fds[id]);
 }
 
@@ -566,6 +668,8 @@ int rt_zero_map(struct rt *r, unsigned id)
 
 	if (r->zeroed)
 		r->zeroed[id] = true;
+	if (rt_snap_additive(l))
+		return rt_snap_rebase_all(r, id);
 	if (l->array)
 		return rt_snap_zero(r, l, fd);
 	key = malloc(l->key_size);

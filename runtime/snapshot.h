@@ -37,9 +37,10 @@ struct rt_snap {
 	double t[3]; /* ms: reading started, read, summed and sorted (for -v) */
 };
 
-/* Reads map id of r into s, sorted in order. 0, or a negative errno with s empty.
- * s is released with rt_snap_free. */
-int rt_snap_read(struct rt *r, unsigned id, enum rt_snap_order order, struct rt_snap *s);
+/* Reads map id of r into s, sorted in order; with take, deleting each entry as it is
+ * read (print and clear as one: an update meanwhile is in the map for the next read).
+ * 0, or a negative errno with s empty. s is released with rt_snap_free. */
+int rt_snap_read(struct rt *r, unsigned id, enum rt_snap_order order, bool take, struct rt_snap *s);
 void rt_snap_free(struct rt_snap *s);
 /* -v: "nfsq: @m: N entries read in .. ms, sorted in .. ms, printed in .. ms" on stderr
  * (printed: since the snapshot was taken). */
